@@ -1,0 +1,125 @@
+//! The command line: every command, its arguments, and the help a person reads.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::model::Stage;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about = "Manage the platform monorepo: environments, names, and what Podplane consumes",
+    long_about = "Manage the platform monorepo: environments, names, and what Podplane consumes.\n\n\
+        Reads environments/platform.toml and environments/<env>/environment.toml, resolves every \
+        environment's names by the naming conventions, and validates everything before it writes \
+        anything. The repository is found from the current directory upward, like cargo.",
+    after_help = "Examples:\n  \
+        cargo xtask list\n  \
+        cargo xtask show prod\n  \
+        cargo xtask new-env qa --stage staging --like staging\n\n\
+        Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input)."
+)]
+pub struct Cli {
+    /// Run as if started in DIR; the repository is found from there upward
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every environment: name, stage, account, region, cluster id and zone
+    #[command(after_help = "Example:\n  cargo xtask list")]
+    List,
+
+    /// Show one environment fully resolved, each value marked with where it came from
+    #[command(
+        long_about = "Show one environment fully resolved: every value after defaults from \
+            platform.toml and the naming conventions are applied. In TOML form each value carries \
+            a comment saying where it came from: a line of a file, a convention, or a crate.",
+        after_help = "Examples:\n  cargo xtask show prod\n  cargo xtask show staging --format json | jq .values.cluster.id.value"
+    )]
+    Show(ShowArgs),
+
+    /// Create a new environment with consistent names and a VPC of its own
+    #[command(
+        name = "new-env",
+        long_about = "Create environments/NAME/environment.toml from a commented template, with a \
+            freshly allocated VPC /16 that overlaps no other environment. With --like, copy the \
+            shape of an existing environment: its pools, components, access and services. \
+            The new environment is validated with all the others before anything is written; \
+            an existing environment is never overwritten.",
+        after_help = "Examples:\n  \
+            cargo xtask new-env qa --stage staging --like staging\n  \
+            cargo xtask new-env prod-us --stage production --like prod --region us-east-1 --account 345678901234"
+    )]
+    NewEnv(NewEnvArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The environment, as named by its directory under environments/
+    pub env: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ShowFormat::Toml)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    /// TOML, each value followed by a comment naming its origin
+    Toml,
+    /// JSON, each value as {"value": ..., "source": {...}}
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewEnvArgs {
+    /// The environment's name: lowercase letters, digits and single hyphens
+    pub name: String,
+
+    /// What the environment is for
+    #[arg(long)]
+    pub stage: Stage,
+
+    /// Copy pools, components, access and services from this environment
+    #[arg(long, value_name = "ENV")]
+    pub like: Option<String>,
+
+    /// AWS region; defaults to [defaults] region of platform.toml
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS account id (12 digits); defaults to the account of an environment of the same
+    /// stage, or to the non-production account for non-production stages
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+}
+
+impl ValueEnum for Stage {
+    fn value_variants<'a>() -> &'a [Self] {
+        Stage::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

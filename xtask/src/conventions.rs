@@ -1,0 +1,319 @@
+//! The naming conventions: handlebars patterns that turn an environment's few facts into
+//! its names (cluster id, zone, host names, issuer, OTLP endpoint, secret ARNs).
+//!
+//! Each pattern has a default and may be replaced in `[naming]` of `platform.toml`. Patterns
+//! run in strict mode, so one that names an unknown variable is refused when the platform
+//! loads, before any environment uses it.
+
+use std::sync::Arc;
+
+use handlebars::{Context, Handlebars};
+use serde_json::{Map, Value};
+use serde_spanned::Spanned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::model::files::NamingFile;
+use crate::model::{Origin, Sourced};
+
+/// One naming convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    ClusterId,
+    ClusterName,
+    Zone,
+    ApiHost,
+    RegistryHost,
+    ServiceHost,
+    Issuer,
+    OtlpEndpoint,
+    ConnectorSecretArn,
+    SigningKeySecretArn,
+}
+
+/// Variables every pattern may use.
+const ENV_VARIABLES: &[&str] = &[
+    "org",
+    "name",
+    "domain",
+    "env",
+    "stage",
+    "stage_title",
+    "region",
+    "account",
+];
+
+impl Pattern {
+    pub const ALL: [Pattern; 10] = [
+        Pattern::ClusterId,
+        Pattern::ClusterName,
+        Pattern::Zone,
+        Pattern::ApiHost,
+        Pattern::RegistryHost,
+        Pattern::ServiceHost,
+        Pattern::Issuer,
+        Pattern::OtlpEndpoint,
+        Pattern::ConnectorSecretArn,
+        Pattern::SigningKeySecretArn,
+    ];
+
+    /// The key in `[naming]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Pattern::ClusterId => "cluster_id",
+            Pattern::ClusterName => "cluster_name",
+            Pattern::Zone => "zone",
+            Pattern::ApiHost => "api_host",
+            Pattern::RegistryHost => "registry_host",
+            Pattern::ServiceHost => "service_host",
+            Pattern::Issuer => "issuer",
+            Pattern::OtlpEndpoint => "otlp_endpoint",
+            Pattern::ConnectorSecretArn => "connector_secret_arn",
+            Pattern::SigningKeySecretArn => "signing_key_secret_arn",
+        }
+    }
+
+    pub fn default_pattern(self) -> &'static str {
+        match self {
+            Pattern::ClusterId => "{{org}}-{{env}}",
+            Pattern::ClusterName => "{{name}} {{stage_title}}",
+            Pattern::Zone => "{{env}}.{{domain}}",
+            Pattern::ApiHost => "k8s.{{zone}}",
+            Pattern::RegistryHost => "registry.{{zone}}",
+            Pattern::ServiceHost => "{{service}}.{{zone}}",
+            Pattern::Issuer => "https://auth.{{domain}}",
+            Pattern::OtlpEndpoint => "https://otlp.{{observability_zone}}",
+            Pattern::ConnectorSecretArn => {
+                "arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-connector"
+            }
+            Pattern::SigningKeySecretArn => {
+                "arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-signing-key"
+            }
+        }
+    }
+
+    /// The variables this pattern may use beyond `ENV_VARIABLES`: a pattern sees the
+    /// names made before it.
+    fn extra_variables(self) -> &'static [&'static str] {
+        match self {
+            Pattern::ApiHost | Pattern::RegistryHost => &["zone"],
+            Pattern::ServiceHost => &["zone", "service"],
+            Pattern::OtlpEndpoint => &["observability_zone"],
+            _ => &[],
+        }
+    }
+
+    fn written_in(self, naming: &NamingFile) -> Option<&Spanned<String>> {
+        match self {
+            Pattern::ClusterId => naming.cluster_id.as_ref(),
+            Pattern::ClusterName => naming.cluster_name.as_ref(),
+            Pattern::Zone => naming.zone.as_ref(),
+            Pattern::ApiHost => naming.api_host.as_ref(),
+            Pattern::RegistryHost => naming.registry_host.as_ref(),
+            Pattern::ServiceHost => naming.service_host.as_ref(),
+            Pattern::Issuer => naming.issuer.as_ref(),
+            Pattern::OtlpEndpoint => naming.otlp_endpoint.as_ref(),
+            Pattern::ConnectorSecretArn => naming.connector_secret_arn.as_ref(),
+            Pattern::SigningKeySecretArn => naming.signing_key_secret_arn.as_ref(),
+        }
+    }
+}
+
+/// The compiled patterns, and for each a description of the rule for provenance.
+pub struct Naming {
+    handlebars: Handlebars<'static>,
+    rules: Vec<Arc<str>>,
+}
+
+impl Naming {
+    /// Compiles the patterns, with the overrides of `[naming]` from `platform_file`.
+    pub fn new(
+        naming: &NamingFile,
+        platform_file: &Arc<SourceFile>,
+    ) -> Result<Naming, Diagnostics> {
+        let mut handlebars = Handlebars::new();
+        handlebars.set_strict_mode(true);
+        handlebars.register_escape_fn(handlebars::no_escape);
+        let mut rules = Vec::new();
+        let mut problems = Diagnostics::default();
+        for pattern in Pattern::ALL {
+            let written = pattern.written_in(naming);
+            let text = written.map_or(pattern.default_pattern(), |w| w.get_ref().as_str());
+            let rule = match written {
+                None => format!("convention {} = \"{text}\"", pattern.key()),
+                Some(w) => format!(
+                    "convention {} = \"{text}\" ({})",
+                    pattern.key(),
+                    Span {
+                        file: platform_file.clone(),
+                        range: w.span()
+                    }
+                ),
+            };
+            rules.push(Arc::from(rule));
+            let registered = handlebars
+                .register_template_string(pattern.key(), text)
+                .map_err(|err| err.to_string())
+                .and_then(|()| {
+                    let mut sample = Map::new();
+                    for variable in ENV_VARIABLES.iter().chain(pattern.extra_variables()) {
+                        sample.insert((*variable).to_owned(), Value::from("x"));
+                    }
+                    let context =
+                        Context::wraps(Value::Object(sample)).map_err(|e| e.to_string())?;
+                    handlebars
+                        .render_with_context(pattern.key(), &context)
+                        .map_err(|err| err.to_string())
+                });
+            if let (Err(err), Some(written)) = (registered, written) {
+                let available: Vec<&str> = ENV_VARIABLES
+                    .iter()
+                    .chain(pattern.extra_variables())
+                    .copied()
+                    .collect();
+                problems.push(
+                    Diagnostic::at(
+                        Span {
+                            file: platform_file.clone(),
+                            range: written.span(),
+                        },
+                        format!("naming pattern `{}` cannot be used", pattern.key()),
+                    )
+                    .with_label(err)
+                    .with_help(format!(
+                        "a pattern is a handlebars template; `{}` may use {}",
+                        pattern.key(),
+                        available
+                            .iter()
+                            .map(|v| format!("{{{{{v}}}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+        }
+        problems.into_result(Naming { handlebars, rules })
+    }
+
+    /// Renders `pattern` with `variables`. The result carries the rule as its origin.
+    pub fn render(
+        &self,
+        pattern: Pattern,
+        variables: &Variables,
+    ) -> Result<Sourced<String>, String> {
+        let index = Pattern::ALL
+            .iter()
+            .position(|p| *p == pattern)
+            .expect("every pattern is in Pattern::ALL");
+        let value = self
+            .handlebars
+            .render_with_context(pattern.key(), &variables.0)
+            .map_err(|err| format!("convention `{}` failed: {err}", pattern.key()))?;
+        Ok(Sourced::new(
+            value,
+            Origin::Convention(self.rules[index].clone()),
+        ))
+    }
+}
+
+/// The variables of one environment, grown as its names are made.
+pub struct Variables(Context);
+
+impl Variables {
+    pub fn new(pairs: &[(&str, &str)]) -> Variables {
+        let map: Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect();
+        Variables(Context::from(Value::Object(map)))
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        if let Value::Object(map) = self.0.data_mut() {
+            map.insert(key.to_owned(), Value::from(value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naming(toml: &str) -> Result<Naming, Diagnostics> {
+        let file = SourceFile::new("environments/platform.toml", toml);
+        let parsed: NamingFile = toml_edit::de::from_str(toml).unwrap();
+        Naming::new(&parsed, &file)
+    }
+
+    fn prod() -> Variables {
+        Variables::new(&[
+            ("org", "acme"),
+            ("name", "Acme"),
+            ("domain", "acme.dev"),
+            ("env", "prod"),
+            ("stage", "production"),
+            ("stage_title", "Production"),
+            ("region", "eu-west-1"),
+            ("account", "210987654321"),
+        ])
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let naming = naming("").unwrap();
+        let mut vars = prod();
+        let id = naming.render(Pattern::ClusterId, &vars).unwrap();
+        assert_eq!(id.value, "acme-prod");
+        assert!(matches!(&id.origin, Origin::Convention(rule) if rule.contains("{{org}}-{{env}}")));
+        assert_eq!(
+            naming.render(Pattern::ClusterName, &vars).unwrap().value,
+            "Acme Production"
+        );
+        let zone = naming.render(Pattern::Zone, &vars).unwrap().value;
+        assert_eq!(zone, "prod.acme.dev");
+        vars.set("zone", &zone);
+        vars.set("service", "hello");
+        assert_eq!(
+            naming.render(Pattern::ApiHost, &vars).unwrap().value,
+            "k8s.prod.acme.dev"
+        );
+        assert_eq!(
+            naming.render(Pattern::ServiceHost, &vars).unwrap().value,
+            "hello.prod.acme.dev"
+        );
+        assert_eq!(
+            naming.render(Pattern::Issuer, &vars).unwrap().value,
+            "https://auth.acme.dev"
+        );
+    }
+
+    #[test]
+    fn overrides_replace_defaults_and_say_where_they_are() {
+        let naming = naming("cluster_id = \"{{env}}-{{org}}\"\n").unwrap();
+        let id = naming.render(Pattern::ClusterId, &prod()).unwrap();
+        assert_eq!(id.value, "prod-acme");
+        assert!(
+            matches!(&id.origin, Origin::Convention(rule) if rule.contains("environments/platform.toml:1:14"))
+        );
+    }
+
+    #[test]
+    fn a_pattern_using_an_unknown_variable_is_refused_at_its_span() {
+        let err = naming("cluster_id = \"{{org}}-{{zone}}\"\n").err().unwrap();
+        let text = err.render(false);
+        assert!(
+            text.contains("naming pattern `cluster_id` cannot be used"),
+            "{text}"
+        );
+        assert!(text.contains("platform.toml:1:14"), "{text}");
+        assert!(text.contains("{{env}}"), "{text}");
+    }
+
+    #[test]
+    fn values_are_not_html_escaped() {
+        let naming = naming("cluster_name = \"{{name}} & <{{env}}>\"\n").unwrap();
+        assert_eq!(
+            naming.render(Pattern::ClusterName, &prod()).unwrap().value,
+            "Acme & <prod>"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Problems in the user's files, as data: a message, where it is (file and span), and how to
+//! fix it. Rendered like rustc and cargo render theirs, with `annotate-snippets`.
+//!
+//! Failures of the tool itself (I/O, a child process) are `anyhow` errors instead; `main`
+//! tells the two apart and exits 2 for both.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// A file the user wrote, kept in memory so that every value can point back into it.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as shown to people: relative to the repository root.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        })
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+}
+
+/// A place in a source file.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub file: Arc<SourceFile>,
+    pub range: Range<usize>,
+}
+
+impl fmt::Display for Span {
+    /// `path:line:column`, the form editors and terminals turn into links.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, column) = self.file.line_column(self.range.start);
+        write!(f, "{}:{line}:{column}", self.file.path.display())
+    }
+}
+
+/// Where a diagnostic points: a span in a file, a path with no useful span (a directory,
+/// a file that cannot be read), or nowhere (a command-line argument).
+#[derive(Debug, Clone)]
+pub enum Location {
+    Span(Span),
+    Path(PathBuf),
+    Nowhere,
+}
+
+/// One problem in the user's input.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub message: String,
+    pub location: Location,
+    /// The label under the underlined text.
+    pub label: Option<String>,
+    /// Other places worth showing, such as the first of two clashing values.
+    pub related: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>, location: Location) -> Diagnostic {
+        Diagnostic {
+            message: message.into(),
+            location,
+            label: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn at(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(message, Location::Span(span))
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// This diagnostic alone, as the error of a command that cannot run.
+    pub fn into_error(self) -> anyhow::Error {
+        Diagnostics::from(self).into()
+    }
+
+    fn render(&self, renderer: &Renderer) -> String {
+        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        match &self.location {
+            Location::Span(span) => {
+                let mut primary = AnnotationKind::Primary.span(span.range.clone());
+                if let Some(label) = &self.label {
+                    primary = primary.label(label.as_str());
+                }
+                let mut snippet = Snippet::source(span.file.text.as_str())
+                    .path(span.file.path.to_string_lossy())
+                    .annotation(primary);
+                for (related, label) in &self.related {
+                    if Arc::ptr_eq(&related.file, &span.file) {
+                        snippet = snippet.annotation(
+                            AnnotationKind::Context
+                                .span(related.range.clone())
+                                .label(label.as_str()),
+                        );
+                    }
+                }
+                group = group.element(snippet);
+                for (related, label) in &self.related {
+                    if !Arc::ptr_eq(&related.file, &span.file) {
+                        group = group.element(
+                            Snippet::source(related.file.text.as_str())
+                                .path(related.file.path.to_string_lossy())
+                                .annotation(
+                                    AnnotationKind::Context
+                                        .span(related.range.clone())
+                                        .label(label.as_str()),
+                                ),
+                        );
+                    }
+                }
+            }
+            Location::Path(path) => {
+                group = group.element(Level::NOTE.message(format!("in {}", path.display())));
+            }
+            Location::Nowhere => {}
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        renderer.render(&[group])
+    }
+}
+
+/// Every problem found in one run: loading reports all of them, not only the first.
+#[derive(Debug, Default)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was reported, else every diagnostic as the error.
+    pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The report for a terminal (`styled`) or for a pipe or file.
+    pub fn render(&self, styled: bool) -> String {
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let mut out = String::new();
+        for diagnostic in &self.0 {
+            out.push_str(&diagnostic.render(&renderer));
+            out.push_str("\n\n");
+        }
+        let count = self.0.len();
+        out.push_str(&format!(
+            "error: found {count} problem{} in the input; nothing was written\n",
+            if count == 1 { "" } else { "s" }
+        ));
+        out
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Diagnostics {
+        Diagnostics(vec![diagnostic])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// The candidate closest to a misspelt `word`, if one is close enough to be a likely fix.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// A help line listing what is valid, leading with the closest match when there is one.
+pub fn help_valid(what: &str, word: &str, valid: &[&str]) -> String {
+    let list = valid
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match closest(word, valid.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`? valid {what}: {list}"),
+        None if valid.is_empty() => format!("no {what} are allowed here"),
+        None => format!("valid {what}: {list}"),
+    }
+}
+
+/// The path a person should see for a file under `root`.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let file = SourceFile::new("f.toml", "a = 1\nbé = \"x\"\n");
+        assert_eq!(file.line_column(0), (1, 1));
+        assert_eq!(file.line_column(6), (2, 1));
+        let x = file.text.find('"').unwrap();
+        assert_eq!(file.line_column(x), (2, 6));
+    }
+
+    #[test]
+    fn closest_suggests_only_near_misses() {
+        let valid = ["production", "staging", "development"];
+        assert_eq!(closest("prod", valid), Some("production"));
+        assert_eq!(closest("stagin", valid), Some("staging"));
+        assert_eq!(closest("zzz", valid), None);
+    }
+
+    #[test]
+    fn rendered_diagnostic_names_file_line_and_help() {
+        let file = SourceFile::new("environments/prod/environment.toml", "stage = \"prod\"\n");
+        let diagnostic = Diagnostic::at(Span { file, range: 8..14 }, "unknown stage `prod`")
+            .with_label("not a stage")
+            .with_help("did you mean `production`?");
+        let text = Diagnostics::from(diagnostic).render(false);
+        assert!(
+            text.contains("environments/prod/environment.toml:1:9"),
+            "{text}"
+        );
+        assert!(text.contains("^^^^^^ not a stage"), "{text}");
+        assert!(text.contains("help: did you mean `production`?"), "{text}");
+    }
+}

@@ -1,0 +1,34 @@
+//! The platform monorepo's toolkit, behind `cargo xtask`. `main.rs` parses the command line
+//! and calls [`run`]; each command lives in its own module with one entry point.
+
+pub mod cli;
+pub mod conventions;
+pub mod diagnostic;
+mod edit;
+mod list;
+pub mod model;
+pub mod network;
+mod new_env;
+pub mod repository;
+pub mod services;
+mod show;
+
+use std::process::ExitCode;
+
+use cli::{Cli, Command};
+
+/// Runs one command. `Ok` carries the exit code; an `Err` is a command that could not run
+/// (exit code 2), either a [`diagnostic::Diagnostics`] about the user's files or a failure
+/// of the tool.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let start = match cli.directory {
+        Some(dir) => dir,
+        None => std::env::current_dir()?,
+    };
+    let root = repository::find_root(&start)?;
+    match cli.command {
+        Command::List => list::run(&root),
+        Command::Show(args) => show::run(&root, &args),
+        Command::NewEnv(args) => new_env::run(&root, &args),
+    }
+}

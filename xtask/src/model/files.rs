@@ -1,0 +1,268 @@
+//! The hand-written files exactly as written: `environments/platform.toml` and
+//! `environments/<env>/environment.toml`. Unknown keys are rejected; every value keeps its
+//! span so that later stages can point at it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+/// A string enum as it appears in the files, with the list of valid words for messages.
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order the documentation lists them.
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            /// Every valid spelling, in the same order.
+            pub const NAMES: &[&str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+keyword_enum! {
+    /// What an environment is for, after the topology guide.
+    Stage {
+        Development = "development",
+        Staging = "staging",
+        Production = "production",
+        Ci = "ci",
+        Observability = "observability",
+        Identity = "identity",
+    }
+}
+
+impl Stage {
+    /// The stage as a title, for cluster names ("Acme Production").
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Development => "Development",
+            Stage::Staging => "Staging",
+            Stage::Production => "Production",
+            Stage::Ci => "CI",
+            Stage::Observability => "Observability",
+            Stage::Identity => "Identity",
+        }
+    }
+}
+
+keyword_enum! {
+    /// Podplane's five fixed access levels; each is the group `podplane:<role>`.
+    Role {
+        Admins = "admins",
+        Managers = "managers",
+        Operators = "operators",
+        Editors = "editors",
+        Viewers = "viewers",
+    }
+}
+
+keyword_enum! {
+    /// The cloud a cluster runs on. Podplane also knows Google Cloud and Proxmox; the
+    /// conventions here are written for AWS.
+    Provider {
+        Aws = "aws",
+    }
+}
+
+keyword_enum! {
+    /// CPU architecture of a pool's nodes.
+    Arch {
+        Amd64 = "amd64",
+        Arm64 = "arm64",
+    }
+}
+
+keyword_enum! {
+    /// The Podplane seed a cluster starts from.
+    Seed {
+        Recommended = "recommended",
+        Minimal = "minimal",
+        None = "none",
+    }
+}
+
+keyword_enum! {
+    /// Where CI jobs run: on the CI vendor's machines, or on a cluster of our own.
+    Runners {
+        Hosted = "hosted",
+        SelfHosted = "self-hosted",
+    }
+}
+
+keyword_enum! {
+    /// The self-hosted observability platform the observability cluster runs.
+    ObservabilityPlatform {
+        Openobserve = "openobserve",
+        Parseable = "parseable",
+        Victoriametrics = "victoriametrics",
+        Clickhouse = "clickhouse",
+    }
+}
+
+keyword_enum! {
+    /// The upstream identity provider the OIDC issuer signs people in with.
+    Connector {
+        Google = "google",
+        Github = "github",
+    }
+}
+
+/// `environments/platform.toml`: what every environment shares.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformFile {
+    pub org: Spanned<String>,
+    pub name: Spanned<String>,
+    pub domain: Spanned<String>,
+    pub defaults: DefaultsFile,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default)]
+    pub teams: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub naming: NamingFile,
+}
+
+/// `[defaults]`: values an environment inherits unless it sets its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsFile {
+    pub provider: Spanned<Provider>,
+    pub region: Spanned<String>,
+    pub components: Option<ComponentsFile>,
+}
+
+/// `[network]`: where new environments' VPCs come from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    pub vpc_range: Option<Spanned<String>>,
+}
+
+/// `[naming]`: handlebars patterns that replace the default conventions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamingFile {
+    pub cluster_id: Option<Spanned<String>>,
+    pub cluster_name: Option<Spanned<String>>,
+    pub zone: Option<Spanned<String>>,
+    pub api_host: Option<Spanned<String>>,
+    pub registry_host: Option<Spanned<String>>,
+    pub service_host: Option<Spanned<String>>,
+    pub issuer: Option<Spanned<String>>,
+    pub otlp_endpoint: Option<Spanned<String>>,
+    pub connector_secret_arn: Option<Spanned<String>>,
+    pub signing_key_secret_arn: Option<Spanned<String>>,
+}
+
+/// `environments/<env>/environment.toml`: only what is specific to one environment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentFile {
+    pub stage: Spanned<Stage>,
+    pub description: Option<Spanned<String>>,
+    pub account: Spanned<String>,
+    pub region: Option<Spanned<String>>,
+    pub vpc: Option<Spanned<String>>,
+    pub zones: Option<Spanned<u8>>,
+    pub names: Option<Spanned<NamesFile>>,
+    #[serde(default)]
+    pub pools: BTreeMap<Spanned<String>, PoolFile>,
+    pub components: Option<Spanned<ComponentsFile>>,
+    #[serde(default)]
+    pub access: BTreeMap<Spanned<String>, Spanned<Role>>,
+    #[serde(default)]
+    pub services: BTreeMap<Spanned<String>, ServiceFile>,
+    pub ci: Option<Spanned<CiFile>>,
+    pub observability: Option<Spanned<ObservabilityFile>>,
+    pub identity: Option<Spanned<IdentityFile>>,
+}
+
+/// `[names]`: hand-written names that replace the conventional ones for one environment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamesFile {
+    pub cluster_id: Option<Spanned<String>>,
+    pub cluster_name: Option<Spanned<String>>,
+    pub zone: Option<Spanned<String>>,
+    pub api_host: Option<Spanned<String>>,
+    pub registry_host: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolFile {
+    pub arch: Spanned<Arch>,
+    pub instance_type: Spanned<String>,
+    pub size: Spanned<u32>,
+    pub disk_size: Option<Spanned<u32>>,
+}
+
+/// `[components]` (or `[defaults.components]`): the Podplane platform components.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentsFile {
+    pub version: Option<Spanned<String>>,
+    pub seed: Option<Spanned<Seed>>,
+    pub seed_version: Option<Spanned<String>>,
+    pub seed_digest: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub version: Spanned<String>,
+    pub replicas: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub hostname: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiFile {
+    pub runners: Spanned<Runners>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservabilityFile {
+    pub platform: Spanned<ObservabilityPlatform>,
+    pub retention_days: Spanned<u32>,
+    pub monitor: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFile {
+    pub connector: Spanned<Connector>,
+    pub client_secret_arn: Option<Spanned<String>>,
+    pub signing_key_secret_arn: Option<Spanned<String>>,
+}

@@ -1,0 +1,213 @@
+//! Reading the hand-written files and parsing them into `files` types, turning every TOML
+//! and serde error into a diagnostic with a span, a plain message and a suggestion.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
+use crate::model::Platform;
+use crate::model::files::{EnvironmentFile, PlatformFile};
+use crate::model::names::EnvName;
+
+pub const ENVIRONMENTS_DIR: &str = "environments";
+pub const PLATFORM_FILE: &str = "platform.toml";
+pub const ENVIRONMENT_FILE: &str = "environment.toml";
+
+/// The hand-written sources of a repository, read into memory.
+#[derive(Debug)]
+pub struct SourceTree {
+    pub root: PathBuf,
+    pub platform: Arc<SourceFile>,
+    /// Each environment directory's name and its `environment.toml`, in name order.
+    pub environments: Vec<(String, Arc<SourceFile>)>,
+}
+
+impl SourceTree {
+    /// Reads `environments/platform.toml` and every `environments/<env>/environment.toml`
+    /// under `root`. Directories starting with `.` are not environments.
+    pub fn read(root: &Path) -> anyhow::Result<SourceTree> {
+        let dir = root.join(ENVIRONMENTS_DIR);
+        let platform = read_source(root, &dir.join(PLATFORM_FILE))?;
+        let mut environments = Vec::new();
+        let mut missing = Diagnostics::default();
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !entry.file_type()?.is_dir() {
+                continue;
+            }
+            let path = entry.path().join(ENVIRONMENT_FILE);
+            if path.is_file() {
+                environments.push((name, read_source(root, &path)?));
+            } else {
+                missing.push(
+                    Diagnostic::new(
+                        format!("directory `{name}` has no {ENVIRONMENT_FILE}"),
+                        Location::Path(Path::new(ENVIRONMENTS_DIR).join(&name)),
+                    )
+                    .with_help(format!(
+                        "every directory under {ENVIRONMENTS_DIR}/ is an environment: create it with `cargo xtask new-env {name} --stage STAGE`, or remove the directory"
+                    )),
+                );
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing.into());
+        }
+        environments.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(SourceTree {
+            root: root.to_path_buf(),
+            platform,
+            environments,
+        })
+    }
+
+    /// Parses and resolves the sources, with the services the workspace's crates declare.
+    pub fn load(
+        &self,
+        services: std::collections::BTreeMap<String, crate::model::ServiceDecl>,
+    ) -> Result<Platform, Diagnostics> {
+        let mut problems = Diagnostics::default();
+        let platform = parse::<PlatformFile>(&self.platform).map_err(|d| problems.push(d));
+        let environments: Vec<_> = self
+            .environments
+            .iter()
+            .filter_map(|(dir, file)| {
+                let name = EnvName::parse(dir)
+                    .map_err(|reason| {
+                        problems.push(
+                            Diagnostic::new(
+                                reason,
+                                Location::Path(Path::new(ENVIRONMENTS_DIR).join(dir)),
+                            )
+                            .with_help(
+                                "rename the directory: an environment name is lowercase letters, digits and single hyphens, starting with a letter",
+                            ),
+                        )
+                    })
+                    .ok();
+                let parsed = parse::<EnvironmentFile>(file).map_err(|d| problems.push(d)).ok();
+                Some((name?, file.clone(), parsed?))
+            })
+            .collect();
+        match platform {
+            Ok(platform) if problems.is_empty() => {
+                super::resolve(&self.root, &self.platform, platform, environments, services)
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+fn read_source(root: &Path, path: &Path) -> anyhow::Result<Arc<SourceFile>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(SourceFile::new(
+        crate::diagnostic::display_path(root, path),
+        text,
+    ))
+}
+
+/// Finds the repository, reads it, asks cargo which services the crates declare, and
+/// resolves everything.
+pub fn load(root: &Path) -> anyhow::Result<Platform> {
+    let tree = SourceTree::read(root)?;
+    let services = crate::services::declared(root)?;
+    Ok(tree.load(services)?)
+}
+
+/// Deserializes one file, or explains in a diagnostic why it cannot be.
+pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diagnostic> {
+    toml_edit::de::from_str(&file.text).map_err(|err| toml_diagnostic(file, &err))
+}
+
+/// Turns a TOML parse or serde error into a diagnostic. Serde's messages for unknown keys
+/// and values name the offending word and the valid ones in backticks; those become a
+/// closest-match suggestion.
+pub fn toml_diagnostic(file: &Arc<SourceFile>, err: &toml_edit::de::Error) -> Diagnostic {
+    let message = err.message().trim();
+    let words = backticked(message);
+    let location = match err.span() {
+        Some(range) => {
+            // A span over several lines is a whole table; its first line says which.
+            let end = file.text[range.clone()]
+                .find('\n')
+                .map_or(range.end, |newline| range.start + newline);
+            Location::Span(Span {
+                file: file.clone(),
+                range: range.start..end,
+            })
+        }
+        None => Location::Path(file.path.clone()),
+    };
+    let (message, label, help) = if let Some(rest) = message.strip_prefix("unknown field") {
+        let expected = if rest.contains("there are no fields") {
+            Vec::new()
+        } else {
+            words[1..].to_vec()
+        };
+        (
+            format!("unknown key `{}`", words[0]),
+            "not a key of this table".to_owned(),
+            Some(help_valid("keys", words[0], &expected)),
+        )
+    } else if message.starts_with("unknown variant") {
+        let key = key_before(&location);
+        (
+            format!("unknown value `{}`{key}", words[0]),
+            "not one of the valid values".to_owned(),
+            Some(help_valid("values", words[0], &words[1..])),
+        )
+    } else if message.starts_with("missing field") {
+        (
+            format!("missing key `{}`", words[0]),
+            "in this table".to_owned(),
+            Some(format!(
+                "add `{} = ...`; see docs/environments-reference.md",
+                words[0]
+            )),
+        )
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        let key = key_before(&location);
+        (
+            format!("wrong type{key}: {message}"),
+            message.to_owned(),
+            None,
+        )
+    } else {
+        (format!("invalid TOML: {message}"), message.to_owned(), None)
+    };
+    let mut diagnostic = Diagnostic::new(message, location).with_label(label);
+    diagnostic.help = help;
+    diagnostic
+}
+
+/// The words a serde message quotes in backticks, in order.
+fn backticked(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).collect()
+}
+
+/// " for `key`" when the span is the value of a `key = value` line.
+fn key_before(location: &Location) -> String {
+    let Location::Span(span) = location else {
+        return String::new();
+    };
+    let line_start = span.file.text[..span.range.start]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let before = &span.file.text[line_start..span.range.start];
+    // In `pool = { arch = "x" }` the key is the last word before `=`.
+    let key = before
+        .trim_end()
+        .strip_suffix('=')
+        .and_then(|b| b.trim_end().rsplit([' ', '\t', '{', ',']).next());
+    match key {
+        Some(key) if !key.is_empty() => format!(" for `{key}`"),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,220 @@
+//! The resolved platform: every environment with every value it ends up with, each value
+//! carrying where it came from. Loaded once; every command works from it, and nothing
+//! re-parses a rendered file to learn a fact.
+//!
+//! `files` is the input as written, `load` reads and parses it, `resolve` applies defaults
+//! and conventions, `names` holds the validated name types, `tree` is the generic view that
+//! `show` prints.
+
+pub mod files;
+mod load;
+pub mod names;
+mod resolve;
+pub mod tree;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ipnet::Ipv4Net;
+
+use crate::diagnostic::{SourceFile, Span};
+pub use files::{Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage};
+pub use load::{
+    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SourceTree, load, parse as parse_file,
+};
+use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
+pub use resolve::resolve;
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// Written by hand in `platform.toml` or an `environment.toml`.
+    File(Span),
+    /// Made by a naming convention or a documented default; the text names the rule.
+    Convention(Arc<str>),
+    /// A built-in convention or default; the text names it.
+    Builtin(&'static str),
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Sourced<T> {
+    pub fn new(value: T, origin: Origin) -> Sourced<T> {
+        Sourced { value, origin }
+    }
+
+    /// A value as written in `file`.
+    pub fn written(file: &Arc<SourceFile>, value: serde_spanned::Spanned<T>) -> Sourced<T> {
+        let range = value.span();
+        Sourced::new(
+            value.into_inner(),
+            Origin::File(Span {
+                file: file.clone(),
+                range,
+            }),
+        )
+    }
+
+    /// The same origin around another value, such as a validated form of this one.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sourced<U> {
+        Sourced {
+            value: f(self.value),
+            origin: self.origin,
+        }
+    }
+}
+
+/// The whole platform, resolved.
+#[derive(Debug)]
+pub struct Platform {
+    /// The repository root: the directory that holds `environments/`.
+    pub root: PathBuf,
+    pub org: Sourced<Slug>,
+    pub name: Sourced<String>,
+    pub domain: Sourced<DnsName>,
+    /// The range new environments' VPCs are allocated from.
+    pub vpc_range: Sourced<Ipv4Net>,
+    pub teams: BTreeMap<String, Sourced<Vec<String>>>,
+    /// The deployable services the workspace's crates declare, by service name.
+    pub services: BTreeMap<String, ServiceDecl>,
+    pub environments: BTreeMap<EnvName, Environment>,
+}
+
+impl Platform {
+    /// Environments of one stage, in name order.
+    pub fn of_stage(&self, stage: Stage) -> impl Iterator<Item = &Environment> {
+        self.environments
+            .values()
+            .filter(move |env| env.stage.value == stage)
+    }
+}
+
+/// A crate's declaration that it can be deployed, from `[package.metadata.platform]`.
+#[derive(Debug, Clone)]
+pub struct ServiceDecl {
+    /// The Podplane app template (`web`, `worker`).
+    pub template: Sourced<String>,
+    /// The image without a tag; each environment's version is the tag.
+    pub image: Sourced<String>,
+    pub port: Sourced<u16>,
+}
+
+/// One environment with every value resolved.
+#[derive(Debug)]
+pub struct Environment {
+    pub name: EnvName,
+    /// `environments/<env>/environment.toml`, as read.
+    pub file: Arc<SourceFile>,
+    pub stage: Sourced<Stage>,
+    pub description: Option<Sourced<String>>,
+    pub provider: Sourced<Provider>,
+    pub account: Sourced<Account>,
+    pub region: Sourced<Region>,
+    /// Tags put on every cloud resource of the environment.
+    pub tags: BTreeMap<String, Sourced<String>>,
+    /// Per team: the Podplane role, the group it becomes, and the members.
+    pub access: BTreeMap<String, Access>,
+    /// `None` for environments that run no cluster: identity, and CI on hosted runners.
+    pub cluster: Option<Cluster>,
+    pub ci: Option<Ci>,
+    pub observability: Option<Observability>,
+    pub identity: Option<Identity>,
+}
+
+/// A team's access to one environment.
+#[derive(Debug)]
+pub struct Access {
+    pub role: Sourced<Role>,
+    /// The OIDC group the issuer puts in this team's tokens: `podplane:<role>`.
+    pub group: Sourced<String>,
+    pub members: Sourced<Vec<String>>,
+}
+
+/// A Podplane cluster: everything its `podplane.cluster.jsonc` is made from.
+#[derive(Debug)]
+pub struct Cluster {
+    pub id: Sourced<ClusterId>,
+    pub name: Sourced<String>,
+    /// The DNS zone, the ingress apex of the cluster.
+    pub zone: Sourced<DnsName>,
+    pub api_host: Sourced<DnsName>,
+    pub registry_host: Sourced<DnsName>,
+    pub issuer: Sourced<String>,
+    /// The OIDC client id: the cluster id, so a token for one cluster is refused by another.
+    pub client_id: Sourced<ClusterId>,
+    /// Where the cluster sends telemetry; `None` for the observability cluster itself, and
+    /// when the platform has no observability environment.
+    pub otlp_endpoint: Option<Sourced<String>>,
+    pub vpc: Sourced<Ipv4Net>,
+    /// How many availability zones the cluster spans.
+    pub zones: Sourced<u8>,
+    pub pools: BTreeMap<String, Pool>,
+    pub components: Components,
+    pub services: BTreeMap<String, Service>,
+}
+
+#[derive(Debug)]
+pub struct Pool {
+    pub arch: Sourced<Arch>,
+    pub instance_type: Sourced<String>,
+    pub size: Sourced<u32>,
+    pub disk_size: Sourced<u32>,
+}
+
+/// The Podplane platform components and the seed the cluster starts from.
+#[derive(Debug)]
+pub struct Components {
+    /// The semver range of the components repository (`^1.2.3`).
+    pub version: Sourced<String>,
+    pub seed: Sourced<Seed>,
+    /// The seed release and its `sha512:` digest; `None` when the seed is `none`.
+    pub seed_release: Option<SeedRelease>,
+}
+
+#[derive(Debug)]
+pub struct SeedRelease {
+    pub version: Sourced<String>,
+    pub digest: Sourced<String>,
+}
+
+/// One service deployed to one environment.
+#[derive(Debug)]
+pub struct Service {
+    pub version: Sourced<String>,
+    pub replicas: Sourced<u32>,
+    /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`.
+    pub env: BTreeMap<String, Sourced<String>>,
+    pub host: Sourced<DnsName>,
+    pub template: Sourced<String>,
+    /// The image with this environment's version as its tag.
+    pub image: Sourced<String>,
+    pub port: Sourced<u16>,
+}
+
+#[derive(Debug)]
+pub struct Ci {
+    pub runners: Sourced<Runners>,
+}
+
+#[derive(Debug)]
+pub struct Observability {
+    pub platform: Sourced<ObservabilityPlatform>,
+    pub retention_days: Sourced<u32>,
+    /// The hosted service that watches the observability cluster.
+    pub monitor: Option<Sourced<String>>,
+}
+
+/// The OIDC issuer every cluster trusts, served from the identity environment.
+#[derive(Debug)]
+pub struct Identity {
+    pub hostname: Sourced<DnsName>,
+    pub connector: Sourced<Connector>,
+    pub client_secret_arn: Sourced<String>,
+    pub signing_key_secret_arn: Sourced<String>,
+}

@@ -1,0 +1,1005 @@
+//! From the files as written to the resolved platform: defaults from `platform.toml`,
+//! names from the conventions, every value validated and given its origin. Problems are
+//! collected, not returned one by one, so a person sees them all at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use cargo_metadata::semver;
+use ipnet::Ipv4Net;
+use serde_spanned::Spanned;
+
+use super::files::{ComponentsFile, EnvironmentFile, PlatformFile, ServiceFile};
+use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
+use super::{
+    Access, Ci, Cluster, Components, Environment, Identity, Observability, Origin, Platform, Pool,
+    Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
+};
+use crate::conventions::{Naming, Pattern, Variables};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
+use crate::network;
+
+/// The pools Podplane's load balancers need: the API targets `control-plane`, the
+/// domain's load balancer `ingress`.
+const REQUIRED_POOLS: [&str; 2] = ["control-plane", "ingress"];
+
+/// Resolves the parsed files of one repository.
+pub fn resolve(
+    root: &Path,
+    platform_file: &Arc<SourceFile>,
+    platform: PlatformFile,
+    environments: Vec<(EnvName, Arc<SourceFile>, EnvironmentFile)>,
+    services: BTreeMap<String, ServiceDecl>,
+) -> Result<Platform, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let at = |spanned: &dyn HasSpan| Span {
+        file: platform_file.clone(),
+        range: spanned.span(),
+    };
+    let org = validated(&mut problems, platform_file, platform.org, |s| {
+        Slug::parse(s)
+    });
+    let domain = validated(&mut problems, platform_file, platform.domain, |s| {
+        DnsName::parse(s)
+    });
+    let region = validated(
+        &mut problems,
+        platform_file,
+        platform.defaults.region,
+        |s| Region::parse(s),
+    );
+    let vpc_range = match platform.network.vpc_range {
+        Some(range) => validated(&mut problems, platform_file, range, |s| {
+            s.parse::<Ipv4Net>()
+                .map_err(|_| format!("`{s}` is not an IPv4 CIDR: write it as \"10.0.0.0/8\""))
+        }),
+        None => Some(Sourced::new(
+            "10.0.0.0/8".parse().expect("a valid CIDR"),
+            Origin::Builtin("default: [network] vpc_range = \"10.0.0.0/8\""),
+        )),
+    };
+    let mut teams = BTreeMap::new();
+    for (team, members) in platform.teams {
+        if let Err(reason) = Slug::parse(team.get_ref()) {
+            problems.push(Diagnostic::at(
+                at(&team),
+                format!("invalid team name: {reason}"),
+            ));
+        }
+        for member in members.get_ref() {
+            if !looks_like_email(member.get_ref()) {
+                problems.push(
+                    Diagnostic::at(
+                        at(member),
+                        format!("`{}` is not an email address", member.get_ref()),
+                    )
+                    .with_help("team members are the emails the OIDC issuer puts in tokens"),
+                );
+            }
+        }
+        let members = Sourced::new(
+            members
+                .get_ref()
+                .iter()
+                .map(|m| m.get_ref().clone())
+                .collect(),
+            Origin::File(at(&members)),
+        );
+        teams.insert(team.into_inner(), members);
+    }
+    let naming = Naming::new(&platform.naming, platform_file).map_err(|d| problems.0.extend(d.0));
+    let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
+        (org, domain, region, vpc_range, naming)
+    else {
+        return Err(problems);
+    };
+    let shared = Shared {
+        org,
+        name: Sourced::written(platform_file, platform.name),
+        domain,
+        provider: Sourced::written(platform_file, platform.defaults.provider),
+        region,
+        default_components: platform.defaults.components,
+        platform_file: platform_file.clone(),
+        teams,
+        naming,
+        services: &services,
+    };
+
+    let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
+    for (name, file, raw) in environments {
+        let mut env = EnvResolver {
+            shared: &shared,
+            name: &name,
+            file: &file,
+            problems: &mut problems,
+        };
+        if let Some(environment) = env.resolve(raw) {
+            resolved.insert(name, environment);
+        }
+    }
+    check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
+    let Shared {
+        org,
+        name,
+        domain,
+        teams,
+        ..
+    } = shared;
+    problems.into_result(Platform {
+        root: root.to_path_buf(),
+        org,
+        name,
+        domain,
+        vpc_range,
+        teams,
+        services,
+        environments: resolved,
+    })
+}
+
+/// What every environment draws on.
+struct Shared<'a> {
+    platform_file: Arc<SourceFile>,
+    org: Sourced<Slug>,
+    name: Sourced<String>,
+    domain: Sourced<DnsName>,
+    provider: Sourced<super::Provider>,
+    region: Sourced<Region>,
+    default_components: Option<ComponentsFile>,
+    teams: BTreeMap<String, Sourced<Vec<String>>>,
+    naming: Naming,
+    services: &'a BTreeMap<String, ServiceDecl>,
+}
+
+/// Resolves one environment, reporting its problems.
+struct EnvResolver<'a, 'b> {
+    shared: &'a Shared<'a>,
+    name: &'a EnvName,
+    file: &'a Arc<SourceFile>,
+    problems: &'b mut Diagnostics,
+}
+
+impl EnvResolver<'_, '_> {
+    fn resolve(&mut self, raw: EnvironmentFile) -> Option<Environment> {
+        let stage = Sourced::written(self.file, raw.stage);
+        let account = self.validated(raw.account, |s| Account::parse(s));
+        let region = match raw.region {
+            Some(region) => self.validated(region, |s| Region::parse(s)),
+            None => Some(self.shared.region.clone()),
+        };
+        let access = self.access(raw.access);
+        let ci = self
+            .stage_table(raw.ci, "ci", Stage::Ci, stage.value)
+            .map(|ci| Ci {
+                runners: Sourced::written(self.file, ci.runners),
+            });
+        let observability = self
+            .stage_table(
+                raw.observability,
+                "observability",
+                Stage::Observability,
+                stage.value,
+            )
+            .map(|o| Observability {
+                platform: Sourced::written(self.file, o.platform),
+                retention_days: Sourced::written(self.file, o.retention_days),
+                monitor: o.monitor.map(|m| Sourced::written(self.file, m)),
+            });
+        let identity_file =
+            self.stage_table(raw.identity, "identity", Stage::Identity, stage.value);
+        let (account, region) = (account?, region?);
+
+        let mut variables = Variables::new(&[
+            ("org", self.shared.org.value.as_str()),
+            ("name", &self.shared.name.value),
+            ("domain", self.shared.domain.value.as_str()),
+            ("env", self.name.as_str()),
+            ("stage", stage.value.as_str()),
+            ("stage_title", stage.value.title()),
+            ("region", region.value.as_str()),
+            ("account", account.value.as_str()),
+        ]);
+        let issuer = self.issuer(&variables);
+
+        let no_cluster_because = match (stage.value, &ci) {
+            (Stage::Identity, _) => Some("an identity environment runs no cluster"),
+            (Stage::Ci, Some(ci)) if ci.runners.value == Runners::Hosted => {
+                Some("CI on hosted runners runs no cluster")
+            }
+            _ => None,
+        };
+        let cluster = match no_cluster_because {
+            Some(why) => {
+                self.refuse_cluster_keys(
+                    &raw.vpc,
+                    &raw.zones,
+                    &raw.names,
+                    &raw.pools,
+                    &raw.components,
+                    &raw.services,
+                    why,
+                );
+                None
+            }
+            None => self.cluster(
+                raw.vpc,
+                raw.zones,
+                raw.names,
+                raw.pools,
+                raw.components,
+                raw.services,
+                issuer.clone(),
+                &mut variables,
+            ),
+        };
+        let identity = match (identity_file, issuer) {
+            (Some(file), Some(issuer)) => self.identity(file, &issuer, &variables),
+            _ => None,
+        };
+
+        let tags = [
+            ("podplane:environment", self.name.as_str()),
+            ("podplane:stage", stage.value.as_str()),
+            ("podplane:managed-by", "podplane"),
+        ]
+        .into_iter()
+        .map(|(k, v)| {
+            (k.to_owned(), Sourced::new(v.to_owned(), Origin::Builtin("convention: tags podplane:environment, podplane:stage, podplane:managed-by")))
+        })
+        .collect();
+
+        let cluster_ok = no_cluster_because.is_some() || cluster.is_some();
+        let stage_ok = match stage.value {
+            Stage::Ci => ci.is_some(),
+            Stage::Observability => observability.is_some(),
+            Stage::Identity => identity.is_some(),
+            _ => true,
+        };
+        (cluster_ok && stage_ok).then(|| Environment {
+            name: self.name.clone(),
+            file: self.file.clone(),
+            stage,
+            description: raw.description.map(|d| Sourced::written(self.file, d)),
+            provider: self.shared.provider.clone(),
+            account,
+            region,
+            tags,
+            access,
+            cluster,
+            ci,
+            observability,
+            identity,
+        })
+    }
+
+    fn span(&self, spanned: &dyn HasSpan) -> Span {
+        Span {
+            file: self.file.clone(),
+            range: spanned.span(),
+        }
+    }
+
+    fn validated<T: Clone, U>(
+        &mut self,
+        value: Spanned<T>,
+        parse: impl FnOnce(&T) -> Result<U, String>,
+    ) -> Option<Sourced<U>> {
+        validated(self.problems, self.file, value, parse)
+    }
+
+    fn access(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, Spanned<super::Role>>,
+    ) -> BTreeMap<String, Access> {
+        let mut access = BTreeMap::new();
+        for (team, role) in raw {
+            let Some(members) = self.shared.teams.get(team.get_ref()) else {
+                let known: Vec<&str> = self.shared.teams.keys().map(String::as_str).collect();
+                self.problems.push(
+                    Diagnostic::at(
+                        self.span(&team),
+                        format!("unknown team `{}`", team.get_ref()),
+                    )
+                    .with_label("not a team of [teams] in platform.toml")
+                    .with_help(help_valid("teams", team.get_ref(), &known)),
+                );
+                continue;
+            };
+            let group = Sourced::new(
+                format!("podplane:{}", role.get_ref()),
+                Origin::Builtin("convention: group = podplane:<role>"),
+            );
+            access.insert(
+                team.into_inner(),
+                Access {
+                    role: Sourced::written(self.file, role),
+                    group,
+                    members: members.clone(),
+                },
+            );
+        }
+        access
+    }
+
+    /// A stage's own table: required in that stage, refused in any other.
+    fn stage_table<T>(
+        &mut self,
+        table: Option<Spanned<T>>,
+        key: &str,
+        owner: Stage,
+        stage: Stage,
+    ) -> Option<T> {
+        match table {
+            Some(table) if stage != owner => {
+                self.problems.push(
+                    Diagnostic::at(
+                        self.span(&table),
+                        format!("[{key}] belongs only in a `{owner}` environment"),
+                    )
+                    .with_label(format!("this environment's stage is `{stage}`"))
+                    .with_help(format!("remove [{key}], or set stage = \"{owner}\"")),
+                );
+                None
+            }
+            Some(table) => Some(table.into_inner()),
+            None if stage == owner => {
+                self.problems.push(
+                    Diagnostic::new(
+                        format!("a `{owner}` environment needs a [{key}] table"),
+                        Location::Path(self.file.path.clone()),
+                    )
+                    .with_help(format!("see [{key}] in docs/environments-reference.md")),
+                );
+                None
+            }
+            None => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn refuse_cluster_keys(
+        &mut self,
+        vpc: &Option<Spanned<String>>,
+        zones: &Option<Spanned<u8>>,
+        names: &Option<Spanned<super::files::NamesFile>>,
+        pools: &BTreeMap<Spanned<String>, super::files::PoolFile>,
+        components: &Option<Spanned<ComponentsFile>>,
+        services: &BTreeMap<Spanned<String>, ServiceFile>,
+        why: &str,
+    ) {
+        let present: [(Option<std::ops::Range<usize>>, &str); 6] = [
+            (vpc.as_ref().map(Spanned::span), "vpc"),
+            (zones.as_ref().map(Spanned::span), "zones"),
+            (names.as_ref().map(Spanned::span), "[names]"),
+            (pools.keys().next().map(Spanned::span), "[pools]"),
+            (components.as_ref().map(Spanned::span), "[components]"),
+            (services.keys().next().map(Spanned::span), "[services]"),
+        ];
+        for (range, key) in present {
+            if let Some(range) = range {
+                self.problems.push(
+                    Diagnostic::at(
+                        Span {
+                            file: self.file.clone(),
+                            range,
+                        },
+                        format!("{key} has no meaning here: {why}"),
+                    )
+                    .with_help(format!("remove {key}")),
+                );
+            }
+        }
+    }
+
+    fn issuer(&mut self, variables: &Variables) -> Option<Sourced<String>> {
+        let issuer = self.conventional(Pattern::Issuer, variables)?;
+        let host = issuer
+            .value
+            .strip_prefix("https://")
+            .map(|rest| rest.split('/').next().unwrap_or(rest));
+        match host.map(DnsName::parse) {
+            Some(Ok(_)) => Some(issuer),
+            Some(Err(reason)) => {
+                self.convention_problem(&issuer, reason);
+                None
+            }
+            None => {
+                self.convention_problem(
+                    &issuer,
+                    format!("issuer `{}` must be an https:// URL", issuer.value),
+                );
+                None
+            }
+        }
+    }
+
+    /// A name from its pattern; a failure is reported once per environment.
+    fn conventional(&mut self, pattern: Pattern, variables: &Variables) -> Option<Sourced<String>> {
+        self.shared
+            .naming
+            .render(pattern, variables)
+            .map_err(|reason| {
+                self.problems.push(Diagnostic::new(
+                    reason,
+                    Location::Path(self.file.path.clone()),
+                ));
+            })
+            .ok()
+    }
+
+    /// A name written in `[names]`, or else made by its pattern, then validated.
+    fn name<U>(
+        &mut self,
+        written: Option<Spanned<String>>,
+        pattern: Pattern,
+        variables: &Variables,
+        parse: impl FnOnce(&str) -> Result<U, String>,
+    ) -> Option<Sourced<U>> {
+        match written {
+            Some(written) => self.validated(written, |s| parse(s)),
+            None => {
+                let made = self.conventional(pattern, variables)?;
+                match parse(&made.value) {
+                    Ok(value) => Some(made.map(|_| value)),
+                    Err(reason) => {
+                        self.convention_problem(&made, reason);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// A name made by a convention that breaks a rule: the environment's name or the
+    /// pattern is at fault, so the help offers both ways out.
+    fn convention_problem(&mut self, made: &Sourced<String>, reason: String) {
+        let rule = match &made.origin {
+            Origin::Convention(rule) => rule.to_string(),
+            _ => String::from("a convention"),
+        };
+        self.problems.push(
+            Diagnostic::new(format!("environment `{}`: {reason}", self.name), Location::Path(self.file.path.clone()))
+                .with_help(format!(
+                    "the value was made by {rule}; use a shorter environment name, change the pattern in [naming] of platform.toml, or write the name in [names] of this file"
+                )),
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cluster(
+        &mut self,
+        vpc: Option<Spanned<String>>,
+        zones: Option<Spanned<u8>>,
+        names: Option<Spanned<super::files::NamesFile>>,
+        pools: BTreeMap<Spanned<String>, super::files::PoolFile>,
+        components: Option<Spanned<ComponentsFile>>,
+        services: BTreeMap<Spanned<String>, ServiceFile>,
+        issuer: Option<Sourced<String>>,
+        variables: &mut Variables,
+    ) -> Option<Cluster> {
+        let names = names.map(Spanned::into_inner).unwrap_or_default();
+        let id = self.name(
+            names.cluster_id,
+            Pattern::ClusterId,
+            variables,
+            ClusterId::parse,
+        );
+        let name = self.name(names.cluster_name, Pattern::ClusterName, variables, |s| {
+            if s.trim().is_empty() {
+                Err("cluster name is empty".to_owned())
+            } else {
+                Ok(s.to_owned())
+            }
+        });
+        let zone = self.name(names.zone, Pattern::Zone, variables, DnsName::parse);
+        if let Some(zone) = &zone {
+            variables.set("zone", zone.value.as_str());
+        }
+        let api_host = self.name(names.api_host, Pattern::ApiHost, variables, DnsName::parse);
+        let registry_host = self.name(
+            names.registry_host,
+            Pattern::RegistryHost,
+            variables,
+            DnsName::parse,
+        );
+        let vpc = match vpc {
+            Some(vpc) => self.validated(vpc, |s| network::parse_vpc(s)),
+            None => {
+                self.problems.push(
+                    Diagnostic::new("missing key `vpc`: a cluster environment needs its own VPC range", Location::Path(self.file.path.clone()))
+                        .with_help("add `vpc = \"10.N.0.0/16\"` with a range no other environment uses; `cargo xtask new-env` allocates one"),
+                );
+                None
+            }
+        };
+        let zones = match zones {
+            Some(zones) => self.validated(zones, |&n| {
+                if (1..=6).contains(&n) {
+                    Ok(n)
+                } else {
+                    Err(format!(
+                        "zones = {n}: a cluster spans 1 to 6 availability zones"
+                    ))
+                }
+            }),
+            None => Some(Sourced::new(3, Origin::Builtin("default: zones = 3"))),
+        };
+        let pools = self.pools(pools);
+        let components = self.components(components);
+        let services = self.services(services, variables);
+        let client_id = id.clone().map(|id| {
+            Sourced::new(
+                id.value,
+                Origin::Builtin("convention: OIDC client id = cluster id"),
+            )
+        });
+        Some(Cluster {
+            id: id?,
+            name: name?,
+            zone: zone?,
+            api_host: api_host?,
+            registry_host: registry_host?,
+            issuer: issuer?,
+            client_id: client_id?,
+            otlp_endpoint: None,
+            vpc: vpc?,
+            zones: zones?,
+            pools: pools?,
+            components: components?,
+            services: services?,
+        })
+    }
+
+    fn pools(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, super::files::PoolFile>,
+    ) -> Option<BTreeMap<String, Pool>> {
+        let before = self.problems.0.len();
+        for required in REQUIRED_POOLS {
+            if !raw.keys().any(|k| k.get_ref() == required) {
+                self.problems.push(
+                    Diagnostic::new(format!("missing pool `{required}`"), Location::Path(self.file.path.clone()))
+                        .with_help(format!(
+                            "add [pools.{required}]: Podplane's Kubernetes API load balancer targets `control-plane`, the domain's load balancer targets `ingress`"
+                        )),
+                );
+            }
+        }
+        let mut pools = BTreeMap::new();
+        for (name, pool) in raw {
+            if let Err(reason) = Slug::parse(name.get_ref()) {
+                self.problems.push(Diagnostic::at(
+                    self.span(&name),
+                    format!("invalid pool name: {reason}"),
+                ));
+            }
+            let instance_type = self.validated(pool.instance_type, |s| {
+                let valid = s.split_once('.').is_some_and(|(family, size)| {
+                    !family.is_empty()
+                        && !size.is_empty()
+                        && s.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
+                        })
+                });
+                if valid {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an instance type: write it as \"m7g.large\""
+                    ))
+                }
+            });
+            let size = self.validated(pool.size, |&n| {
+                if n >= 1 {
+                    Ok(n)
+                } else {
+                    Err("a pool needs at least 1 instance".to_owned())
+                }
+            });
+            let disk_size = match pool.disk_size {
+                Some(disk) => self.validated(disk, |&n| {
+                    if n >= 8 {
+                        Ok(n)
+                    } else {
+                        Err(format!("disk_size = {n}: at least 8 GB"))
+                    }
+                }),
+                None => Some(Sourced::new(
+                    100,
+                    Origin::Builtin("default: disk_size = 100 (Podplane's default)"),
+                )),
+            };
+            if let (Some(instance_type), Some(size), Some(disk_size)) =
+                (instance_type, size, disk_size)
+            {
+                pools.insert(
+                    name.into_inner(),
+                    Pool {
+                        arch: Sourced::written(self.file, pool.arch),
+                        instance_type,
+                        size,
+                        disk_size,
+                    },
+                );
+            }
+        }
+        (self.problems.0.len() == before).then_some(pools)
+    }
+
+    /// The environment's `[components]`, key by key over `[defaults.components]`.
+    fn components(&mut self, own: Option<Spanned<ComponentsFile>>) -> Option<Components> {
+        let own = own.map(Spanned::into_inner);
+        let defaults = self.shared.default_components.as_ref();
+        let platform_file = self.shared.platform_file.clone();
+        let env_file = self.file.clone();
+        let pick = |get: fn(&ComponentsFile) -> Option<&Spanned<String>>| -> Option<(Arc<SourceFile>, Spanned<String>)> {
+            own.as_ref()
+                .and_then(|c| get(c).map(|v| (env_file.clone(), v.clone())))
+                .or_else(|| defaults.and_then(|c| get(c).map(|v| (platform_file.clone(), v.clone()))))
+        };
+        let version = pick(|c| c.version.as_ref());
+        let seed_version = pick(|c| c.seed_version.as_ref());
+        let seed_digest = pick(|c| c.seed_digest.as_ref());
+        let seed = own
+            .as_ref()
+            .and_then(|c| c.seed.clone().map(|s| Sourced::written(&env_file, s)))
+            .or_else(|| {
+                defaults.and_then(|c| c.seed.clone().map(|s| Sourced::written(&platform_file, s)))
+            });
+        let missing = |key: &str| {
+            Diagnostic::new(format!("components `{key}` is not set"), Location::Path(self.file.path.clone()))
+                .with_help(format!("set `{key}` in [components] of this file, or in [defaults.components] of platform.toml"))
+        };
+        let version = match version {
+            Some((file, v)) => validated(self.problems, &file, v, |s| {
+                semver::VersionReq::parse(s)
+                    .map(|_| s.clone())
+                    .map_err(|e| {
+                        format!("`{s}` is not a semver range ({e}): write it as \"^1.2.3\"")
+                    })
+            }),
+            None => {
+                self.problems.push(missing("version"));
+                None
+            }
+        };
+        let Some(seed) = seed else {
+            self.problems.push(missing("seed"));
+            return None;
+        };
+        let seed_release = match (seed.value, seed_version, seed_digest) {
+            (Seed::None, None, None) => None,
+            (Seed::None, version, digest) => {
+                for (file, value) in version.iter().chain(digest.iter()) {
+                    self.problems.push(
+                        Diagnostic::at(
+                            Span {
+                                file: file.clone(),
+                                range: value.span(),
+                            },
+                            "a seed release has no meaning when seed = \"none\"",
+                        )
+                        .with_help("remove it, or choose seed = \"recommended\" or \"minimal\""),
+                    );
+                }
+                return None;
+            }
+            (_, Some((vfile, version)), Some((dfile, digest))) => {
+                let version = validated(self.problems, &vfile, version, |s| {
+                    if s.starts_with('v') && s.len() > 1 {
+                        Ok(s.clone())
+                    } else {
+                        Err(format!(
+                            "`{s}` is not a seed release: write it as \"v1.2.3-1\""
+                        ))
+                    }
+                });
+                let digest = validated(self.problems, &dfile, digest, |s| {
+                    let hex = s.strip_prefix("sha512:").unwrap_or("");
+                    if hex.len() == 128
+                        && hex
+                            .bytes()
+                            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                    {
+                        Ok(s.clone())
+                    } else {
+                        Err(format!(
+                            "`{s}` is not a seed digest: write `sha512:` and 128 lowercase hex digits"
+                        ))
+                    }
+                });
+                Some(SeedRelease {
+                    version: version?,
+                    digest: digest?,
+                })
+            }
+            (_, version, _) => {
+                let key = if version.is_none() {
+                    "seed_version"
+                } else {
+                    "seed_digest"
+                };
+                self.problems.push(missing(key).with_help(format!(
+                    "Podplane pins the `{}` seed by release and digest: set `{key}` in [components] or [defaults.components]",
+                    seed.value
+                )));
+                return None;
+            }
+        };
+        Some(Components {
+            version: version?,
+            seed,
+            seed_release,
+        })
+    }
+
+    fn services(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, ServiceFile>,
+        variables: &mut Variables,
+    ) -> Option<BTreeMap<String, Service>> {
+        let before = self.problems.0.len();
+        let mut services = BTreeMap::new();
+        for (name, service) in raw {
+            let Some(decl) = self.shared.services.get(name.get_ref()) else {
+                let declared: Vec<&str> = self.shared.services.keys().map(String::as_str).collect();
+                self.problems.push(
+                    Diagnostic::at(self.span(&name), format!("service `{}` is not declared by any crate", name.get_ref()))
+                        .with_label("no crate in the workspace declares this service")
+                        .with_help(format!(
+                            "{}; a crate declares a service with [package.metadata.platform] in its Cargo.toml",
+                            help_valid("services", name.get_ref(), &declared)
+                        )),
+                );
+                continue;
+            };
+            variables.set("service", name.get_ref());
+            let host = self.name(
+                service.hostname,
+                Pattern::ServiceHost,
+                variables,
+                DnsName::parse,
+            );
+            let version = self.validated(service.version, |s| {
+                semver::Version::parse(s).map(|_| s.clone()).map_err(|e| {
+                    format!("`{s}` is not a semver version ({e}): write it as \"1.2.3\"")
+                })
+            });
+            let replicas = match service.replicas {
+                Some(r) => self.validated(r, |&n| {
+                    if n >= 1 {
+                        Ok(n)
+                    } else {
+                        Err("a service needs at least 1 replica".to_owned())
+                    }
+                }),
+                None => Some(Sourced::new(1, Origin::Builtin("default: replicas = 1"))),
+            };
+            let mut env = BTreeMap::new();
+            for (key, value) in service.env {
+                if !is_env_var_name(key.get_ref()) {
+                    self.problems.push(
+                        Diagnostic::at(self.span(&key), format!("`{}` is not an environment variable name", key.get_ref()))
+                            .with_help("use letters, digits and underscores, not starting with a digit, such as LOG_LEVEL"),
+                    );
+                }
+                env.insert(key.into_inner(), Sourced::written(self.file, value));
+            }
+            if let (Some(host), Some(version)) = (host, version) {
+                let image = Sourced::new(
+                    format!("{}:{}", decl.image.value, version.value),
+                    Origin::Builtin(
+                        "convention: image = the crate's image, tagged with the version",
+                    ),
+                );
+                services.insert(
+                    name.into_inner(),
+                    Service {
+                        version,
+                        replicas: replicas?,
+                        env,
+                        host,
+                        template: decl.template.clone(),
+                        image,
+                        port: decl.port.clone(),
+                    },
+                );
+            }
+        }
+        (self.problems.0.len() == before).then_some(services)
+    }
+
+    fn identity(
+        &mut self,
+        raw: super::files::IdentityFile,
+        issuer: &Sourced<String>,
+        variables: &Variables,
+    ) -> Option<Identity> {
+        let host = issuer
+            .value
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let hostname = Sourced::new(DnsName::parse(host).ok()?, issuer.origin.clone());
+        let arn = |s: &str| {
+            if s.starts_with("arn:aws:secretsmanager:") {
+                Ok(s.to_owned())
+            } else {
+                Err(format!(
+                    "`{s}` is not a Secrets Manager ARN: write it as \"arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME\""
+                ))
+            }
+        };
+        let client_secret_arn = self.name(
+            raw.client_secret_arn,
+            Pattern::ConnectorSecretArn,
+            variables,
+            arn,
+        );
+        let signing_key_secret_arn = self.name(
+            raw.signing_key_secret_arn,
+            Pattern::SigningKeySecretArn,
+            variables,
+            arn,
+        );
+        Some(Identity {
+            hostname,
+            connector: Sourced::written(self.file, raw.connector),
+            client_secret_arn: client_secret_arn?,
+            signing_key_secret_arn: signing_key_secret_arn?,
+        })
+    }
+}
+
+/// What only shows with every environment resolved: clashing VPCs, cluster ids and zones,
+/// and where telemetry goes.
+fn check_across(
+    environments: &mut BTreeMap<EnvName, Environment>,
+    shared: &Shared,
+    vpc_range: Ipv4Net,
+    problems: &mut Diagnostics,
+) {
+    let clusters: Vec<(&EnvName, &Cluster)> = environments
+        .iter()
+        .filter_map(|(name, env)| Some((name, env.cluster.as_ref()?)))
+        .collect();
+    let nets: Vec<Ipv4Net> = clusters.iter().map(|(_, c)| c.vpc.value).collect();
+    for (a, b) in network::overlapping_pairs(&nets) {
+        let ((a_name, a), (b_name, b)) = (clusters[a], clusters[b]);
+        let free = network::free_vpc(vpc_range, &nets)
+            .map(|net| format!("; the lowest free /16 of {vpc_range} is {net}"))
+            .unwrap_or_default();
+        let mut diagnostic = Diagnostic::new(
+            format!(
+                "VPC {} of `{b_name}` overlaps VPC {} of `{a_name}`",
+                b.vpc.value, a.vpc.value
+            ),
+            origin_location(&b.vpc.origin),
+        )
+        .with_label("overlaps another environment's VPC")
+        .with_help(format!("give every environment a VPC of its own{free}"));
+        if let Origin::File(span) = &a.vpc.origin {
+            diagnostic = diagnostic.with_related(span.clone(), format!("the VPC of `{a_name}`"));
+        }
+        problems.push(diagnostic);
+    }
+    for (what, key) in [("cluster id", 0), ("DNS zone", 1)] {
+        let mut seen: HashMap<&str, &EnvName> = HashMap::new();
+        for (name, cluster) in &clusters {
+            let (value, origin) = if key == 0 {
+                (cluster.id.value.as_str(), &cluster.id.origin)
+            } else {
+                (cluster.zone.value.as_str(), &cluster.zone.origin)
+            };
+            if let Some(first) = seen.insert(value, name) {
+                problems.push(
+                    Diagnostic::new(format!("{what} `{value}` of `{name}` is also the {what} of `{first}`"), origin_location(origin))
+                        .with_help(format!("every cluster needs its own {what}: remove the hand-written one from [names]")),
+                );
+            }
+        }
+    }
+
+    let observability: Vec<&Environment> = environments
+        .values()
+        .filter(|e| e.stage.value == Stage::Observability)
+        .collect();
+    let target = match observability.as_slice() {
+        [] => None,
+        [one] => one.cluster.as_ref().map(|c| c.zone.value.to_string()),
+        [first, rest @ ..] => {
+            for other in rest {
+                problems.push(
+                    Diagnostic::new(
+                        format!("more than one observability environment (`{}` and `{}`): telemetry would have two destinations", first.name, other.name),
+                        Location::Path(other.file.path.clone()),
+                    )
+                    .with_help("keep one observability environment; every cluster sends its telemetry there"),
+                );
+            }
+            None
+        }
+    };
+    let Some(observability_zone) = target else {
+        return;
+    };
+    for env in environments.values_mut() {
+        if env.stage.value == Stage::Observability {
+            continue;
+        }
+        let Some(cluster) = env.cluster.as_mut() else {
+            continue;
+        };
+        let mut variables = Variables::new(&[
+            ("org", shared.org.value.as_str()),
+            ("name", &shared.name.value),
+            ("domain", shared.domain.value.as_str()),
+            ("env", env.name.as_str()),
+            ("stage", env.stage.value.as_str()),
+            ("stage_title", env.stage.value.title()),
+            ("region", env.region.value.as_str()),
+            ("account", env.account.value.as_str()),
+        ]);
+        variables.set("observability_zone", &observability_zone);
+        match shared.naming.render(Pattern::OtlpEndpoint, &variables) {
+            Ok(endpoint) => cluster.otlp_endpoint = Some(endpoint),
+            Err(reason) => problems.push(Diagnostic::new(
+                reason,
+                Location::Path(env.file.path.clone()),
+            )),
+        }
+    }
+}
+
+fn origin_location(origin: &Origin) -> Location {
+    match origin {
+        Origin::File(span) => Location::Span(span.clone()),
+        _ => Location::Nowhere,
+    }
+}
+
+/// Anything with a span in a source file.
+trait HasSpan {
+    fn span(&self) -> std::ops::Range<usize>;
+}
+
+impl<T> HasSpan for Spanned<T> {
+    fn span(&self) -> std::ops::Range<usize> {
+        Spanned::span(self)
+    }
+}
+
+/// A written value checked by `parse`; a failure is reported at the value.
+fn validated<T, U>(
+    problems: &mut Diagnostics,
+    file: &Arc<SourceFile>,
+    value: Spanned<T>,
+    parse: impl FnOnce(&T) -> Result<U, String>,
+) -> Option<Sourced<U>> {
+    let span = Span {
+        file: file.clone(),
+        range: value.span(),
+    };
+    match parse(value.get_ref()) {
+        Ok(parsed) => Some(Sourced::new(parsed, Origin::File(span))),
+        Err(reason) => {
+            problems.push(Diagnostic::at(span, reason));
+            None
+        }
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
+    })
+}
+
+fn is_env_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

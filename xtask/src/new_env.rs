@@ -1,0 +1,377 @@
+//! `cargo xtask new-env NAME --stage STAGE`: writes `environments/NAME/environment.toml`
+//! from a commented template, with a free VPC, after validating the new environment
+//! together with every other one.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+use crate::cli::NewEnvArgs;
+use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
+use crate::model::names::{Account, EnvName, Region};
+use crate::model::{
+    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
+};
+use crate::{edit, network, services};
+
+const TEMPLATE: &str = include_str!("../templates/environment.toml.hbs");
+
+pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
+    let name = EnvName::parse(&args.name).map_err(|reason| {
+        Diagnostic::new(reason, Location::Nowhere)
+            .with_help("an environment name is lowercase letters, digits and single hyphens, starting with a letter, such as `qa` or `prod-us`")
+            .into_error()
+    })?;
+    let mut tree = SourceTree::read(root)?;
+    let declared = services::declared(root)?;
+    let platform = tree.load(declared.clone())?;
+
+    let dir = root.join(ENVIRONMENTS_DIR).join(name.as_str());
+    if platform.environments.contains_key(&name) || dir.exists() {
+        return Err(Diagnostic::new(
+            format!("environment `{name}` already exists"),
+            Location::Path(Path::new(ENVIRONMENTS_DIR).join(name.as_str())),
+        )
+        .with_help("choose another name; new-env never overwrites an environment")
+        .into_error());
+    }
+    let like = match &args.like {
+        Some(like) => Some(
+            platform
+                .environments
+                .values()
+                .find(|env| env.name.as_str() == like)
+                .ok_or_else(|| {
+                    let known: Vec<&str> =
+                        platform.environments.keys().map(|n| n.as_str()).collect();
+                    Diagnostic::new(
+                        format!("unknown environment `{like}` for --like"),
+                        Location::Nowhere,
+                    )
+                    .with_help(help_valid("environments", like, &known))
+                    .into_error()
+                })?,
+        ),
+        None => None,
+    };
+    if let Some(region) = &args.region {
+        Region::parse(region)
+            .map_err(|reason| Diagnostic::new(reason, Location::Nowhere).into_error())?;
+    }
+    let account = match &args.account {
+        Some(account) => Account::parse(account)
+            .map_err(|reason| Diagnostic::new(reason, Location::Nowhere).into_error())?,
+        None => default_account(&platform, args.stage)?,
+    };
+
+    let text = render(&platform, &name, args, &account, like)?;
+    let path = Path::new(ENVIRONMENTS_DIR)
+        .join(name.as_str())
+        .join(ENVIRONMENT_FILE);
+    tree.environments
+        .push((name.to_string(), SourceFile::new(&path, text.as_str())));
+    let resolved = tree.load(declared)?;
+    edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
+
+    let env = &resolved.environments[&name];
+    eprintln!("created {}", path.display());
+    if let Some(cluster) = &env.cluster {
+        eprintln!(
+            "  cluster {} in zone {}, VPC {}, account {}",
+            cluster.id.value, cluster.zone.value, cluster.vpc.value, env.account.value
+        );
+    }
+    eprintln!("next: review the file, then `cargo xtask show {name}`");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Without `--account`: the account of an environment of the same stage; for
+/// non-production stages, the account development or staging uses. Production and
+/// identity must have accounts of their own, so they need one named.
+fn default_account(platform: &Platform, stage: Stage) -> anyhow::Result<Account> {
+    let same_stage = platform.of_stage(stage).next();
+    let shared_non_production = || {
+        [
+            Stage::Development,
+            Stage::Staging,
+            Stage::Ci,
+            Stage::Observability,
+        ]
+        .into_iter()
+        .find_map(|s| platform.of_stage(s).next())
+    };
+    let found = match stage {
+        Stage::Production | Stage::Identity => same_stage,
+        _ => same_stage.or_else(shared_non_production),
+    };
+    found.map(|env| env.account.value.clone()).ok_or_else(|| {
+        Diagnostic::new(format!("no account to default to for a `{stage}` environment"), Location::Nowhere)
+            .with_help("pass --account with the 12-digit AWS account id; production and identity belong in accounts of their own")
+            .into_error()
+    })
+}
+
+/// The template's variables. Strings are TOML-encoded here, so the template never quotes.
+#[derive(Serialize)]
+struct Template {
+    name: String,
+    org_name: String,
+    stage: String,
+    stage_description: &'static str,
+    like: Option<String>,
+    account: String,
+    account_note: Option<String>,
+    region: Option<String>,
+    cluster: bool,
+    vpc: Option<String>,
+    zones: u8,
+    ci: bool,
+    observability: bool,
+    identity: bool,
+    pools: Vec<PoolEntry>,
+    components: Vec<KeyValue>,
+    access: Vec<AccessEntry>,
+    services: Vec<ServiceEntry>,
+}
+
+#[derive(Serialize)]
+struct PoolEntry {
+    key: String,
+    arch: String,
+    instance_type: String,
+    size: u32,
+    disk_size: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct KeyValue {
+    key: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct AccessEntry {
+    key: String,
+    role: String,
+}
+
+#[derive(Serialize)]
+struct ServiceEntry {
+    key: String,
+    version: String,
+    replicas: Option<u32>,
+    env: String,
+}
+
+fn render(
+    platform: &Platform,
+    name: &EnvName,
+    args: &NewEnvArgs,
+    account: &Account,
+    like: Option<&Environment>,
+) -> anyhow::Result<String> {
+    let stage = args.stage;
+    let cluster = stage != Stage::Identity;
+    let vpc = if cluster {
+        let taken: Vec<_> = platform
+            .environments
+            .values()
+            .filter_map(|env| env.cluster.as_ref().map(|c| c.vpc.value))
+            .collect();
+        let free = network::free_vpc(platform.vpc_range.value, &taken).ok_or_else(|| {
+            Diagnostic::new(
+                format!(
+                    "no free /16 left in the VPC range {}",
+                    platform.vpc_range.value
+                ),
+                Location::Nowhere,
+            )
+            .with_help("widen [network] vpc_range in platform.toml")
+            .into_error()
+        })?;
+        Some(toml(&free.to_string()))
+    } else {
+        None
+    };
+    let shared_with = platform
+        .environments
+        .values()
+        .filter(|env| env.account.value == *account)
+        .map(|env| env.name.as_str())
+        .collect::<Vec<_>>();
+    let account_note =
+        (!shared_with.is_empty()).then(|| format!("shared with {}", shared_with.join(", ")));
+    let like_cluster = like.and_then(|env| env.cluster.as_ref());
+    let pools = match like_cluster {
+        Some(c) => c
+            .pools
+            .iter()
+            .map(|(key, pool)| PoolEntry {
+                key: key_repr(key),
+                arch: toml(pool.arch.value.as_str()),
+                instance_type: toml(&pool.instance_type.value),
+                size: pool.size.value,
+                disk_size: written_in(&pool.disk_size.origin, like).then_some(pool.disk_size.value),
+            })
+            .collect(),
+        None => default_pools(stage),
+    };
+    let components = like_cluster
+        .map(|c| {
+            let mut written = Vec::new();
+            let mut add = |key: &str, value: &str, origin: &Origin| {
+                if written_in(origin, like) {
+                    written.push(KeyValue {
+                        key: key.to_owned(),
+                        value: toml(value),
+                    });
+                }
+            };
+            add(
+                "version",
+                &c.components.version.value,
+                &c.components.version.origin,
+            );
+            add(
+                "seed",
+                c.components.seed.value.as_str(),
+                &c.components.seed.origin,
+            );
+            if let Some(release) = &c.components.seed_release {
+                add(
+                    "seed_version",
+                    &release.version.value,
+                    &release.version.origin,
+                );
+                add("seed_digest", &release.digest.value, &release.digest.origin);
+            }
+            written
+        })
+        .unwrap_or_default();
+    let access = match like {
+        Some(env) => env
+            .access
+            .iter()
+            .map(|(team, a)| AccessEntry {
+                key: key_repr(team),
+                role: toml(a.role.value.as_str()),
+            })
+            .collect(),
+        None => platform
+            .teams
+            .keys()
+            .map(|team| AccessEntry {
+                key: key_repr(team),
+                role: toml(default_role(stage).as_str()),
+            })
+            .collect(),
+    };
+    let services = like_cluster
+        .map(|c| {
+            c.services
+                .iter()
+                .map(|(key, service)| ServiceEntry {
+                    key: key_repr(key),
+                    version: toml(&service.version.value),
+                    replicas: written_in(&service.replicas.origin, like)
+                        .then_some(service.replicas.value),
+                    env: service
+                        .env
+                        .iter()
+                        .map(|(k, v)| format!("{} = {}", key_repr(k), toml(&v.value)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let template = Template {
+        name: name.to_string(),
+        org_name: platform.name.value.clone(),
+        stage: toml(stage.as_str()),
+        stage_description: describe_stage(stage),
+        like: like.map(|env| env.name.to_string()),
+        account: toml(account.as_str()),
+        account_note,
+        region: args.region.as_deref().map(toml),
+        cluster,
+        vpc,
+        zones: match stage {
+            Stage::Production | Stage::Staging => 3,
+            _ => 2,
+        },
+        ci: stage == Stage::Ci,
+        observability: stage == Stage::Observability,
+        identity: stage == Stage::Identity,
+        pools,
+        components,
+        access,
+        services,
+    };
+    let mut handlebars = Handlebars::new();
+    handlebars.set_strict_mode(true);
+    handlebars.register_escape_fn(handlebars::no_escape);
+    Ok(handlebars.render_template(TEMPLATE, &template)?)
+}
+
+/// Whether a value of the `--like` environment was written in its own file, and so is
+/// part of its shape rather than something it inherits.
+fn written_in(origin: &Origin, like: Option<&Environment>) -> bool {
+    matches!((origin, like), (Origin::File(span), Some(env)) if std::sync::Arc::ptr_eq(&span.file, &env.file))
+}
+
+/// A TOML string literal.
+fn toml(value: &str) -> String {
+    toml_edit::Value::from(value).to_string()
+}
+
+/// A TOML key, quoted when it must be.
+fn key_repr(key: &str) -> String {
+    toml_edit::Key::new(key).display_repr().to_string()
+}
+
+fn describe_stage(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Development => "shared non-production work, cheap and flexible",
+        Stage::Staging => "release validation, shaped like production and sized for cost",
+        Stage::Production => "customer workloads, strict access",
+        Stage::Ci => "CI/CD runners, kept apart from production",
+        Stage::Observability => "logs, metrics, traces and alerts for every other cluster",
+        Stage::Identity => "the OIDC issuer every cluster trusts",
+    }
+}
+
+/// The role every team gets in a new environment made without `--like`: narrow where the
+/// stakes are high. Widen it by hand.
+fn default_role(stage: Stage) -> Role {
+    match stage {
+        Stage::Development => Role::Operators,
+        Stage::Staging => Role::Editors,
+        _ => Role::Viewers,
+    }
+}
+
+fn default_pools(stage: Stage) -> Vec<PoolEntry> {
+    let (control_plane, ingress, workers) = match stage {
+        Stage::Production => (("m7g.large", 3), ("m7g.large", 2), ("m7g.xlarge", 3)),
+        Stage::Staging => (("m7g.medium", 3), ("m7g.medium", 2), ("m7g.large", 2)),
+        Stage::Observability => (("t4g.medium", 1), ("t4g.medium", 1), ("m7g.xlarge", 3)),
+        _ => (("t4g.medium", 1), ("t4g.medium", 1), ("t4g.large", 2)),
+    };
+    [
+        ("control-plane", control_plane),
+        ("ingress", ingress),
+        ("workers", workers),
+    ]
+    .into_iter()
+    .map(|(key, (instance_type, size))| PoolEntry {
+        key: key.to_owned(),
+        arch: toml("arm64"),
+        instance_type: toml(instance_type),
+        size,
+        disk_size: None,
+    })
+    .collect()
+}
