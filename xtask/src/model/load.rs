@@ -164,19 +164,34 @@ pub fn toml_diagnostic(file: &Arc<SourceFile>, err: &toml_edit::de::Error) -> Di
             Some(help_valid("values", words[0], &words[1..])),
         )
     } else if message.starts_with("missing field") {
-        (
-            format!("missing key `{}`", words[0]),
-            "in this table".to_owned(),
-            Some(format!(
-                "add `{} = ...`; see docs/environments-reference.md",
+        // The span of the table that lacks the key: worth showing when it is a header or an
+        // inline table, not when it is the top of the file.
+        let location = match location {
+            Location::Span(span)
+                if !span.file.text[span.range.clone()]
+                    .trim_start()
+                    .starts_with(['[', '{']) =>
+            {
+                Location::Path(span.file.path.clone())
+            }
+            other => other,
+        };
+        return Diagnostic::new(format!("missing key `{}`", words[0]), location)
+            .with_label("this table needs it")
+            .with_help(format!(
+                "add `{} = ...`; docs/environments-reference.md lists every key",
                 words[0]
-            )),
-        )
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+            ));
+    } else if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+    {
         let key = key_before(&location);
+        let expected = plain_type(expected);
         (
-            format!("wrong type{key}: {message}"),
-            message.to_owned(),
+            format!("wrong type{key}: expected {expected}, found {found}"),
+            format!("expected {expected}"),
             None,
         )
     } else {
@@ -185,6 +200,17 @@ pub fn toml_diagnostic(file: &Arc<SourceFile>, err: &toml_edit::de::Error) -> Di
     let mut diagnostic = Diagnostic::new(message, location).with_label(label);
     diagnostic.help = help;
     diagnostic
+}
+
+/// Serde's name for an expected type, in the words of TOML.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" => "a whole number in range",
+        "a sequence" => "an array",
+        "a map" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        other => other,
+    }
 }
 
 /// The words a serde message quotes in backticks, in order.
