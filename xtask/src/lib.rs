@@ -9,6 +9,7 @@ mod list;
 pub mod model;
 pub mod network;
 mod new_env;
+mod parallel;
 pub mod repository;
 pub mod services;
 mod show;

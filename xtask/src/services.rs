@@ -42,7 +42,7 @@ struct Metadata {
 ///
 /// `cargo metadata` says which packages are in the workspace and which declare a service;
 /// the declaration itself is read from the manifest, so that its values keep their spans.
-pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, ServiceDecl>> {
+pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
     let metadata = cargo_metadata::MetadataCommand::new()
         .manifest_path(root.join("Cargo.toml"))
         .current_dir(root)
@@ -61,7 +61,7 @@ pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, ServiceDecl>> {
         let file = SourceFile::new(display_path(root, path), text);
         match declaration(&package.name, &file) {
             Ok(decl) => {
-                services.insert(package.name.to_string(), decl);
+                services.insert(package.name.to_string(), Arc::new(decl));
             }
             Err(diagnostic) => problems.push(diagnostic),
         }

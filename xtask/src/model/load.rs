@@ -9,8 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::Platform;
-use crate::model::files::{EnvironmentFile, PlatformFile};
-use crate::model::names::EnvName;
+use crate::model::files::PlatformFile;
 
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const PLATFORM_FILE: &str = "platform.toml";
@@ -70,37 +69,15 @@ impl SourceTree {
     /// Parses and resolves the sources, with the services the workspace's crates declare.
     pub fn load(
         &self,
-        services: std::collections::BTreeMap<String, crate::model::ServiceDecl>,
+        services: std::collections::BTreeMap<String, Arc<crate::model::ServiceDecl>>,
     ) -> Result<Platform, Diagnostics> {
-        let mut problems = Diagnostics::default();
-        let platform = parse::<PlatformFile>(&self.platform).map_err(|d| problems.push(d));
-        let environments: Vec<_> = self
-            .environments
-            .iter()
-            .filter_map(|(dir, file)| {
-                let name = EnvName::parse(dir)
-                    .map_err(|reason| {
-                        problems.push(
-                            Diagnostic::new(
-                                reason,
-                                Location::Path(Path::new(ENVIRONMENTS_DIR).join(dir)),
-                            )
-                            .with_help(
-                                "rename the directory: an environment name is lowercase letters, digits and single hyphens, starting with a letter",
-                            ),
-                        )
-                    })
-                    .ok();
-                let parsed = parse::<EnvironmentFile>(file).map_err(|d| problems.push(d)).ok();
-                Some((name?, file.clone(), parsed?))
-            })
-            .collect();
-        match platform {
-            Ok(platform) if problems.is_empty() => {
-                super::resolve(&self.root, &self.platform, platform, environments, services)
-            }
-            _ => Err(problems),
-        }
+        super::resolve(
+            &self.root,
+            &self.platform,
+            parse::<PlatformFile>(&self.platform),
+            &self.environments,
+            services,
+        )
     }
 }
 

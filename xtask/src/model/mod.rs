@@ -82,7 +82,7 @@ pub struct Platform {
     pub vpc_range: Sourced<Ipv4Net>,
     pub teams: BTreeMap<String, Sourced<Vec<String>>>,
     /// The deployable services the workspace's crates declare, by service name.
-    pub services: BTreeMap<String, ServiceDecl>,
+    pub services: BTreeMap<String, Arc<ServiceDecl>>,
     pub environments: BTreeMap<EnvName, Environment>,
 }
 
@@ -191,10 +191,18 @@ pub struct Service {
     /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`.
     pub env: BTreeMap<String, Sourced<String>>,
     pub host: Sourced<DnsName>,
-    pub template: Sourced<String>,
+    /// What the service's crate declares: template, image and port.
+    pub declaration: Arc<ServiceDecl>,
+}
+
+impl Service {
     /// The image with this environment's version as its tag.
-    pub image: Sourced<String>,
-    pub port: Sourced<u16>,
+    pub fn image(&self) -> Sourced<String> {
+        Sourced::new(
+            format!("{}:{}", self.declaration.image.value, self.version.value),
+            Origin::Builtin("convention: image = the crate's image, tagged with the version"),
+        )
+    }
 }
 
 #[derive(Debug)]

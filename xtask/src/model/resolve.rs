@@ -11,6 +11,7 @@ use ipnet::Ipv4Net;
 use serde_spanned::Spanned;
 
 use super::files::{ComponentsFile, EnvironmentFile, PlatformFile, ServiceFile};
+use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
     Access, Ci, Cluster, Components, Environment, Identity, Observability, Origin, Platform, Pool,
@@ -24,33 +25,108 @@ use crate::network;
 /// domain's load balancer `ingress`.
 const REQUIRED_POOLS: [&str; 2] = ["control-plane", "ingress"];
 
-/// Resolves the parsed files of one repository.
+/// Resolves one repository: `platform` as parsed from `platform_file`, and every
+/// environment directory's name and `environment.toml`. Each environment is parsed and
+/// resolved in one pass, the environments spread over the cores.
 pub fn resolve(
     root: &Path,
     platform_file: &Arc<SourceFile>,
-    platform: PlatformFile,
-    environments: Vec<(EnvName, Arc<SourceFile>, EnvironmentFile)>,
-    services: BTreeMap<String, ServiceDecl>,
+    platform: Result<PlatformFile, Diagnostic>,
+    environments: &[(String, Arc<SourceFile>)],
+    services: BTreeMap<String, Arc<ServiceDecl>>,
 ) -> Result<Platform, Diagnostics> {
     let mut problems = Diagnostics::default();
+    let shared = platform
+        .map_err(|d| problems.push(d))
+        .ok()
+        .and_then(|platform| shared(platform_file, platform, &services, &mut problems));
+    let outcomes = crate::parallel::map(environments.iter().collect(), |(dir, file)| {
+        let mut own_problems = Diagnostics::default();
+        let environment = match (parse_environment(dir, file), &shared) {
+            (Ok((name, raw)), Some((shared, _))) => EnvResolver {
+                shared,
+                name: &name,
+                file,
+                problems: &mut own_problems,
+            }
+            .resolve(raw)
+            .map(|env| (name, env)),
+            (Ok(_), None) => None,
+            (Err(parse_problems), _) => {
+                own_problems = parse_problems;
+                None
+            }
+        };
+        (environment, own_problems)
+    });
+    let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
+    for (environment, own_problems) in outcomes {
+        problems.0.extend(own_problems.0);
+        if let Some((name, environment)) = environment {
+            resolved.insert(name, environment);
+        }
+    }
+    let Some((shared, vpc_range)) = shared else {
+        return Err(problems);
+    };
+    check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
+    let Shared {
+        org,
+        name,
+        domain,
+        teams,
+        ..
+    } = shared;
+    problems.into_result(Platform {
+        root: root.to_path_buf(),
+        org,
+        name,
+        domain,
+        vpc_range,
+        teams,
+        services,
+        environments: resolved,
+    })
+}
+
+/// An environment directory's name and its parsed file, or everything wrong with them.
+fn parse_environment(
+    dir: &str,
+    file: &Arc<SourceFile>,
+) -> Result<(EnvName, EnvironmentFile), Diagnostics> {
+    let name = EnvName::parse(dir).map_err(|reason| {
+        Diagnostic::new(reason, Location::Path(Path::new(ENVIRONMENTS_DIR).join(dir))).with_help(
+            "rename the directory: an environment name is lowercase letters, digits and single hyphens, starting with a letter",
+        )
+    });
+    match (name, super::parse_file::<EnvironmentFile>(file)) {
+        (Ok(name), Ok(raw)) => Ok((name, raw)),
+        (name, raw) => Err(Diagnostics(
+            name.err().into_iter().chain(raw.err()).collect(),
+        )),
+    }
+}
+
+/// What every environment shares, from `platform.toml`, and the VPC range.
+fn shared<'a>(
+    platform_file: &Arc<SourceFile>,
+    platform: PlatformFile,
+    services: &'a BTreeMap<String, Arc<ServiceDecl>>,
+    problems: &mut Diagnostics,
+) -> Option<(Shared<'a>, Sourced<Ipv4Net>)> {
     let at = |spanned: &dyn HasSpan| Span {
         file: platform_file.clone(),
         range: spanned.span(),
     };
-    let org = validated(&mut problems, platform_file, platform.org, |s| {
-        Slug::parse(s)
-    });
-    let domain = validated(&mut problems, platform_file, platform.domain, |s| {
+    let org = validated(problems, platform_file, platform.org, |s| Slug::parse(s));
+    let domain = validated(problems, platform_file, platform.domain, |s| {
         DnsName::parse(s)
     });
-    let region = validated(
-        &mut problems,
-        platform_file,
-        platform.defaults.region,
-        |s| Region::parse(s),
-    );
+    let region = validated(problems, platform_file, platform.defaults.region, |s| {
+        Region::parse(s)
+    });
     let vpc_range = match platform.network.vpc_range {
-        Some(range) => validated(&mut problems, platform_file, range, |s| {
+        Some(range) => validated(problems, platform_file, range, |s| {
             s.parse::<Ipv4Net>()
                 .map_err(|_| format!("`{s}` is not an IPv4 CIDR: write it as \"10.0.0.0/8\""))
         }),
@@ -92,7 +168,7 @@ pub fn resolve(
     let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
         (org, domain, region, vpc_range, naming)
     else {
-        return Err(problems);
+        return None;
     };
     let shared = Shared {
         org,
@@ -104,39 +180,9 @@ pub fn resolve(
         platform_file: platform_file.clone(),
         teams,
         naming,
-        services: &services,
-    };
-
-    let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
-    for (name, file, raw) in environments {
-        let mut env = EnvResolver {
-            shared: &shared,
-            name: &name,
-            file: &file,
-            problems: &mut problems,
-        };
-        if let Some(environment) = env.resolve(raw) {
-            resolved.insert(name, environment);
-        }
-    }
-    check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
-    let Shared {
-        org,
-        name,
-        domain,
-        teams,
-        ..
-    } = shared;
-    problems.into_result(Platform {
-        root: root.to_path_buf(),
-        org,
-        name,
-        domain,
-        vpc_range,
-        teams,
         services,
-        environments: resolved,
-    })
+    };
+    Some((shared, vpc_range))
 }
 
 /// What every environment draws on.
@@ -150,7 +196,7 @@ struct Shared<'a> {
     default_components: Option<ComponentsFile>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
-    services: &'a BTreeMap<String, ServiceDecl>,
+    services: &'a BTreeMap<String, Arc<ServiceDecl>>,
 }
 
 /// Resolves one environment, reporting its problems.
@@ -788,12 +834,6 @@ impl EnvResolver<'_, '_> {
                 env.insert(key.into_inner(), Sourced::written(self.file, value));
             }
             if let (Some(host), Some(version)) = (host, version) {
-                let image = Sourced::new(
-                    format!("{}:{}", decl.image.value, version.value),
-                    Origin::Builtin(
-                        "convention: image = the crate's image, tagged with the version",
-                    ),
-                );
                 services.insert(
                     name.into_inner(),
                     Service {
@@ -801,9 +841,7 @@ impl EnvResolver<'_, '_> {
                         replicas: replicas?,
                         env,
                         host,
-                        template: decl.template.clone(),
-                        image,
-                        port: decl.port.clone(),
+                        declaration: decl.clone(),
                     },
                 );
             }

@@ -180,9 +180,9 @@ impl Environment {
                     .leaf("version", &service.version)
                     .leaf("replicas", &service.replicas)
                     .leaf("host", &service.host)
-                    .leaf("image", &service.image)
-                    .leaf("template", &service.template)
-                    .leaf("port", &service.port);
+                    .leaf("image", &service.image())
+                    .leaf("template", &service.declaration.template)
+                    .leaf("port", &service.declaration.port);
                 if env.0.is_empty() {
                     table
                 } else {
