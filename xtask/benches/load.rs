@@ -42,12 +42,12 @@ fn main() {
     });
     let tree = xtask::model::SourceTree::read(root).unwrap();
     let declared = xtask::services::declared(root).unwrap();
-    report("  parse the environment files", || {
+    report("  parse the environment files (one thread)", || {
         for (_, file) in &tree.environments {
             xtask::model::parse_file::<xtask::model::files::EnvironmentFile>(file).unwrap();
         }
     });
-    report("  parse + resolve", || {
+    report("  parse + resolve (all cores)", || {
         tree.load(declared.clone()).unwrap();
     });
 }
