@@ -10,7 +10,9 @@ use cargo_metadata::semver;
 use ipnet::Ipv4Net;
 use serde_spanned::Spanned;
 
-use super::files::{ComponentsFile, EnvironmentFile, PlatformFile, ServiceFile};
+use super::files::{
+    ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, PlatformFile, PoolFile, ServiceFile,
+};
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
@@ -199,6 +201,38 @@ struct Shared<'a> {
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,
 }
 
+impl Shared<'_> {
+    /// The variables every naming pattern of one environment may use.
+    fn variables(
+        &self,
+        env: &EnvName,
+        stage: Stage,
+        region: &Region,
+        account: &Account,
+    ) -> Variables {
+        Variables::new(&[
+            ("org", self.org.value.as_str()),
+            ("name", &self.name.value),
+            ("domain", self.domain.value.as_str()),
+            ("env", env.as_str()),
+            ("stage", stage.as_str()),
+            ("stage_title", stage.title()),
+            ("region", region.as_str()),
+            ("account", account.as_str()),
+        ])
+    }
+}
+
+/// The keys of an environment file that describe its cluster.
+struct ClusterKeys {
+    vpc: Option<Spanned<String>>,
+    zones: Option<Spanned<u8>>,
+    names: Option<Spanned<NamesFile>>,
+    pools: BTreeMap<Spanned<String>, PoolFile>,
+    components: Option<Spanned<ComponentsFile>>,
+    services: BTreeMap<Spanned<String>, ServiceFile>,
+}
+
 /// Resolves one environment, reporting its problems.
 struct EnvResolver<'a, 'b> {
     shared: &'a Shared<'a>,
@@ -209,21 +243,45 @@ struct EnvResolver<'a, 'b> {
 
 impl EnvResolver<'_, '_> {
     fn resolve(&mut self, raw: EnvironmentFile) -> Option<Environment> {
-        let stage = Sourced::written(self.file, raw.stage);
-        let account = self.validated(raw.account, |s| Account::parse(s));
-        let region = match raw.region {
+        let EnvironmentFile {
+            stage,
+            description,
+            account,
+            region,
+            vpc,
+            zones,
+            names,
+            pools,
+            components,
+            access,
+            services,
+            ci,
+            observability,
+            identity,
+        } = raw;
+        let cluster_keys = ClusterKeys {
+            vpc,
+            zones,
+            names,
+            pools,
+            components,
+            services,
+        };
+        let stage = Sourced::written(self.file, stage);
+        let account = self.validated(account, |s| Account::parse(s));
+        let region = match region {
             Some(region) => self.validated(region, |s| Region::parse(s)),
             None => Some(self.shared.region.clone()),
         };
-        let access = self.access(raw.access);
+        let access = self.access(access);
         let ci = self
-            .stage_table(raw.ci, "ci", Stage::Ci, stage.value)
+            .stage_table(ci, "ci", Stage::Ci, stage.value)
             .map(|ci| Ci {
                 runners: Sourced::written(self.file, ci.runners),
             });
         let observability = self
             .stage_table(
-                raw.observability,
+                observability,
                 "observability",
                 Stage::Observability,
                 stage.value,
@@ -233,20 +291,12 @@ impl EnvResolver<'_, '_> {
                 retention_days: Sourced::written(self.file, o.retention_days),
                 monitor: o.monitor.map(|m| Sourced::written(self.file, m)),
             });
-        let identity_file =
-            self.stage_table(raw.identity, "identity", Stage::Identity, stage.value);
+        let identity_file = self.stage_table(identity, "identity", Stage::Identity, stage.value);
         let (account, region) = (account?, region?);
 
-        let mut variables = Variables::new(&[
-            ("org", self.shared.org.value.as_str()),
-            ("name", &self.shared.name.value),
-            ("domain", self.shared.domain.value.as_str()),
-            ("env", self.name.as_str()),
-            ("stage", stage.value.as_str()),
-            ("stage_title", stage.value.title()),
-            ("region", region.value.as_str()),
-            ("account", account.value.as_str()),
-        ]);
+        let mut variables =
+            self.shared
+                .variables(self.name, stage.value, &region.value, &account.value);
         let issuer = self.issuer(&variables);
 
         let no_cluster_because = match (stage.value, &ci) {
@@ -258,27 +308,10 @@ impl EnvResolver<'_, '_> {
         };
         let cluster = match no_cluster_because {
             Some(why) => {
-                self.refuse_cluster_keys(
-                    &raw.vpc,
-                    &raw.zones,
-                    &raw.names,
-                    &raw.pools,
-                    &raw.components,
-                    &raw.services,
-                    why,
-                );
+                self.refuse_cluster_keys(&cluster_keys, why);
                 None
             }
-            None => self.cluster(
-                raw.vpc,
-                raw.zones,
-                raw.names,
-                raw.pools,
-                raw.components,
-                raw.services,
-                issuer.clone(),
-                &mut variables,
-            ),
+            None => self.cluster(cluster_keys, issuer.clone(), &mut variables),
         };
         let identity = match (identity_file, issuer) {
             (Some(file), Some(issuer)) => self.identity(file, &issuer, &variables),
@@ -307,7 +340,7 @@ impl EnvResolver<'_, '_> {
             name: self.name.clone(),
             file: self.file.clone(),
             stage,
-            description: raw.description.map(|d| Sourced::written(self.file, d)),
+            description: description.map(|d| Sourced::written(self.file, d)),
             provider: self.shared.provider.clone(),
             account,
             region,
@@ -404,17 +437,16 @@ impl EnvResolver<'_, '_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn refuse_cluster_keys(
-        &mut self,
-        vpc: &Option<Spanned<String>>,
-        zones: &Option<Spanned<u8>>,
-        names: &Option<Spanned<super::files::NamesFile>>,
-        pools: &BTreeMap<Spanned<String>, super::files::PoolFile>,
-        components: &Option<Spanned<ComponentsFile>>,
-        services: &BTreeMap<Spanned<String>, ServiceFile>,
-        why: &str,
-    ) {
+    /// Reports every cluster key written in an environment that runs no cluster.
+    fn refuse_cluster_keys(&mut self, keys: &ClusterKeys, why: &str) {
+        let ClusterKeys {
+            vpc,
+            zones,
+            names,
+            pools,
+            components,
+            services,
+        } = keys;
         let present: [(Option<std::ops::Range<usize>>, &str); 6] = [
             (vpc.as_ref().map(Spanned::span), "vpc"),
             (zones.as_ref().map(Spanned::span), "zones"),
@@ -513,18 +545,20 @@ impl EnvResolver<'_, '_> {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn cluster(
         &mut self,
-        vpc: Option<Spanned<String>>,
-        zones: Option<Spanned<u8>>,
-        names: Option<Spanned<super::files::NamesFile>>,
-        pools: BTreeMap<Spanned<String>, super::files::PoolFile>,
-        components: Option<Spanned<ComponentsFile>>,
-        services: BTreeMap<Spanned<String>, ServiceFile>,
+        keys: ClusterKeys,
         issuer: Option<Sourced<String>>,
         variables: &mut Variables,
     ) -> Option<Cluster> {
+        let ClusterKeys {
+            vpc,
+            zones,
+            names,
+            pools,
+            components,
+            services,
+        } = keys;
         let names = names.map(Spanned::into_inner).unwrap_or_default();
         let id = self.name(
             names.cluster_id,
@@ -600,7 +634,7 @@ impl EnvResolver<'_, '_> {
 
     fn pools(
         &mut self,
-        raw: BTreeMap<Spanned<String>, super::files::PoolFile>,
+        raw: BTreeMap<Spanned<String>, PoolFile>,
     ) -> Option<BTreeMap<String, Pool>> {
         let before = self.problems.0.len();
         for required in REQUIRED_POOLS {
@@ -851,7 +885,7 @@ impl EnvResolver<'_, '_> {
 
     fn identity(
         &mut self,
-        raw: super::files::IdentityFile,
+        raw: IdentityFile,
         issuer: &Sourced<String>,
         variables: &Variables,
     ) -> Option<Identity> {
@@ -971,16 +1005,12 @@ fn check_across(
         let Some(cluster) = env.cluster.as_mut() else {
             continue;
         };
-        let mut variables = Variables::new(&[
-            ("org", shared.org.value.as_str()),
-            ("name", &shared.name.value),
-            ("domain", shared.domain.value.as_str()),
-            ("env", env.name.as_str()),
-            ("stage", env.stage.value.as_str()),
-            ("stage_title", env.stage.value.title()),
-            ("region", env.region.value.as_str()),
-            ("account", env.account.value.as_str()),
-        ]);
+        let mut variables = shared.variables(
+            &env.name,
+            env.stage.value,
+            &env.region.value,
+            &env.account.value,
+        );
         variables.set("observability_zone", &observability_zone);
         match shared.naming.render(Pattern::OtlpEndpoint, &variables) {
             Ok(endpoint) => cluster.otlp_endpoint = Some(endpoint),
