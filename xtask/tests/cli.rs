@@ -701,3 +701,115 @@ fn new_env_refuses_to_work_on_an_invalid_repository() {
     let err = repo.refuses(&["new-env", "qa", "--stage", "staging"]);
     assert_contains(&err, &["unknown key `zoens`"]);
 }
+
+#[test]
+fn invalid_environments_are_refused_with_the_reason() {
+    // (file, text to replace, replacement, what the message must say)
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "environments/identity/environment.toml",
+            "[identity]",
+            "vpc = \"10.60.0.0/16\"\n\n[identity]",
+            &[
+                "vpc has no meaning here: an identity environment runs no cluster",
+                "identity/environment.toml:8:7",
+            ],
+        ),
+        (
+            "environments/ci/environment.toml",
+            "runners = \"self-hosted\"",
+            "runners = \"hosted\"",
+            &[
+                "vpc has no meaning here: CI on hosted runners runs no cluster",
+                "[pools] has no meaning here",
+            ],
+        ),
+        (
+            "environments/dev/environment.toml",
+            "[access]",
+            "[ci]\nrunners = \"hosted\"\n\n[access]",
+            &[
+                "[ci] belongs only in an environment of stage `ci`",
+                "this environment's stage is `development`",
+            ],
+        ),
+        (
+            "environments/observability/environment.toml",
+            "[observability]\nplatform = \"openobserve\"\nretention_days = 30\nmonitor = \"grafana-cloud\"",
+            "",
+            &["an environment of stage `observability` needs its [observability] table"],
+        ),
+        (
+            "environments/dev/environment.toml",
+            "[pools.ingress]",
+            "[pools.edge]",
+            &[
+                "missing pool `ingress`",
+                "the domain's load balancer targets `ingress`",
+            ],
+        ),
+        (
+            "environments/prod/environment.toml",
+            "vpc = \"10.30.0.0/16\"",
+            "vpc = \"10.30.1.0/16\"",
+            &["`10.30.1.0/16` has host bits set: the network is `10.30.0.0/16`"],
+        ),
+        (
+            "environments/prod/environment.toml",
+            "version = \"0.3.1\"",
+            "version = \"latest\"",
+            &["`latest` is not a semver version"],
+        ),
+        (
+            "environments/prod/environment.toml",
+            "env = { LOG_LEVEL = \"info\" }",
+            "env = { \"LOG-LEVEL\" = \"info\" }",
+            &["`LOG-LEVEL` is not an environment variable name"],
+        ),
+        (
+            "environments/platform.toml",
+            "seed = \"recommended\"",
+            "seed = \"none\"",
+            &[
+                "a seed release has no meaning when seed = \"none\"",
+                "platform.toml:",
+            ],
+        ),
+        (
+            "environments/platform.toml",
+            "\"bob@acme.dev\"",
+            "\"bob\"",
+            &["`bob` is not an email address"],
+        ),
+        (
+            "environments/staging/environment.toml",
+            "zones = 3",
+            "zones = 3\n\n[names]\ncluster_id = \"acme-prod\"",
+            &["cluster id `acme-prod` of `staging` is also the cluster id of `prod`"],
+        ),
+    ];
+    for (file, from, to, expected) in cases {
+        let repo = Repo::example();
+        repo.edit(file, from, to);
+        let err = repo.refuses(&["list"]);
+        assert_contains(&err, expected);
+    }
+}
+
+#[test]
+fn hosted_ci_runs_no_cluster() {
+    let repo = Repo::example();
+    let text = "stage = \"ci\"\naccount = \"123456789012\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n";
+    repo.write("environments/ci/environment.toml", text);
+    let list = repo.run(&["list"]).success().stdout();
+    assert_contains(
+        &list,
+        &["ci             ci             123456789012  eu-west-1  -"],
+    );
+}
+
+#[test]
+fn a_second_observability_environment_is_refused() {
+    let err = Repo::example().refuses(&["new-env", "telemetry", "--stage", "observability"]);
+    assert_contains(&err, &["more than one observability environment"]);
+}

@@ -415,7 +415,7 @@ impl EnvResolver<'_, '_> {
                 self.problems.push(
                     Diagnostic::at(
                         self.span(&table),
-                        format!("[{key}] belongs only in a `{owner}` environment"),
+                        format!("[{key}] belongs only in an environment of stage `{owner}`"),
                     )
                     .with_label(format!("this environment's stage is `{stage}`"))
                     .with_help(format!("remove [{key}], or set stage = \"{owner}\"")),
@@ -426,7 +426,7 @@ impl EnvResolver<'_, '_> {
             None if stage == owner => {
                 self.problems.push(
                     Diagnostic::new(
-                        format!("a `{owner}` environment needs a [{key}] table"),
+                        format!("an environment of stage `{owner}` needs its [{key}] table"),
                         Location::Path(self.file.path.clone()),
                     )
                     .with_help(format!("see [{key}] in docs/environments-reference.md")),
