@@ -56,9 +56,137 @@ pub fn overlapping_pairs(nets: &[Ipv4Net]) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// The prefix of a pool's subnet in one zone.
+const POOL_SUBNET_PREFIX: u8 = 24;
+/// The prefix of the small infrastructure subnets (NAT and load balancers, Nstance).
+const SERVICE_SUBNET_PREFIX: u8 = 28;
+
+/// What a subnet is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubnetRole {
+    /// Nodes of one pool.
+    Pool(String),
+    /// The public subnet of the NAT gateway and the network load balancers.
+    Public,
+    /// The Nstance server that scales the pools.
+    Nstance,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    pub cidr: Ipv4Net,
+    pub role: SubnetRole,
+}
+
+/// The subnets of one availability zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneSubnets {
+    /// The zone's name: the region and a letter, `eu-west-1a`.
+    pub zone: String,
+    pub subnets: Vec<Subnet>,
+}
+
+/// Lays out a cluster's subnets in its VPC: in each zone, a public /28 and an Nstance /28
+/// (all of them in the VPC's first /24), and a /24 per pool. Pools are placed in the order
+/// given, so adding a pool at the end moves no existing subnet.
+pub fn plan_subnets(
+    vpc: Ipv4Net,
+    region: &str,
+    zones: u8,
+    pools: &[&str],
+) -> Result<Vec<ZoneSubnets>, String> {
+    let pool_blocks: Vec<Ipv4Net> = vpc
+        .subnets(POOL_SUBNET_PREFIX)
+        .map_err(|_| format!("VPC {vpc} is smaller than a /{POOL_SUBNET_PREFIX}"))?
+        .collect();
+    let needed = 1 + usize::from(zones) * pools.len();
+    if needed > pool_blocks.len() {
+        return Err(format!(
+            "VPC {vpc} holds {} /{POOL_SUBNET_PREFIX} subnets, and {zones} zones of {} pools need {needed} (one more for the small subnets)",
+            pool_blocks.len(),
+            pools.len()
+        ));
+    }
+    let service_blocks: Vec<Ipv4Net> = pool_blocks[0]
+        .subnets(SERVICE_SUBNET_PREFIX)
+        .expect("a /28 fits in a /24")
+        .collect();
+    Ok((0..usize::from(zones))
+        .map(|z| {
+            let letter = char::from(b'a' + u8::try_from(z).expect("at most 6 zones"));
+            let mut subnets = vec![
+                Subnet {
+                    cidr: service_blocks[2 * z],
+                    role: SubnetRole::Public,
+                },
+                Subnet {
+                    cidr: service_blocks[2 * z + 1],
+                    role: SubnetRole::Nstance,
+                },
+            ];
+            subnets.extend(pools.iter().enumerate().map(|(p, pool)| Subnet {
+                cidr: pool_blocks[1 + p * usize::from(zones) + z],
+                role: SubnetRole::Pool((*pool).to_owned()),
+            }));
+            ZoneSubnets {
+                zone: format!("{region}{letter}"),
+                subnets,
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subnets_lie_in_the_vpc_and_never_overlap() {
+        let vpc = net("10.30.0.0/16");
+        let plan = plan_subnets(
+            vpc,
+            "eu-west-1",
+            3,
+            &["control-plane", "ingress", "workers"],
+        )
+        .unwrap();
+        assert_eq!(
+            plan.iter().map(|z| z.zone.as_str()).collect::<Vec<_>>(),
+            ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+        );
+        let all: Vec<Ipv4Net> = plan
+            .iter()
+            .flat_map(|z| z.subnets.iter().map(|s| s.cidr))
+            .collect();
+        assert_eq!(all.len(), 3 * 5);
+        assert!(all.iter().all(|s| vpc.contains(s) && s.trunc() == *s));
+        assert!(overlapping_pairs(&all).is_empty());
+        assert_eq!(
+            plan[1].subnets[0],
+            Subnet {
+                cidr: net("10.30.0.32/28"),
+                role: SubnetRole::Public
+            }
+        );
+        assert_eq!(
+            plan[2].subnets[3],
+            Subnet {
+                cidr: net("10.30.6.0/24"),
+                role: SubnetRole::Pool("ingress".to_owned())
+            }
+        );
+    }
+
+    #[test]
+    fn a_vpc_too_small_for_its_pools_is_refused() {
+        let pools = ["control-plane", "ingress", "a", "b", "c", "d"];
+        let err = plan_subnets(net("10.0.0.0/20"), "eu-west-1", 3, &pools).unwrap_err();
+        assert!(
+            err.contains("holds 16 /24 subnets") && err.contains("need 19"),
+            "{err}"
+        );
+        assert!(plan_subnets(net("10.0.0.0/20"), "eu-west-1", 3, &pools[..5]).is_ok());
+    }
 
     fn net(s: &str) -> Ipv4Net {
         s.parse().unwrap()

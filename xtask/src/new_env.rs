@@ -132,6 +132,7 @@ struct Template {
     identity: bool,
     pools: Vec<PoolEntry>,
     components: Vec<KeyValue>,
+    acme: Vec<KeyValue>,
     access: Vec<AccessEntry>,
     services: Vec<ServiceEntry>,
 }
@@ -247,7 +248,29 @@ fn render(
                 );
                 add("seed_digest", &release.digest.value, &release.digest.origin);
             }
+            add(
+                "source",
+                &c.components.source.value,
+                &c.components.source.origin,
+            );
             written
+        })
+        .unwrap_or_default();
+    let acme = like_cluster
+        .and_then(|c| c.acme.as_ref())
+        .map(|acme| {
+            [
+                ("email", Some(&acme.email)),
+                ("server", acme.server.as_ref()),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value?)))
+            .filter(|(_, value)| written_in(&value.origin, like))
+            .map(|(key, value)| KeyValue {
+                key: key.to_owned(),
+                value: toml(&value.value),
+            })
+            .collect()
         })
         .unwrap_or_default();
     let access = match like {
@@ -307,6 +330,7 @@ fn render(
         identity: stage == Stage::Identity,
         pools,
         components,
+        acme,
         access,
         services,
     };

@@ -405,12 +405,17 @@ fn a_wrong_type_names_the_key_and_the_expected_type() {
         "size = 3\n",
         "size = \"three\"\n",
     );
+    let line = 1 + repo
+        .read("environments/staging/environment.toml")
+        .lines()
+        .position(|l| l == "size = \"three\"")
+        .unwrap();
     let err = repo.refuses(&["list"]);
     assert_contains(
         &err,
         &[
             "wrong type for `size`: expected a whole number in range, found string \"three\"",
-            "environments/staging/environment.toml:13:8",
+            &format!("environments/staging/environment.toml:{line}:8"),
         ],
     );
 }

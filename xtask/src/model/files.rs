@@ -148,6 +148,7 @@ pub struct PlatformFile {
     pub teams: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub naming: NamingFile,
+    pub acme: Option<AcmeFile>,
 }
 
 /// `[defaults]`: values an environment inherits unless it sets its own.
@@ -203,6 +204,7 @@ pub struct EnvironmentFile {
     pub ci: Option<Spanned<CiFile>>,
     pub observability: Option<Spanned<ObservabilityFile>>,
     pub identity: Option<Spanned<IdentityFile>>,
+    pub acme: Option<Spanned<AcmeFile>>,
 }
 
 /// `[names]`: hand-written names that replace the conventional ones for one environment.
@@ -233,6 +235,17 @@ pub struct ComponentsFile {
     pub seed: Option<Spanned<Seed>>,
     pub seed_version: Option<Spanned<String>>,
     pub seed_digest: Option<Spanned<String>>,
+    /// The git repository of the components' Helm charts.
+    pub source: Option<Spanned<String>>,
+}
+
+/// `[acme]`: certificates for ingress from an ACME directory; without it, Podplane uses
+/// self-signed certificates.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcmeFile {
+    pub email: Option<Spanned<String>>,
+    pub server: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

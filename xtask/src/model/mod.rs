@@ -19,6 +19,7 @@ use std::sync::Arc;
 use ipnet::Ipv4Net;
 
 use crate::diagnostic::{SourceFile, Span};
+use crate::network::ZoneSubnets;
 pub use files::{Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage};
 pub use load::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SourceTree, load, parse as parse_file,
@@ -154,6 +155,10 @@ pub struct Cluster {
     pub vpc: Sourced<Ipv4Net>,
     /// How many availability zones the cluster spans.
     pub zones: Sourced<u8>,
+    /// The subnets of each availability zone, laid out in the VPC.
+    pub subnets: Sourced<Vec<ZoneSubnets>>,
+    /// Where ingress certificates come from; `None` for self-signed certificates.
+    pub acme: Option<Acme>,
     pub pools: BTreeMap<String, Pool>,
     pub components: Components,
     pub services: BTreeMap<String, Service>,
@@ -175,6 +180,16 @@ pub struct Components {
     pub seed: Sourced<Seed>,
     /// The seed release and its `sha512:` digest; `None` when the seed is `none`.
     pub seed_release: Option<SeedRelease>,
+    /// The git repository of the components' Helm charts.
+    pub source: Sourced<String>,
+}
+
+/// The ACME account that gets the cluster's ingress certificates.
+#[derive(Debug)]
+pub struct Acme {
+    pub email: Sourced<String>,
+    /// The ACME directory; `None` for Podplane's default, Let's Encrypt production.
+    pub server: Option<Sourced<String>>,
 }
 
 #[derive(Debug)]

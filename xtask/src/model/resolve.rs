@@ -11,21 +11,25 @@ use ipnet::Ipv4Net;
 use serde_spanned::Spanned;
 
 use super::files::{
-    ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, PlatformFile, PoolFile, ServiceFile,
+    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, PlatformFile, PoolFile,
+    ServiceFile,
 };
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
-    Access, Ci, Cluster, Components, Environment, Identity, Observability, Origin, Platform, Pool,
-    Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
+    Access, Acme, Ci, Cluster, Components, Environment, Identity, Observability, Origin, Platform,
+    Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
 };
 use crate::conventions::{Naming, Pattern, Variables};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
-use crate::network;
+use crate::network::{self, ZoneSubnets};
 
 /// The pools Podplane's load balancers need: the API targets `control-plane`, the
 /// domain's load balancer `ingress`.
 const REQUIRED_POOLS: [&str; 2] = ["control-plane", "ingress"];
+
+/// The git repository of Podplane's published platform components.
+const DEFAULT_COMPONENTS_SOURCE: &str = "https://github.com/podplane/components.git";
 
 /// Resolves one repository: `platform` as parsed from `platform_file`, and every
 /// environment directory's name and `environment.toml`. Each environment is parsed and
@@ -179,6 +183,7 @@ fn shared<'a>(
         provider: Sourced::written(platform_file, platform.defaults.provider),
         region,
         default_components: platform.defaults.components,
+        acme: platform.acme,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -196,6 +201,7 @@ struct Shared<'a> {
     provider: Sourced<super::Provider>,
     region: Sourced<Region>,
     default_components: Option<ComponentsFile>,
+    acme: Option<AcmeFile>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,
@@ -225,6 +231,7 @@ impl Shared<'_> {
 
 /// The keys of an environment file that describe its cluster.
 struct ClusterKeys {
+    acme: Option<Spanned<AcmeFile>>,
     vpc: Option<Spanned<String>>,
     zones: Option<Spanned<u8>>,
     names: Option<Spanned<NamesFile>>,
@@ -258,6 +265,7 @@ impl EnvResolver<'_, '_> {
             ci,
             observability,
             identity,
+            acme,
         } = raw;
         let cluster_keys = ClusterKeys {
             vpc,
@@ -266,6 +274,7 @@ impl EnvResolver<'_, '_> {
             pools,
             components,
             services,
+            acme,
         };
         let stage = Sourced::written(self.file, stage);
         let account = self.validated(account, |s| Account::parse(s));
@@ -311,7 +320,7 @@ impl EnvResolver<'_, '_> {
                 self.refuse_cluster_keys(&cluster_keys, why);
                 None
             }
-            None => self.cluster(cluster_keys, issuer.clone(), &mut variables),
+            None => self.cluster(cluster_keys, &region.value, issuer.clone(), &mut variables),
         };
         let identity = match (identity_file, issuer) {
             (Some(file), Some(issuer)) => self.identity(file, &issuer, &variables),
@@ -440,6 +449,7 @@ impl EnvResolver<'_, '_> {
     /// Reports every cluster key written in an environment that runs no cluster.
     fn refuse_cluster_keys(&mut self, keys: &ClusterKeys, why: &str) {
         let ClusterKeys {
+            acme,
             vpc,
             zones,
             names,
@@ -447,7 +457,8 @@ impl EnvResolver<'_, '_> {
             components,
             services,
         } = keys;
-        let present: [(Option<std::ops::Range<usize>>, &str); 6] = [
+        let present: [(Option<std::ops::Range<usize>>, &str); 7] = [
+            (acme.as_ref().map(Spanned::span), "[acme]"),
             (vpc.as_ref().map(Spanned::span), "vpc"),
             (zones.as_ref().map(Spanned::span), "zones"),
             (names.as_ref().map(Spanned::span), "[names]"),
@@ -548,10 +559,12 @@ impl EnvResolver<'_, '_> {
     fn cluster(
         &mut self,
         keys: ClusterKeys,
+        region: &Region,
         issuer: Option<Sourced<String>>,
         variables: &mut Variables,
     ) -> Option<Cluster> {
         let ClusterKeys {
+            acme,
             vpc,
             zones,
             names,
@@ -607,6 +620,11 @@ impl EnvResolver<'_, '_> {
             None => Some(Sourced::new(3, Origin::Builtin("default: zones = 3"))),
         };
         let pools = self.pools(pools);
+        let subnets = match (&vpc, &zones, &pools) {
+            (Some(vpc), Some(zones), Some(pools)) => self.subnets(vpc, region, zones.value, pools),
+            _ => None,
+        };
+        let acme = self.acme(acme);
         let components = self.components(components);
         let services = self.services(services, variables);
         let client_id = id.clone().map(|id| {
@@ -626,6 +644,8 @@ impl EnvResolver<'_, '_> {
             otlp_endpoint: None,
             vpc: vpc?,
             zones: zones?,
+            subnets: subnets?,
+            acme: acme?,
             pools: pools?,
             components: components?,
             services: services?,
@@ -708,26 +728,119 @@ impl EnvResolver<'_, '_> {
         (self.problems.0.len() == before).then_some(pools)
     }
 
+    /// The subnets of every zone, pools in the order `control-plane`, `ingress`, then the
+    /// others by name.
+    fn subnets(
+        &mut self,
+        vpc: &Sourced<Ipv4Net>,
+        region: &Region,
+        zones: u8,
+        pools: &BTreeMap<String, Pool>,
+    ) -> Option<Sourced<Vec<ZoneSubnets>>> {
+        let order: Vec<&str> = REQUIRED_POOLS
+            .into_iter()
+            .chain(
+                pools
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|p| !REQUIRED_POOLS.contains(p)),
+            )
+            .collect();
+        match network::plan_subnets(vpc.value, region.as_str(), zones, &order) {
+            Ok(plan) => Some(Sourced::new(
+                plan,
+                Origin::Builtin(
+                    "convention: per zone a public /28, an Nstance /28 and a /24 per pool",
+                ),
+            )),
+            Err(reason) => {
+                self.problems.push(
+                    Diagnostic::new(reason, origin_location(&vpc.origin))
+                        .with_help("use a larger VPC (a /16 holds 255 pool subnets), fewer zones or fewer pools"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The environment's `[acme]`, key by key over `[acme]` of `platform.toml`; `None`
+    /// inside when neither has one (self-signed certificates).
+    fn acme(&mut self, own: Option<Spanned<AcmeFile>>) -> Option<Option<Acme>> {
+        let own = own.map(Spanned::into_inner);
+        let own = own.as_ref().map(|a| (self.file, a));
+        let defaults = self
+            .shared
+            .acme
+            .as_ref()
+            .map(|a| (&self.shared.platform_file, a));
+        if own.is_none() && defaults.is_none() {
+            return Some(None);
+        }
+        let email = match inherited(own, defaults, |a| a.email.as_ref()) {
+            Some((file, email)) => validated(self.problems, &file, email, |s| {
+                if looks_like_email(s) {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an email address: the ACME account needs one for expiry notices"
+                    ))
+                }
+            }),
+            None => {
+                self.problems.push(
+                    Diagnostic::new("acme `email` is not set", Location::Path(self.file.path.clone()))
+                        .with_help("set `email` in [acme] of platform.toml, or remove [acme] for self-signed certificates"),
+                );
+                None
+            }
+        };
+        let server = match inherited(own, defaults, |a| a.server.as_ref()) {
+            Some((file, server)) => Some(validated(self.problems, &file, server, |s| {
+                if s.starts_with("https://") {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an ACME directory URL: write it as \"https://acme-v02.api.letsencrypt.org/directory\""
+                    ))
+                }
+            })?),
+            None => None,
+        };
+        Some(Some(Acme {
+            email: email?,
+            server,
+        }))
+    }
+
     /// The environment's `[components]`, key by key over `[defaults.components]`.
     fn components(&mut self, own: Option<Spanned<ComponentsFile>>) -> Option<Components> {
         let own = own.map(Spanned::into_inner);
-        let defaults = self.shared.default_components.as_ref();
-        let platform_file = self.shared.platform_file.clone();
-        let env_file = self.file.clone();
-        let pick = |get: fn(&ComponentsFile) -> Option<&Spanned<String>>| -> Option<(Arc<SourceFile>, Spanned<String>)> {
-            own.as_ref()
-                .and_then(|c| get(c).map(|v| (env_file.clone(), v.clone())))
-                .or_else(|| defaults.and_then(|c| get(c).map(|v| (platform_file.clone(), v.clone()))))
-        };
-        let version = pick(|c| c.version.as_ref());
-        let seed_version = pick(|c| c.seed_version.as_ref());
-        let seed_digest = pick(|c| c.seed_digest.as_ref());
-        let seed = own
+        let own = own.as_ref().map(|c| (self.file, c));
+        let defaults = self
+            .shared
+            .default_components
             .as_ref()
-            .and_then(|c| c.seed.clone().map(|s| Sourced::written(&env_file, s)))
-            .or_else(|| {
-                defaults.and_then(|c| c.seed.clone().map(|s| Sourced::written(&platform_file, s)))
-            });
+            .map(|c| (&self.shared.platform_file, c));
+        let version = inherited(own, defaults, |c| c.version.as_ref());
+        let seed_version = inherited(own, defaults, |c| c.seed_version.as_ref());
+        let seed_digest = inherited(own, defaults, |c| c.seed_digest.as_ref());
+        let seed = inherited(own, defaults, |c| c.seed.as_ref())
+            .map(|(file, seed)| Sourced::written(&file, seed));
+        let source = match inherited(own, defaults, |c| c.source.as_ref()) {
+            Some((file, source)) => validated(self.problems, &file, source, |s| {
+                if s.starts_with("https://") || s.starts_with("ssh://") || s.starts_with("git@") {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not a git repository URL: write it as \"https://github.com/org/components.git\""
+                    ))
+                }
+            }),
+            None => Some(Sourced::new(
+                DEFAULT_COMPONENTS_SOURCE.to_owned(),
+                Origin::Builtin("default: components source = Podplane's published components"),
+            )),
+        };
         let missing = |key: &str| {
             Diagnostic::new(format!("components `{key}` is not set"), Location::Path(self.file.path.clone()))
                 .with_help(format!("set `{key}` in [components] of this file, or in [defaults.components] of platform.toml"))
@@ -812,6 +925,7 @@ impl EnvResolver<'_, '_> {
             version: version?,
             seed,
             seed_release,
+            source: source?,
         })
     }
 
@@ -1027,6 +1141,19 @@ fn origin_location(origin: &Origin) -> Location {
         Origin::File(span) => Location::Span(span.clone()),
         _ => Location::Nowhere,
     }
+}
+
+/// A key of an environment's own table, or else of the same table in `platform.toml`,
+/// with the file it was found in.
+fn inherited<Table, T: Clone>(
+    own: Option<(&Arc<SourceFile>, &Table)>,
+    defaults: Option<(&Arc<SourceFile>, &Table)>,
+    get: impl Fn(&Table) -> Option<&Spanned<T>>,
+) -> Option<(Arc<SourceFile>, Spanned<T>)> {
+    [own, defaults]
+        .into_iter()
+        .flatten()
+        .find_map(|(file, table)| get(table).map(|value| (file.clone(), value.clone())))
 }
 
 /// Anything with a span in a source file.

@@ -127,7 +127,7 @@ impl Environment {
             .leaf("account", &self.account)
             .leaf("region", &self.region);
         if let Some(cluster) = &self.cluster {
-            let names = Table::default()
+            let mut names = Table::default()
                 .leaf("id", &cluster.id)
                 .leaf("name", &cluster.name)
                 .leaf("zone", &cluster.zone)
@@ -137,11 +137,32 @@ impl Environment {
                 .leaf("client_id", &cluster.client_id)
                 .maybe("otlp_endpoint", cluster.otlp_endpoint.as_ref())
                 .leaf("vpc", &cluster.vpc)
-                .leaf("zones", &cluster.zones);
+                .leaf("zones", &cluster.zones)
+                .leaf(
+                    "availability_zones",
+                    &Sourced::new(
+                        cluster
+                            .subnets
+                            .value
+                            .iter()
+                            .map(|z| z.zone.clone())
+                            .collect::<Vec<_>>(),
+                        cluster.subnets.origin.clone(),
+                    ),
+                );
+            if let Some(acme) = &cluster.acme {
+                names = names.table(
+                    "acme",
+                    Table::default()
+                        .leaf("email", &acme.email)
+                        .maybe("server", acme.server.as_ref()),
+                );
+            }
             let components = &cluster.components;
             let mut components_table = Table::default()
                 .leaf("version", &components.version)
-                .leaf("seed", &components.seed);
+                .leaf("seed", &components.seed)
+                .leaf("source", &components.source);
             if let Some(release) = &components.seed_release {
                 components_table = components_table
                     .leaf("seed_version", &release.version)
