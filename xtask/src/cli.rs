@@ -20,7 +20,8 @@ use crate::model::Stage;
     after_help = "Examples:\n  \
         cargo xtask list\n  \
         cargo xtask show prod\n  \
-        cargo xtask new-env qa --stage staging --like staging\n\n\
+        cargo xtask new-env qa --stage staging --like staging\n  \
+        cargo xtask render --check\n\n\
         Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input)."
 )]
 pub struct Cli {
@@ -60,6 +61,26 @@ pub enum Command {
             cargo xtask new-env prod-us --stage production --like prod --region us-east-1 --account 345678901234"
     )]
     NewEnv(NewEnvArgs),
+
+    /// Write the files Podplane consumes, and the docs, from the environment files
+    #[command(
+        long_about = "Write every generated file from the environment files: per cluster \
+            podplane.cluster.jsonc, platform.auto.tfvars, deploy.sh and README.md; for the \
+            identity environment podplane.oidc.jsonc; and docs/environments.md. Only files whose \
+            contents change are written, each atomically, and generated files that no \
+            environment produces any more are removed. With --check, nothing is written: the \
+            command shows a unified diff of what would change and exits 1 if anything would.",
+        after_help = "Examples:\n  cargo xtask render\n  cargo xtask render --check"
+    )]
+    Render(RenderArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Write nothing; show what would change and exit 1 when any generated file is missing,
+    /// stale or stray
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, clap::Args)]

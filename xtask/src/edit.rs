@@ -1,5 +1,5 @@
-//! The only place that writes the user's sources, and it writes them whole or not at all:
-//! files go to a temporary place beside their destination and are renamed into it.
+//! The only place that writes files, and it writes them whole or not at all: contents go
+//! to a temporary place beside their destination and are renamed into it.
 
 use std::path::Path;
 
@@ -35,6 +35,42 @@ fn write_staging(staging: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
         let path = staging.join(file);
         std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
+    Ok(())
+}
+
+/// Replaces (or creates) the file at `path` with `contents`, atomically: the contents go to
+/// a hidden sibling that is then renamed over the file. `executable` sets the mode of a
+/// script.
+pub fn write_file(path: &Path, contents: &str, executable: bool) -> anyhow::Result<()> {
+    let parent = path.parent().context("a file needs a parent directory")?;
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = path
+        .file_name()
+        .context("a file needs a name")?
+        .to_string_lossy();
+    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let written = std::fs::write(&staging, contents)
+        .with_context(|| format!("writing {}", staging.display()))
+        .and_then(|()| set_executable(&staging, executable))
+        .and_then(|()| {
+            std::fs::rename(&staging, path).with_context(|| format!("replacing {}", path.display()))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&staging);
+    }
+    written
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path, executable: bool) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = if executable { 0o755 } else { 0o644 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("setting the mode of {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path, _: bool) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod model;
 pub mod network;
 mod new_env;
 mod parallel;
+pub mod render;
 pub mod repository;
 pub mod services;
 mod show;
@@ -31,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List => list::run(&root),
         Command::Show(args) => show::run(&root, &args),
         Command::NewEnv(args) => new_env::run(&root, &args),
+        Command::Render(args) => render::run(&root, args.check),
     }
 }

@@ -14,7 +14,7 @@ use crate::model::names::{Account, EnvName, Region};
 use crate::model::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
 };
-use crate::{edit, network, services};
+use crate::{edit, network, render, services};
 
 const TEMPLATE: &str = include_str!("../templates/environment.toml.hbs");
 
@@ -73,7 +73,9 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
     tree.environments
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
     let resolved = tree.load(declared)?;
+    let generated = render::generate(&resolved)?;
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
+    let rendered = render::write(root, &generated)?;
 
     let env = &resolved.environments[&name];
     eprintln!("created {}", path.display());
@@ -83,6 +85,7 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
             cluster.id.value, cluster.zone.value, cluster.vpc.value, env.account.value
         );
     }
+    eprintln!("{rendered}");
     eprintln!("next: review the file, then `cargo xtask show {name}`");
     Ok(ExitCode::SUCCESS)
 }

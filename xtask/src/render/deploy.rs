@@ -1,0 +1,88 @@
+//! `deploy.sh`: one `podplane deploy` per service of an environment, with the image at the
+//! environment's version, the conventional host name, and the cluster as context.
+
+use serde::Serialize;
+
+use super::{Sources, comment_preamble, templates};
+use crate::model::{Cluster, Environment};
+
+pub const FILE: &str = "deploy.sh";
+
+#[derive(Serialize)]
+struct Data<'a> {
+    preamble: String,
+    env: &'a str,
+    cluster_id: String,
+    services: Vec<Service>,
+}
+
+/// One service, every value already quoted for the shell.
+#[derive(Serialize)]
+struct Service {
+    name: String,
+    version: String,
+    template: String,
+    image: String,
+    host: String,
+    /// `KEY=value` words for `-e`.
+    env: Vec<String>,
+}
+
+pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> {
+    let services = cluster
+        .services
+        .iter()
+        .map(|(name, service)| Service {
+            name: shell_word(name),
+            version: service.version.value.clone(),
+            template: shell_word(&service.declaration.template.value),
+            image: shell_word(&service.image().value),
+            host: shell_word(service.host.value.as_str()),
+            env: service
+                .env
+                .iter()
+                .map(|(key, value)| shell_word(&format!("{key}={}", value.value)))
+                .collect(),
+        })
+        .collect();
+    let data = Data {
+        preamble: comment_preamble("#", &Sources::EnvironmentAndCrates(env))
+            .trim_end()
+            .to_owned(),
+        env: env.name.as_str(),
+        cluster_id: shell_word(cluster.id.value.as_str()),
+        services,
+    };
+    templates::render("deploy", &data)
+}
+
+/// `value` as one shell word: as it is when it holds only characters the shell takes
+/// literally, else in single quotes.
+fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@%+".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn words_are_quoted_only_when_the_shell_would_read_them_differently() {
+        assert_eq!(
+            shell_word("ghcr.io/acme/hello:0.4.0"),
+            "ghcr.io/acme/hello:0.4.0"
+        );
+        assert_eq!(shell_word("LOG_LEVEL=info"), "LOG_LEVEL=info");
+        assert_eq!(shell_word("GREETING=hello world"), "'GREETING=hello world'");
+        assert_eq!(shell_word("A=it's $HOME"), r"'A=it'\''s $HOME'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

@@ -1,0 +1,120 @@
+//! `podplane.oidc.jsonc` of the identity environment: the Easy OIDC server every cluster
+//! trusts, with one client per cluster and each environment's access as group mappings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{Sources, comment_preamble};
+use crate::model::{Environment, Identity, Platform};
+
+pub const FILE: &str = "podplane.oidc.jsonc";
+
+/// Where kubelogin listens for the browser's redirect after sign-in.
+const REDIRECT_URIS: [&str; 2] = ["http://localhost:8000", "http://localhost:18000"];
+
+#[derive(Serialize)]
+struct Config<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    oidc: Oidc<'a>,
+}
+
+#[derive(Serialize)]
+struct Oidc<'a> {
+    provider: Provider<'a>,
+    hostname: &'a str,
+    domain: Domain<'a>,
+    connector: Connector<'a>,
+    signing_key_secret_arn: &'a str,
+    default_redirect_uris: [&'static str; 2],
+    clients: BTreeMap<&'a str, Client<'a>>,
+    groups_overrides: BTreeMap<&'a str, BTreeMap<&'a str, BTreeSet<&'a str>>>,
+}
+
+#[derive(Serialize)]
+struct Provider<'a> {
+    kind: &'a str,
+    region: &'a str,
+    account: &'a str,
+}
+
+#[derive(Serialize)]
+struct Domain<'a> {
+    zone: &'a str,
+    provider: DomainProvider,
+}
+
+#[derive(Serialize)]
+struct DomainProvider {
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Connector<'a> {
+    kind: &'a str,
+    client_secret_arn: &'a str,
+}
+
+#[derive(Serialize)]
+struct Client<'a> {
+    groups_override: &'a str,
+}
+
+pub fn generate(
+    platform: &Platform,
+    env: &Environment,
+    identity: &Identity,
+) -> anyhow::Result<String> {
+    let clusters = platform
+        .environments
+        .values()
+        .filter_map(|e| Some((e, e.cluster.as_ref()?)));
+    let mut clients = BTreeMap::new();
+    let mut groups_overrides = BTreeMap::new();
+    for (cluster_env, cluster) in clusters {
+        clients.insert(
+            cluster.client_id.value.as_str(),
+            Client {
+                groups_override: cluster_env.name.as_str(),
+            },
+        );
+        // Every member of every team with access gets that team's group; a person in two
+        // teams gets both groups.
+        let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for access in cluster_env.access.values() {
+            for member in &access.members.value {
+                members
+                    .entry(member.as_str())
+                    .or_default()
+                    .insert(access.group.value.as_str());
+            }
+        }
+        groups_overrides.insert(cluster_env.name.as_str(), members);
+    }
+    let config = Config {
+        schema: "./podplane.oidc.schema.json",
+        oidc: Oidc {
+            provider: Provider {
+                kind: env.provider.value.as_str(),
+                region: env.region.value.as_str(),
+                account: env.account.value.as_str(),
+            },
+            hostname: identity.hostname.value.as_str(),
+            domain: Domain {
+                zone: platform.domain.value.as_str(),
+                provider: DomainProvider { kind: "aws" },
+            },
+            connector: Connector {
+                kind: identity.connector.value.as_str(),
+                client_secret_arn: &identity.client_secret_arn.value,
+            },
+            signing_key_secret_arn: &identity.signing_key_secret_arn.value,
+            default_redirect_uris: REDIRECT_URIS,
+            clients,
+            groups_overrides,
+        },
+    };
+    let json = serde_json::to_string_pretty(&config)?;
+    Ok(format!("{}{json}\n", comment_preamble("//", &Sources::All)))
+}

@@ -1,0 +1,168 @@
+//! Each environment's `README.md`: the environment at a glance, for the people who use it.
+
+use serde::Serialize;
+
+use super::{Sources, preamble, templates};
+use crate::model::{Environment, Platform};
+
+pub const FILE: &str = "README.md";
+
+#[derive(Serialize)]
+struct Data<'a> {
+    preamble: String,
+    title: String,
+    env: &'a str,
+    description: Option<&'a str>,
+    stage: &'a str,
+    provider: &'a str,
+    account: &'a str,
+    region: &'a str,
+    cluster: Option<ClusterData<'a>>,
+    no_cluster: &'static str,
+    ci: Option<String>,
+    observability: Option<String>,
+    identity: Option<IdentityData<'a>>,
+    access: Vec<AccessRow<'a>>,
+    services: Vec<ServiceRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterData<'a> {
+    id: &'a str,
+    zone: &'a str,
+    api_host: &'a str,
+    registry_host: &'a str,
+    vpc: String,
+    availability_zones: String,
+    issuer: &'a str,
+    client_id: &'a str,
+    telemetry: String,
+    certificates: String,
+}
+
+#[derive(Serialize)]
+struct IdentityData<'a> {
+    hostname: &'a str,
+    connector: &'a str,
+    clients: String,
+}
+
+#[derive(Serialize)]
+struct AccessRow<'a> {
+    team: &'a str,
+    role: &'a str,
+    group: &'a str,
+    members: String,
+}
+
+#[derive(Serialize)]
+struct ServiceRow<'a> {
+    name: &'a str,
+    version: &'a str,
+    replicas: u32,
+    host: &'a str,
+    image: String,
+}
+
+pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String> {
+    let cluster = env.cluster.as_ref().map(|c| ClusterData {
+        id: c.id.value.as_str(),
+        zone: c.zone.value.as_str(),
+        api_host: c.api_host.value.as_str(),
+        registry_host: c.registry_host.value.as_str(),
+        vpc: c.vpc.value.to_string(),
+        availability_zones: c
+            .subnets
+            .value
+            .iter()
+            .map(|z| format!("`{}`", z.zone))
+            .collect::<Vec<_>>()
+            .join(", "),
+        issuer: &c.issuer.value,
+        client_id: c.client_id.value.as_str(),
+        telemetry: match &c.otlp_endpoint {
+            Some(endpoint) => format!("sent to `{}`", endpoint.value),
+            None => "not sent: a hosted monitor watches this cluster".to_owned(),
+        },
+        certificates: match &c.acme {
+            Some(acme) => format!(
+                "ACME ({}), account `{}`",
+                acme.server
+                    .as_ref()
+                    .map_or("Let's Encrypt", |s| s.value.as_str()),
+                acme.email.value
+            ),
+            None => "self-signed".to_owned(),
+        },
+    });
+    let title = match &env.cluster {
+        Some(c) => c.name.value.clone(),
+        None => format!("{} {}", platform.name.value, env.stage.value.title()),
+    };
+    let data = Data {
+        preamble: preamble(&Sources::EnvironmentAndCrates(env)).join(" "),
+        title,
+        env: env.name.as_str(),
+        description: env.description.as_ref().map(|d| d.value.as_str()),
+        stage: env.stage.value.as_str(),
+        provider: env.provider.value.as_str(),
+        account: env.account.value.as_str(),
+        region: env.region.value.as_str(),
+        cluster,
+        no_cluster: if env.identity.is_some() {
+            "the identity environment serves the OIDC issuer"
+        } else {
+            "CI runs on hosted runners"
+        },
+        ci: env.ci.as_ref().map(|ci| ci.runners.value.to_string()),
+        observability: env.observability.as_ref().map(|o| {
+            let monitor = o
+                .monitor
+                .as_ref()
+                .map_or("no hosted monitor yet".to_owned(), |m| {
+                    format!("watched by `{}`", m.value)
+                });
+            format!(
+                "{}, {} days of retention, {monitor}",
+                o.platform.value, o.retention_days.value
+            )
+        }),
+        identity: env.identity.as_ref().map(|i| IdentityData {
+            hostname: i.hostname.value.as_str(),
+            connector: i.connector.value.as_str(),
+            clients: platform
+                .environments
+                .values()
+                .filter_map(|e| {
+                    e.cluster
+                        .as_ref()
+                        .map(|c| format!("`{}`", c.client_id.value))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        access: env
+            .access
+            .iter()
+            .map(|(team, a)| AccessRow {
+                team,
+                role: a.role.value.as_str(),
+                group: &a.group.value,
+                members: a.members.value.join(", "),
+            })
+            .collect(),
+        services: env
+            .cluster
+            .iter()
+            .flat_map(|c| &c.services)
+            .map(|(name, s)| ServiceRow {
+                name,
+                version: &s.version.value,
+                replicas: s.replicas.value,
+                host: s.host.value.as_str(),
+                image: s.image().value,
+            })
+            .collect(),
+    };
+    templates::render("readme", &data)
+}
