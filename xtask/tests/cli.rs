@@ -1,167 +1,11 @@
 //! End to end: the `xtask` binary run on temporary copies of the shipped example.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{Repo, assert_commented, assert_contains};
 use pretty_assertions::assert_eq;
-use tempfile::TempDir;
-
-/// A temporary copy of the repository this test suite belongs to.
-struct Repo {
-    dir: TempDir,
-}
-
-/// What the copy takes from the real repository: enough for `cargo metadata`.
-const COPIED: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    ".cargo",
-    "crates",
-    "environments",
-    "xtask",
-];
-
-impl Repo {
-    fn example() -> Repo {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        for entry in COPIED {
-            copy(&source.join(entry), &dir.path().join(entry));
-        }
-        Repo { dir }
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.path(relative)).unwrap()
-    }
-
-    fn write(&self, relative: &str, text: &str) {
-        let path = self.path(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    /// Replaces the one occurrence of `from` in a file.
-    fn edit(&self, relative: &str, from: &str, to: &str) {
-        let text = self.read(relative);
-        assert_eq!(text.matches(from).count(), 1, "`{from}` in {relative}");
-        self.write(relative, &text.replacen(from, to, 1));
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_in(self.dir.path(), args)
-    }
-
-    fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .current_dir(cwd)
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        Run(output)
-    }
-
-    /// Every file under the repository and its bytes.
-    fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        let mut files = BTreeMap::new();
-        let mut stack = vec![self.dir.path().to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    let bytes = std::fs::read(&path).unwrap();
-                    files.insert(
-                        path.strip_prefix(self.dir.path()).unwrap().to_path_buf(),
-                        bytes,
-                    );
-                }
-            }
-        }
-        files
-    }
-
-    /// Runs a command that must fail on bad input: exit code 2, nothing written.
-    fn refuses(&self, args: &[&str]) -> String {
-        let before = self.snapshot();
-        let run = self.run(args);
-        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
-        assert_eq!(
-            before.keys().collect::<Vec<_>>(),
-            self.snapshot().keys().collect::<Vec<_>>(),
-            "{args:?} changed the tree"
-        );
-        assert!(before == self.snapshot(), "{args:?} changed a file");
-        run.stderr()
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        if from.file_name().is_some_and(|n| n == "target") {
-            return;
-        }
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else if from.exists() {
-        std::fs::copy(from, to).unwrap();
-    }
-}
-
-struct Run(Output);
-
-impl Run {
-    fn code(&self) -> i32 {
-        self.0.status.code().unwrap()
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8(self.0.stdout.clone()).unwrap()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8(self.0.stderr.clone()).unwrap()
-    }
-
-    fn success(self) -> Run {
-        assert_eq!(self.code(), 0, "stderr: {}", self.stderr());
-        self
-    }
-}
-
-/// Asserts that a line starting with `start` carries the comment `# comment...`.
-fn assert_commented(out: &str, start: &str, comment: &str) {
-    let line = out
-        .lines()
-        .find(|l| l.starts_with(start))
-        .unwrap_or_else(|| panic!("no line starting with `{start}` in:\n{out}"));
-    let (_, found) = line
-        .split_once("  # ")
-        .unwrap_or_else(|| panic!("no comment on `{line}`"));
-    assert!(
-        found.starts_with(comment),
-        "`{line}` should say `{comment}`"
-    );
-}
-
-fn assert_contains(haystack: &str, needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            haystack.contains(needle),
-            "expected `{needle}` in:\n{haystack}"
-        );
-    }
-}
 
 // The shipped example.
 
@@ -587,11 +431,38 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
         .success();
     let after = repo.snapshot();
     let added: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
-    assert_eq!(added, vec![Path::new("environments/qa/environment.toml")]);
-    assert!(
-        before.iter().all(|(k, v)| after.get(k) == Some(v)),
-        "existing files unchanged"
+    assert_eq!(
+        added,
+        [
+            "environments/qa/README.md",
+            "environments/qa/deploy.sh",
+            "environments/qa/environment.toml",
+            "environments/qa/platform.auto.tfvars",
+            "environments/qa/podplane.cluster.jsonc",
+        ]
+        .map(Path::new)
     );
+    // The new cluster is an OIDC client of the issuer (its config and its page list the
+    // clients) and a row of the environments page; nothing else changes.
+    let changed: Vec<_> = before
+        .iter()
+        .filter(|(k, v)| after.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "docs/environments.md",
+            "environments/identity/README.md",
+            "environments/identity/podplane.oidc.jsonc",
+        ]
+        .map(Path::new)
+    );
+    assert_contains(
+        &repo.read("environments/identity/podplane.oidc.jsonc"),
+        &["\"acme-qa\": {\n        \"groups_override\": \"qa\""],
+    );
+    repo.run(&["render", "--check"]).success();
 
     let text = repo.read("environments/qa/environment.toml");
     assert_contains(

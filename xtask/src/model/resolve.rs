@@ -863,9 +863,19 @@ impl EnvResolver<'_, '_> {
             return None;
         };
         let seed_release = match (seed.value, seed_version, seed_digest) {
-            (Seed::None, None, None) => None,
             (Seed::None, version, digest) => {
-                for (file, value) in version.iter().chain(digest.iter()) {
+                // A release written beside `seed = "none"` is a mistake; one inherited from
+                // `[defaults.components]` belongs to the other environments' seed.
+                let seed_file = match &seed.origin {
+                    Origin::File(span) => Some(&span.file),
+                    _ => None,
+                };
+                let beside: Vec<_> = version
+                    .iter()
+                    .chain(digest.iter())
+                    .filter(|(file, _)| seed_file.is_some_and(|f| Arc::ptr_eq(f, file)))
+                    .collect();
+                for (file, value) in &beside {
                     self.problems.push(
                         Diagnostic::at(
                             Span {
@@ -877,7 +887,10 @@ impl EnvResolver<'_, '_> {
                         .with_help("remove it, or choose seed = \"recommended\" or \"minimal\""),
                     );
                 }
-                return None;
+                if !beside.is_empty() {
+                    return None; // reported above
+                }
+                None
             }
             (_, Some((vfile, version)), Some((dfile, digest))) => {
                 let version = validated(self.problems, &vfile, version, |s| {

@@ -57,17 +57,26 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
 }
 
 /// `value` as one shell word: as it is when it holds only characters the shell takes
-/// literally, else in single quotes.
+/// literally, else in double quotes with `\`, `"`, `$` and `` ` `` escaped. (Single quotes
+/// would do as well, but shellcheck takes a `$` inside them for a mistake.)
 fn shell_word(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@%+".contains(c));
     if plain {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
+        return value.to_owned();
     }
+    let mut word = String::with_capacity(value.len() + 2);
+    word.push('"');
+    for c in value.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            word.push('\\');
+        }
+        word.push(c);
+    }
+    word.push('"');
+    word
 }
 
 #[cfg(test)]
@@ -81,8 +90,12 @@ mod tests {
             "ghcr.io/acme/hello:0.4.0"
         );
         assert_eq!(shell_word("LOG_LEVEL=info"), "LOG_LEVEL=info");
-        assert_eq!(shell_word("GREETING=hello world"), "'GREETING=hello world'");
-        assert_eq!(shell_word("A=it's $HOME"), r"'A=it'\''s $HOME'");
-        assert_eq!(shell_word(""), "''");
+        assert_eq!(
+            shell_word("GREETING=hello world"),
+            "\"GREETING=hello world\""
+        );
+        assert_eq!(shell_word("A=it's $HOME"), r#""A=it's \$HOME""#);
+        assert_eq!(shell_word(r#"B="`x`\""#), r#""B=\"\`x\`\\\"""#);
+        assert_eq!(shell_word(""), "\"\"");
     }
 }

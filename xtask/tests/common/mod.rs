@@ -1,0 +1,168 @@
+//! Helpers shared by the end-to-end tests: a temporary copy of the shipped example, a way
+//! to run the binary on it, and snapshots of its files.
+
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pretty_assertions::assert_eq;
+use tempfile::TempDir;
+
+/// A temporary copy of the repository this test suite belongs to.
+pub struct Repo {
+    pub dir: TempDir,
+}
+
+/// What the copy takes from the real repository: enough for `cargo metadata`.
+const COPIED: &[&str] = &[
+    "docs",
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo",
+    "crates",
+    "environments",
+    "xtask",
+];
+
+impl Repo {
+    pub fn example() -> Repo {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for entry in COPIED {
+            copy(&source.join(entry), &dir.path().join(entry));
+        }
+        Repo { dir }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Replaces the one occurrence of `from` in a file.
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert_eq!(text.matches(from).count(), 1, "`{from}` in {relative}");
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(self.dir.path(), args)
+    }
+
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        Run(output)
+    }
+
+    /// Every file under the repository and its bytes.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).unwrap();
+                    files.insert(
+                        path.strip_prefix(self.dir.path()).unwrap().to_path_buf(),
+                        bytes,
+                    );
+                }
+            }
+        }
+        files
+    }
+
+    /// Runs a command that must fail on bad input: exit code 2, nothing written.
+    pub fn refuses(&self, args: &[&str]) -> String {
+        let before = self.snapshot();
+        let run = self.run(args);
+        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            self.snapshot().keys().collect::<Vec<_>>(),
+            "{args:?} changed the tree"
+        );
+        assert!(before == self.snapshot(), "{args:?} changed a file");
+        run.stderr()
+    }
+}
+
+pub fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        if from.file_name().is_some_and(|n| n == "target") {
+            return;
+        }
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else if from.exists() {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8(self.0.stdout.clone()).unwrap()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8(self.0.stderr.clone()).unwrap()
+    }
+
+    pub fn success(self) -> Run {
+        assert_eq!(self.code(), 0, "stderr: {}", self.stderr());
+        self
+    }
+}
+
+/// Asserts that a line starting with `start` carries the comment `# comment...`.
+pub fn assert_commented(out: &str, start: &str, comment: &str) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting with `{start}` in:\n{out}"));
+    let (_, found) = line
+        .split_once("  # ")
+        .unwrap_or_else(|| panic!("no comment on `{line}`"));
+    assert!(
+        found.starts_with(comment),
+        "`{line}` should say `{comment}`"
+    );
+}
+
+pub fn assert_contains(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            haystack.contains(needle),
+            "expected `{needle}` in:\n{haystack}"
+        );
+    }
+}
