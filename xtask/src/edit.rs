@@ -61,6 +61,21 @@ pub fn write_file(path: &Path, contents: &str, executable: bool) -> anyhow::Resu
     written
 }
 
+/// Creates the file at `path`, which must not exist, with `contents`. Used for files that
+/// are new, where there is nothing to keep whole; `executable` sets the mode of a script.
+pub fn create_file(path: &Path, contents: &str, executable: bool) -> anyhow::Result<()> {
+    let parent = path.parent().context("a file needs a parent directory")?;
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let mut file =
+        std::fs::File::create_new(path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    if executable {
+        set_executable(path, true)?;
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn set_executable(path: &Path, executable: bool) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;

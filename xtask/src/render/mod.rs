@@ -127,21 +127,25 @@ pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
     Ok(summary(&changes))
 }
 
-/// Writes what `changes` says, each file atomically.
+/// Writes what `changes` says, spread over the cores. A file that exists is replaced
+/// atomically; a new one is created exclusively, so that no existing file is ever left
+/// half-written.
 fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
-    for change in changes {
+    let results = crate::parallel::map(changes.iter().collect(), |change| {
         let path = root.join(change.path());
         match change {
-            Change::Create(file) | Change::Update { file, .. } => {
-                edit::write_file(&path, &file.contents, is_executable(&file.path))?;
+            Change::Create(file) => {
+                edit::create_file(&path, &file.contents, is_executable(&file.path))
+            }
+            Change::Update { file, .. } => {
+                edit::write_file(&path, &file.contents, is_executable(&file.path))
             }
             Change::Remove { .. } => {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("removing {}", path.display()))?;
+                std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))
             }
         }
-    }
-    Ok(())
+    });
+    results.into_iter().collect()
 }
 
 /// "rendered: 3 written, 1 removed", or that nothing changed.
