@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::diff::Format;
 use crate::model::Stage;
 
 #[derive(Debug, Parser)]
@@ -73,6 +74,51 @@ pub enum Command {
         after_help = "Examples:\n  cargo xtask render\n  cargo xtask render --check"
     )]
     Render(RenderArgs),
+
+    /// Show what differs between two environments, classified by whether it matters
+    #[command(
+        long_about = "Compare two resolved environments path by path (services.hello.version, \
+            pools.ingress.size). A is the candidate and B the reference: `diff staging prod`. \
+            Every difference is must-match (changes behaviour), scale (cost only: sizes, \
+            replicas), convention (differs only by the environments' names) or free \
+            (descriptions). A candidate running a newer service version than the reference is \
+            pending promotion; the reference running a version the candidate does not have is a \
+            violation. [[parity.allow]] entries of platform.toml excuse must-match differences. \
+            Either side may be ENV@REV: the environment as committed at a git revision. Values \
+            that look like secrets are never printed. Exits 1 when a violation remains.",
+        after_help = "Examples:\n  cargo xtask diff staging prod\n  cargo xtask diff prod@main prod\n  cargo xtask diff staging prod --format markdown"
+    )]
+    Diff(DiffArgs),
+
+    /// Check every parity candidate against the reference named in [parity]
+    #[command(
+        long_about = "Compare every candidate of [parity] in platform.toml (staging) with the \
+            reference (prod), as `diff` does. A must-match difference is a violation unless a \
+            [[parity.allow]] entry covers its path with a reason; an allowance past its `until` \
+            date no longer allows and is reported as expired. Exits 1 when a violation remains.",
+        after_help = "Examples:\n  cargo xtask parity\n  cargo xtask parity --format json"
+    )]
+    Parity(ParityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The candidate: ENV, or ENV@REV for the environment at a git revision
+    pub a: String,
+
+    /// The reference: ENV, or ENV@REV
+    pub b: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ParityArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]

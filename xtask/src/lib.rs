@@ -2,8 +2,10 @@
 //! and calls [`run`]; each command lives in its own module with one entry point.
 
 pub mod cli;
+mod compare;
 pub mod conventions;
 pub mod diagnostic;
+pub mod diff;
 mod edit;
 mod list;
 pub mod model;
@@ -33,5 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&root, &args),
         Command::NewEnv(args) => new_env::run(&root, &args),
         Command::Render(args) => render::run(&root, args.check),
+        Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format),
+        Command::Parity(args) => compare::parity(&root, args.format),
     }
 }

@@ -149,6 +149,7 @@ pub struct PlatformFile {
     #[serde(default)]
     pub naming: NamingFile,
     pub acme: Option<AcmeFile>,
+    pub parity: Option<ParityFile>,
 }
 
 /// `[defaults]`: values an environment inherits unless it sets its own.
@@ -165,6 +166,25 @@ pub struct DefaultsFile {
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
     pub vpc_range: Option<Spanned<String>>,
+}
+
+/// `[parity]`: which environments must match which, and the documented exceptions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParityFile {
+    pub reference: Spanned<String>,
+    pub candidates: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub allow: Vec<AllowFile>,
+}
+
+/// `[[parity.allow]]`: a must-match difference that is allowed, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowFile {
+    pub path: Spanned<String>,
+    pub reason: Spanned<String>,
+    pub until: Option<Spanned<toml_edit::Datetime>>,
 }
 
 /// `[naming]`: handlebars patterns that replace the default conventions.

@@ -6,7 +6,9 @@
 //! and conventions, `names` holds the validated name types, `tree` is the generic view that
 //! `show` prints.
 
+pub mod date;
 pub mod files;
+mod git;
 mod load;
 pub mod names;
 mod resolve;
@@ -85,6 +87,8 @@ pub struct Platform {
     /// The deployable services the workspace's crates declare, by service name.
     pub services: BTreeMap<String, Arc<ServiceDecl>>,
     pub environments: BTreeMap<EnvName, Environment>,
+    /// Which environments must match which; `None` without `[parity]`.
+    pub parity: Option<Parity>,
 }
 
 impl Platform {
@@ -94,6 +98,24 @@ impl Platform {
             .values()
             .filter(move |env| env.stage.value == stage)
     }
+}
+
+/// `[parity]`: the reference (production), the candidates that must match it where
+/// correctness depends on it, and the documented exceptions.
+#[derive(Debug)]
+pub struct Parity {
+    pub reference: Sourced<EnvName>,
+    pub candidates: Vec<Sourced<EnvName>>,
+    pub allow: Vec<Allowance>,
+}
+
+/// A must-match difference that is allowed: its path (a glob such as
+/// `services.*.version`), why, and until when.
+#[derive(Debug)]
+pub struct Allowance {
+    pub path: Sourced<String>,
+    pub reason: Sourced<String>,
+    pub until: Option<Sourced<date::Date>>,
 }
 
 /// A crate's declaration that it can be deployed, from `[package.metadata.platform]`.

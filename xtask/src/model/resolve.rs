@@ -10,15 +10,16 @@ use cargo_metadata::semver;
 use ipnet::Ipv4Net;
 use serde_spanned::Spanned;
 
+use super::date::Date;
 use super::files::{
-    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, PlatformFile, PoolFile,
-    ServiceFile,
+    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, ParityFile, PlatformFile,
+    PoolFile, ServiceFile,
 };
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
-    Access, Acme, Ci, Cluster, Components, Environment, Identity, Observability, Origin, Platform,
-    Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
+    Access, Acme, Allowance, Ci, Cluster, Components, Environment, Identity, Observability, Origin,
+    Parity, Platform, Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
 };
 use crate::conventions::{Naming, Pattern, Variables};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
@@ -81,8 +82,13 @@ pub fn resolve(
         name,
         domain,
         teams,
+        parity,
+        platform_file,
         ..
     } = shared;
+    let directories: Vec<&str> = environments.iter().map(|(dir, _)| dir.as_str()).collect();
+    let parity =
+        parity.and_then(|p| resolve_parity(p, &platform_file, &directories, &mut problems));
     problems.into_result(Platform {
         root: root.to_path_buf(),
         org,
@@ -92,6 +98,97 @@ pub fn resolve(
         teams,
         services,
         environments: resolved,
+        parity,
+    })
+}
+
+/// `[parity]`: every environment it names must exist, every allowance needs a reason, and
+/// its path and date must be well formed.
+fn resolve_parity(
+    raw: ParityFile,
+    file: &Arc<SourceFile>,
+    known: &[&str],
+    problems: &mut Diagnostics,
+) -> Option<Parity> {
+    let environment = |name: Spanned<String>, problems: &mut Diagnostics| {
+        let found = known
+            .contains(&name.get_ref().as_str())
+            .then(|| EnvName::parse(name.get_ref()).ok())
+            .flatten();
+        if found.is_none() {
+            problems.push(
+                Diagnostic::at(
+                    Span {
+                        file: file.clone(),
+                        range: name.span(),
+                    },
+                    format!("unknown environment `{}`", name.get_ref()),
+                )
+                .with_help(help_valid("environments", name.get_ref(), known)),
+            );
+        }
+        Some(Sourced::new(
+            found?,
+            Origin::File(Span {
+                file: file.clone(),
+                range: name.span(),
+            }),
+        ))
+    };
+    let before = problems.0.len();
+    let reference = environment(raw.reference, problems);
+    let candidates: Vec<_> = raw
+        .candidates
+        .into_iter()
+        .filter_map(|c| environment(c, problems))
+        .collect();
+    if let Some(reference) = &reference
+        && let Some(twice) = candidates.iter().find(|c| c.value == reference.value)
+    {
+        problems.push(
+            Diagnostic::new(
+                format!(
+                    "`{}` is both the parity reference and a candidate",
+                    reference.value
+                ),
+                origin_location(&twice.origin),
+            )
+            .with_help("a candidate is compared with the reference; remove it from candidates"),
+        );
+    }
+    let mut allow = Vec::new();
+    for entry in raw.allow {
+        let path = validated(problems, file, entry.path, |p| {
+            if !p.is_empty() && p.split('.').all(|segment| !segment.is_empty()) {
+                Ok(p.clone())
+            } else {
+                Err(format!(
+                    "`{p}` is not a path: write dotted keys such as `services.*.version`"
+                ))
+            }
+        });
+        let reason = validated(problems, file, entry.reason, |r| {
+            if r.trim().is_empty() {
+                Err("an allowance needs a reason: say why the difference is safe".to_owned())
+            } else {
+                Ok(r.clone())
+            }
+        });
+        let until = entry
+            .until
+            .and_then(|until| validated(problems, file, until, Date::from_toml));
+        if let (Some(path), Some(reason)) = (path, reason) {
+            allow.push(Allowance {
+                path,
+                reason,
+                until,
+            });
+        }
+    }
+    (problems.0.len() == before).then_some(Parity {
+        reference: reference?,
+        candidates,
+        allow,
     })
 }
 
@@ -184,6 +281,7 @@ fn shared<'a>(
         region,
         default_components: platform.defaults.components,
         acme: platform.acme,
+        parity: platform.parity,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -202,6 +300,7 @@ struct Shared<'a> {
     region: Sourced<Region>,
     default_components: Option<ComponentsFile>,
     acme: Option<AcmeFile>,
+    parity: Option<ParityFile>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,

@@ -14,7 +14,7 @@ pub enum Node {
     Leaf(Leaf),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Leaf {
     pub value: Scalar,
     pub origin: Origin,

@@ -1,0 +1,530 @@
+//! Differences between two resolved environments, path by path, each put in one class:
+//! must-match (correctness), scale (cost only), convention (differs only because the names
+//! differ) or free (descriptions). A candidate (staging) is compared with its reference
+//! (production); `[[parity.allow]]` entries excuse documented must-match differences.
+//!
+//! `output` prints a comparison for people, as JSON, or as Markdown; `secrets` decides
+//! which values are never printed.
+
+pub mod output;
+mod secrets;
+
+use std::cmp::Ordering;
+
+use cargo_metadata::semver::Version;
+
+pub use output::Format;
+
+use crate::model::date::Date;
+use crate::model::tree::{Leaf, Node, Scalar};
+use crate::model::{Allowance, Environment, Parity};
+
+/// What a difference means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Changes behaviour: the candidate does not validate what the reference runs.
+    MustMatch,
+    /// Changes cost only: sizes, instance types, replicas, retention.
+    Scale,
+    /// Differs only because the environments' names differ.
+    Convention,
+    /// Descriptions.
+    Free,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::MustMatch => "must-match",
+            Class::Scale => "scale",
+            Class::Convention => "convention",
+            Class::Free => "free",
+        }
+    }
+}
+
+/// What a difference amounts to.
+#[derive(Debug, Clone)]
+pub enum Verdict<'a> {
+    /// A must-match difference no allowance covers, or a broken convention.
+    Violation,
+    /// A must-match difference a `[[parity.allow]]` entry covers.
+    Allowed(&'a Allowance),
+    /// A must-match difference whose allowance has expired: a violation again.
+    Expired(&'a Allowance),
+    /// The candidate runs a newer version, or a service the reference does not run yet.
+    PendingPromotion,
+    /// A difference of cost; `larger` when the candidate is larger than the reference.
+    Scaled {
+        larger: bool,
+    },
+    /// Both values are the same once the environments' names are put back as `{env}`.
+    FollowsConvention,
+    Free,
+}
+
+impl Verdict<'_> {
+    pub fn is_violation(&self) -> bool {
+        matches!(self, Verdict::Violation | Verdict::Expired(_))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Violation => "violation",
+            Verdict::Allowed(_) => "allowed",
+            Verdict::Expired(_) => "expired-allowance",
+            Verdict::PendingPromotion => "pending-promotion",
+            Verdict::Scaled { .. } => "scaled",
+            Verdict::FollowsConvention => "follows-convention",
+            Verdict::Free => "free",
+        }
+    }
+}
+
+/// One side of a difference.
+#[derive(Debug, Clone)]
+pub enum Side {
+    Absent,
+    /// A table (a pool, a service) present on this side only.
+    Present,
+    Value(Leaf),
+}
+
+#[derive(Debug)]
+pub struct Difference<'a> {
+    pub path: String,
+    pub class: Class,
+    pub verdict: Verdict<'a>,
+    pub candidate: Side,
+    pub reference: Side,
+    /// The value looks like a secret: say that it changed, never to what.
+    pub masked: bool,
+}
+
+/// Two environments compared.
+#[derive(Debug)]
+pub struct Comparison<'a> {
+    /// How each side is named in output: `staging`, or `prod@main`.
+    pub candidate: String,
+    pub reference: String,
+    pub differences: Vec<Difference<'a>>,
+}
+
+impl Comparison<'_> {
+    pub fn violations(&self) -> usize {
+        self.differences
+            .iter()
+            .filter(|d| d.verdict.is_violation())
+            .count()
+    }
+}
+
+/// Compares `candidate` with `reference`. `parity` supplies the allowances; `today` decides
+/// which have expired.
+pub fn compare<'a>(
+    candidate: (&str, &Environment),
+    reference: (&str, &Environment),
+    parity: Option<&'a Parity>,
+    today: Date,
+) -> Comparison<'a> {
+    let context = Context {
+        candidate: Names::of(candidate.1),
+        reference: Names::of(reference.1),
+        allowances: parity.map_or(&[][..], |p| &p.allow),
+        today,
+    };
+    let mut differences = Vec::new();
+    walk(
+        &context,
+        "",
+        Some(candidate.1.tree().as_slice()),
+        Some(reference.1.tree().as_slice()),
+        &mut differences,
+    );
+    Comparison {
+        candidate: candidate.0.to_owned(),
+        reference: reference.0.to_owned(),
+        differences,
+    }
+}
+
+struct Context<'a> {
+    candidate: Names,
+    reference: Names,
+    allowances: &'a [Allowance],
+    today: Date,
+}
+
+/// The values that make an environment's names: put back as placeholders, they show
+/// whether two values differ only by name.
+struct Names(Vec<(String, &'static str)>);
+
+impl Names {
+    fn of(env: &Environment) -> Names {
+        let mut pairs = vec![
+            (env.stage.value.as_str().to_owned(), "{stage}"),
+            (env.stage.value.title().to_owned(), "{stage_title}"),
+            (env.name.to_string(), "{env}"),
+            (env.account.value.to_string(), "{account}"),
+            (env.region.value.to_string(), "{region}"),
+        ];
+        // Longest first, so that `production` is replaced before `prod`; equal texts side
+        // by side, since they are alternatives (`staging` is both the name and the stage).
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Names(pairs)
+    }
+
+    /// Every way of putting the placeholders back: one, or more where two placeholders
+    /// stand for the same text.
+    fn normalize(&self, value: &str) -> Vec<String> {
+        let mut results = vec![value.to_owned()];
+        let mut pairs = self.0.as_slice();
+        while let Some((from, _)) = pairs.first() {
+            let alternatives = pairs.iter().take_while(|(f, _)| f == from).count();
+            results = results
+                .iter()
+                .flat_map(|text| {
+                    pairs[..alternatives]
+                        .iter()
+                        .map(|(_, to)| text.replace(from.as_str(), to))
+                })
+                .collect();
+            results.dedup();
+            pairs = &pairs[alternatives..];
+        }
+        results
+    }
+}
+
+fn walk<'a>(
+    context: &Context<'a>,
+    prefix: &str,
+    candidate: Option<&[(String, Node)]>,
+    reference: Option<&[(String, Node)]>,
+    out: &mut Vec<Difference<'a>>,
+) {
+    let candidate = candidate.unwrap_or_default();
+    let reference = reference.unwrap_or_default();
+    let mut keys: Vec<&str> = candidate.iter().map(|(k, _)| k.as_str()).collect();
+    keys.extend(
+        reference
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !candidate.iter().any(|(c, _)| c == k)),
+    );
+    fn find<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n Node> {
+        entries.iter().find(|(k, _)| k == key).map(|(_, node)| node)
+    }
+    for key in keys {
+        let path = if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let Some(rule) = rule_for(&path) else {
+            continue;
+        };
+        match (find(candidate, key), find(reference, key)) {
+            (Some(Node::Table(c)), Some(Node::Table(r))) => {
+                walk(context, &path, Some(c.as_slice()), Some(r.as_slice()), out)
+            }
+            (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
+                if let Some(difference) = compare_leaves(context, path, rule, c, r) {
+                    out.push(difference);
+                }
+            }
+            (c, r) => out.push(presence(context, path, rule, side(c), side(r))),
+        }
+    }
+}
+
+fn side(node: Option<&Node>) -> Side {
+    match node {
+        None => Side::Absent,
+        Some(Node::Table(_)) => Side::Present,
+        Some(Node::Leaf(leaf)) => Side::Value(leaf.clone()),
+    }
+}
+
+/// A table or value on one side only.
+fn presence<'a>(
+    context: &Context<'a>,
+    path: String,
+    rule: Rule,
+    candidate: Side,
+    reference: Side,
+) -> Difference<'a> {
+    let verdict = match (rule, &candidate) {
+        (Rule::Release, Side::Present) => Verdict::PendingPromotion,
+        (Rule::Free, _) => Verdict::Free,
+        _ => context.must_match(&path),
+    };
+    let class = match rule {
+        Rule::Free => Class::Free,
+        _ => Class::MustMatch,
+    };
+    Difference {
+        masked: secrets::is_secret(&path, &candidate) || secrets::is_secret(&path, &reference),
+        path,
+        class,
+        verdict,
+        candidate,
+        reference,
+    }
+}
+
+fn compare_leaves<'a>(
+    context: &Context<'a>,
+    path: String,
+    rule: Rule,
+    c: &Leaf,
+    r: &Leaf,
+) -> Option<Difference<'a>> {
+    let (class, verdict) = match rule {
+        Rule::Convention | Rule::ConventionVpc => {
+            if c.value == r.value {
+                return None;
+            }
+            let normalize = |names: &Names, value: &Scalar| match (rule, value) {
+                (Rule::ConventionVpc, Scalar::String(cidr)) => {
+                    vec![format!("{{vpc}}/{}", cidr.rsplit('/').next().unwrap_or(""))]
+                }
+                (_, Scalar::String(s)) => names.normalize(s),
+                (_, Scalar::List(items)) => names.normalize(&items.join(",")),
+                (_, Scalar::Integer(i)) => vec![i.to_string()],
+            };
+            let reference = normalize(&context.reference, &r.value);
+            if normalize(&context.candidate, &c.value)
+                .iter()
+                .any(|n| reference.contains(n))
+            {
+                (Class::Convention, Verdict::FollowsConvention)
+            } else {
+                (Class::MustMatch, context.must_match(&path))
+            }
+        }
+        _ if c.value == r.value => return None,
+        Rule::MustMatch => (Class::MustMatch, context.must_match(&path)),
+        Rule::Release => (
+            Class::MustMatch,
+            release(context, &path, &c.value, &r.value),
+        ),
+        Rule::Scale => (
+            Class::Scale,
+            Verdict::Scaled {
+                larger: larger(&c.value, &r.value),
+            },
+        ),
+        Rule::Free => (Class::Free, Verdict::Free),
+    };
+    let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
+    Some(Difference {
+        masked: secrets::is_secret(&path, &candidate) || secrets::is_secret(&path, &reference),
+        path,
+        class,
+        verdict,
+        candidate,
+        reference,
+    })
+}
+
+/// A service version: the candidate ahead of the reference is pending promotion; the
+/// reference running a version the candidate does not have is a violation.
+fn release<'a>(
+    context: &Context<'a>,
+    path: &str,
+    candidate: &Scalar,
+    reference: &Scalar,
+) -> Verdict<'a> {
+    let version = |value: &Scalar| match value {
+        Scalar::String(s) => Version::parse(s).ok(),
+        _ => None,
+    };
+    match (version(candidate), version(reference)) {
+        (Some(c), Some(r)) if c > r => Verdict::PendingPromotion,
+        _ => context.must_match(path),
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The verdict on a must-match difference at `path`: allowed by the first allowance
+    /// whose glob covers it, unless that allowance has expired.
+    fn must_match(&self, path: &str) -> Verdict<'a> {
+        match self
+            .allowances
+            .iter()
+            .find(|a| glob_matches(&a.path.value, path))
+        {
+            Some(allowance)
+                if allowance
+                    .until
+                    .as_ref()
+                    .is_some_and(|u| u.value < self.today) =>
+            {
+                Verdict::Expired(allowance)
+            }
+            Some(allowance) => Verdict::Allowed(allowance),
+            None => Verdict::Violation,
+        }
+    }
+}
+
+/// Whether the candidate's value is larger: a bigger number, or a bigger size of the same
+/// instance family (`m7g.large` < `m7g.xlarge` < `m7g.2xlarge`).
+fn larger(candidate: &Scalar, reference: &Scalar) -> bool {
+    match (candidate, reference) {
+        (Scalar::Integer(c), Scalar::Integer(r)) => c > r,
+        (Scalar::String(c), Scalar::String(r)) => match (c.split_once('.'), r.split_once('.')) {
+            (Some((cf, cs)), Some((rf, rs))) if cf == rf => {
+                instance_size_rank(cs).cmp(&instance_size_rank(rs)) == Ordering::Greater
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The order of AWS instance sizes: nano < micro < small < medium < large < xlarge <
+/// 2xlarge < ... < metal.
+fn instance_size_rank(size: &str) -> u32 {
+    match size {
+        "nano" => 0,
+        "micro" => 1,
+        "small" => 2,
+        "medium" => 3,
+        "large" => 4,
+        "xlarge" => 5,
+        "metal" => 1_000,
+        other => other
+            .strip_suffix("xlarge")
+            .and_then(|n| n.parse::<u32>().ok())
+            .map_or(0, |n| 5 + n),
+    }
+}
+
+/// How a path is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    MustMatch,
+    /// A service version, or a service's presence: has a direction.
+    Release,
+    Scale,
+    Convention,
+    /// A VPC: each environment has its own range, of the same size.
+    ConventionVpc,
+    Free,
+}
+
+/// The rule of every path, first match wins. Paths made from another one (a role's group,
+/// a service's image, the zones' names) are left out: their source is compared instead.
+const RULES: &[(&str, Option<Rule>)] = &[
+    ("description", Some(Rule::Free)),
+    ("stage", Some(Rule::Convention)),
+    ("account", Some(Rule::Convention)),
+    ("cluster.id", Some(Rule::Convention)),
+    ("cluster.name", Some(Rule::Convention)),
+    ("cluster.zone", Some(Rule::Convention)),
+    ("cluster.api_host", Some(Rule::Convention)),
+    ("cluster.registry_host", Some(Rule::Convention)),
+    ("cluster.client_id", Some(Rule::Convention)),
+    ("cluster.vpc", Some(Rule::ConventionVpc)),
+    ("cluster.availability_zones", None),
+    ("tags.*", Some(Rule::Convention)),
+    ("pools.*.instance_type", Some(Rule::Scale)),
+    ("pools.*.size", Some(Rule::Scale)),
+    ("pools.*.disk_size", Some(Rule::Scale)),
+    ("access.*.group", None),
+    ("access.*.members", None),
+    ("services.*", Some(Rule::Release)),
+    ("services.*.version", Some(Rule::Release)),
+    ("services.*.replicas", Some(Rule::Scale)),
+    ("services.*.host", Some(Rule::Convention)),
+    ("services.*.image", None),
+    ("observability.retention_days", Some(Rule::Scale)),
+    ("identity.client_secret_arn", Some(Rule::Convention)),
+    ("identity.signing_key_secret_arn", Some(Rule::Convention)),
+];
+
+/// The rule for `path`; `None` for a path left out of the comparison. Everything no rule
+/// names must match.
+fn rule_for(path: &str) -> Option<Rule> {
+    RULES
+        .iter()
+        .find(|(pattern, _)| glob_matches(pattern, path))
+        .map_or(Some(Rule::MustMatch), |(_, rule)| *rule)
+}
+
+/// Whether a dotted `path` matches `pattern`: `*` in a segment matches any characters but
+/// a dot, and a `**` segment matches any number of segments.
+pub fn glob_matches(pattern: &str, path: &str) -> bool {
+    fn segments(pattern: &[&str], path: &[&str]) -> bool {
+        match (pattern.split_first(), path.split_first()) {
+            (None, None) => true,
+            (Some((&"**", rest)), _) => {
+                segments(rest, path) || (!path.is_empty() && segments(pattern, &path[1..]))
+            }
+            (Some((p, rest)), Some((s, path_rest))) => segment(p, s) && segments(rest, path_rest),
+            _ => false,
+        }
+    }
+    fn segment(pattern: &str, text: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == text,
+            Some((head, tail)) => {
+                text.starts_with(head)
+                    && (head.len()..=text.len())
+                        .any(|i| text.is_char_boundary(i) && segment(tail, &text[i..]))
+            }
+        }
+    }
+    let pattern: Vec<&str> = pattern.split('.').collect();
+    let path: Vec<&str> = path.split('.').collect();
+    segments(&pattern, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_segments() {
+        assert!(glob_matches("services.*.version", "services.hello.version"));
+        assert!(!glob_matches(
+            "services.*.version",
+            "services.hello.env.version"
+        ));
+        assert!(!glob_matches("services.*", "services.hello.version"));
+        assert!(glob_matches("services.**", "services.hello.env.LOG_LEVEL"));
+        assert!(glob_matches("pools.work*.size", "pools.workers.size"));
+        assert!(glob_matches("cluster.acme.server", "cluster.acme.server"));
+        assert!(!glob_matches("cluster.acme", "cluster.acme.server"));
+    }
+
+    #[test]
+    fn instance_sizes_compare_within_a_family() {
+        let s = |v: &str| Scalar::String(v.to_owned());
+        assert!(larger(&s("m7g.xlarge"), &s("m7g.large")));
+        assert!(larger(&s("m7g.2xlarge"), &s("m7g.xlarge")));
+        assert!(!larger(&s("m7g.medium"), &s("m7g.large")));
+        assert!(
+            !larger(&s("r7g.xlarge"), &s("m7g.large")),
+            "another family is not comparable"
+        );
+        assert!(larger(&Scalar::Integer(3), &Scalar::Integer(2)));
+    }
+
+    #[test]
+    fn every_path_has_a_rule() {
+        assert_eq!(rule_for("services.hello.version"), Some(Rule::Release));
+        assert_eq!(rule_for("services.hello"), Some(Rule::Release));
+        assert_eq!(
+            rule_for("services.hello.env.LOG_LEVEL"),
+            Some(Rule::MustMatch)
+        );
+        assert_eq!(rule_for("pools.ingress.size"), Some(Rule::Scale));
+        assert_eq!(rule_for("pools.ingress.arch"), Some(Rule::MustMatch));
+        assert_eq!(rule_for("cluster.acme.server"), Some(Rule::MustMatch));
+        assert_eq!(rule_for("tags.podplane:stage"), Some(Rule::Convention));
+        assert_eq!(rule_for("access.developers.group"), None);
+    }
+}

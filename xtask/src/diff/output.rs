@@ -1,0 +1,340 @@
+//! A comparison for people (grouped by class, must-match first, coloured on a terminal),
+//! as JSON (every difference with both values, files and lines), or as Markdown (a table
+//! for a pull-request comment).
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::{Value, json};
+
+use super::{Class, Comparison, Difference, Side, Verdict};
+use crate::model::Origin;
+use crate::model::tree::Scalar;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped by class, for reading in a terminal
+    Human,
+    /// Every difference with path, class, verdict, both values, files and lines
+    Json,
+    /// A table for a pull-request comment
+    Markdown,
+}
+
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+/// `text` in `style`; the caller's stream drops the codes where colour is off.
+fn paint(style: Style, text: &str) -> String {
+    format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+/// A value as it appears in output: TOML-like, or hidden.
+fn shown(side: &Side, masked: bool) -> String {
+    match side {
+        Side::Absent => "(absent)".to_owned(),
+        Side::Present => "(present)".to_owned(),
+        Side::Value(_) if masked => "(hidden)".to_owned(),
+        Side::Value(leaf) => match &leaf.value {
+            Scalar::String(s) => format!("{s:?}"),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::List(items) => format!("{items:?}"),
+        },
+    }
+}
+
+fn allowance_note(verdict: &Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Allowed(a) => Some(format!(
+            "allowed by `{}`: {}{}",
+            a.path.value,
+            a.reason.value,
+            a.until
+                .as_ref()
+                .map(|u| format!(" (until {})", u.value))
+                .unwrap_or_default()
+        )),
+        Verdict::Expired(a) => Some(format!(
+            "allowance `{}` expired on {}: {}",
+            a.path.value,
+            a.until
+                .as_ref()
+                .map(|u| u.value.to_string())
+                .unwrap_or_default(),
+            a.reason.value
+        )),
+        _ => None,
+    }
+}
+
+/// The human report. Each line is `path  candidate → reference`.
+pub fn human(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let line = |d: &Difference| {
+        let values = if d.masked {
+            "changed (value hidden)".to_owned()
+        } else {
+            format!(
+                "{} → {}",
+                shown(&d.candidate, false),
+                shown(&d.reference, false)
+            )
+        };
+        format!("{}  {values}", d.path)
+    };
+    let section = |out: &mut String, title: &str, rows: Vec<String>| {
+        if !rows.is_empty() {
+            let _ = writeln!(out, "{}", paint(BOLD, title));
+            for row in rows {
+                let _ = writeln!(out, "  {row}");
+            }
+            out.push('\n');
+        }
+    };
+    let of = |keep: fn(&Difference) -> bool| comparison.differences.iter().filter(move |d| keep(d));
+
+    let _ = writeln!(
+        out,
+        "{} {} → {} {}\n",
+        paint(BOLD, "comparing"),
+        comparison.candidate,
+        comparison.reference,
+        paint(DIM, "(candidate → reference)")
+    );
+    section(
+        &mut out,
+        "must match",
+        of(|d| d.class == Class::MustMatch && !matches!(d.verdict, Verdict::PendingPromotion))
+            .map(|d| match allowance_note(&d.verdict) {
+                Some(note) if d.verdict.is_violation() => {
+                    format!(
+                        "{} {}\n      {}",
+                        paint(RED, "✗"),
+                        line(d),
+                        paint(RED, &note)
+                    )
+                }
+                Some(note) => format!(
+                    "{} {}\n      {}",
+                    paint(YELLOW, "~"),
+                    line(d),
+                    paint(DIM, &note)
+                ),
+                None => format!("{} {}", paint(RED, "✗"), line(d)),
+            })
+            .collect(),
+    );
+    section(
+        &mut out,
+        "pending promotion",
+        of(|d| matches!(d.verdict, Verdict::PendingPromotion))
+            .map(|d| format!("{} {}", paint(GREEN, "↑"), line(d)))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "scale",
+        of(|d| d.class == Class::Scale)
+            .map(|d| match d.verdict {
+                Verdict::Scaled { larger: true } => {
+                    format!(
+                        "{}  {}",
+                        line(d),
+                        paint(YELLOW, "(candidate larger than reference)")
+                    )
+                }
+                _ => line(d),
+            })
+            .collect(),
+    );
+    let conventional: Vec<&str> = of(|d| matches!(d.verdict, Verdict::FollowsConvention))
+        .map(|d| d.path.as_str())
+        .collect();
+    if !conventional.is_empty() {
+        section(
+            &mut out,
+            "convention",
+            vec![paint(
+                DIM,
+                &format!(
+                    "{} values follow the naming convention: {}",
+                    conventional.len(),
+                    conventional.join(", ")
+                ),
+            )],
+        );
+    }
+    section(
+        &mut out,
+        "free",
+        of(|d| d.class == Class::Free).map(line).collect(),
+    );
+
+    let violations = comparison.violations();
+    let pending = of(|d| matches!(d.verdict, Verdict::PendingPromotion)).count();
+    let summary = match violations {
+        0 => paint(
+            GREEN,
+            &format!(
+                "no violation: {} matches {} where it must",
+                comparison.candidate, comparison.reference
+            ),
+        ),
+        n => paint(
+            RED,
+            &format!(
+                "{n} violation{}: {} does not match {} where it must",
+                plural(n),
+                comparison.candidate,
+                comparison.reference
+            ),
+        ),
+    };
+    let _ = write!(out, "{summary}");
+    if pending > 0 {
+        let _ = write!(
+            out,
+            "; {pending} change{} pending promotion",
+            plural(pending)
+        );
+    }
+    out.push('\n');
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The JSON report: stable field names, every difference.
+pub fn json(comparison: &Comparison) -> Value {
+    let side = |side: &Side, masked: bool| match side {
+        Side::Absent => Value::Null,
+        Side::Present => json!({"present": true}),
+        Side::Value(leaf) => {
+            let value = if masked {
+                Value::Null
+            } else {
+                match &leaf.value {
+                    Scalar::String(s) => json!(s),
+                    Scalar::Integer(i) => json!(i),
+                    Scalar::List(items) => json!(items),
+                }
+            };
+            let (file, line) = match &leaf.origin {
+                Origin::File(span) => (
+                    json!(span.file.path.to_string_lossy()),
+                    json!(span.file.line_column(span.range.start).0),
+                ),
+                _ => (Value::Null, Value::Null),
+            };
+            json!({"value": value, "file": file, "line": line})
+        }
+    };
+    let differences: Vec<Value> = comparison
+        .differences
+        .iter()
+        .map(|d| {
+            let allowance = match &d.verdict {
+                Verdict::Allowed(a) | Verdict::Expired(a) => json!({
+                    "path": a.path.value,
+                    "reason": a.reason.value,
+                    "until": a.until.as_ref().map(|u| u.value.to_string()),
+                }),
+                _ => Value::Null,
+            };
+            json!({
+                "path": d.path,
+                "class": d.class.as_str(),
+                "verdict": d.verdict.as_str(),
+                "candidate": side(&d.candidate, d.masked),
+                "reference": side(&d.reference, d.masked),
+                "masked": d.masked,
+                "allowance": allowance,
+            })
+        })
+        .collect();
+    json!({
+        "candidate": comparison.candidate,
+        "reference": comparison.reference,
+        "violations": comparison.violations(),
+        "differences": differences,
+    })
+}
+
+/// The Markdown report: one table, must-match first.
+pub fn markdown(comparison: &Comparison) -> String {
+    let cell = |text: &str| format!("`{}`", text.replace('|', "\\|").replace('`', "'"));
+    let mut out = format!(
+        "### `{}` compared with `{}`\n\n",
+        comparison.candidate, comparison.reference
+    );
+    let violations = comparison.violations();
+    let _ = writeln!(
+        out,
+        "{}\n",
+        match violations {
+            0 => "No violation: the candidate matches the reference where it must.".to_owned(),
+            n => format!(
+                "**{n} violation{}**: the candidate does not match the reference where it must.",
+                plural(n)
+            ),
+        }
+    );
+    let rows: Vec<&Difference> = comparison
+        .differences
+        .iter()
+        .filter(|d| !matches!(d.verdict, Verdict::FollowsConvention))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "| | path | {} | {} | note |\n|---|---|---|---|---|",
+            comparison.candidate, comparison.reference
+        );
+        let mut sorted = rows;
+        sorted.sort_by_key(|d| (d.class, !d.verdict.is_violation()));
+        for d in sorted {
+            let mark = match d.verdict {
+                Verdict::Violation | Verdict::Expired(_) => "❌",
+                Verdict::Allowed(_) => "⚠️",
+                Verdict::PendingPromotion => "⬆️",
+                _ => "",
+            };
+            let note = allowance_note(&d.verdict).unwrap_or_else(|| match d.verdict {
+                Verdict::Scaled { larger: true } => "candidate larger".to_owned(),
+                ref v => v.as_str().replace('-', " "),
+            });
+            let (c, r) = if d.masked {
+                ("(hidden)".to_owned(), "(hidden)".to_owned())
+            } else {
+                (shown(&d.candidate, false), shown(&d.reference, false))
+            };
+            let _ = writeln!(
+                out,
+                "| {mark} {} | {} | {} | {} | {} |",
+                d.class.as_str(),
+                cell(&d.path),
+                cell(&c),
+                cell(&r),
+                note.replace('|', "\\|")
+            );
+        }
+        out.push('\n');
+    }
+    let conventional = comparison
+        .differences
+        .iter()
+        .filter(|d| matches!(d.verdict, Verdict::FollowsConvention))
+        .count();
+    if conventional > 0 {
+        let _ = writeln!(
+            out,
+            "{conventional} values differ only by the environments' names and follow the naming convention."
+        );
+    }
+    out
+}

@@ -1,0 +1,111 @@
+//! Which values are never printed: those under a key named like a secret, and those shaped
+//! like a token. A diff says that such a value changed, not to what.
+
+use super::Side;
+use crate::model::tree::Scalar;
+
+/// Words that make a key a secret's, wherever they appear in it.
+const SECRET_WORDS: [&str; 7] = [
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "key",
+    "credential",
+    "private",
+];
+
+/// Prefixes of well-known credential formats.
+const TOKEN_PREFIXES: [&str; 9] = [
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "sk_live_",
+    "AKIA",
+    "-----BEGIN",
+];
+
+pub fn is_secret(path: &str, side: &Side) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    if SECRET_WORDS.iter().any(|word| last.contains(word)) {
+        return true;
+    }
+    match side {
+        Side::Value(leaf) => match &leaf.value {
+            Scalar::String(value) => looks_like_token(value),
+            Scalar::List(items) => items.iter().any(|v| looks_like_token(v)),
+            Scalar::Integer(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// A known credential prefix; or a long random-looking word: upper and lower case letters
+/// and digits mixed (base64 or base62), or 32 or more hex digits. Names, URLs, ARNs and
+/// digests are lowercase or carry punctuation (`.`, `/`, `:`), so they stay visible.
+fn looks_like_token(value: &str) -> bool {
+    if TOKEN_PREFIXES
+        .iter()
+        .any(|prefix| value.starts_with(prefix))
+    {
+        return true;
+    }
+    let word = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_+=".contains(c));
+    let mixed = value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(|c| c.is_ascii_lowercase())
+        && value.chars().any(|c| c.is_ascii_uppercase());
+    let hex = value.len() >= 32 && value.chars().all(|c| c.is_ascii_hexdigit());
+    word && value.len() >= 20 && (mixed || hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::model::tree::Leaf;
+
+    fn value(s: &str) -> Side {
+        Side::Value(Leaf {
+            value: Scalar::String(s.to_owned()),
+            origin: Origin::Builtin("test"),
+        })
+    }
+
+    #[test]
+    fn secret_keys_and_token_shapes_are_hidden() {
+        assert!(is_secret("services.hello.env.API_KEY", &value("x")));
+        assert!(is_secret("services.hello.env.DB_PASSWORD", &value("x")));
+        assert!(is_secret(
+            "identity.client_secret_arn",
+            &value("arn:aws:secretsmanager:x")
+        ));
+        assert!(is_secret("services.hello.env.GITHUB", &value("ghp_abc")));
+        assert!(is_secret(
+            "services.hello.env.X",
+            &value("q8Zr2LmX9vT4kP7wN3sB6yH1")
+        ));
+        assert!(is_secret(
+            "services.hello.env.X",
+            &value("3f9a0c7d2e4b6a8c1f3e5d7b9a0c2e4f")
+        ));
+    }
+
+    #[test]
+    fn names_urls_versions_and_digests_are_shown() {
+        for shown in [
+            "info",
+            "0.4.0",
+            "https://acme-staging-v02.api.letsencrypt.org/directory",
+            "ghcr.io/acme/hello:0.4.0",
+            "sha512:149ea964a2a9c8437a10aa67a69085453deb019686af889bd263bc7ea13e419a",
+            "acme-observability-cluster-2",
+        ] {
+            assert!(!is_secret("services.hello.env.X", &value(shown)), "{shown}");
+        }
+    }
+}
