@@ -99,6 +99,39 @@ pub enum Command {
         after_help = "Examples:\n  cargo xtask parity\n  cargo xtask parity --format json"
     )]
     Parity(ParityArgs),
+
+    /// Copy the service versions of FROM into TO, keeping TO's file as it was otherwise
+    #[command(
+        long_about = "Copy the service versions of FROM into TO's environment.toml, changing \
+            only those values: every comment and the formatting of every other line survive. \
+            Prints the diff of what changed and renders TO again. Refuses, unless --force, when \
+            FROM still has must-match differences from TO other than the versions being \
+            promoted (what was validated would then not be what TO would run), or when \
+            promoting would lower a version.",
+        after_help = "Examples:\n  cargo xtask promote staging prod --dry-run\n  cargo xtask promote staging prod --service hello"
+    )]
+    Promote(PromoteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// The environment whose versions were validated (staging)
+    pub from: String,
+
+    /// The environment to promote to (prod)
+    pub to: String,
+
+    /// Promote this service only
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+
+    /// Show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Promote even when FROM differs from TO where it must not
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

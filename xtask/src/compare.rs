@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::diagnostic::{Diagnostic, Location, help_valid};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::diff::{self, Comparison, Format};
 use crate::model::date::Date;
 use crate::model::{self, Environment, Platform, SourceTree};
@@ -123,21 +123,10 @@ impl<'a> Side<'a> {
 }
 
 fn find<'p>(platform: &'p Platform, side: &Side) -> anyhow::Result<&'p Environment> {
-    platform
-        .environments
-        .values()
-        .find(|env| env.name.as_str() == side.env)
-        .ok_or_else(|| {
-            let known: Vec<&str> = platform.environments.keys().map(|n| n.as_str()).collect();
-            let at = side
-                .revision
-                .map(|r| format!(" at `{r}`"))
-                .unwrap_or_default();
-            Diagnostic::new(
-                format!("unknown environment `{}`{at}", side.env),
-                Location::Nowhere,
-            )
-            .with_help(help_valid("environments", side.env, &known))
-            .into_error()
-        })
+    platform.find(side.env).map_err(|mut diagnostic| {
+        if let Some(revision) = side.revision {
+            diagnostic.message = format!("{} at `{revision}`", diagnostic.message);
+        }
+        diagnostic.into_error()
+    })
 }

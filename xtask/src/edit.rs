@@ -1,5 +1,7 @@
 //! The only place that writes files, and it writes them whole or not at all: contents go
-//! to a temporary place beside their destination and are renamed into it.
+//! to a temporary place beside their destination and are renamed into it. Also the only
+//! place that edits the hand-written TOML sources, with `toml_edit`, so that every comment
+//! and the formatting of every other line survive.
 
 use std::path::Path;
 
@@ -36,6 +38,25 @@ fn write_staging(staging: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
         std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// `text` (an `environment.toml`) with the `version` of each named service replaced.
+/// Only the version values change: their comments, and every other byte, stay.
+pub fn set_service_versions(text: &str, versions: &[(&str, &str)]) -> anyhow::Result<String> {
+    let mut document: toml_edit::DocumentMut =
+        text.parse().context("parsing the environment file")?;
+    for (service, version) in versions {
+        let value = document
+            .get_mut("services")
+            .and_then(|services| services.get_mut(service))
+            .and_then(|table| table.get_mut("version"))
+            .and_then(toml_edit::Item::as_value_mut)
+            .with_context(|| format!("no `version` for service `{service}`"))?;
+        let decor = value.decor().clone();
+        *value = toml_edit::Value::from(*version);
+        *value.decor_mut() = decor;
+    }
+    Ok(document.to_string())
 }
 
 /// Replaces (or creates) the file at `path` with `contents`, atomically: the contents go to

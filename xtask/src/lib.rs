@@ -12,6 +12,7 @@ pub mod model;
 pub mod network;
 mod new_env;
 mod parallel;
+mod promote;
 pub mod render;
 pub mod repository;
 pub mod services;
@@ -37,5 +38,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(&root, args.check),
         Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format),
         Command::Parity(args) => compare::parity(&root, args.format),
+        Command::Promote(args) => promote::run(&root, &args),
     }
 }

@@ -9,7 +9,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::cli::NewEnvArgs;
-use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
+use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
@@ -38,22 +38,10 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
         .into_error());
     }
     let like = match &args.like {
-        Some(like) => Some(
-            platform
-                .environments
-                .values()
-                .find(|env| env.name.as_str() == like)
-                .ok_or_else(|| {
-                    let known: Vec<&str> =
-                        platform.environments.keys().map(|n| n.as_str()).collect();
-                    Diagnostic::new(
-                        format!("unknown environment `{like}` for --like"),
-                        Location::Nowhere,
-                    )
-                    .with_help(help_valid("environments", like, &known))
-                    .into_error()
-                })?,
-        ),
+        Some(like) => Some(platform.find(like).map_err(|mut diagnostic| {
+            diagnostic.message = format!("{} for --like", diagnostic.message);
+            diagnostic.into_error()
+        })?),
         None => None,
     };
     if let Some(region) = &args.region {

@@ -7,25 +7,13 @@ use serde_json::{Map, Value, json};
 use toml_edit::{DocumentMut, Item, Table};
 
 use crate::cli::{ShowArgs, ShowFormat};
-use crate::diagnostic::{Diagnostic, Location, help_valid};
+use crate::diagnostic::Diagnostic;
 use crate::model::tree::{Leaf, Node, Scalar};
 use crate::model::{self, Environment, Origin};
 
 pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
-    let Some(env) = platform
-        .environments
-        .iter()
-        .find_map(|(name, env)| (name.as_str() == args.env).then_some(env))
-    else {
-        let known: Vec<&str> = platform.environments.keys().map(|n| n.as_str()).collect();
-        return Err(Diagnostic::new(
-            format!("unknown environment `{}`", args.env),
-            Location::Nowhere,
-        )
-        .with_help(help_valid("environments", &args.env, &known))
-        .into_error());
-    };
+    let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
         ShowFormat::Toml => print!("{}", to_toml(env)),
         ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(env))?),

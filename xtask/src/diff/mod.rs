@@ -10,6 +10,8 @@ pub mod output;
 mod secrets;
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use cargo_metadata::semver::Version;
 
@@ -136,7 +138,7 @@ pub fn compare<'a>(
     let mut differences = Vec::new();
     walk(
         &context,
-        "",
+        &[],
         Some(candidate.1.tree().as_slice()),
         Some(reference.1.tree().as_slice()),
         &mut differences,
@@ -198,43 +200,53 @@ impl Names {
 
 fn walk<'a>(
     context: &Context<'a>,
-    prefix: &str,
+    prefix: &[&str],
     candidate: Option<&[(String, Node)]>,
     reference: Option<&[(String, Node)]>,
     out: &mut Vec<Difference<'a>>,
 ) {
     let candidate = candidate.unwrap_or_default();
     let reference = reference.unwrap_or_default();
-    let mut keys: Vec<&str> = candidate.iter().map(|(k, _)| k.as_str()).collect();
-    keys.extend(
+    // Tables are matched by key, never by position; an index keeps that linear for
+    // environments with thousands of services.
+    let candidate_index: HashMap<&str, &Node> =
+        candidate.iter().map(|(k, n)| (k.as_str(), n)).collect();
+    let reference_index: HashMap<&str, &Node> =
+        reference.iter().map(|(k, n)| (k.as_str(), n)).collect();
+    let keys = candidate.iter().map(|(k, _)| k.as_str()).chain(
         reference
             .iter()
             .map(|(k, _)| k.as_str())
-            .filter(|k| !candidate.iter().any(|(c, _)| c == k)),
+            .filter(|k| !candidate_index.contains_key(k)),
     );
-    fn find<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n Node> {
-        entries.iter().find(|(k, _)| k == key).map(|(_, node)| node)
-    }
+    let mut segments = prefix.to_vec();
     for key in keys {
-        let path = if prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        let Some(rule) = rule_for(&path) else {
-            continue;
-        };
-        match (find(candidate, key), find(reference, key)) {
-            (Some(Node::Table(c)), Some(Node::Table(r))) => {
-                walk(context, &path, Some(c.as_slice()), Some(r.as_slice()), out)
-            }
-            (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
-                if let Some(difference) = compare_leaves(context, path, rule, c, r) {
-                    out.push(difference);
+        segments.push(key);
+        if let Some(rule) = rule_for(&segments) {
+            let path = || segments.join(".");
+            match (candidate_index.get(key), reference_index.get(key)) {
+                (Some(Node::Table(c)), Some(Node::Table(r))) => walk(
+                    context,
+                    &segments,
+                    Some(c.as_slice()),
+                    Some(r.as_slice()),
+                    out,
+                ),
+                (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
+                    if c.value != r.value {
+                        out.push(compare_leaves(context, path(), rule, c, r));
+                    }
                 }
+                (c, r) => out.push(presence(
+                    context,
+                    path(),
+                    rule,
+                    side(c.copied()),
+                    side(r.copied()),
+                )),
             }
-            (c, r) => out.push(presence(context, path, rule, side(c), side(r))),
         }
+        segments.pop();
     }
 }
 
@@ -273,18 +285,16 @@ fn presence<'a>(
     }
 }
 
+/// Two different values at one path.
 fn compare_leaves<'a>(
     context: &Context<'a>,
     path: String,
     rule: Rule,
     c: &Leaf,
     r: &Leaf,
-) -> Option<Difference<'a>> {
+) -> Difference<'a> {
     let (class, verdict) = match rule {
         Rule::Convention | Rule::ConventionVpc => {
-            if c.value == r.value {
-                return None;
-            }
             let normalize = |names: &Names, value: &Scalar| match (rule, value) {
                 (Rule::ConventionVpc, Scalar::String(cidr)) => {
                     vec![format!("{{vpc}}/{}", cidr.rsplit('/').next().unwrap_or(""))]
@@ -303,7 +313,6 @@ fn compare_leaves<'a>(
                 (Class::MustMatch, context.must_match(&path))
             }
         }
-        _ if c.value == r.value => return None,
         Rule::MustMatch => (Class::MustMatch, context.must_match(&path)),
         Rule::Release => (
             Class::MustMatch,
@@ -318,14 +327,14 @@ fn compare_leaves<'a>(
         Rule::Free => (Class::Free, Verdict::Free),
     };
     let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
-    Some(Difference {
+    Difference {
         masked: secrets::is_secret(&path, &candidate) || secrets::is_secret(&path, &reference),
         path,
         class,
         verdict,
         candidate,
         reference,
-    })
+    }
 }
 
 /// A service version: the candidate ahead of the reference is pending promotion; the
@@ -445,41 +454,52 @@ const RULES: &[(&str, Option<Rule>)] = &[
     ("identity.signing_key_secret_arn", Some(Rule::Convention)),
 ];
 
-/// The rule for `path`; `None` for a path left out of the comparison. Everything no rule
-/// names must match.
-fn rule_for(path: &str) -> Option<Rule> {
-    RULES
+/// The rule for the path of `segments`; `None` for a path left out of the comparison.
+/// Everything no rule names must match.
+fn rule_for(segments: &[&str]) -> Option<Rule> {
+    static SPLIT: OnceLock<Vec<(Vec<&'static str>, Option<Rule>)>> = OnceLock::new();
+    let rules = SPLIT.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|(pattern, rule)| (pattern.split('.').collect(), *rule))
+            .collect()
+    });
+    rules
         .iter()
-        .find(|(pattern, _)| glob_matches(pattern, path))
+        .find(|(pattern, _)| segments_match(pattern, segments))
         .map_or(Some(Rule::MustMatch), |(_, rule)| *rule)
 }
 
 /// Whether a dotted `path` matches `pattern`: `*` in a segment matches any characters but
 /// a dot, and a `**` segment matches any number of segments.
 pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    fn segments(pattern: &[&str], path: &[&str]) -> bool {
-        match (pattern.split_first(), path.split_first()) {
-            (None, None) => true,
-            (Some((&"**", rest)), _) => {
-                segments(rest, path) || (!path.is_empty() && segments(pattern, &path[1..]))
-            }
-            (Some((p, rest)), Some((s, path_rest))) => segment(p, s) && segments(rest, path_rest),
-            _ => false,
-        }
-    }
-    fn segment(pattern: &str, text: &str) -> bool {
-        match pattern.split_once('*') {
-            None => pattern == text,
-            Some((head, tail)) => {
-                text.starts_with(head)
-                    && (head.len()..=text.len())
-                        .any(|i| text.is_char_boundary(i) && segment(tail, &text[i..]))
-            }
-        }
-    }
     let pattern: Vec<&str> = pattern.split('.').collect();
     let path: Vec<&str> = path.split('.').collect();
-    segments(&pattern, &path)
+    segments_match(&pattern, &path)
+}
+
+fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
+    match (pattern.split_first(), path.split_first()) {
+        (None, None) => true,
+        (Some((&"**", rest)), _) => {
+            segments_match(rest, path) || (!path.is_empty() && segments_match(pattern, &path[1..]))
+        }
+        (Some((p, rest)), Some((s, path_rest))) => {
+            segment_matches(p, s) && segments_match(rest, path_rest)
+        }
+        _ => false,
+    }
+}
+
+fn segment_matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            text.starts_with(head)
+                && (head.len()..=text.len())
+                    .any(|i| text.is_char_boundary(i) && segment_matches(tail, &text[i..]))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -515,16 +535,14 @@ mod tests {
 
     #[test]
     fn every_path_has_a_rule() {
-        assert_eq!(rule_for("services.hello.version"), Some(Rule::Release));
-        assert_eq!(rule_for("services.hello"), Some(Rule::Release));
-        assert_eq!(
-            rule_for("services.hello.env.LOG_LEVEL"),
-            Some(Rule::MustMatch)
-        );
-        assert_eq!(rule_for("pools.ingress.size"), Some(Rule::Scale));
-        assert_eq!(rule_for("pools.ingress.arch"), Some(Rule::MustMatch));
-        assert_eq!(rule_for("cluster.acme.server"), Some(Rule::MustMatch));
-        assert_eq!(rule_for("tags.podplane:stage"), Some(Rule::Convention));
-        assert_eq!(rule_for("access.developers.group"), None);
+        let rule = |path: &str| rule_for(&path.split('.').collect::<Vec<_>>());
+        assert_eq!(rule("services.hello.version"), Some(Rule::Release));
+        assert_eq!(rule("services.hello"), Some(Rule::Release));
+        assert_eq!(rule("services.hello.env.LOG_LEVEL"), Some(Rule::MustMatch));
+        assert_eq!(rule("pools.ingress.size"), Some(Rule::Scale));
+        assert_eq!(rule("pools.ingress.arch"), Some(Rule::MustMatch));
+        assert_eq!(rule("cluster.acme.server"), Some(Rule::MustMatch));
+        assert_eq!(rule("tags.podplane:stage"), Some(Rule::Convention));
+        assert_eq!(rule("access.developers.group"), None);
     }
 }

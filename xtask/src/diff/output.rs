@@ -32,8 +32,8 @@ fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }
 
-/// A value as it appears in output: TOML-like, or hidden.
-fn shown(side: &Side, masked: bool) -> String {
+/// A value as it appears in output: quoted, or hidden.
+pub fn shown(side: &Side, masked: bool) -> String {
     match side {
         Side::Absent => "(absent)".to_owned(),
         Side::Present => "(present)".to_owned(),

@@ -92,6 +92,25 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The environment named `name`, or a diagnostic suggesting the closest one.
+    pub fn find(&self, name: &str) -> Result<&Environment, crate::diagnostic::Diagnostic> {
+        self.environments
+            .values()
+            .find(|env| env.name.as_str() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.environments.keys().map(EnvName::as_str).collect();
+                crate::diagnostic::Diagnostic::new(
+                    format!("unknown environment `{name}`"),
+                    crate::diagnostic::Location::Nowhere,
+                )
+                .with_help(crate::diagnostic::help_valid(
+                    "environments",
+                    name,
+                    &known,
+                ))
+            })
+    }
+
     /// Environments of one stage, in name order.
     pub fn of_stage(&self, stage: Stage) -> impl Iterator<Item = &Environment> {
         self.environments

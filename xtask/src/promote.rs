@@ -1,0 +1,190 @@
+//! `cargo xtask promote FROM TO`: copies FROM's service versions into TO's
+//! `environment.toml`, keeping every comment and the formatting of every other line, shows
+//! what changed, and renders TO again. It refuses, unless forced, when FROM differs from
+//! TO where it must not: what was validated would then not be what TO would run.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use cargo_metadata::semver::Version;
+
+use crate::cli::PromoteArgs;
+use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
+use crate::diff::{self, output::shown};
+use crate::model::SourceTree;
+use crate::model::date::Date;
+use crate::{edit, render, services};
+
+pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
+    let mut tree = SourceTree::read(root)?;
+    let declared = services::declared(root)?;
+    let platform = tree.load(declared.clone())?;
+    let from = platform.find(&args.from).map_err(Diagnostic::into_error)?;
+    let to = platform.find(&args.to).map_err(Diagnostic::into_error)?;
+    let (Some(from_cluster), Some(to_cluster)) = (&from.cluster, &to.cluster) else {
+        return Err(refusal(
+            "promote needs two environments that run clusters",
+            "identity and hosted CI deploy no services",
+        ));
+    };
+
+    let candidates: Vec<&String> = match &args.service {
+        Some(service) => {
+            if !from_cluster.services.contains_key(service) {
+                let known: Vec<&str> = from_cluster.services.keys().map(String::as_str).collect();
+                return Err(Diagnostic::new(
+                    format!("`{}` deploys no service `{service}`", from.name),
+                    Location::Nowhere,
+                )
+                .with_help(help_valid("services", service, &known))
+                .into_error());
+            }
+            if !to_cluster.services.contains_key(service) {
+                return Err(refusal(
+                    &format!("`{}` does not deploy `{service}`", to.name),
+                    &format!(
+                        "add [services.{service}] to {} by hand first; promote only moves versions",
+                        to.file.path.display()
+                    ),
+                ));
+            }
+            vec![service]
+        }
+        None => from_cluster
+            .services
+            .keys()
+            .filter(|s| to_cluster.services.contains_key(*s))
+            .collect(),
+    };
+    let mut versions = Vec::new();
+    let mut downgrades = Vec::new();
+    for service in candidates {
+        let new = &from_cluster.services[service].version.value;
+        let old = &to_cluster.services[service].version.value;
+        if new == old {
+            continue;
+        }
+        if Version::parse(new).ok() < Version::parse(old).ok() {
+            downgrades.push(format!(
+                "{service}: {} runs {new}, older than {old} in {}",
+                from.name, to.name
+            ));
+        }
+        versions.push((service.as_str(), new.as_str(), old.as_str()));
+    }
+    for service in from_cluster
+        .services
+        .keys()
+        .filter(|s| !to_cluster.services.contains_key(*s))
+    {
+        if args.service.is_none() {
+            eprintln!(
+                "note: `{}` is not deployed to `{}`; add [services.{service}] by hand to deploy it",
+                service, to.name
+            );
+        }
+    }
+    if versions.is_empty() {
+        eprintln!(
+            "nothing to promote: `{}` already runs the versions of `{}`",
+            to.name, from.name
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // What TO would run differs from what FROM validated beyond the versions promoted?
+    let comparison = diff::compare(
+        (from.name.as_str(), from),
+        (to.name.as_str(), to),
+        platform.parity.as_ref(),
+        Date::today(),
+    );
+    let promoted = |path: &str| {
+        versions
+            .iter()
+            .any(|(s, _, _)| path == format!("services.{s}.version"))
+    };
+    let mut blockers: Vec<String> = comparison
+        .differences
+        .iter()
+        .filter(|d| d.verdict.is_violation() && !promoted(&d.path))
+        .map(|d| {
+            let values = if d.masked {
+                "changed (value hidden)".to_owned()
+            } else {
+                format!(
+                    "{} → {}",
+                    shown(&d.candidate, false),
+                    shown(&d.reference, false)
+                )
+            };
+            format!("{}  {values}", d.path)
+        })
+        .collect();
+    blockers.extend(downgrades);
+    if !blockers.is_empty() && !args.force {
+        return Err(Diagnostic::new(
+            format!(
+                "`{}` differs from `{}` where it must not, so what was validated is not what `{}` would run:\n  {}",
+                from.name,
+                to.name,
+                to.name,
+                blockers.join("\n  ")
+            ),
+            Location::Nowhere,
+        )
+        .with_help(format!(
+            "make them match, allow the difference in [[parity.allow]] with a reason, or pass --force; `cargo xtask diff {} {}` shows everything",
+            from.name, to.name
+        ))
+        .into_error());
+    }
+
+    let pairs: Vec<(&str, &str)> = versions.iter().map(|(s, new, _)| (*s, *new)).collect();
+    let old_text = to.file.text.clone();
+    let new_text = edit::set_service_versions(&old_text, &pairs)?;
+    let path = to.file.path.clone();
+    let index = tree
+        .environments
+        .iter()
+        .position(|(dir, _)| dir == to.name.as_str())
+        .expect("TO was loaded from the tree");
+    tree.environments[index].1 = SourceFile::new(&path, new_text.as_str());
+    let promoted_platform = tree.load(declared)?;
+    let generated = render::generate(&promoted_platform)?;
+
+    print!(
+        "{}",
+        similar::TextDiff::from_lines(&old_text, &new_text)
+            .unified_diff()
+            .header(
+                &format!("a/{}", path.display()),
+                &format!("b/{}", path.display())
+            )
+    );
+    for (service, new, old) in &versions {
+        eprintln!(
+            "{} {service} {old} → {new} ({} → {})",
+            if args.dry_run {
+                "would promote"
+            } else {
+                "promoted"
+            },
+            from.name,
+            to.name
+        );
+    }
+    if args.dry_run {
+        eprintln!("dry run: nothing was written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    edit::write_file(&root.join(&path), &new_text, false)?;
+    eprintln!("{}", render::write(root, &generated)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refusal(message: &str, help: &str) -> anyhow::Error {
+    Diagnostic::new(message, Location::Nowhere)
+        .with_help(help)
+        .into_error()
+}

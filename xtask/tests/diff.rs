@@ -1,0 +1,551 @@
+//! `cargo xtask diff`, `parity` and `promote` on copies of the shipped example.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Repo, assert_contains};
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+const STAGING: &str = "environments/staging/environment.toml";
+const PROD: &str = "environments/prod/environment.toml";
+
+/// Adds a second service crate, `worker`, to the workspace.
+fn add_worker_crate(repo: &Repo) {
+    let manifest = repo
+        .read("crates/hello/Cargo.toml")
+        .replace("name = \"hello\"", "name = \"worker\"")
+        .replace("ghcr.io/acme/hello", "ghcr.io/acme/worker");
+    repo.write("crates/worker/Cargo.toml", &manifest);
+    repo.write("crates/worker/src/main.rs", "fn main() {}\n");
+}
+
+fn json(repo: &Repo, args: &[&str]) -> (i32, Value) {
+    let run = repo.run(args);
+    let value =
+        serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
+    (run.code(), value)
+}
+
+fn difference<'v>(report: &'v Value, path: &str) -> &'v Value {
+    report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == path)
+        .unwrap_or_else(|| panic!("no difference at {path}: {report:#}"))
+}
+
+#[test]
+fn the_example_shows_the_pending_promotion_and_exits_0() {
+    let run = Repo::example().run(&["diff", "staging", "prod"]).success();
+    let out = run.stdout();
+    assert_contains(
+        &out,
+        &[
+            "pending promotion\n  ↑ services.hello.version  \"0.4.0\" → \"0.3.1\"",
+            "allowed by `cluster.acme.server`",
+            "pools.workers.size  2 → 3",
+            "follow the naming convention: stage, account, cluster.id",
+            "no violation: staging matches prod where it must; 1 change pending promotion",
+        ],
+    );
+    assert!(
+        !out.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn each_difference_gets_its_class() {
+    let repo = Repo::example();
+    repo.edit(
+        STAGING,
+        "[pools.workers]\narch = \"arm64\"",
+        "[pools.workers]\narch = \"amd64\"",
+    );
+    repo.edit(
+        STAGING,
+        "[pools.ingress]\narch = \"arm64\"\ninstance_type = \"m7g.medium\"\nsize = 2",
+        "[pools.ingress]\narch = \"arm64\"\ninstance_type = \"m7g.medium\"\nsize = 5",
+    );
+    repo.edit(
+        STAGING,
+        "zones = 3",
+        "zones = 3\n\n[names]\nzone = \"stage.acme.dev\"",
+    );
+    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 1);
+    let class = |path: &str| {
+        let d = difference(&report, path);
+        (
+            d["class"].as_str().unwrap().to_owned(),
+            d["verdict"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        class("pools.workers.arch"),
+        ("must-match".into(), "violation".into())
+    );
+    assert_eq!(
+        class("pools.ingress.size"),
+        ("scale".into(), "scaled".into())
+    );
+    assert_eq!(
+        class("cluster.id"),
+        ("convention".into(), "follows-convention".into())
+    );
+    assert_eq!(
+        class("cluster.zone"),
+        ("must-match".into(), "violation".into()),
+        "a hand-written zone breaks the convention"
+    );
+    assert_eq!(class("description"), ("free".into(), "free".into()));
+    assert_eq!(
+        class("services.hello.version"),
+        ("must-match".into(), "pending-promotion".into())
+    );
+    // The names made from the hand-written zone break the convention with it.
+    assert_eq!(
+        class("cluster.api_host"),
+        ("must-match".into(), "violation".into())
+    );
+    assert_eq!(
+        class("services.hello.host"),
+        ("must-match".into(), "violation".into())
+    );
+    assert_eq!(report["violations"], 5);
+
+    let workers = difference(&report, "pools.workers.arch");
+    assert_eq!(workers["candidate"]["value"], "amd64");
+    assert_eq!(workers["reference"]["value"], "arm64");
+    assert_eq!(workers["candidate"]["file"], STAGING);
+    let line = repo
+        .read(STAGING)
+        .lines()
+        .position(|l| l == "arch = \"amd64\"")
+        .unwrap()
+        + 1;
+    assert_eq!(workers["candidate"]["line"], line);
+
+    let human = repo.run(&["diff", "staging", "prod"]);
+    assert_eq!(human.code(), 1);
+    let out = human.stdout();
+    assert!(
+        out.find("must match").unwrap() < out.find("scale").unwrap(),
+        "must-match first"
+    );
+    assert_contains(
+        &out,
+        &[
+            "✗ pools.workers.arch  \"amd64\" → \"arm64\"",
+            "pools.ingress.size  5 → 2  (candidate larger than reference)",
+            "5 violations",
+        ],
+    );
+}
+
+#[test]
+fn the_reference_running_a_version_the_candidate_lacks_is_a_violation() {
+    let repo = Repo::example();
+    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        difference(&report, "services.hello.version")["verdict"],
+        "violation"
+    );
+}
+
+#[test]
+fn the_set_of_services_has_a_direction_too() {
+    let repo = Repo::example();
+    add_worker_crate(&repo);
+    repo.write(
+        STAGING,
+        &format!(
+            "{}\n[services.worker]\nversion = \"1.0.0\"\n",
+            repo.read(STAGING)
+        ),
+    );
+    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(
+        code, 0,
+        "a service staged but not yet in production is pending promotion"
+    );
+    assert_eq!(
+        difference(&report, "services.worker")["verdict"],
+        "pending-promotion"
+    );
+    assert_eq!(
+        difference(&report, "services.worker")["reference"],
+        Value::Null
+    );
+
+    let (code, report) = json(&repo, &["diff", "prod", "staging", "--format", "json"]);
+    assert_eq!(
+        code, 1,
+        "production running a service staging lacks is a violation"
+    );
+    assert_eq!(
+        difference(&report, "services.worker")["verdict"],
+        "violation"
+    );
+}
+
+#[test]
+fn allowances_match_globs_need_reasons_and_expire() {
+    let repo = Repo::example();
+    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let platform = "environments/platform.toml";
+    repo.edit(
+        platform,
+        "[[parity.allow]]\npath = \"access.*.role\"",
+        "[[parity.allow]]\npath = \"services.*.version\"\nreason = \"hotfix 0.5.0 went straight to production\"\n\n[[parity.allow]]\npath = \"access.*.role\"",
+    );
+    let run = repo.run(&["diff", "staging", "prod"]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_contains(
+        &run.stdout(),
+        &["allowed by `services.*.version`: hotfix 0.5.0 went straight to production"],
+    );
+
+    repo.edit(
+        platform,
+        "hotfix 0.5.0 went straight to production\"",
+        "hotfix 0.5.0 went straight to production\"\nuntil = 2000-01-01",
+    );
+    let run = repo.run(&["parity"]);
+    assert_eq!(run.code(), 1);
+    assert_contains(
+        &run.stdout(),
+        &[
+            "allowance `services.*.version` expired on 2000-01-01",
+            "1 violation",
+        ],
+    );
+
+    repo.edit(
+        platform,
+        "reason = \"hotfix 0.5.0 went straight to production\"",
+        "reason = \"\"",
+    );
+    let err = repo.refuses(&["parity"]);
+    assert_contains(
+        &err,
+        &["an allowance needs a reason", "environments/platform.toml:"],
+    );
+}
+
+#[test]
+fn parity_checks_every_candidate_and_needs_its_table() {
+    let repo = Repo::example();
+    repo.run(&["parity"]).success();
+    repo.edit(
+        "environments/platform.toml",
+        "candidates = [\"staging\"]",
+        "candidates = [\"staging\", \"dev\"]",
+    );
+    let (code, reports) = json(&repo, &["parity", "--format", "json"]);
+    assert_eq!(code, 1, "dev differs from prod where it must");
+    let candidates: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["candidate"].as_str().unwrap())
+        .collect();
+    assert_eq!(candidates, ["staging", "dev"]);
+    assert_eq!(reports[0]["violations"], 0);
+
+    repo.edit(
+        "environments/platform.toml",
+        "reference = \"prod\"",
+        "reference = \"prd\"",
+    );
+    let err = repo.refuses(&["parity"]);
+    assert_contains(&err, &["unknown environment `prd`", "did you mean `prod`?"]);
+
+    let platform = repo.read("environments/platform.toml");
+    let start = platform.find("[parity]").unwrap();
+    let end = platform.find("# Who is who").unwrap();
+    repo.write(
+        "environments/platform.toml",
+        &format!("{}{}", &platform[..start], &platform[end..]),
+    );
+    let err = repo.refuses(&["parity"]);
+    assert_contains(&err, &["platform.toml has no [parity] table"]);
+}
+
+#[test]
+fn secrets_are_said_to_change_never_shown() {
+    let repo = Repo::example();
+    repo.edit(STAGING, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", API_TOKEN = \"staging-t0ken-value\", SESSION = \"Zq8r2LmX9vT4kP7wN3sB6yH1\" }");
+    repo.edit(PROD, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", API_TOKEN = \"prod-t0ken-value\", SESSION = \"Aq8r2LmX9vT4kP7wN3sB6yH1\" }");
+    for format in ["human", "json", "markdown"] {
+        let run = repo.run(&["diff", "staging", "prod", "--format", format]);
+        for secret in [
+            "staging-t0ken-value",
+            "prod-t0ken-value",
+            "Zq8r2LmX9vT4kP7wN3sB6yH1",
+            "Aq8r2LmX9vT4kP7wN3sB6yH1",
+        ] {
+            assert!(!run.stdout().contains(secret), "{format} shows {secret}");
+        }
+    }
+    let human = repo.run(&["diff", "staging", "prod"]).stdout();
+    assert_contains(
+        &human,
+        &[
+            "services.hello.env.API_TOKEN  changed (value hidden)",
+            "services.hello.env.SESSION  changed (value hidden)",
+        ],
+    );
+    let (_, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let token = difference(&report, "services.hello.env.API_TOKEN");
+    assert_eq!(token["masked"], true);
+    assert_eq!(token["candidate"]["value"], Value::Null);
+}
+
+#[test]
+fn markdown_is_a_table_for_a_pull_request() {
+    let out = Repo::example()
+        .run(&["diff", "staging", "prod", "--format", "markdown"])
+        .success()
+        .stdout();
+    assert_contains(
+        &out,
+        &[
+            "### `staging` compared with `prod`",
+            "No violation",
+            "| | path | staging | prod | note |\n|---|---|---|---|---|\n",
+            "| ⬆️ must-match | `services.hello.version` | `\"0.4.0\"` | `\"0.3.1\"` | pending promotion |",
+            "12 values differ only by the environments' names",
+        ],
+    );
+}
+
+#[test]
+fn unknown_environments_and_revisions_are_refused() {
+    let repo = Repo::example();
+    let err = repo.refuses(&["diff", "stagin", "prod"]);
+    assert_contains(
+        &err,
+        &["unknown environment `stagin`", "did you mean `staging`?"],
+    );
+    init_git(&repo);
+    let err = repo.refuses(&["diff", "prod@no-such-branch", "prod"]);
+    assert_contains(&err, &["unknown revision `no-such-branch`"]);
+    let err = repo.refuses(&["diff", "prd@HEAD", "prod"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown environment `prd` at `HEAD`",
+            "did you mean `prod`?",
+        ],
+    );
+}
+
+fn init_git(repo: &Repo) {
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .current_dir(repo.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "example"]);
+}
+
+#[test]
+fn a_side_may_be_the_environment_at_a_git_revision() {
+    let repo = Repo::example();
+    init_git(&repo);
+    repo.edit(
+        PROD,
+        "[pools.workers]\narch = \"arm64\"",
+        "[pools.workers]\narch = \"amd64\"",
+    );
+    let (code, report) = json(&repo, &["diff", "prod@main", "prod", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["candidate"], "prod@main");
+    let arch = difference(&report, "pools.workers.arch");
+    assert_eq!(arch["candidate"]["value"], "arm64");
+    assert_eq!(
+        arch["candidate"]["file"],
+        "main:environments/prod/environment.toml"
+    );
+    assert_eq!(arch["reference"]["value"], "amd64");
+    assert_eq!(
+        report["differences"].as_array().unwrap().len(),
+        1,
+        "nothing else changed: {report:#}"
+    );
+    repo.run(&["diff", "prod@HEAD", "prod@main"]).success();
+}
+
+// promote
+
+/// A production file written the way people write them: comments everywhere, aligned
+/// values, inline and dotted tables, blank lines.
+const HAND_WRITTEN_PROD: &str = r#"# Production.   Hands off.
+stage   = "production"   # stage
+description = "Customer-facing services"
+account = "210987654321"
+vpc = "10.30.0.0/16"
+zones = 3
+
+[pools]
+control-plane = { arch = "arm64", instance_type = "m7g.medium", size = 3 }  # small for now
+ingress       = { arch = "arm64", instance_type = "m7g.medium", size = 2 }
+workers.arch = "arm64"
+workers.instance_type = "m7g.large"
+workers.size = 2
+
+[access]
+platform = "admins"
+developers = "editors"
+sre = "operators"
+
+[acme]
+server = "https://acme-staging-v02.api.letsencrypt.org/directory"
+
+# The example service.
+[services.hello]
+version  =  '0.3.1'     # promoted from staging
+replicas = 2
+env = { LOG_LEVEL = "info" }
+"#;
+
+#[test]
+fn promote_changes_only_the_versions_byte_for_byte() {
+    let repo = Repo::example();
+    repo.write(PROD, HAND_WRITTEN_PROD);
+    let run = repo.run(&["promote", "staging", "prod"]).success();
+    let expected =
+        HAND_WRITTEN_PROD.replace("version  =  '0.3.1'     #", "version  =  \"0.4.0\"     #");
+    assert_eq!(repo.read(PROD), expected);
+    assert_contains(
+        &run.stdout(),
+        &[
+            "-version  =  '0.3.1'     # promoted from staging\n+version  =  \"0.4.0\"     # promoted from staging",
+        ],
+    );
+    assert_contains(
+        &run.stderr(),
+        &["promoted hello 0.3.1 → 0.4.0 (staging → prod)"],
+    );
+    assert_contains(
+        &repo.read("environments/prod/deploy.sh"),
+        &["--image ghcr.io/acme/hello:0.4.0"],
+    );
+    repo.run(&["render", "--check"]).success();
+    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(
+        report["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["path"] != "services.hello.version")
+    );
+}
+
+#[test]
+fn promote_dry_run_writes_nothing() {
+    let repo = Repo::example();
+    let before = repo.snapshot();
+    let run = repo
+        .run(&["promote", "staging", "prod", "--dry-run"])
+        .success();
+    assert!(repo.snapshot() == before);
+    assert_contains(
+        &run.stdout(),
+        &["-version = \"0.3.1\"\n+version = \"0.4.0\""],
+    );
+    assert_contains(
+        &run.stderr(),
+        &[
+            "would promote hello 0.3.1 → 0.4.0",
+            "dry run: nothing was written",
+        ],
+    );
+}
+
+#[test]
+fn promote_refuses_what_was_not_validated_unless_forced() {
+    let repo = Repo::example();
+    repo.edit(
+        STAGING,
+        "env = { LOG_LEVEL = \"info\" }",
+        "env = { LOG_LEVEL = \"trace\" }",
+    );
+    let err = repo.refuses(&["promote", "staging", "prod"]);
+    assert_contains(
+        &err,
+        &[
+            "`staging` differs from `prod` where it must not",
+            "services.hello.env.LOG_LEVEL  \"trace\" → \"info\"",
+            "--force",
+        ],
+    );
+    repo.run(&["promote", "staging", "prod", "--force"])
+        .success();
+    assert_contains(
+        &repo.read(PROD),
+        &["version = \"0.4.0\"", "env = { LOG_LEVEL = \"info\" }"],
+    );
+}
+
+#[test]
+fn promote_never_lowers_a_version_unless_forced() {
+    let repo = Repo::example();
+    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let err = repo.refuses(&["promote", "staging", "prod"]);
+    assert_contains(
+        &err,
+        &["hello: staging runs 0.4.0, older than 0.5.0 in prod"],
+    );
+}
+
+#[test]
+fn promote_one_service() {
+    let repo = Repo::example();
+    add_worker_crate(&repo);
+    for (file, version) in [(STAGING, "2.0.0"), (PROD, "1.0.0")] {
+        repo.write(
+            file,
+            &format!(
+                "{}\n[services.worker]\nversion = \"{version}\"\n",
+                repo.read(file)
+            ),
+        );
+    }
+    repo.run(&["render"]).success();
+    repo.run(&["promote", "staging", "prod", "--service", "worker"])
+        .success();
+    let prod = repo.read(PROD);
+    assert_contains(
+        &prod,
+        &[
+            "version = \"0.3.1\"",
+            "[services.worker]\nversion = \"2.0.0\"",
+        ],
+    );
+    let err = repo.refuses(&["promote", "staging", "prod", "--service", "wroker"]);
+    assert_contains(
+        &err,
+        &[
+            "`staging` deploys no service `wroker`",
+            "did you mean `worker`?",
+        ],
+    );
+}
