@@ -6,8 +6,26 @@ const MIN_ITEMS: usize = 64;
 /// `items.into_iter().map(f).collect()`, on as many threads as there are cores. The
 /// results keep the order of the items, so output stays deterministic.
 pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < MIN_ITEMS {
+    if items.len() < MIN_ITEMS {
+        return items.into_iter().map(f).collect();
+    }
+    map_all(items, f)
+}
+
+/// `f` over `items` cut into one chunk per core; the results in the order of the chunks.
+pub fn map_chunks<'i, T: Sync, R: Send>(items: &'i [T], f: impl Fn(&'i [T]) -> R + Sync) -> Vec<R> {
+    let per_thread = items.len().div_ceil(threads()).max(1);
+    map_all(items.chunks(per_thread).collect(), f)
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `map` for few items that are each a lot of work: threads however many items there are.
+fn map_all<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = threads();
+    if threads < 2 || items.len() < 2 {
         return items.into_iter().map(f).collect();
     }
     let per_thread = items.len().div_ceil(threads);

@@ -1,5 +1,6 @@
 //! `cargo xtask show ENV`: one environment resolved, each value with its origin.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,7 +46,7 @@ fn to_toml(env: &Environment) -> String {
 /// Comments line up in a column, except after lines too long to be worth aligning with.
 const ALIGN_UP_TO: usize = 60;
 
-fn fill_table(table: &mut Table, entries: &[(String, Node)]) {
+fn fill_table(table: &mut Table, entries: &[(Cow<'_, str>, Node<'_>)]) {
     let width = entries
         .iter()
         .filter_map(|(key, node)| match node {
@@ -65,7 +66,7 @@ fn fill_table(table: &mut Table, entries: &[(String, Node)]) {
                 value.decor_mut().set_suffix(format!(
                     "{}  # {}",
                     " ".repeat(width.saturating_sub(length)),
-                    describe(&leaf.origin)
+                    describe(leaf.origin.as_ref())
                 ));
                 table.insert(key, Item::Value(value));
             }
@@ -86,7 +87,7 @@ fn toml_key(key: &str) -> String {
 
 fn toml_value(scalar: &Scalar) -> toml_edit::Value {
     match scalar {
-        Scalar::String(s) => s.as_str().into(),
+        Scalar::String(s) => s.as_ref().into(),
         Scalar::Integer(i) => (*i).into(),
         Scalar::List(items) => items.iter().collect::<toml_edit::Array>().into(),
     }
@@ -102,7 +103,7 @@ fn to_json(env: &Environment) -> Value {
     })
 }
 
-fn json_table(entries: &[(String, Node)]) -> Value {
+fn json_table(entries: &[(Cow<'_, str>, Node<'_>)]) -> Value {
     let map: Map<String, Value> = entries
         .iter()
         .map(|(key, node)| {
@@ -110,7 +111,7 @@ fn json_table(entries: &[(String, Node)]) -> Value {
                 Node::Table(children) => json_table(children),
                 Node::Leaf(leaf) => json_leaf(leaf),
             };
-            (key.clone(), value)
+            (key.to_string(), value)
         })
         .collect();
     Value::Object(map)
@@ -122,7 +123,7 @@ fn json_leaf(leaf: &Leaf) -> Value {
         Scalar::Integer(i) => json!(i),
         Scalar::List(items) => json!(items),
     };
-    let source = match &leaf.origin {
+    let source = match leaf.origin.as_ref() {
         Origin::File(span) => {
             let (line, column) = span.file.line_column(span.range.start);
             json!({"kind": "file", "path": span.file.path.to_string_lossy(), "line": line, "column": column})

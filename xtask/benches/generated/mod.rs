@@ -1,5 +1,7 @@
 //! A generated repository for the benchmarks: `ENVIRONMENTS` environments with
-//! `SERVICES` services each, and as many service crates.
+//! `SERVICES` services each, and as many service crates; and the timing helpers.
+
+#![allow(dead_code)] // each benchmark uses its own subset of these helpers
 
 use std::fmt::Write as _;
 use std::path::Path;

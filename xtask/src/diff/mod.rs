@@ -9,6 +9,7 @@
 pub mod output;
 mod secrets;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -85,11 +86,11 @@ impl Verdict<'_> {
 
 /// One side of a difference.
 #[derive(Debug, Clone)]
-pub enum Side {
+pub enum Side<'a> {
     Absent,
     /// A table (a pool, a service) present on this side only.
     Present,
-    Value(Leaf),
+    Value(Leaf<'a>),
 }
 
 #[derive(Debug)]
@@ -97,8 +98,8 @@ pub struct Difference<'a> {
     pub path: String,
     pub class: Class,
     pub verdict: Verdict<'a>,
-    pub candidate: Side,
-    pub reference: Side,
+    pub candidate: Side<'a>,
+    pub reference: Side<'a>,
     /// The value looks like a secret: say that it changed, never to what.
     pub masked: bool,
 }
@@ -124,8 +125,8 @@ impl Comparison<'_> {
 /// Compares `candidate` with `reference`. `parity` supplies the allowances; `today` decides
 /// which have expired.
 pub fn compare<'a>(
-    candidate: (&str, &Environment),
-    reference: (&str, &Environment),
+    candidate: (&str, &'a Environment),
+    reference: (&str, &'a Environment),
     parity: Option<&'a Parity>,
     today: Date,
 ) -> Comparison<'a> {
@@ -135,12 +136,22 @@ pub fn compare<'a>(
         allowances: parity.map_or(&[][..], |p| &p.allow),
         today,
     };
+    // The two trees are built side by side: for large environments that is most of the
+    // work after the walk.
+    let (candidate_tree, reference_tree) = std::thread::scope(|scope| {
+        let candidate_tree = scope.spawn(|| candidate.1.tree());
+        let reference_tree = reference.1.tree();
+        match candidate_tree.join() {
+            Ok(tree) => (tree, reference_tree),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
     let mut differences = Vec::new();
     walk(
         &context,
         &[],
-        Some(candidate.1.tree().as_slice()),
-        Some(reference.1.tree().as_slice()),
+        Some(candidate_tree.as_slice()),
+        Some(reference_tree.as_slice()),
         &mut differences,
     );
     Comparison {
@@ -183,15 +194,17 @@ impl Names {
         let mut pairs = self.0.as_slice();
         while let Some((from, _)) = pairs.first() {
             let alternatives = pairs.iter().take_while(|(f, _)| f == from).count();
-            results = results
-                .iter()
-                .flat_map(|text| {
-                    pairs[..alternatives]
-                        .iter()
-                        .map(|(_, to)| text.replace(from.as_str(), to))
-                })
-                .collect();
-            results.dedup();
+            if results.iter().any(|text| text.contains(from.as_str())) {
+                results = results
+                    .iter()
+                    .flat_map(|text| {
+                        pairs[..alternatives]
+                            .iter()
+                            .map(|(_, to)| text.replace(from.as_str(), to))
+                    })
+                    .collect();
+                results.dedup();
+            }
             pairs = &pairs[alternatives..];
         }
         results
@@ -201,56 +214,99 @@ impl Names {
 fn walk<'a>(
     context: &Context<'a>,
     prefix: &[&str],
-    candidate: Option<&[(String, Node)]>,
-    reference: Option<&[(String, Node)]>,
+    candidate: Option<&[(Cow<'a, str>, Node<'a>)]>,
+    reference: Option<&[(Cow<'a, str>, Node<'a>)]>,
     out: &mut Vec<Difference<'a>>,
 ) {
-    let candidate = candidate.unwrap_or_default();
-    let reference = reference.unwrap_or_default();
-    // Tables are matched by key, never by position; an index keeps that linear for
-    // environments with thousands of services.
-    let candidate_index: HashMap<&str, &Node> =
-        candidate.iter().map(|(k, n)| (k.as_str(), n)).collect();
-    let reference_index: HashMap<&str, &Node> =
-        reference.iter().map(|(k, n)| (k.as_str(), n)).collect();
-    let keys = candidate.iter().map(|(k, _)| k.as_str()).chain(
+    let candidate = Keyed::new(candidate.unwrap_or_default());
+    let reference = Keyed::new(reference.unwrap_or_default());
+    let keys = candidate.entries.iter().map(|(k, _)| k.as_ref()).chain(
         reference
+            .entries
             .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| !candidate_index.contains_key(k)),
+            .map(|(k, _)| k.as_ref())
+            .filter(|k| candidate.get(k).is_none()),
     );
-    let mut segments = prefix.to_vec();
-    for key in keys {
-        segments.push(key);
-        if let Some(rule) = rule_for(&segments) {
-            let path = || segments.join(".");
-            match (candidate_index.get(key), reference_index.get(key)) {
-                (Some(Node::Table(c)), Some(Node::Table(r))) => walk(
-                    context,
-                    &segments,
-                    Some(c.as_slice()),
-                    Some(r.as_slice()),
-                    out,
-                ),
-                (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
-                    if c.value != r.value {
-                        out.push(compare_leaves(context, path(), rule, c, r));
-                    }
-                }
-                (c, r) => out.push(presence(
-                    context,
-                    path(),
-                    rule,
-                    side(c.copied()),
-                    side(r.copied()),
-                )),
-            }
+    let keys: Vec<&str> = keys.collect();
+    if keys.len() < PARALLEL_FROM {
+        for key in keys {
+            visit(context, prefix, key, &candidate, &reference, out);
         }
-        segments.pop();
+    } else {
+        // A large table (thousands of services): its entries are compared on every core,
+        // and the differences kept in key order.
+        let found = crate::parallel::map_chunks(&keys, |chunk| {
+            let mut found = Vec::new();
+            for key in chunk {
+                visit(context, prefix, key, &candidate, &reference, &mut found);
+            }
+            found
+        });
+        out.extend(found.into_iter().flatten());
     }
 }
 
-fn side(node: Option<&Node>) -> Side {
+/// Tables with this many entries are compared in parallel.
+const PARALLEL_FROM: usize = 1_024;
+
+/// Compares the entry `key` of one table on both sides.
+fn visit<'a>(
+    context: &Context<'a>,
+    prefix: &[&str],
+    key: &str,
+    candidate: &Keyed<'_, 'a>,
+    reference: &Keyed<'_, 'a>,
+    out: &mut Vec<Difference<'a>>,
+) {
+    let mut segments = prefix.to_vec();
+    segments.push(key);
+    let Some(rule) = rule_for(&segments) else {
+        return;
+    };
+    let path = || segments.join(".");
+    match (candidate.get(key), reference.get(key)) {
+        (Some(Node::Table(c)), Some(Node::Table(r))) => walk(
+            context,
+            &segments,
+            Some(c.as_slice()),
+            Some(r.as_slice()),
+            out,
+        ),
+        (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
+            if c.value != r.value {
+                out.push(compare_leaves(context, path(), rule, c, r));
+            }
+        }
+        (c, r) => out.push(presence(context, path(), rule, side(c), side(r))),
+    }
+}
+
+/// A table's entries, found by key: by a scan when the table is small, through an index
+/// when it is large (an environment with thousands of services), so that matching by key
+/// stays linear.
+struct Keyed<'t, 'a> {
+    entries: &'t [(Cow<'a, str>, Node<'a>)],
+    index: Option<HashMap<&'t str, &'t Node<'a>>>,
+}
+
+impl<'t, 'a> Keyed<'t, 'a> {
+    const INDEX_FROM: usize = 32;
+
+    fn new(entries: &'t [(Cow<'a, str>, Node<'a>)]) -> Keyed<'t, 'a> {
+        let index = (entries.len() >= Self::INDEX_FROM)
+            .then(|| entries.iter().map(|(k, n)| (k.as_ref(), n)).collect());
+        Keyed { entries, index }
+    }
+
+    fn get(&self, key: &str) -> Option<&'t Node<'a>> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().find(|(k, _)| k == key).map(|(_, n)| n),
+        }
+    }
+}
+
+fn side<'a>(node: Option<&Node<'a>>) -> Side<'a> {
     match node {
         None => Side::Absent,
         Some(Node::Table(_)) => Side::Present,
@@ -263,8 +319,8 @@ fn presence<'a>(
     context: &Context<'a>,
     path: String,
     rule: Rule,
-    candidate: Side,
-    reference: Side,
+    candidate: Side<'a>,
+    reference: Side<'a>,
 ) -> Difference<'a> {
     let verdict = match (rule, &candidate) {
         (Rule::Release, Side::Present) => Verdict::PendingPromotion,
@@ -290,8 +346,8 @@ fn compare_leaves<'a>(
     context: &Context<'a>,
     path: String,
     rule: Rule,
-    c: &Leaf,
-    r: &Leaf,
+    c: &Leaf<'a>,
+    r: &Leaf<'a>,
 ) -> Difference<'a> {
     let (class, verdict) = match rule {
         Rule::Convention | Rule::ConventionVpc => {
@@ -457,16 +513,27 @@ const RULES: &[(&str, Option<Rule>)] = &[
 /// The rule for the path of `segments`; `None` for a path left out of the comparison.
 /// Everything no rule names must match.
 fn rule_for(segments: &[&str]) -> Option<Rule> {
-    static SPLIT: OnceLock<Vec<(Vec<&'static str>, Option<Rule>)>> = OnceLock::new();
-    let rules = SPLIT.get_or_init(|| {
-        RULES
-            .iter()
-            .map(|(pattern, rule)| (pattern.split('.').collect(), *rule))
-            .collect()
+    type Rules = HashMap<&'static str, Vec<(Vec<&'static str>, Option<Rule>)>>;
+    static BY_FIRST_SEGMENT: OnceLock<Rules> = OnceLock::new();
+    let rules = BY_FIRST_SEGMENT.get_or_init(|| {
+        let mut rules: Rules = HashMap::new();
+        for (pattern, rule) in RULES {
+            let pattern: Vec<&str> = pattern.split('.').collect();
+            rules
+                .entry(pattern[0])
+                .or_default()
+                .push((pattern[1..].to_vec(), *rule));
+        }
+        rules
     });
+    let (first, rest) = segments.split_first()?;
     rules
-        .iter()
-        .find(|(pattern, _)| segments_match(pattern, segments))
+        .get(first)
+        .and_then(|candidates| {
+            candidates
+                .iter()
+                .find(|(pattern, _)| segments_match(pattern, rest))
+        })
         .map_or(Some(Rule::MustMatch), |(_, rule)| *rule)
 }
 
@@ -492,6 +559,9 @@ fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
 }
 
 fn segment_matches(pattern: &str, text: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, tail)) => {
@@ -522,7 +592,7 @@ mod tests {
 
     #[test]
     fn instance_sizes_compare_within_a_family() {
-        let s = |v: &str| Scalar::String(v.to_owned());
+        let s = |v: &'static str| Scalar::String(v.into());
         assert!(larger(&s("m7g.xlarge"), &s("m7g.large")));
         assert!(larger(&s("m7g.2xlarge"), &s("m7g.xlarge")));
         assert!(!larger(&s("m7g.medium"), &s("m7g.large")));

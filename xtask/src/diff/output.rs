@@ -224,7 +224,7 @@ pub fn json(comparison: &Comparison) -> Value {
                     Scalar::List(items) => json!(items),
                 }
             };
-            let (file, line) = match &leaf.origin {
+            let (file, line) = match leaf.origin.as_ref() {
                 Origin::File(span) => (
                     json!(span.file.path.to_string_lossy()),
                     json!(span.file.line_column(span.range.start).0),

@@ -29,8 +29,12 @@ const TOKEN_PREFIXES: [&str; 9] = [
 ];
 
 pub fn is_secret(path: &str, side: &Side) -> bool {
-    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
-    if SECRET_WORDS.iter().any(|word| last.contains(word)) {
+    let last = path.rsplit('.').next().unwrap_or(path).as_bytes();
+    let names_a_secret = SECRET_WORDS.iter().any(|word| {
+        last.windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+    });
+    if names_a_secret {
         return true;
     }
     match side {
@@ -69,10 +73,10 @@ mod tests {
     use crate::model::Origin;
     use crate::model::tree::Leaf;
 
-    fn value(s: &str) -> Side {
+    fn value(s: &str) -> Side<'_> {
         Side::Value(Leaf {
-            value: Scalar::String(s.to_owned()),
-            origin: Origin::Builtin("test"),
+            value: Scalar::String(s.into()),
+            origin: std::borrow::Cow::Owned(Origin::Builtin("test")),
         })
     }
 

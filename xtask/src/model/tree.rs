@@ -1,49 +1,55 @@
 //! A resolved environment as a tree of named values, each leaf with its origin: the one
-//! shape that `show` prints as TOML or JSON, with paths such as `services.hello.version`
-//! and `pools.ingress.size`.
+//! shape that `show` prints as TOML or JSON and that `diff` compares, with paths such as
+//! `services.hello.version` and `pools.ingress.size`. The tree borrows from the
+//! environment, so building it copies next to nothing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Display;
 
 use super::{Environment, Origin, Sourced};
 
 /// A node: a table of named children, or a value.
 #[derive(Debug)]
-pub enum Node {
-    Table(Vec<(String, Node)>),
-    Leaf(Leaf),
+pub enum Node<'a> {
+    Table(Vec<(Cow<'a, str>, Node<'a>)>),
+    Leaf(Leaf<'a>),
 }
 
 #[derive(Debug, Clone)]
-pub struct Leaf {
-    pub value: Scalar,
-    pub origin: Origin,
+pub struct Leaf<'a> {
+    pub value: Scalar<'a>,
+    pub origin: Cow<'a, Origin>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Scalar {
-    String(String),
+pub enum Scalar<'a> {
+    String(Cow<'a, str>),
     Integer(i64),
-    List(Vec<String>),
+    List(Cow<'a, [String]>),
 }
 
 /// Values that can be a leaf.
 trait ToScalar {
-    fn to_scalar(&self) -> Scalar;
+    fn to_scalar(&self) -> Scalar<'_>;
 }
 
-macro_rules! display_scalar {
+impl ToScalar for String {
+    fn to_scalar(&self) -> Scalar<'_> {
+        Scalar::String(Cow::Borrowed(self))
+    }
+}
+
+macro_rules! str_scalar {
     ($($t:ty),*) => {$(
         impl ToScalar for $t {
-            fn to_scalar(&self) -> Scalar {
-                Scalar::String(self.to_string())
+            fn to_scalar(&self) -> Scalar<'_> {
+                Scalar::String(Cow::Borrowed(self.as_str()))
             }
         }
     )*};
 }
 
-display_scalar!(
-    String,
+str_scalar!(
     super::names::Account,
     super::names::ClusterId,
     super::names::DnsName,
@@ -55,14 +61,19 @@ display_scalar!(
     super::Seed,
     super::Runners,
     super::ObservabilityPlatform,
-    super::Connector,
-    ipnet::Ipv4Net
+    super::Connector
 );
+
+impl ToScalar for ipnet::Ipv4Net {
+    fn to_scalar(&self) -> Scalar<'_> {
+        Scalar::String(Cow::Owned(self.to_string()))
+    }
+}
 
 macro_rules! integer_scalar {
     ($($t:ty),*) => {$(
         impl ToScalar for $t {
-            fn to_scalar(&self) -> Scalar {
+            fn to_scalar(&self) -> Scalar<'_> {
                 Scalar::Integer(i64::from(*self))
             }
         }
@@ -72,54 +83,64 @@ macro_rules! integer_scalar {
 integer_scalar!(u8, u16, u32);
 
 impl ToScalar for Vec<String> {
-    fn to_scalar(&self) -> Scalar {
-        Scalar::List(self.clone())
+    fn to_scalar(&self) -> Scalar<'_> {
+        Scalar::List(Cow::Borrowed(self))
     }
 }
 
 /// Builds one table, in the order its entries are added.
 #[derive(Default)]
-struct Table(Vec<(String, Node)>);
+struct Table<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
 
-impl Table {
-    fn leaf<T: ToScalar>(mut self, key: impl Display, value: &Sourced<T>) -> Table {
-        self.0.push((
-            key.to_string(),
-            Node::Leaf(Leaf {
-                value: value.value.to_scalar(),
-                origin: value.origin.clone(),
-            }),
-        ));
+impl<'a> Table<'a> {
+    fn leaf<T: ToScalar>(self, key: impl Into<Cow<'a, str>>, value: &'a Sourced<T>) -> Table<'a> {
+        self.owned_leaf(key, value.value.to_scalar(), Cow::Borrowed(&value.origin))
+    }
+
+    /// A leaf made for the tree, such as a value derived from others.
+    fn owned_leaf(
+        mut self,
+        key: impl Into<Cow<'a, str>>,
+        value: Scalar<'a>,
+        origin: Cow<'a, Origin>,
+    ) -> Table<'a> {
+        self.0
+            .push((key.into(), Node::Leaf(Leaf { value, origin })));
         self
     }
 
-    fn maybe<T: ToScalar>(self, key: &str, value: Option<&Sourced<T>>) -> Table {
+    fn maybe<T: ToScalar>(self, key: &'a str, value: Option<&'a Sourced<T>>) -> Table<'a> {
         match value {
             Some(value) => self.leaf(key, value),
             None => self,
         }
     }
 
-    fn table(mut self, key: impl Display, table: Table) -> Table {
-        self.0.push((key.to_string(), Node::Table(table.0)));
+    fn table(mut self, key: impl Into<Cow<'a, str>>, table: Table<'a>) -> Table<'a> {
+        self.0.push((key.into(), Node::Table(table.0)));
         self
     }
 
     /// A table of tables, one per entry of `map`, skipped when the map is empty.
-    fn tables<V>(self, key: &str, map: &BTreeMap<String, V>, each: impl Fn(&V) -> Table) -> Table {
+    fn tables<V>(
+        self,
+        key: &'a str,
+        map: &'a BTreeMap<String, V>,
+        each: impl Fn(&'a V) -> Table<'a>,
+    ) -> Table<'a> {
         if map.is_empty() {
             return self;
         }
-        let inner = map
-            .iter()
-            .fold(Table::default(), |t, (name, v)| t.table(name, each(v)));
+        let inner = map.iter().fold(Table::default(), |t, (name, v)| {
+            t.table(name.as_str(), each(v))
+        });
         self.table(key, inner)
     }
 }
 
 impl Environment {
     /// The environment as a tree, in the order a person reads it.
-    pub fn tree(&self) -> Vec<(String, Node)> {
+    pub fn tree(&self) -> Vec<(Cow<'_, str>, Node<'_>)> {
         let mut root = Table::default()
             .leaf("stage", &self.stage)
             .maybe("description", self.description.as_ref())
@@ -138,17 +159,17 @@ impl Environment {
                 .maybe("otlp_endpoint", cluster.otlp_endpoint.as_ref())
                 .leaf("vpc", &cluster.vpc)
                 .leaf("zones", &cluster.zones)
-                .leaf(
+                .owned_leaf(
                     "availability_zones",
-                    &Sourced::new(
+                    Scalar::List(Cow::Owned(
                         cluster
                             .subnets
                             .value
                             .iter()
                             .map(|z| z.zone.clone())
-                            .collect::<Vec<_>>(),
-                        cluster.subnets.origin.clone(),
-                    ),
+                            .collect(),
+                    )),
+                    Cow::Borrowed(&cluster.subnets.origin),
                 );
             if let Some(acme) = &cluster.acme {
                 names = names.table(
@@ -183,7 +204,7 @@ impl Environment {
             "tags",
             self.tags
                 .iter()
-                .fold(Table::default(), |t, (k, v)| t.leaf(k, v)),
+                .fold(Table::default(), |t, (k, v)| t.leaf(k.as_str(), v)),
         );
         root = root.tables("access", &self.access, |access| {
             Table::default()
@@ -193,15 +214,20 @@ impl Environment {
         });
         if let Some(cluster) = &self.cluster {
             root = root.tables("services", &cluster.services, |service| {
+                let image = service.image();
                 let env = service
                     .env
                     .iter()
-                    .fold(Table::default(), |t, (k, v)| t.leaf(k, v));
+                    .fold(Table::default(), |t, (k, v)| t.leaf(k.as_str(), v));
                 let table = Table::default()
                     .leaf("version", &service.version)
                     .leaf("replicas", &service.replicas)
                     .leaf("host", &service.host)
-                    .leaf("image", &service.image())
+                    .owned_leaf(
+                        "image",
+                        Scalar::String(Cow::Owned(image.value)),
+                        Cow::Owned(image.origin),
+                    )
                     .leaf("template", &service.declaration.template)
                     .leaf("port", &service.declaration.port);
                 if env.0.is_empty() {
