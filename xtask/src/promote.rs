@@ -10,7 +10,7 @@ use cargo_metadata::semver::Version;
 
 use crate::cli::PromoteArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
-use crate::diff::{self, output::shown};
+use crate::diff;
 use crate::model::SourceTree;
 use crate::model::date::Date;
 use crate::{edit, render, services};
@@ -108,18 +108,7 @@ pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
         .differences
         .iter()
         .filter(|d| d.verdict.is_violation() && !promoted(&d.path))
-        .map(|d| {
-            let values = if d.masked {
-                "changed (value hidden)".to_owned()
-            } else {
-                format!(
-                    "{} → {}",
-                    shown(&d.candidate, false),
-                    shown(&d.reference, false)
-                )
-            };
-            format!("{}  {values}", d.path)
-        })
+        .map(diff::output::line)
         .collect();
     blockers.extend(downgrades);
     if !blockers.is_empty() && !args.force {

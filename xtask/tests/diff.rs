@@ -549,3 +549,22 @@ fn promote_one_service() {
         ],
     );
 }
+
+#[test]
+fn colour_only_where_a_terminal_would_show_it() {
+    let repo = Repo::example();
+    let diff = |env: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["diff", "staging", "prod"])
+            .current_dir(repo.dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!diff(&[]).contains('\u{1b}'), "a pipe gets no colour");
+    // CLICOLOR_FORCE stands in for a terminal.
+    assert!(diff(&[("CLICOLOR_FORCE", "1")]).contains("\u{1b}[1mmust match"));
+}

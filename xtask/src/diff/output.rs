@@ -32,12 +32,25 @@ fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }
 
-/// A value as it appears in output: quoted, or hidden.
-pub fn shown(side: &Side, masked: bool) -> String {
+/// A difference as one line: `path  candidate → reference`, or that a secret changed.
+pub fn line(d: &Difference) -> String {
+    if d.masked {
+        format!("{}  changed (value hidden)", d.path)
+    } else {
+        format!(
+            "{}  {} → {}",
+            d.path,
+            shown(&d.candidate),
+            shown(&d.reference)
+        )
+    }
+}
+
+/// A value as it appears in output, strings quoted.
+fn shown(side: &Side) -> String {
     match side {
         Side::Absent => "(absent)".to_owned(),
         Side::Present => "(present)".to_owned(),
-        Side::Value(_) if masked => "(hidden)".to_owned(),
         Side::Value(leaf) => match &leaf.value {
             Scalar::String(s) => format!("{s:?}"),
             Scalar::Integer(i) => i.to_string(),
@@ -73,18 +86,6 @@ fn allowance_note(verdict: &Verdict) -> Option<String> {
 /// The human report. Each line is `path  candidate → reference`.
 pub fn human(comparison: &Comparison) -> String {
     let mut out = String::new();
-    let line = |d: &Difference| {
-        let values = if d.masked {
-            "changed (value hidden)".to_owned()
-        } else {
-            format!(
-                "{} → {}",
-                shown(&d.candidate, false),
-                shown(&d.reference, false)
-            )
-        };
-        format!("{}  {values}", d.path)
-    };
     let section = |out: &mut String, title: &str, rows: Vec<String>| {
         if !rows.is_empty() {
             let _ = writeln!(out, "{}", paint(BOLD, title));
@@ -311,7 +312,7 @@ pub fn markdown(comparison: &Comparison) -> String {
             let (c, r) = if d.masked {
                 ("(hidden)".to_owned(), "(hidden)".to_owned())
             } else {
-                (shown(&d.candidate, false), shown(&d.reference, false))
+                (shown(&d.candidate), shown(&d.reference))
             };
             let _ = writeln!(
                 out,
