@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::checks::Format as CheckFormat;
 use crate::diff::Format;
 use crate::model::Stage;
 
@@ -111,6 +112,36 @@ pub enum Command {
         after_help = "Examples:\n  cargo xtask promote staging prod --dry-run\n  cargo xtask promote staging prod --service hello"
     )]
     Promote(PromoteArgs),
+
+    /// Check the topology's rules: named lints with levels, pointing at the line to fix
+    #[command(
+        long_about = "Check that the repository is sound: the files' schema, the isolation rules \
+            of the topology (production's account, access, telemetry, CI, the one issuer, VPCs), \
+            no secret values, staging before production, naming conventions, parity and fresh \
+            generated files. Every finding names its rule and level; [checks] in platform.toml \
+            sets a rule to deny, warn or allow, like clippy's lints. `cargo xtask explain RULE` \
+            says what a rule is for. Exits 0 when no finding is at deny level, 1 when one is, \
+            2 when the check could not run.",
+        after_help = "Examples:\n  cargo xtask check\n  cargo xtask check --format github\n  cargo xtask explain prod-separate-account"
+    )]
+    Check(CheckArgs),
+
+    /// Say what a check rule is for and why, like rustc --explain
+    #[command(after_help = "Example:\n  cargo xtask explain single-issuer")]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rule's id, such as `prod-separate-account`
+    pub rule: String,
 }
 
 #[derive(Debug, clap::Args)]

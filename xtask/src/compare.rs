@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::diff::{self, Comparison, Format};
 use crate::model::date::Date;
 use crate::model::{self, Environment, Platform, SourceTree};
-use crate::services;
+use crate::{output, services};
 
 /// `diff A B`: A is the candidate, B the reference.
 pub fn diff(root: &Path, a: &str, b: &str, format: Format) -> anyhow::Result<ExitCode> {
@@ -86,11 +86,11 @@ fn print(comparisons: &[Comparison], format: Format) -> anyhow::Result<ExitCode>
                 [one] => one.clone(),
                 _ => serde_json::Value::Array(values),
             };
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            output::print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         }
         Format::Markdown => {
             let text: Vec<String> = comparisons.iter().map(diff::output::markdown).collect();
-            print!("{}", text.join("\n"));
+            output::print(&text.join("\n"))?;
         }
     }
     let violations: usize = comparisons.iter().map(Comparison::violations).sum();

@@ -72,6 +72,8 @@ pub struct Diagnostic {
     /// Other places worth showing, such as the first of two clashing values.
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
+    /// The `check` rule this problem belongs to; `None` for a problem of the files' schema.
+    pub rule: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -82,7 +84,13 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             help: None,
+            rule: None,
         }
+    }
+
+    pub fn with_rule(mut self, rule: &'static str) -> Diagnostic {
+        self.rule = Some(rule);
+        self
     }
 
     pub fn at(span: Span, message: impl Into<String>) -> Diagnostic {
@@ -110,7 +118,17 @@ impl Diagnostic {
     }
 
     fn render(&self, renderer: &Renderer) -> String {
-        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        self.render_as(renderer, Level::ERROR)
+    }
+
+    /// Renders at `level` (error or warning), with the rule id when there is one, in the
+    /// manner of rustc: `error[rule-id]: message`, the source line underlined, `help:`.
+    pub fn render_as(&self, renderer: &Renderer, level: Level<'_>) -> String {
+        let mut title = level.primary_title(self.message.as_str());
+        if let Some(rule) = self.rule {
+            title = title.id(rule);
+        }
+        let mut group = Group::with_title(title);
         match &self.location {
             Location::Span(span) => {
                 let mut primary = AnnotationKind::Primary.span(span.range.clone());

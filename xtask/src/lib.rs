@@ -1,6 +1,7 @@
 //! The platform monorepo's toolkit, behind `cargo xtask`. `main.rs` parses the command line
 //! and calls [`run`]; each command lives in its own module with one entry point.
 
+pub mod checks;
 pub mod cli;
 mod compare;
 pub mod conventions;
@@ -11,10 +12,12 @@ mod list;
 pub mod model;
 pub mod network;
 mod new_env;
+pub mod output;
 mod parallel;
 mod promote;
 pub mod render;
 pub mod repository;
+pub mod secrets;
 pub mod services;
 mod show;
 
@@ -39,5 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format),
         Command::Parity(args) => compare::parity(&root, args.format),
         Command::Promote(args) => promote::run(&root, &args),
+        Command::Check(args) => checks::run(&root, args.format),
+        Command::Explain(args) => checks::explain(&args.rule),
     }
 }

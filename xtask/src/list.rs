@@ -26,7 +26,7 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    print!("{}", table(&header, &rows));
+    crate::output::print(&table(&header, &rows))?;
     Ok(ExitCode::SUCCESS)
 }
 

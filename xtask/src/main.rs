@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match xtask::run(cli) {
         Ok(code) => code,
+        Err(err) if xtask::output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let styled = std::io::stderr().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

@@ -142,7 +142,7 @@ pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
     let promoted_platform = tree.load(declared)?;
     let generated = render::generate(&promoted_platform)?;
 
-    print!(
+    crate::output::print(&format!(
         "{}",
         similar::TextDiff::from_lines(&old_text, &new_text)
             .unified_diff()
@@ -150,7 +150,7 @@ pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
                 &format!("a/{}", path.display()),
                 &format!("b/{}", path.display())
             )
-    );
+    ))?;
     for (service, new, old) in &versions {
         eprintln!(
             "{} {service} {old} → {new} ({} → {})",

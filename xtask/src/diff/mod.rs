@@ -3,11 +3,10 @@
 //! differ) or free (descriptions). A candidate (staging) is compared with its reference
 //! (production); `[[parity.allow]]` entries excuse documented must-match differences.
 //!
-//! `output` prints a comparison for people, as JSON, or as Markdown; `secrets` decides
-//! which values are never printed.
+//! `output` prints a comparison for people, as JSON, or as Markdown; values that
+//! `crate::secrets` takes for secrets are never printed.
 
 pub mod output;
-mod secrets;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -306,6 +305,15 @@ impl<'t, 'a> Keyed<'t, 'a> {
     }
 }
 
+/// Whether either side's value at `path` looks like a secret.
+fn is_secret(path: &str, side: &Side) -> bool {
+    let value = match side {
+        Side::Value(leaf) => Some(&leaf.value),
+        _ => None,
+    };
+    crate::secrets::is_secret(path, value)
+}
+
 fn side<'a>(node: Option<&Node<'a>>) -> Side<'a> {
     match node {
         None => Side::Absent,
@@ -332,7 +340,7 @@ fn presence<'a>(
         _ => Class::MustMatch,
     };
     Difference {
-        masked: secrets::is_secret(&path, &candidate) || secrets::is_secret(&path, &reference),
+        masked: is_secret(&path, &candidate) || is_secret(&path, &reference),
         path,
         class,
         verdict,
@@ -384,7 +392,7 @@ fn compare_leaves<'a>(
     };
     let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
     Difference {
-        masked: secrets::is_secret(&path, &candidate) || secrets::is_secret(&path, &reference),
+        masked: is_secret(&path, &candidate) || is_secret(&path, &reference),
         path,
         class,
         verdict,

@@ -127,6 +127,15 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// How much a `check` rule's findings matter, as clippy's lint levels.
+    Level {
+        Allow = "allow",
+        Warn = "warn",
+        Deny = "deny",
+    }
+}
+
+keyword_enum! {
     /// The upstream identity provider the OIDC issuer signs people in with.
     Connector {
         Google = "google",
@@ -150,6 +159,9 @@ pub struct PlatformFile {
     pub naming: NamingFile,
     pub acme: Option<AcmeFile>,
     pub parity: Option<ParityFile>,
+    /// `[checks]`: rule id = level.
+    #[serde(default)]
+    pub checks: BTreeMap<Spanned<String>, Spanned<Level>>,
 }
 
 /// `[defaults]`: values an environment inherits unless it sets its own.

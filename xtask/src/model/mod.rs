@@ -89,6 +89,8 @@ pub struct Platform {
     pub environments: BTreeMap<EnvName, Environment>,
     /// Which environments must match which; `None` without `[parity]`.
     pub parity: Option<Parity>,
+    /// `[checks]`: the levels set for `check`'s rules, by rule id.
+    pub checks: BTreeMap<&'static str, Sourced<files::Level>>,
 }
 
 impl Platform {
@@ -167,6 +169,18 @@ pub struct Environment {
     pub ci: Option<Ci>,
     pub observability: Option<Observability>,
     pub identity: Option<Identity>,
+    /// Names written by hand in this environment that differ from their conventions.
+    pub breaches: Vec<Breach>,
+}
+
+/// A name written by hand that differs from what its naming convention would make.
+#[derive(Debug)]
+pub struct Breach {
+    /// The convention's key in `[naming]` (`zone`, `service_host`).
+    pub convention: &'static str,
+    pub written: Sourced<String>,
+    /// What the convention would have made.
+    pub conventional: String,
 }
 
 /// A team's access to one environment.

@@ -12,15 +12,17 @@ use serde_spanned::Spanned;
 
 use super::date::Date;
 use super::files::{
-    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, NamesFile, ParityFile, PlatformFile,
-    PoolFile, ServiceFile,
+    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, Level, NamesFile, ParityFile,
+    PlatformFile, PoolFile, ServiceFile,
 };
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
-    Access, Acme, Allowance, Ci, Cluster, Components, Environment, Identity, Observability, Origin,
-    Parity, Platform, Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced, Stage,
+    Access, Acme, Allowance, Breach, Ci, Cluster, Components, Environment, Identity, Observability,
+    Origin, Parity, Platform, Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced,
+    Stage,
 };
+use crate::checks::registry;
 use crate::conventions::{Naming, Pattern, Variables};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::network::{self, ZoneSubnets};
@@ -55,6 +57,7 @@ pub fn resolve(
                 name: &name,
                 file,
                 problems: &mut own_problems,
+                breaches: Vec::new(),
             }
             .resolve(raw)
             .map(|env| (name, env)),
@@ -83,9 +86,11 @@ pub fn resolve(
         domain,
         teams,
         parity,
+        checks,
         platform_file,
         ..
     } = shared;
+    let checks = resolve_checks(checks, &platform_file, &mut problems);
     let directories: Vec<&str> = environments.iter().map(|(dir, _)| dir.as_str()).collect();
     let parity =
         parity.and_then(|p| resolve_parity(p, &platform_file, &directories, &mut problems));
@@ -99,7 +104,41 @@ pub fn resolve(
         services,
         environments: resolved,
         parity,
+        checks,
     })
+}
+
+/// `[checks]`: each key a rule id, each level one a rule allows.
+fn resolve_checks(
+    raw: BTreeMap<Spanned<String>, Spanned<Level>>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> BTreeMap<&'static str, Sourced<Level>> {
+    let mut levels = BTreeMap::new();
+    for (id, level) in raw {
+        let at = |spanned: &dyn HasSpan| Span {
+            file: file.clone(),
+            range: spanned.span(),
+        };
+        match registry::rule(id.get_ref()) {
+            None => problems.push(
+                Diagnostic::at(at(&id), format!("unknown rule `{}`", id.get_ref()))
+                    .with_help(help_valid("rules", id.get_ref(), &registry::ids())),
+            ),
+            Some(rule) if !rule.adjustable && *level.get_ref() != Level::Deny => problems.push(
+                Diagnostic::at(at(&level), format!("rule `{}` is always deny", rule.id)).with_help(
+                    format!(
+                        "`cargo xtask explain {}` says why; remove this line",
+                        rule.id
+                    ),
+                ),
+            ),
+            Some(rule) => {
+                levels.insert(rule.id, Sourced::written(file, level));
+            }
+        }
+    }
+    levels
 }
 
 /// `[parity]`: every environment it names must exist, every allowance needs a reason, and
@@ -282,6 +321,7 @@ fn shared<'a>(
         default_components: platform.defaults.components,
         acme: platform.acme,
         parity: platform.parity,
+        checks: platform.checks,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -301,6 +341,7 @@ struct Shared<'a> {
     default_components: Option<ComponentsFile>,
     acme: Option<AcmeFile>,
     parity: Option<ParityFile>,
+    checks: BTreeMap<Spanned<String>, Spanned<Level>>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,
@@ -345,6 +386,8 @@ struct EnvResolver<'a, 'b> {
     name: &'a EnvName,
     file: &'a Arc<SourceFile>,
     problems: &'b mut Diagnostics,
+    /// Names written by hand that differ from their conventions.
+    breaches: Vec<Breach>,
 }
 
 impl EnvResolver<'_, '_> {
@@ -458,6 +501,7 @@ impl EnvResolver<'_, '_> {
             ci,
             observability,
             identity,
+            breaches: std::mem::take(&mut self.breaches),
         })
     }
 
@@ -626,7 +670,18 @@ impl EnvResolver<'_, '_> {
         parse: impl FnOnce(&str) -> Result<U, String>,
     ) -> Option<Sourced<U>> {
         match written {
-            Some(written) => self.validated(written, |s| parse(s)),
+            Some(written) => {
+                if let Ok(conventional) = self.shared.naming.render(pattern, variables)
+                    && conventional.value != *written.get_ref()
+                {
+                    self.breaches.push(Breach {
+                        convention: pattern.key(),
+                        written: Sourced::written(self.file, written.clone()),
+                        conventional: conventional.value,
+                    });
+                }
+                self.validated(written, |s| parse(s))
+            }
             None => {
                 let made = self.conventional(pattern, variables)?;
                 match parse(&made.value) {
@@ -1178,6 +1233,7 @@ fn check_across(
             origin_location(&b.vpc.origin),
         )
         .with_label("overlaps another environment's VPC")
+        .with_rule("vpc-no-overlap")
         .with_help(format!("give every environment a VPC of its own{free}"));
         if let Origin::File(span) = &a.vpc.origin {
             diagnostic = diagnostic.with_related(span.clone(), format!("the VPC of `{a_name}`"));

@@ -60,6 +60,15 @@ enum Change {
 }
 
 impl Change {
+    /// What is wrong with the file on disk: `missing`, `stale` or `stray`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Change::Create(_) => "missing",
+            Change::Update { .. } => "stale",
+            Change::Remove { .. } => "stray",
+        }
+    }
+
     fn path(&self) -> &Path {
         match self {
             Change::Create(file) | Change::Update { file, .. } => &file.path,
@@ -101,15 +110,10 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for change in &changes {
-        print!("{}", change.diff());
+        crate::output::print(&change.diff())?;
     }
     for change in &changes {
-        let what = match change {
-            Change::Create(_) => "missing",
-            Change::Update { .. } => "stale",
-            Change::Remove { .. } => "stray",
-        };
-        eprintln!("{what}: {}", change.path().display());
+        eprintln!("{}: {}", change.kind(), change.path().display());
     }
     eprintln!(
         "{} generated file{} out of date; run `cargo xtask render`",
@@ -117,6 +121,18 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
         if changes.len() == 1 { " is" } else { "s are" }
     );
     Ok(ExitCode::from(1))
+}
+
+/// Every generated file under `root` that is not what `files` says: its path and whether
+/// it is `missing`, `stale` or `stray`.
+pub fn out_of_date(
+    root: &Path,
+    files: &[Generated],
+) -> anyhow::Result<Vec<(PathBuf, &'static str)>> {
+    Ok(plan(root, files)?
+        .iter()
+        .map(|change| (change.path().to_path_buf(), change.kind()))
+        .collect())
 }
 
 /// Brings the generated files under `root` up to date with `files` (all of them, as

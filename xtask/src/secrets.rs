@@ -1,7 +1,6 @@
-//! Which values are never printed: those under a key named like a secret, and those shaped
-//! like a token. A diff says that such a value changed, not to what.
+//! Which values look like secrets: those under a key named like a secret, and those shaped
+//! like a token. `diff` never prints them; `check` finds them in the source files.
 
-use super::Side;
 use crate::model::tree::Scalar;
 
 /// Words that make a key a secret's, wherever they appear in it.
@@ -28,7 +27,9 @@ const TOKEN_PREFIXES: [&str; 9] = [
     "-----BEGIN",
 ];
 
-pub fn is_secret(path: &str, side: &Side) -> bool {
+/// Whether the value at `path` (a dotted path whose last segment is its key) looks like a
+/// secret.
+pub fn is_secret(path: &str, value: Option<&Scalar>) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path).as_bytes();
     let names_a_secret = SECRET_WORDS.iter().any(|word| {
         last.windows(word.len())
@@ -37,14 +38,27 @@ pub fn is_secret(path: &str, side: &Side) -> bool {
     if names_a_secret {
         return true;
     }
-    match side {
-        Side::Value(leaf) => match &leaf.value {
-            Scalar::String(value) => looks_like_token(value),
-            Scalar::List(items) => items.iter().any(|v| looks_like_token(v)),
-            Scalar::Integer(_) => false,
-        },
-        _ => false,
+    match value {
+        Some(Scalar::String(value)) => looks_like_token(value),
+        Some(Scalar::List(items)) => items.iter().any(|v| looks_like_token(v)),
+        Some(Scalar::Integer(_)) | None => false,
     }
+}
+
+/// Whether a value refers to a secret kept elsewhere rather than holding it: an ARN, a
+/// parameter or secret-store path, or a placeholder filled in at run time.
+pub fn is_reference(value: &str) -> bool {
+    [
+        "arn:",
+        "ssm:",
+        "secretsmanager:",
+        "vault:",
+        "op://",
+        "${",
+        "secret://",
+    ]
+    .iter()
+    .any(|prefix| value.starts_with(prefix))
 }
 
 /// A known credential prefix; or a long random-looking word: upper and lower case letters
@@ -70,32 +84,24 @@ fn looks_like_token(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Origin;
-    use crate::model::tree::Leaf;
 
-    fn value(s: &str) -> Side<'_> {
-        Side::Value(Leaf {
-            value: Scalar::String(s.into()),
-            origin: std::borrow::Cow::Owned(Origin::Builtin("test")),
-        })
+    fn secret(path: &str, value: &str) -> bool {
+        is_secret(path, Some(&Scalar::String(value.into())))
     }
 
     #[test]
     fn secret_keys_and_token_shapes_are_hidden() {
-        assert!(is_secret("services.hello.env.API_KEY", &value("x")));
-        assert!(is_secret("services.hello.env.DB_PASSWORD", &value("x")));
-        assert!(is_secret(
+        assert!(secret("services.hello.env.API_KEY", "x"));
+        assert!(secret("services.hello.env.DB_PASSWORD", "x"));
+        assert!(secret(
             "identity.client_secret_arn",
-            &value("arn:aws:secretsmanager:x")
+            "arn:aws:secretsmanager:x"
         ));
-        assert!(is_secret("services.hello.env.GITHUB", &value("ghp_abc")));
-        assert!(is_secret(
+        assert!(secret("services.hello.env.GITHUB", "ghp_abc"));
+        assert!(secret("services.hello.env.X", "q8Zr2LmX9vT4kP7wN3sB6yH1"));
+        assert!(secret(
             "services.hello.env.X",
-            &value("q8Zr2LmX9vT4kP7wN3sB6yH1")
-        ));
-        assert!(is_secret(
-            "services.hello.env.X",
-            &value("3f9a0c7d2e4b6a8c1f3e5d7b9a0c2e4f")
+            "3f9a0c7d2e4b6a8c1f3e5d7b9a0c2e4f"
         ));
     }
 
@@ -109,7 +115,7 @@ mod tests {
             "sha512:149ea964a2a9c8437a10aa67a69085453deb019686af889bd263bc7ea13e419a",
             "acme-observability-cluster-2",
         ] {
-            assert!(!is_secret("services.hello.env.X", &value(shown)), "{shown}");
+            assert!(!secret("services.hello.env.X", shown), "{shown}");
         }
     }
 }
