@@ -1,0 +1,428 @@
+//! `cargo xtask check` and `explain`: every rule trips on a broken copy of the example and
+//! stays quiet on the example itself; levels and formats.
+
+mod common;
+
+use common::{Repo, assert_contains};
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+const PLATFORM: &str = "environments/platform.toml";
+const STAGING: &str = "environments/staging/environment.toml";
+const PROD: &str = "environments/prod/environment.toml";
+const DEV: &str = "environments/dev/environment.toml";
+const OBSERVABILITY: &str = "environments/observability/environment.toml";
+
+/// The findings of `check --format json`, and the exit code.
+fn findings(repo: &Repo) -> (i32, Vec<Value>) {
+    let run = repo.run(&["check", "--format", "json"]);
+    let findings = run
+        .stdout()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    (run.code(), findings)
+}
+
+/// The rules that found something.
+fn rules(findings: &[Value]) -> Vec<&str> {
+    let mut rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    rules.dedup();
+    rules
+}
+
+/// Breaks a copy of the example with `edit`, and checks that `rule` (and only it, with
+/// `generated-fresh` where the edit changes generated files) finds it at deny level,
+/// with `message` in what it says.
+fn trips(rule: &str, message: &str, edit: impl FnOnce(&Repo)) -> Vec<Value> {
+    let repo = Repo::example();
+    edit(&repo);
+    repo.run(&["render"]);
+    let (code, found) = findings(&repo);
+    let mine: Vec<Value> = found
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect();
+    assert!(!mine.is_empty(), "{rule} found nothing: {found:#?}");
+    assert_eq!(rules(&found), [rule], "only {rule} trips");
+    assert_eq!(code, 1, "{rule} denies");
+    assert!(
+        mine.iter()
+            .any(|f| f["message"].as_str().unwrap().contains(message)),
+        "{rule}: no `{message}` in {mine:#?}"
+    );
+    mine
+}
+
+#[test]
+fn the_shipped_example_passes_every_rule() {
+    let repo = Repo::example();
+    let (code, found) = findings(&repo);
+    assert_eq!(found, Vec::<Value>::new());
+    assert_eq!(code, 0);
+    let human = repo.run(&["check"]).success();
+    assert_contains(
+        &human.stderr(),
+        &["check: 0 errors, 0 warnings; the repository is sound"],
+    );
+}
+
+#[test]
+fn prod_separate_account() {
+    let found = trips(
+        "prod-separate-account",
+        "`staging` shares production's account 210987654321",
+        |repo| {
+            repo.edit(
+                STAGING,
+                "account = \"123456789012\"",
+                "account = \"210987654321\"",
+            );
+        },
+    );
+    assert_eq!(found[0]["file"], STAGING);
+    assert_eq!(found[0]["line"], 6);
+    assert_eq!(found[0]["column"], 11);
+}
+
+#[test]
+fn prod_access_narrower() {
+    trips(
+        "prod-access-narrower",
+        "team `developers` is `admins` in `prod` but has `editors` in `staging`",
+        |repo| {
+            repo.edit(PROD, "developers = \"viewers\"", "developers = \"admins\"");
+        },
+    );
+}
+
+#[test]
+fn telemetry_to_observability() {
+    trips(
+        "telemetry-to-observability",
+        "into the production cluster `prod`",
+        |repo| {
+            repo.edit(
+                PLATFORM,
+                "[naming]\n",
+                "[naming]\notlp_endpoint = \"https://otlp.prod.{{domain}}\"\n",
+            );
+        },
+    );
+}
+
+#[test]
+fn observability_monitored() {
+    trips(
+        "observability-monitored",
+        "no hosted monitor watches `observability`",
+        |repo| {
+            repo.edit(OBSERVABILITY, "monitor = \"grafana-cloud\"", "");
+        },
+    );
+}
+
+#[test]
+fn observability_access_separate_warns() {
+    let repo = Repo::example();
+    repo.edit(
+        OBSERVABILITY,
+        "sre = \"admins\"\nplatform = \"operators\"",
+        "sre = \"operators\"\nplatform = \"admins\"",
+    );
+    repo.run(&["render"]).success();
+    let (code, found) = findings(&repo);
+    assert_eq!(rules(&found), ["observability-access-separate"]);
+    assert_eq!(found[0]["level"], "warn");
+    assert_eq!(code, 0, "a warning does not fail the check");
+}
+
+#[test]
+fn ci_outside_prod() {
+    trips(
+        "ci-outside-prod",
+        "CI environment `ci` runs in production's account",
+        |repo| {
+            repo.edit(
+                "environments/ci/environment.toml",
+                "account = \"123456789012\"",
+                "account = \"210987654321\"",
+            );
+            // CI is also a non-production environment in production's account; this test is
+            // about the CI rule.
+            repo.edit(
+                PLATFORM,
+                "[checks]",
+                "[checks]\nprod-separate-account = \"allow\"",
+            );
+        },
+    );
+}
+
+#[test]
+fn single_issuer() {
+    trips(
+        "single-issuer",
+        "the issuer's account 567890123456 is also `dev`'s",
+        |repo| {
+            repo.edit(
+                "environments/dev/environment.toml",
+                "account = \"123456789012\"",
+                "account = \"567890123456\"",
+            );
+        },
+    );
+    trips(
+        "single-issuer",
+        "no identity environment serves the OIDC issuer",
+        |repo| {
+            std::fs::remove_dir_all(repo.path("environments/identity")).unwrap();
+        },
+    );
+}
+
+#[test]
+fn vpc_no_overlap_is_found_while_loading() {
+    let repo = Repo::example();
+    repo.edit(PROD, "10.30.0.0/16", "10.20.0.0/16");
+    let (code, found) = findings(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["vpc-no-overlap"]);
+    assert_eq!(found[0]["file"], STAGING);
+}
+
+#[test]
+fn no_secret_values() {
+    let found = trips(
+        "no-secret-values",
+        "`services.hello.env.DB_PASSWORD` holds what looks like a secret",
+        |repo| {
+            repo.edit(
+                PROD,
+                "env = { LOG_LEVEL = \"info\" }",
+                "env = { LOG_LEVEL = \"info\", DB_PASSWORD = \"hunter2\" }",
+            );
+            repo.edit(
+                STAGING,
+                "env = { LOG_LEVEL = \"info\" }",
+                "env = { LOG_LEVEL = \"info\", DB_PASSWORD = \"hunter2\" }",
+            );
+        },
+    );
+    assert_eq!(found.len(), 2);
+    // A reference to a secret kept elsewhere is fine.
+    let repo = Repo::example();
+    for file in [PROD, STAGING] {
+        repo.edit(file, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", DB_PASSWORD = \"arn:aws:secretsmanager:eu-west-1:1:secret:db\" }");
+    }
+    repo.run(&["render"]).success();
+    assert_eq!(findings(&repo), (0, Vec::new()));
+}
+
+#[test]
+fn staged_before_prod() {
+    trips(
+        "staged-before-prod",
+        "service `hello` runs in `prod` but in no staging environment",
+        |repo| {
+            let staging = repo.read(STAGING);
+            let start = staging.find("# CI deployed hello").unwrap();
+            repo.write(STAGING, &staging[..start]);
+            // Parity would also see the missing service; this test is about the rule.
+            repo.edit(PLATFORM, "[checks]", "[checks]\nparity = \"allow\"");
+        },
+    );
+}
+
+#[test]
+fn naming_convention_warns_about_names_written_by_hand() {
+    let repo = Repo::example();
+    repo.edit(
+        DEV,
+        "zones = 2",
+        "zones = 2\n\n[names]\ncluster_name = \"Acme Sandbox\"",
+    );
+    repo.run(&["render"]).success();
+    let (code, found) = findings(&repo);
+    assert_eq!(rules(&found), ["naming-convention"]);
+    assert_eq!(found[0]["level"], "warn");
+    assert_eq!(code, 0);
+    assert_contains(
+        found[0]["message"].as_str().unwrap(),
+        &[
+            "`cluster_name` is written by hand as `Acme Sandbox`; the convention makes `Acme Development`",
+        ],
+    );
+}
+
+#[test]
+fn parity() {
+    trips(
+        "parity",
+        "`staging` does not match `prod`: pools.workers.arch  \"amd64\" → \"arm64\"",
+        |repo| {
+            repo.edit(
+                STAGING,
+                "[pools.workers]\narch = \"arm64\"",
+                "[pools.workers]\narch = \"amd64\"",
+            );
+        },
+    );
+}
+
+#[test]
+fn generated_fresh() {
+    let repo = Repo::example();
+    std::fs::remove_file(repo.path("environments/prod/deploy.sh")).unwrap();
+    let (code, found) = findings(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["generated-fresh"]);
+    assert_eq!(
+        found[0]["message"],
+        "generated file environments/prod/deploy.sh is missing"
+    );
+}
+
+#[test]
+fn schema_errors_are_findings_too() {
+    let repo = Repo::example();
+    repo.edit(PROD, "zones = 3", "zoens = 3");
+    let (code, found) = findings(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["schema"]);
+    assert_eq!(found[0]["message"], "unknown key `zoens`");
+    assert_eq!(
+        (found[0]["line"].as_u64(), found[0]["column"].as_u64()),
+        (Some(8), Some(1))
+    );
+}
+
+#[test]
+fn levels_can_be_changed_like_clippy_lints() {
+    let repo = Repo::example();
+    repo.edit(
+        STAGING,
+        "account = \"123456789012\"",
+        "account = \"210987654321\"",
+    );
+    repo.run(&["render"]).success();
+    repo.edit(
+        PLATFORM,
+        "[checks]",
+        "[checks]\nprod-separate-account = \"warn\"",
+    );
+    let (code, found) = findings(&repo);
+    assert_eq!(code, 0);
+    assert_eq!(found[0]["level"], "warn");
+    repo.edit(
+        PLATFORM,
+        "prod-separate-account = \"warn\"",
+        "prod-separate-account = \"allow\"",
+    );
+    assert_eq!(findings(&repo), (0, Vec::new()));
+
+    repo.edit(
+        PLATFORM,
+        "prod-separate-account = \"allow\"",
+        "prod-separate-acount = \"allow\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown rule `prod-separate-acount`",
+            "did you mean `prod-separate-account`?",
+        ],
+    );
+    repo.edit(
+        PLATFORM,
+        "prod-separate-acount = \"allow\"",
+        "vpc-no-overlap = \"allow\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(&err, &["rule `vpc-no-overlap` is always deny"]);
+}
+
+#[test]
+fn human_output_is_rustc_like() {
+    let repo = Repo::example();
+    repo.edit(
+        STAGING,
+        "account = \"123456789012\"",
+        "account = \"210987654321\"",
+    );
+    repo.run(&["render"]).success();
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code(), 1);
+    assert_contains(
+        &run.stderr(),
+        &[
+            "error[prod-separate-account]: `staging` shares production's account 210987654321 with `prod`",
+            " --> environments/staging/environment.toml:6:11",
+            "6 | account = \"210987654321\"",
+            "  |           ^^^^^^^^^^^^^^ production's account",
+            "= help: move `staging` to an account of its own",
+            "check: 1 error, 0 warnings",
+        ],
+    );
+}
+
+#[test]
+fn github_output_is_workflow_annotations() {
+    let repo = Repo::example();
+    repo.edit(
+        STAGING,
+        "account = \"123456789012\"",
+        "account = \"210987654321\"",
+    );
+    repo.edit(
+        DEV,
+        "zones = 2",
+        "zones = 2\n\n[names]\ncluster_name = \"Acme Sandbox\"",
+    );
+    repo.run(&["render"]).success();
+    let run = repo.run(&["check", "--format", "github"]);
+    assert_eq!(run.code(), 1);
+    let lines: Vec<String> = run.stdout().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with(
+        "::error file=environments/staging/environment.toml,line=6,col=11,title=prod-separate-account::`staging` shares production's account"
+    ));
+    assert!(
+        lines[0].contains("%0Ahelp: move `staging`"),
+        "newlines are escaped: {}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("::warning file=environments/dev/environment.toml,line="));
+    assert!(lines[1].contains("title=naming-convention::"));
+}
+
+#[test]
+fn explain_says_what_a_rule_is_for() {
+    let repo = Repo::example();
+    let out = repo
+        .run(&["explain", "prod-separate-account"])
+        .success()
+        .stdout();
+    assert_contains(
+        &out,
+        &[
+            "prod-separate-account: no other environment shares production's cloud account",
+            "default level: deny",
+            "separate cloud accounts",
+            "[checks]\nprod-separate-account = \"warn\"",
+        ],
+    );
+    let err = repo.refuses(&["explain", "single-isuer"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown rule `single-isuer`",
+            "did you mean `single-issuer`?",
+        ],
+    );
+}
