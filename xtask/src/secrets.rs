@@ -121,7 +121,9 @@ mod tests {
 
     #[test]
     fn references_to_secrets_are_not_secrets() {
-        assert!(is_reference("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"));
+        assert!(is_reference(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"
+        ));
         assert!(is_reference("${DB_PASSWORD}"));
         assert!(!is_reference("hunter2"));
     }

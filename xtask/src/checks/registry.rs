@@ -36,7 +36,8 @@ topology guide: use separate cloud accounts, projects, or at least separate cred
 production. An environment in production's account can reach production's resources with \
 whatever it is granted there, and a mistake or a compromise outside production becomes a \
 production incident. Give every non-production environment an account of its own or the \
-shared non-production account.",
+shared non-production account. Production environments (one per region, say) may share an \
+account with each other.",
     },
     RuleInfo {
         id: "prod-access-narrower",
@@ -129,7 +130,8 @@ secrets in a secrets manager and put only references in these files: ARNs \
         summary: "every service deployed to production is deployed to staging",
         explanation: "Staging validates the exact candidate that may go to production, and \
 production deploys are promoted from the staged candidate. A service that runs in production \
-but not in staging reaches customers without that validation.",
+but not in staging reaches customers without that validation. The rule applies when the \
+platform has a staging environment; staging is optional in the topology guide.",
     },
     RuleInfo {
         id: "naming-convention",

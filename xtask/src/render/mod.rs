@@ -4,13 +4,15 @@
 //!
 //! One module per kind of file: `cluster` (`podplane.cluster.jsonc`), `oidc`
 //! (`podplane.oidc.jsonc`), `tfvars` (`platform.auto.tfvars`), `deploy` (`deploy.sh`),
-//! `readme` (each environment's `README.md`) and `overview` (`docs/environments.md`).
+//! `readme` (each environment's `README.md`), `overview` (`docs/environments.md`) and
+//! `rules_page` (`docs/checks.md`).
 
 mod cluster;
 mod deploy;
 mod oidc;
 mod overview;
 mod readme;
+mod rules_page;
 mod templates;
 mod tfvars;
 
@@ -192,6 +194,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
         files.extend(env_files?);
     }
     files.push(overview::generate(platform)?);
+    files.push(rules_page::generate()?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -298,6 +301,7 @@ fn preamble(sources: &Sources) -> [String; 2] {
         Sources::All => format!(
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"
         ),
+        Sources::Rules => "the rules of xtask/src/checks/registry.rs".to_owned(),
     };
     [
         format!("{MARKER} from {sources}."),
@@ -310,6 +314,7 @@ enum Sources<'a> {
     Environment(&'a Environment),
     EnvironmentAndCrates(&'a Environment),
     All,
+    Rules,
 }
 
 /// The preamble as comment lines starting with `prefix` (`//`, `#`), each ending in a newline.

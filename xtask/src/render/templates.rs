@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     (
         "tfvars",
         include_str!("../../templates/platform.auto.tfvars.hbs"),
@@ -18,6 +18,7 @@ const TEMPLATES: [(&str, &str); 4] = [
         "overview",
         include_str!("../../templates/environments.md.hbs"),
     ),
+    ("rules", include_str!("../../templates/checks.md.hbs")),
 ];
 
 fn registry() -> anyhow::Result<&'static Handlebars<'static>> {

@@ -1,0 +1,32 @@
+//! Checks a generated repository of 1,000 environments with 50 services each.
+//!
+//! `cargo bench -p xtask --bench check` prints the median and the fastest of several runs
+//! of the whole check (load, every rule, the freshness of every generated file, which
+//! renders all 4,000 of them in memory), on a rendered repository.
+
+mod generated;
+
+use generated::{generate, report, tempdir};
+
+fn main() {
+    let dir = tempdir();
+    generate(dir.path());
+    let root = dir.path();
+    let platform = xtask::model::load(root).expect("the generated repository loads");
+    let files = xtask::render::generate(&platform).expect("the repository renders");
+    xtask::render::write(root, &files).expect("the rendered files are written");
+    let findings = xtask::checks::check(root).expect("the check runs");
+    let mut by_rule = std::collections::BTreeMap::new();
+    for finding in &findings {
+        *by_rule
+            .entry(finding.diagnostic.rule.unwrap_or("schema"))
+            .or_insert(0) += 1;
+    }
+    println!(
+        "repository: {} environments; findings by rule: {by_rule:?}",
+        platform.environments.len()
+    );
+    report("check (load + every rule + render --check)", || {
+        xtask::checks::check(root).unwrap();
+    });
+}
