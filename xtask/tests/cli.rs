@@ -137,14 +137,14 @@ fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
 #[test]
 fn every_command_explains_itself_with_an_example() {
     let repo = Repo::example();
-    for command in [
-        &["--help"][..],
-        &["list", "--help"],
-        &["show", "--help"],
-        &["new-env", "--help"],
-    ] {
-        let out = repo.run(command).success().stdout();
-        assert_contains(&out, &["Example", "cargo xtask"]);
+    let commands = [
+        "list", "show", "new-env", "render", "diff", "parity", "promote", "check", "explain",
+    ];
+    let top = repo.run(&["--help"]).success().stdout();
+    for command in commands {
+        assert_contains(&top, &[command]);
+        let out = repo.run(&[command, "--help"]).success().stdout();
+        assert_contains(&out, &["Example", &format!("cargo xtask {command}")]);
     }
 }
 
