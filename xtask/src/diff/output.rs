@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 
 use super::{Class, Comparison, Difference, Side, Verdict};
+use crate::model::Allowance;
 use crate::model::Origin;
 use crate::model::tree::Scalar;
 
@@ -52,10 +53,24 @@ fn shown(side: &Side) -> String {
         Side::Absent => "(absent)".to_owned(),
         Side::Present => "(present)".to_owned(),
         Side::Value(leaf) => match &leaf.value {
-            Scalar::String(s) => format!("{s:?}"),
+            Scalar::String(s) => quoted(s),
             Scalar::Integer(i) => i.to_string(),
             Scalar::List(items) => format!("{items:?}"),
         },
+    }
+}
+
+/// A string in double quotes, escaped as Rust's `{:?}` escapes it; most values need no
+/// escape, and those are copied as they are.
+fn quoted(s: &str) -> String {
+    if s.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+        format!("{s:?}")
+    } else {
+        let mut text = String::with_capacity(s.len() + 2);
+        text.push('"');
+        text.push_str(s);
+        text.push('"');
+        text
     }
 }
 
@@ -105,29 +120,40 @@ pub fn human(comparison: &Comparison) -> String {
         comparison.reference,
         paint(DIM, "(candidate → reference)")
     );
-    section(
-        &mut out,
-        "must match",
-        of(|d| d.class == Class::MustMatch && !matches!(d.verdict, Verdict::PendingPromotion))
-            .map(|d| match allowance_note(&d.verdict) {
-                Some(note) if d.verdict.is_violation() => {
-                    format!(
-                        "{} {}\n      {}",
-                        paint(RED, "✗"),
-                        line(d),
-                        paint(RED, &note)
-                    )
-                }
-                Some(note) => format!(
-                    "{} {}\n      {}",
-                    paint(YELLOW, "~"),
-                    line(d),
-                    paint(DIM, &note)
-                ),
-                None => format!("{} {}", paint(RED, "✗"), line(d)),
-            })
-            .collect(),
-    );
+    // Violations one by one; allowed differences under the allowance that allows them,
+    // so that a reason shared by thousands of paths is said once.
+    let mut must_match: Vec<String> = of(|d| d.verdict.is_violation())
+        .map(|d| match allowance_note(&d.verdict) {
+            Some(note) => format!(
+                "{} {}\n      {}",
+                paint(RED, "✗"),
+                line(d),
+                paint(RED, &note)
+            ),
+            None => format!("{} {}", paint(RED, "✗"), line(d)),
+        })
+        .collect();
+    let mut allowances: Vec<(&Allowance, Vec<&Difference>)> = Vec::new();
+    for d in comparison.differences.iter() {
+        if let Verdict::Allowed(allowance) = &d.verdict {
+            match allowances
+                .iter_mut()
+                .find(|(a, _)| std::ptr::eq(*a, *allowance))
+            {
+                Some((_, paths)) => paths.push(d),
+                None => allowances.push((allowance, vec![d])),
+            }
+        }
+    }
+    for (allowance, differences) in allowances {
+        let note = allowance_note(&Verdict::Allowed(allowance)).unwrap_or_default();
+        let mut row = format!("{} {}", paint(YELLOW, "~"), paint(DIM, &note));
+        for d in differences {
+            let _ = write!(row, "\n      {}", line(d));
+        }
+        must_match.push(row);
+    }
+    section(&mut out, "must match", must_match);
     section(
         &mut out,
         "pending promotion",
@@ -163,7 +189,7 @@ pub fn human(comparison: &Comparison) -> String {
                 &format!(
                     "{} values follow the naming convention: {}",
                     conventional.len(),
-                    conventional.join(", ")
+                    listed(&conventional, CONVENTION_PATHS_LISTED)
                 ),
             )],
         );
@@ -204,6 +230,17 @@ pub fn human(comparison: &Comparison) -> String {
     }
     out.push('\n');
     out
+}
+
+/// How many of the paths that follow the convention the human report names.
+const CONVENTION_PATHS_LISTED: usize = 16;
+
+/// The first `most` items joined, and how many more there are.
+fn listed(items: &[&str], most: usize) -> String {
+    match items.len().checked_sub(most) {
+        Some(more) if more > 0 => format!("{} and {more} more", items[..most].join(", ")),
+        _ => items.join(", "),
+    }
 }
 
 fn plural(n: usize) -> &'static str {
