@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-/// A string enum as it appears in the files, with the list of valid words for messages.
+/// A string enum as it appears in the files.
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -18,22 +18,9 @@ macro_rules! keyword_enum {
         }
 
         impl $name {
-            /// Every value, in the order the documentation lists them.
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            /// Every valid spelling, in the same order.
-            pub const NAMES: &[&str] = &[$($text),+];
-
             pub fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),+
-                }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
                 }
             }
         }
@@ -59,6 +46,16 @@ keyword_enum! {
 }
 
 impl Stage {
+    /// Every stage, in the order the documentation lists them.
+    pub const ALL: &[Stage] = &[
+        Stage::Development,
+        Stage::Staging,
+        Stage::Production,
+        Stage::Ci,
+        Stage::Observability,
+        Stage::Identity,
+    ];
+
     /// The stage as a title, for cluster names ("Acme Production").
     pub fn title(self) -> &'static str {
         match self {
