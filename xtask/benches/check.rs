@@ -15,7 +15,8 @@ fn main() {
     let platform = xtask::model::load(root).expect("the generated repository loads");
     let files = xtask::render::generate(&platform).expect("the repository renders");
     xtask::render::write(root, &files).expect("the rendered files are written");
-    let findings = xtask::checks::check(root).expect("the check runs");
+    let today = xtask::model::date::Date::today().expect("XTASK_TODAY, when set, is a day");
+    let findings = xtask::checks::check(root, today).expect("the check runs");
     let mut by_rule = std::collections::BTreeMap::new();
     for finding in &findings {
         *by_rule
@@ -27,6 +28,6 @@ fn main() {
         platform.environments.len()
     );
     report("check (load + every rule + render --check)", || {
-        xtask::checks::check(root).unwrap();
+        xtask::checks::check(root, today).unwrap();
     });
 }

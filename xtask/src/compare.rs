@@ -12,7 +12,13 @@ use crate::model::{self, Environment, Platform, SourceTree};
 use crate::{output, services};
 
 /// `diff A B`: A is the candidate, B the reference.
-pub fn diff(root: &Path, a: &str, b: &str, format: Format) -> anyhow::Result<ExitCode> {
+pub fn diff(
+    root: &Path,
+    a: &str,
+    b: &str,
+    format: Format,
+    today: Date,
+) -> anyhow::Result<ExitCode> {
     let working = model::load(root)?;
     let at_a = Side::parse(a);
     let at_b = Side::parse(b);
@@ -42,13 +48,13 @@ pub fn diff(root: &Path, a: &str, b: &str, format: Format) -> anyhow::Result<Exi
         (a, candidate),
         (b, reference),
         working.parity.as_ref(),
-        Date::today(),
+        today,
     );
     print(&[comparison], format)
 }
 
 /// `parity`: every candidate of `[parity]` against the reference.
-pub fn parity(root: &Path, format: Format) -> anyhow::Result<ExitCode> {
+pub fn parity(root: &Path, format: Format, today: Date) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
     let Some(parity) = &platform.parity else {
         return Err(Diagnostic::new("platform.toml has no [parity] table", Location::Nowhere)
@@ -65,7 +71,7 @@ pub fn parity(root: &Path, format: Format) -> anyhow::Result<ExitCode> {
                 (env.name.as_str(), env),
                 (reference.name.as_str(), reference),
                 Some(parity),
-                Date::today(),
+                today,
             )
         })
         .collect();

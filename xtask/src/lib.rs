@@ -24,6 +24,7 @@ mod show;
 use std::process::ExitCode;
 
 use cli::{Cli, Command};
+use model::date::Date;
 
 /// Runs one command. `Ok` carries the exit code; an `Err` is a command that could not run
 /// (exit code 2), either a [`diagnostic::Diagnostics`] about the user's files or a failure
@@ -39,10 +40,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&root, &args),
         Command::NewEnv(args) => new_env::run(&root, &args),
         Command::Render(args) => render::run(&root, args.check),
-        Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format),
-        Command::Parity(args) => compare::parity(&root, args.format),
-        Command::Promote(args) => promote::run(&root, &args),
-        Command::Check(args) => checks::run(&root, args.format),
+        Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format, Date::today()?),
+        Command::Parity(args) => compare::parity(&root, args.format, Date::today()?),
+        Command::Promote(args) => promote::run(&root, &args, Date::today()?),
+        Command::Check(args) => checks::run(&root, args.format, Date::today()?),
         Command::Explain(args) => checks::explain(&args.rule),
     }
 }

@@ -15,7 +15,7 @@ use crate::model::SourceTree;
 use crate::model::date::Date;
 use crate::{edit, render, services};
 
-pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
+pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
     let mut tree = SourceTree::read(root)?;
     let declared = services::declared(root)?;
     let platform = tree.load(declared.clone())?;
@@ -97,7 +97,7 @@ pub fn run(root: &Path, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
         (from.name.as_str(), from),
         (to.name.as_str(), to),
         platform.parity.as_ref(),
-        Date::today(),
+        today,
     );
     let promoted = |path: &str| {
         versions

@@ -17,6 +17,7 @@ use annotate_snippets::Renderer;
 use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, help_valid};
+use crate::model::date::Date;
 use crate::model::files::Level;
 use crate::model::{Platform, SourceTree};
 use crate::{output, services};
@@ -39,8 +40,8 @@ pub struct Finding {
     pub diagnostic: Diagnostic,
 }
 
-pub fn run(root: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let findings = check(root)?;
+pub fn run(root: &Path, format: Format, today: Date) -> anyhow::Result<ExitCode> {
+    let findings = check(root, today)?;
     match format {
         Format::Human => print_human(&findings),
         Format::Json => {
@@ -63,8 +64,9 @@ pub fn run(root: &Path, format: Format) -> anyhow::Result<ExitCode> {
 }
 
 /// Every finding of every rule on the repository at `root`, at its level, `allow`ed ones
-/// left out. An error is a check that could not run.
-pub fn check(root: &Path) -> anyhow::Result<Vec<Finding>> {
+/// left out, as on the day `today` (parity allowances expire). An error is a check that
+/// could not run.
+pub fn check(root: &Path, today: Date) -> anyhow::Result<Vec<Finding>> {
     let tree = SourceTree::read(root)?;
     let loaded = services::declared(root).and_then(|services| Ok(tree.load(services)?));
     let platform = match loaded {
@@ -92,7 +94,7 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<Finding>> {
         if level == Level::Allow {
             continue;
         }
-        for diagnostic in check(&platform)? {
+        for diagnostic in check(&platform, today)? {
             findings.push(Finding {
                 level,
                 diagnostic: diagnostic.with_rule(id),

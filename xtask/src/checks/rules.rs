@@ -10,8 +10,9 @@ use crate::model::tree::{Leaf, Node};
 use crate::model::{Environment, Origin, Platform, Role, Sourced, Stage};
 use crate::render;
 
-/// A rule's implementation: the problems it finds, each tagged with its rule id.
-type Check = fn(&Platform) -> anyhow::Result<Vec<Diagnostic>>;
+/// A rule's implementation: the problems it finds on the platform as on a day (only
+/// `parity` asks which: its allowances expire).
+type Check = fn(&Platform, Date) -> anyhow::Result<Vec<Diagnostic>>;
 
 /// Every rule found by looking at the resolved platform, with its id.
 pub const CHECKS: &[(&str, Check)] = &[
@@ -45,7 +46,7 @@ fn environment_file(env: &Environment) -> Location {
     Location::Path(env.file.path.clone())
 }
 
-fn prod_separate_account(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn prod_separate_account(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for production in platform.of_stage(Stage::Production) {
         for env in platform.environments.values() {
@@ -82,7 +83,7 @@ fn rank(role: Role) -> usize {
     }
 }
 
-fn prod_access_narrower(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn prod_access_narrower(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for production in platform.of_stage(Stage::Production) {
         for staging in platform.of_stage(Stage::Staging) {
@@ -124,7 +125,7 @@ fn host_in_zone(url: &str, zone: &str) -> bool {
     host == zone || host.ends_with(&format!(".{zone}"))
 }
 
-fn telemetry_to_observability(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn telemetry_to_observability(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let zones = |stage| -> Vec<(String, String)> {
         platform
             .of_stage(stage)
@@ -185,7 +186,7 @@ fn telemetry_to_observability(platform: &Platform) -> anyhow::Result<Vec<Diagnos
     Ok(found)
 }
 
-fn observability_monitored(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn observability_monitored(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform
         .of_stage(Stage::Observability)
         .filter(|env| {
@@ -213,7 +214,7 @@ fn admins(env: &Environment) -> BTreeSet<&str> {
         .collect()
 }
 
-fn observability_access_separate(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn observability_access_separate(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for observability in platform.of_stage(Stage::Observability) {
         let observability_admins = admins(observability);
@@ -245,7 +246,7 @@ fn observability_access_separate(platform: &Platform) -> anyhow::Result<Vec<Diag
     Ok(found)
 }
 
-fn ci_outside_prod(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn ci_outside_prod(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for ci in platform.of_stage(Stage::Ci) {
         for production in platform.of_stage(Stage::Production) {
@@ -264,7 +265,7 @@ fn ci_outside_prod(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(found)
 }
 
-fn single_issuer(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn single_issuer(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     let identities: Vec<&Environment> = platform.of_stage(Stage::Identity).collect();
     let Some((identity, others)) = identities.split_first() else {
@@ -321,7 +322,7 @@ fn single_issuer(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(found)
 }
 
-fn no_secret_values(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn no_secret_values(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     // A value inherited from platform.toml shows in every environment; report it once.
     let mut seen = HashSet::new();
     let mut found = Vec::new();
@@ -375,7 +376,7 @@ fn collect_leaves<'t, 'a>(
     }
 }
 
-fn staged_before_prod(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn staged_before_prod(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let staging: Vec<&Environment> = platform.of_stage(Stage::Staging).collect();
     if staging.is_empty() {
         return Ok(Vec::new());
@@ -408,7 +409,7 @@ fn staged_before_prod(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(found)
 }
 
-fn naming_convention(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn naming_convention(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform
         .environments
         .values()
@@ -428,7 +429,7 @@ fn naming_convention(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
         .collect())
 }
 
-fn parity(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn parity(platform: &Platform, today: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let Some(parity) = &platform.parity else {
         return Ok(Vec::new());
     };
@@ -440,7 +441,7 @@ fn parity(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
             (env.name.as_str(), env),
             (reference.name.as_str(), reference),
             Some(parity),
-            Date::today(),
+            today,
         );
         for difference in comparison
             .differences
@@ -477,7 +478,7 @@ fn parity(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(found)
 }
 
-fn generated_fresh(platform: &Platform) -> anyhow::Result<Vec<Diagnostic>> {
+fn generated_fresh(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let files = render::generate(platform)?;
     Ok(render::out_of_date(&platform.root, &files)?
         .into_iter()

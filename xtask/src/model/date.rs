@@ -1,6 +1,13 @@
-//! Calendar dates, for parity allowances that expire.
+//! Calendar dates, for parity allowances that expire, and the one place that says what
+//! day it is.
 
 use std::fmt;
+
+use crate::diagnostic::{Diagnostic, Location};
+
+/// The environment variable that sets the day every command runs as, instead of the
+/// system clock: to see today what `check` will say on a later day, and to pin tests.
+pub const TODAY_VAR: &str = "XTASK_TODAY";
 
 /// A day of the proleptic Gregorian calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -11,12 +18,38 @@ pub struct Date {
 }
 
 impl Date {
+    /// The day commands run as: `XTASK_TODAY` when it is set, else today in UTC by the
+    /// system clock. Read once per run; every command that needs the day is given it.
+    pub fn today() -> anyhow::Result<Date> {
+        match std::env::var(TODAY_VAR) {
+            Ok(text) if !text.is_empty() => Date::parse(&text).map_err(|reason| {
+                Diagnostic::new(
+                    format!("{TODAY_VAR}=`{text}` is not a day: {reason}"),
+                    Location::Nowhere,
+                )
+                .with_help(format!(
+                    "set {TODAY_VAR} to a day such as 2027-03-01, or unset it to use the system clock"
+                ))
+                .into_error()
+            }),
+            _ => Ok(Date::from_clock()),
+        }
+    }
+
     /// Today in UTC, from the system clock.
-    pub fn today() -> Date {
+    fn from_clock() -> Date {
         let seconds = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         Date::from_days_since_epoch(i64::try_from(seconds / 86_400).unwrap_or(0))
+    }
+
+    /// A day written `YYYY-MM-DD`, as TOML writes it.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        match text.parse::<toml_edit::Datetime>() {
+            Ok(datetime) => Date::from_toml(&datetime),
+            Err(_) => Err("write it as YYYY-MM-DD, such as 2027-03-01".to_owned()),
+        }
     }
 
     /// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -74,6 +107,18 @@ mod tests {
         assert_eq!(Date::from_days_since_epoch(20_784), date(2026, 11, 27));
         assert!(date(2026, 11, 27) < date(2027, 3, 1));
         assert_eq!(date(2027, 3, 1).to_string(), "2027-03-01");
+    }
+
+    #[test]
+    fn a_day_is_read_as_toml_writes_it() {
+        assert_eq!(Date::parse("2028-03-01").unwrap().to_string(), "2028-03-01");
+        assert!(Date::parse("2028-02-30").is_err());
+        assert!(
+            Date::parse("1 March 2028")
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+        assert!(Date::parse("2028-03-01T10:00:00").is_err());
     }
 
     #[test]
