@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use generated::{report, tempdir};
 use xtask::model::date::Date;
-use xtask::model::{Origin, ServiceDecl, SourceTree, Sourced};
+use xtask::model::{Origin, ServiceDecl, SourceTree, Sourced, Template};
 
 const SERVICES: usize = 5_000;
 
@@ -49,9 +49,15 @@ fn main() {
             } else {
                 0
             };
+            // Odd services are workers, with a replica count of their own.
+            let replicas = if s % 2 == 1 {
+                format!("replicas = {replicas}\n")
+            } else {
+                String::new()
+            };
             writeln!(
                 text,
-                "[services.svc{s:04}]\nversion = \"1.{minor}.{}\"\nreplicas = {replicas}\nenv = {{ LOG_LEVEL = \"info\", REGION = \"{env}\" }}\n",
+                "[services.svc{s:04}]\nversion = \"1.{minor}.{}\"\n{replicas}env = {{ LOG_LEVEL = \"info\", REGION = \"{env}\" }}\n",
                 s % 7
             )
             .unwrap();
@@ -63,10 +69,18 @@ fn main() {
     let origin = Origin::Builtin("benchmark");
     let declared: BTreeMap<String, Arc<ServiceDecl>> = (0..SERVICES)
         .map(|s| {
+            let worker = s % 2 == 1;
             let decl = ServiceDecl {
-                template: Sourced::new("web".to_owned(), origin.clone()),
+                template: Sourced::new(
+                    if worker {
+                        Template::Worker
+                    } else {
+                        Template::Web
+                    },
+                    origin.clone(),
+                ),
                 image: Sourced::new(format!("ghcr.io/bench/svc{s:04}"), origin.clone()),
-                port: Sourced::new(8080, origin.clone()),
+                port: (!worker).then(|| Sourced::new(8080, origin.clone())),
             };
             (format!("svc{s:04}"), Arc::new(decl))
         })
@@ -77,7 +91,7 @@ fn main() {
         .expect("the benchmark repository loads");
     let staging = platform.find("staging").unwrap();
     let prod = platform.find("prod").unwrap();
-    let today = Date::today();
+    let today = Date::today().expect("XTASK_TODAY, when set, is a day");
 
     let comparison = xtask::diff::compare(
         ("staging", staging),

@@ -289,8 +289,10 @@ fn render(
                 .map(|(key, service)| ServiceEntry {
                     key: key_repr(key),
                     version: toml(&service.version.value),
-                    replicas: written_in(&service.replicas.origin, like)
-                        .then_some(service.replicas.value),
+                    replicas: service
+                        .replicas()
+                        .filter(|r| written_in(&r.origin, like))
+                        .map(|r| r.value),
                     env: service
                         .env
                         .iter()
@@ -353,7 +355,9 @@ fn describe_stage(stage: Stage) -> &'static str {
         Stage::Staging => "release validation, shaped like production and sized for cost",
         Stage::Production => "customer workloads, strict access",
         Stage::Ci => "CI/CD runners, kept apart from production",
-        Stage::Observability => "logs, metrics, traces and alerts for every other cluster",
+        Stage::Observability => {
+            "collects every other cluster's telemetry; watched by a hosted monitor"
+        }
         Stage::Identity => "the OIDC issuer every cluster trusts",
     }
 }

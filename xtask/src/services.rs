@@ -9,18 +9,21 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, display_path};
 use crate::model::names::Slug;
-use crate::model::{ServiceDecl, Sourced};
+use crate::model::{Origin, ServiceDecl, Sourced, Template};
 
 /// `[package.metadata.platform]` of a service crate.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Declaration {
-    template: Spanned<String>,
+    template: Spanned<Template>,
     image: Spanned<String>,
-    port: Spanned<u16>,
+    port: Option<Spanned<u16>>,
 }
+
+/// The port Podplane's `web` template expects the app on when `app.port` is not set.
+pub const WEB_DEFAULT_PORT: u16 = 8080;
 
 /// The parts of a manifest that lead to the declaration; everything else is cargo's.
 #[derive(Deserialize)]
@@ -82,9 +85,41 @@ fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Dia
         diagnostic
     })?;
     let declaration = manifest.package.metadata.platform;
+    let template = Sourced::written(file, declaration.template);
+    let port = match (template.value, declaration.port) {
+        (Template::Web, Some(port)) if *port.get_ref() == 0 => {
+            return Err(Diagnostic::at(
+                Span {
+                    file: file.clone(),
+                    range: port.span(),
+                },
+                "port 0 cannot be served in [package.metadata.platform]",
+            )
+            .with_help("write the port the service listens on, from 1 to 65535"));
+        }
+        (Template::Web, Some(port)) => Some(Sourced::written(file, port)),
+        (Template::Web, None) => Some(Sourced::new(
+            WEB_DEFAULT_PORT,
+            Origin::Builtin("default: port = 8080, the web template's app.port"),
+        )),
+        (Template::Worker, Some(port)) => {
+            return Err(Diagnostic::at(
+                Span {
+                    file: file.clone(),
+                    range: port.span(),
+                },
+                "a worker has no port in [package.metadata.platform]",
+            )
+            .with_label("Podplane's worker template runs no Service and takes no traffic")
+            .with_help(
+                "remove `port`, or declare `template = \"web\"` for a service that serves HTTP",
+            ));
+        }
+        (Template::Worker, None) => None,
+    };
     Ok(ServiceDecl {
-        template: Sourced::written(file, declaration.template),
+        template,
         image: Sourced::written(file, declaration.image),
-        port: Sourced::written(file, declaration.port),
+        port,
     })
 }

@@ -61,7 +61,13 @@ pub fn generate(root: &Path) {
             &format!("crates/svc{s:02}/Cargo.toml"),
             &format!(
                 "[package]\nname = \"svc{s:02}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-                 [package.metadata.platform]\ntemplate = \"web\"\nimage = \"ghcr.io/bench/svc{s:02}\"\nport = 8080\n"
+                 [package.metadata.platform]\n{}image = \"ghcr.io/bench/svc{s:02}\"\n",
+                // Odd services are workers.
+                if s % 2 == 1 {
+                    "template = \"worker\"\n"
+                } else {
+                    "template = \"web\"\nport = 8080\n"
+                }
             ),
         );
         write(&format!("crates/svc{s:02}/src/lib.rs"), "");
@@ -105,9 +111,10 @@ pub fn generate(root: &Path) {
             }
             text.push_str("[access]\nplatform = \"admins\"\ndevelopers = \"viewers\"\n\n");
             for s in 0..SERVICES {
+                let replicas = if s % 2 == 1 { "replicas = 2\n" } else { "" };
                 writeln!(
                     text,
-                    "[services.svc{s:02}]\nversion = \"1.{}.{s}\"\nreplicas = 2\nenv = {{ LOG_LEVEL = \"info\", REGION = \"eu-west-1\" }}\n",
+                    "[services.svc{s:02}]\nversion = \"1.{}.{s}\"\n{replicas}env = {{ LOG_LEVEL = \"info\", REGION = \"eu-west-1\" }}\n",
                     e % 7
                 )
                 .unwrap();

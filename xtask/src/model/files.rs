@@ -124,6 +124,16 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// The Podplane app template a service is deployed with (`podplane deploy <template>`).
+    Template {
+        /// An HTTP service: one replica behind a route at its host name, with TLS.
+        Web = "web",
+        /// A background process: no Service, no route, a replica count of its own.
+        Worker = "worker",
+    }
+}
+
+keyword_enum! {
     /// How much a `check` rule's findings matter, as clippy's lint levels.
     Level {
         Allow = "allow",

@@ -22,7 +22,9 @@ use ipnet::Ipv4Net;
 
 use crate::diagnostic::{SourceFile, Span};
 use crate::network::ZoneSubnets;
-pub use files::{Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage};
+pub use files::{
+    Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
+};
 pub use load::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SourceTree, load, parse as parse_file,
 };
@@ -142,11 +144,13 @@ pub struct Allowance {
 /// A crate's declaration that it can be deployed, from `[package.metadata.platform]`.
 #[derive(Debug, Clone)]
 pub struct ServiceDecl {
-    /// The Podplane app template (`web`, `worker`).
-    pub template: Sourced<String>,
+    /// The Podplane app template it is deployed with.
+    pub template: Sourced<Template>,
     /// The image without a tag; each environment's version is the tag.
     pub image: Sourced<String>,
-    pub port: Sourced<u16>,
+    /// The plain HTTP port a `web` service listens on (Podplane's `app.port`, 8080 unless
+    /// declared); `None` for a worker, which serves nothing.
+    pub port: Option<Sourced<u16>>,
 }
 
 /// One environment with every value resolved.
@@ -257,12 +261,41 @@ pub struct SeedRelease {
 #[derive(Debug)]
 pub struct Service {
     pub version: Sourced<String>,
-    pub replicas: Sourced<u32>,
     /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`.
     pub env: BTreeMap<String, Sourced<String>>,
-    pub host: Sourced<DnsName>,
+    /// What its template makes of it here: a route, or a number of replicas.
+    pub workload: Workload,
     /// What the service's crate declares: template, image and port.
     pub declaration: Arc<ServiceDecl>,
+}
+
+/// What a service's template deploys in one environment. Only what reaches the cluster
+/// is here: Podplane's `web` template runs one replica and takes no replica count, and its
+/// `worker` template has no route.
+#[derive(Debug)]
+pub enum Workload {
+    /// Served at `https://<host>` (`podplane deploy --hostname`).
+    Web { host: Sourced<DnsName> },
+    /// `replicas` copies of the process (`--set app.replicas=N`).
+    Worker { replicas: Sourced<u32> },
+}
+
+impl Service {
+    /// The host name a web service is served at; `None` for a worker.
+    pub fn host(&self) -> Option<&Sourced<DnsName>> {
+        match &self.workload {
+            Workload::Web { host } => Some(host),
+            Workload::Worker { .. } => None,
+        }
+    }
+
+    /// How many replicas a worker runs; `None` for a web service, which runs one.
+    pub fn replicas(&self) -> Option<&Sourced<u32>> {
+        match &self.workload {
+            Workload::Web { .. } => None,
+            Workload::Worker { replicas } => Some(replicas),
+        }
+    }
 }
 
 impl Service {

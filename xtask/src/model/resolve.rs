@@ -20,7 +20,7 @@ use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
     Access, Acme, Allowance, Breach, Ci, Cluster, Components, Environment, Identity, Observability,
     Origin, Parity, Platform, Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced,
-    Stage,
+    Stage, Template, Workload,
 };
 use crate::checks::registry;
 use crate::conventions::{Naming, Pattern, Variables};
@@ -1117,27 +1117,18 @@ impl EnvResolver<'_, '_> {
                 continue;
             };
             variables.set("service", name.get_ref());
-            let host = self.name(
+            let workload = self.workload(
+                name.get_ref(),
+                decl,
                 service.hostname,
-                Pattern::ServiceHost,
+                service.replicas,
                 variables,
-                DnsName::parse,
             );
             let version = self.validated(service.version, |s| {
                 semver::Version::parse(s).map(|_| s.clone()).map_err(|e| {
                     format!("`{s}` is not a semver version ({e}): write it as \"1.2.3\"")
                 })
             });
-            let replicas = match service.replicas {
-                Some(r) => self.validated(r, |&n| {
-                    if n >= 1 {
-                        Ok(n)
-                    } else {
-                        Err("a service needs at least 1 replica".to_owned())
-                    }
-                }),
-                None => Some(Sourced::new(1, Origin::Builtin("default: replicas = 1"))),
-            };
             let mut env = BTreeMap::new();
             for (key, value) in service.env {
                 if !is_env_var_name(key.get_ref()) {
@@ -1148,20 +1139,72 @@ impl EnvResolver<'_, '_> {
                 }
                 env.insert(key.into_inner(), Sourced::written(self.file, value));
             }
-            if let (Some(host), Some(version)) = (host, version) {
+            if let (Some(workload), Some(version)) = (workload, version) {
                 services.insert(
                     name.into_inner(),
                     Service {
                         version,
-                        replicas: replicas?,
                         env,
-                        host,
+                        workload,
                         declaration: decl.clone(),
                     },
                 );
             }
         }
         (self.problems.0.len() == before).then_some(services)
+    }
+
+    /// What the service's template deploys here. Only what reaches the cluster may be
+    /// written: a web service's host name, a worker's replica count.
+    fn workload(
+        &mut self,
+        service: &str,
+        decl: &ServiceDecl,
+        hostname: Option<Spanned<String>>,
+        replicas: Option<Spanned<u32>>,
+        variables: &Variables,
+    ) -> Option<Workload> {
+        match decl.template.value {
+            Template::Web => {
+                if let Some(replicas) = &replicas {
+                    self.problems.push(
+                        Diagnostic::at(
+                            self.span(replicas),
+                            format!("`replicas` cannot be set for `{service}`: Podplane's web template runs one replica"),
+                        )
+                        .with_label("no replica count reaches a web service's cluster")
+                        .with_help("remove `replicas`: the web template's Deployment has `replicas: 1` fixed, its values accept no replica count and `podplane deploy` has no such flag; only a `worker` service takes one"),
+                    );
+                }
+                let host = self.name(hostname, Pattern::ServiceHost, variables, DnsName::parse);
+                Some(Workload::Web { host: host? })
+            }
+            Template::Worker => {
+                if let Some(hostname) = &hostname {
+                    self.problems.push(
+                        Diagnostic::at(
+                            self.span(hostname),
+                            format!("`hostname` cannot be set for `{service}`: a worker is not served at a host name"),
+                        )
+                        .with_label("Podplane's worker template has no Service and no route")
+                        .with_help(format!("remove `hostname`, or declare `template = \"web\"` in the crate of `{service}` if it serves HTTP")),
+                    );
+                }
+                let replicas = match replicas {
+                    Some(r) => self.validated(r, |&n| {
+                        if n >= 1 {
+                            Ok(n)
+                        } else {
+                            Err("a worker needs at least 1 replica".to_owned())
+                        }
+                    }),
+                    None => Some(Sourced::new(1, Origin::Builtin("default: replicas = 1"))),
+                };
+                Some(Workload::Worker {
+                    replicas: replicas?,
+                })
+            }
+        }
     }
 
     fn identity(

@@ -61,7 +61,8 @@ str_scalar!(
     super::Seed,
     super::Runners,
     super::ObservabilityPlatform,
-    super::Connector
+    super::Connector,
+    super::Template
 );
 
 impl ToScalar for ipnet::Ipv4Net {
@@ -221,15 +222,15 @@ impl Environment {
                     .fold(Table::default(), |t, (k, v)| t.leaf(k.as_str(), v));
                 let table = Table::default()
                     .leaf("version", &service.version)
-                    .leaf("replicas", &service.replicas)
-                    .leaf("host", &service.host)
+                    .maybe("replicas", service.replicas())
+                    .maybe("host", service.host())
                     .owned_leaf(
                         "image",
                         Scalar::String(Cow::Owned(image.value)),
                         Cow::Owned(image.origin),
                     )
                     .leaf("template", &service.declaration.template)
-                    .leaf("port", &service.declaration.port);
+                    .maybe("port", service.declaration.port.as_ref());
                 if env.0.is_empty() {
                     table
                 } else {

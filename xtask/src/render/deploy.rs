@@ -1,10 +1,12 @@
 //! `deploy.sh`: one `podplane deploy` per service of an environment, with the image at the
-//! environment's version, the conventional host name, and the cluster as context.
+//! environment's version and the cluster as context; a web service with its host name and
+//! port, a worker with its replica count. Only flags and values Podplane's `deploy` and
+//! its templates accept are written.
 
 use serde::Serialize;
 
 use super::{Sources, comment_preamble, templates};
-use crate::model::{Cluster, Environment};
+use crate::model::{Cluster, Environment, Workload};
 
 pub const FILE: &str = "deploy.sh";
 
@@ -21,9 +23,14 @@ struct Data<'a> {
 struct Service {
     name: String,
     version: String,
-    template: String,
+    template: &'static str,
     image: String,
-    host: String,
+    /// What the comment above the command says the service is.
+    summary: String,
+    /// `--hostname` of a web service.
+    host: Option<String>,
+    /// `--set` words: a web service's `app.port`, a worker's `app.replicas`.
+    values: Vec<String>,
     /// `KEY=value` words for `-e`.
     env: Vec<String>,
 }
@@ -35,9 +42,30 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
         .map(|(name, service)| Service {
             name: shell_word(name),
             version: service.version.value.clone(),
-            template: shell_word(&service.declaration.template.value),
+            template: service.declaration.template.value.as_str(),
             image: shell_word(&service.image().value),
-            host: shell_word(service.host.value.as_str()),
+            summary: match &service.workload {
+                Workload::Web { host } => format!("served at https://{}", host.value),
+                Workload::Worker { replicas } => format!(
+                    "a worker with {} {} and no route",
+                    replicas.value,
+                    if replicas.value == 1 {
+                        "replica"
+                    } else {
+                        "replicas"
+                    }
+                ),
+            },
+            host: service.host().map(|host| shell_word(host.value.as_str())),
+            values: match &service.workload {
+                Workload::Web { .. } => service
+                    .declaration
+                    .port
+                    .iter()
+                    .map(|port| format!("app.port={}", port.value))
+                    .collect(),
+                Workload::Worker { replicas } => vec![format!("app.replicas={}", replicas.value)],
+            },
             env: service
                 .env
                 .iter()

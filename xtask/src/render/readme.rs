@@ -58,9 +58,12 @@ struct AccessRow<'a> {
 #[derive(Serialize)]
 struct ServiceRow<'a> {
     name: &'a str,
+    template: &'static str,
     version: &'a str,
+    /// A worker's count; a web service always runs one, as its template fixes.
     replicas: u32,
-    host: &'a str,
+    /// `https://<host>` of a web service, `-` for a worker.
+    url: String,
     image: String,
 }
 
@@ -81,8 +84,8 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
         issuer: &c.issuer.value,
         client_id: c.client_id.value.as_str(),
         telemetry: match &c.otlp_endpoint {
-            Some(endpoint) => format!("sent to `{}`", endpoint.value),
-            None => "not sent: a hosted monitor watches this cluster".to_owned(),
+            Some(endpoint) => format!("VM logs shipped to `{}`", endpoint.value),
+            None => "none shipped: a hosted monitor watches this cluster".to_owned(),
         },
         certificates: match &c.acme {
             Some(acme) => format!(
@@ -157,9 +160,12 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
             .flat_map(|c| &c.services)
             .map(|(name, s)| ServiceRow {
                 name,
+                template: s.declaration.template.value.as_str(),
                 version: &s.version.value,
-                replicas: s.replicas.value,
-                host: s.host.value.as_str(),
+                replicas: s.replicas().map_or(1, |r| r.value),
+                url: s
+                    .host()
+                    .map_or("-".to_owned(), |h| format!("https://{}", h.value)),
                 image: s.image().value,
             })
             .collect(),
