@@ -6,4 +6,9 @@
 #   podplane login -f environments/ci/podplane.cluster.jsonc
 set -euo pipefail
 
+# `podplane deploy` asks before it installs a missing add-on component. This script never
+# installs one on its own: it passes no -y, and where standard input is not a terminal
+# (in CI) it reads /dev/null instead, so that the question fails the deploy.
+[[ -t 0 ]] || exec </dev/null
+
 echo "no services are deployed to ci"

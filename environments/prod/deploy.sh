@@ -6,10 +6,16 @@
 #   podplane login -f environments/prod/podplane.cluster.jsonc
 set -euo pipefail
 
+# `podplane deploy` asks before it installs a missing add-on component. This script never
+# installs one on its own: it passes no -y, and where standard input is not a terminal
+# (in CI) it reads /dev/null instead, so that the question fails the deploy.
+[[ -t 0 ]] || exec </dev/null
+
 # hello 0.3.1, served at https://hello.prod.acme.dev
 podplane deploy web \
   --name hello \
   --image ghcr.io/acme/hello:0.3.1 \
   --hostname hello.prod.acme.dev \
+  --set app.port=8080 \
   --context acme-prod \
   -e LOG_LEVEL=info

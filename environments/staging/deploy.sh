@@ -6,10 +6,16 @@
 #   podplane login -f environments/staging/podplane.cluster.jsonc
 set -euo pipefail
 
+# `podplane deploy` asks before it installs a missing add-on component. This script never
+# installs one on its own: it passes no -y, and where standard input is not a terminal
+# (in CI) it reads /dev/null instead, so that the question fails the deploy.
+[[ -t 0 ]] || exec </dev/null
+
 # hello 0.4.0, served at https://hello.staging.acme.dev
 podplane deploy web \
   --name hello \
   --image ghcr.io/acme/hello:0.4.0 \
   --hostname hello.staging.acme.dev \
+  --set app.port=8080 \
   --context acme-staging \
   -e LOG_LEVEL=info

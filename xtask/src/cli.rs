@@ -24,7 +24,9 @@ use crate::model::Stage;
         cargo xtask show prod\n  \
         cargo xtask new-env qa --stage staging --like staging\n  \
         cargo xtask render --check\n\n\
-        Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input)."
+        Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input).\n\n\
+        Environment: XTASK_TODAY=YYYY-MM-DD runs diff, parity, promote and check as on that day \
+        (parity allowances expire); without it, the system clock's day in UTC."
 )]
 pub struct Cli {
     /// Run as if started in DIR; the repository is found from there upward
@@ -81,7 +83,7 @@ pub enum Command {
         long_about = "Compare two resolved environments path by path (services.hello.version, \
             pools.ingress.size). A is the candidate and B the reference: `diff staging prod`. \
             Every difference is must-match (changes behaviour), scale (cost only: sizes, \
-            replicas), convention (differs only by the environments' names) or free \
+            a worker's replicas), convention (differs only by the environments' names) or free \
             (descriptions). A candidate running a newer service version than the reference is \
             pending promotion; the reference running a version the candidate does not have is a \
             violation. [[parity.allow]] entries of platform.toml excuse must-match differences. \
@@ -96,8 +98,9 @@ pub enum Command {
         long_about = "Compare every candidate of [parity] in platform.toml (staging) with the \
             reference (prod), as `diff` does. A must-match difference is a violation unless a \
             [[parity.allow]] entry covers its path with a reason; an allowance past its `until` \
-            date no longer allows and is reported as expired. Exits 1 when a violation remains.",
-        after_help = "Examples:\n  cargo xtask parity\n  cargo xtask parity --format json"
+            date no longer allows and is reported as expired (the day is the system clock's, \
+            or XTASK_TODAY=YYYY-MM-DD). Exits 1 when a violation remains.",
+        after_help = "Examples:\n  cargo xtask parity\n  cargo xtask parity --format json\n  XTASK_TODAY=2027-03-01 cargo xtask parity"
     )]
     Parity(ParityArgs),
 

@@ -53,13 +53,14 @@ Narrow the team's role in production, or widen it in staging if the work belongs
         id: "telemetry-to-observability",
         default: Level::Deny,
         adjustable: true,
-        summary: "every cluster but observability sends telemetry to the observability environment, none into production",
+        summary: "every cluster but observability ships its telemetry to the observability environment, none into production",
         explanation: "Observability should not depend on the clusters it observes: if production \
-is down, overloaded or unreachable you still need its logs, metrics, traces and alerts. \
-Production, staging, development and CI all send telemetry to the dedicated observability \
-cluster, which keeps it in-region and in-account; no cluster sends its telemetry into a \
-production cluster. Check the `otlp_endpoint` naming pattern and that an observability \
-environment exists.",
+is down, overloaded or unreachable you still need what it recorded. Production, staging, \
+development and CI all ship their telemetry to the dedicated observability cluster, which \
+keeps it in-region and in-account; no cluster ships it into a production cluster. Podplane's \
+telemetry variables (`platform.auto.tfvars`) ship each cluster's VM logs over OTLP; they \
+carry no metrics or traces, which the workloads must send themselves. Check the \
+`otlp_endpoint` naming pattern and that an observability environment exists.",
     },
     RuleInfo {
         id: "observability-monitored",

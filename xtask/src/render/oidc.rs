@@ -10,8 +10,11 @@ use crate::model::{Environment, Identity, Platform};
 
 pub const FILE: &str = "podplane.oidc.jsonc";
 
-/// Where kubelogin listens for the browser's redirect after sign-in.
-const REDIRECT_URIS: [&str; 2] = ["http://localhost:8000", "http://localhost:18000"];
+/// Where the browser returns after sign-in: `podplane login` listens on its callback port
+/// (8000 unless `--callback-port` says otherwise) and sends exactly this redirect URI,
+/// which the issuer compares as a string. Every login the generated files show uses the
+/// default port.
+pub const LOGIN_REDIRECT_URI: &str = "http://localhost:8000/callback";
 
 #[derive(Serialize)]
 struct Config<'a> {
@@ -27,7 +30,7 @@ struct Oidc<'a> {
     domain: Domain<'a>,
     connector: Connector<'a>,
     signing_key_secret_arn: &'a str,
-    default_redirect_uris: [&'static str; 2],
+    default_redirect_uris: [&'static str; 1],
     clients: BTreeMap<&'a str, Client<'a>>,
     groups_overrides: BTreeMap<&'a str, BTreeMap<&'a str, BTreeSet<&'a str>>>,
 }
@@ -110,7 +113,7 @@ pub fn generate(
                 client_secret_arn: &identity.client_secret_arn.value,
             },
             signing_key_secret_arn: &identity.signing_key_secret_arn.value,
-            default_redirect_uris: REDIRECT_URIS,
+            default_redirect_uris: [LOGIN_REDIRECT_URI],
             clients,
             groups_overrides,
         },

@@ -13,8 +13,8 @@ struct Data<'a> {
     preamble: String,
     name: &'a str,
     environments: Vec<Row<'a>>,
-    nodes: Vec<Node>,
-    edges: Vec<String>,
+    /// The topology diagram, one Mermaid line each.
+    diagram: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -26,12 +26,6 @@ struct Row<'a> {
     cluster_id: String,
     zone: String,
     services: String,
-}
-
-#[derive(Serialize)]
-struct Node {
-    id: String,
-    label: String,
 }
 
 pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
@@ -60,13 +54,11 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
             }
         })
         .collect();
-    let (nodes, edges) = topology(platform);
     let data = Data {
         preamble: preamble(&Sources::All).join(" "),
         name: &platform.name.value,
         environments,
-        nodes,
-        edges,
+        diagram: topology(platform),
     };
     Ok(Generated {
         path: PathBuf::from("docs/environments.md"),
@@ -74,66 +66,115 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
     })
 }
 
-/// The diagram's nodes and edges, after the topology guide: CI deploys to staging and
-/// promotes to production, every cluster sends telemetry to observability, a hosted monitor
-/// watches observability, and every cluster trusts the issuer.
-fn topology(platform: &Platform) -> (Vec<Node>, Vec<String>) {
+/// The diagram as Mermaid flowchart lines, after the topology guide: CI deploys to staging
+/// and promotes to production, the clusters ship telemetry to observability, a hosted
+/// monitor watches observability, and every cluster trusts the issuer.
+///
+/// Relations that many environments share are drawn once, from or to a box that groups
+/// them (the clusters that trust the issuer, the clusters that ship telemetry), so that no
+/// edge runs through a box it does not connect and the picture stays readable as
+/// environments are added. Rendered with Mermaid's own layout: the issuer on the left,
+/// the clusters in the middle, the hosted monitor on the right.
+fn topology(platform: &Platform) -> Vec<String> {
     let id = |env: &Environment| format!("env_{}", env.name.as_str().replace('-', "_"));
-    let mut nodes: Vec<Node> = platform
+    let node = |env: &Environment| {
+        let label = match &env.identity {
+            Some(identity) => format!("{}: OIDC issuer {}", env.name, identity.hostname.value),
+            None if env.ci.is_some() && env.cluster.is_none() => {
+                format!("{}: CI on hosted runners", env.name)
+            }
+            None if env.name.as_str() == env.stage.value.as_str() => env.name.to_string(),
+            None => format!("{} ({})", env.name, env.stage.value),
+        };
+        format!("{}[\"{label}\"]", id(env))
+    };
+    let of = |stage| platform.of_stage(stage).collect::<Vec<_>>();
+    let clusters: Vec<&Environment> = platform
         .environments
         .values()
-        .map(|env| Node {
-            id: id(env),
-            label: format!("{} ({})", env.name, env.stage.value),
-        })
+        .filter(|env| env.cluster.is_some())
         .collect();
-    let mut edges = Vec::new();
-    let of = |stage| platform.of_stage(stage).collect::<Vec<_>>();
+    let observability = of(Stage::Observability);
+    let issuers = of(Stage::Identity);
+    let ships = |env: &Environment| {
+        env.cluster
+            .as_ref()
+            .is_some_and(|c| c.otlp_endpoint.is_some())
+    };
+    let group_senders = !observability.is_empty() && clusters.iter().any(|env| ships(env));
+    let group_clusters = !issuers.is_empty() && !clusters.is_empty();
+
+    let mut lines: Vec<String> = issuers.iter().map(|env| node(env)).collect();
+    let mut indent = "";
+    if group_clusters {
+        lines.push(
+            "subgraph clusters[\"clusters: each trusts the OIDC issuer with a client id of its own\"]"
+                .to_owned(),
+        );
+        lines.push("  direction LR".to_owned());
+        indent = "  ";
+    }
+    if group_senders {
+        lines.push(format!(
+            "{indent}subgraph telemetry[\"clusters that ship their VM logs to observability\"]"
+        ));
+        for env in clusters.iter().filter(|env| ships(env)) {
+            lines.push(format!("{indent}  {}", node(env)));
+        }
+        lines.push(format!("{indent}end"));
+    }
+    for env in clusters.iter().filter(|env| !(group_senders && ships(env))) {
+        lines.push(format!("{indent}{}", node(env)));
+    }
+    if group_clusters {
+        lines.push("end".to_owned());
+    }
+    for env in platform
+        .environments
+        .values()
+        .filter(|env| env.cluster.is_none() && env.identity.is_none())
+    {
+        lines.push(node(env));
+    }
+
+    for identity in &issuers {
+        if group_clusters {
+            lines.push(format!("{} -.->|issues tokens to| clusters", id(identity)));
+        }
+    }
     for ci in of(Stage::Ci) {
         for staging in of(Stage::Staging) {
-            edges.push(format!(
+            lines.push(format!(
                 "{} -->|deploys merged changes| {}",
                 id(ci),
                 id(staging)
             ));
         }
         for production in of(Stage::Production) {
-            edges.push(format!("{} -->|promotes| {}", id(ci), id(production)));
+            lines.push(format!("{} -->|promotes| {}", id(ci), id(production)));
         }
     }
-    for observability in of(Stage::Observability) {
-        for env in platform.environments.values() {
-            if env
-                .cluster
-                .as_ref()
-                .is_some_and(|c| c.otlp_endpoint.is_some())
-            {
-                edges.push(format!("{} -->|telemetry| {}", id(env), id(observability)));
-            }
+    for observability in &observability {
+        if group_senders {
+            lines.push(format!("telemetry -->|telemetry| {}", id(observability)));
         }
         if let Some(monitor) = observability
             .observability
             .as_ref()
             .and_then(|o| o.monitor.as_ref())
         {
-            nodes.push(Node {
-                id: "hosted_monitor".to_owned(),
-                label: format!("hosted monitor: {}", monitor.value.replace('"', "#quot;")),
-            });
-            edges.push(format!(
+            // The invisible link places the monitor after observability, outside the
+            // clusters' box; the edge then points back at what it watches.
+            lines.push(format!(
+                "{} ~~~ hosted_monitor[\"hosted monitor: {}\"]",
+                id(observability),
+                monitor.value.replace('"', "#quot;")
+            ));
+            lines.push(format!(
                 "hosted_monitor -->|health checks| {}",
                 id(observability)
             ));
         }
     }
-    for identity in of(Stage::Identity) {
-        for env in platform
-            .environments
-            .values()
-            .filter(|e| e.cluster.is_some())
-        {
-            edges.push(format!("{} -.->|trusts issuer| {}", id(env), id(identity)));
-        }
-    }
-    (nodes, edges)
+    lines
 }
