@@ -1,5 +1,5 @@
-//! `cargo xtask check` and `explain`: every rule trips on a broken copy of the example and
-//! stays quiet on the example itself; levels and formats.
+//! `cargo xtask check` and `explain`: every rule trips on a broken copy of the test
+//! organisation and stays quiet on it, and on the shipped example; levels and formats.
 
 mod common;
 
@@ -38,7 +38,7 @@ fn rules(findings: &[Value]) -> Vec<&str> {
 /// `generated-fresh` where the edit changes generated files) finds it at deny level,
 /// with `message` in what it says.
 fn trips(rule: &str, message: &str, edit: impl FnOnce(&Repo)) -> Vec<Value> {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     edit(&repo);
     repo.run(&["render"]);
     let (code, found) = findings(&repo);
@@ -64,6 +64,14 @@ fn the_shipped_example_passes_every_rule() {
     let (code, found) = findings(&repo);
     assert_eq!(found, Vec::<Value>::new());
     assert_eq!(code, 0);
+}
+
+#[test]
+fn the_test_organisation_passes_every_rule() {
+    let repo = Repo::fixture();
+    let (code, found) = findings(&repo);
+    assert_eq!(found, Vec::<Value>::new());
+    assert_eq!(code, 0);
     let human = repo.run(&["check"]).success();
     assert_contains(
         &human.stderr(),
@@ -75,17 +83,17 @@ fn the_shipped_example_passes_every_rule() {
 fn prod_separate_account() {
     let found = trips(
         "prod-separate-account",
-        "`staging` shares production's account 210987654321",
+        "`staging` shares production's account 444455556666",
         |repo| {
             repo.edit(
                 STAGING,
-                "account = \"123456789012\"",
-                "account = \"210987654321\"",
+                "account = \"111122223333\"",
+                "account = \"444455556666\"",
             );
         },
     );
     assert_eq!(found[0]["file"], STAGING);
-    assert_eq!(found[0]["line"], 6);
+    assert_eq!(found[0]["line"], 5);
     assert_eq!(found[0]["column"], 11);
 }
 
@@ -121,14 +129,14 @@ fn observability_monitored() {
         "observability-monitored",
         "no hosted monitor watches `observability`",
         |repo| {
-            repo.edit(OBSERVABILITY, "monitor = \"grafana-cloud\"", "");
+            repo.edit(OBSERVABILITY, "monitor = \"uptime-robot\"", "");
         },
     );
 }
 
 #[test]
 fn observability_access_separate_warns() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         OBSERVABILITY,
         "sre = \"admins\"\nplatform = \"operators\"",
@@ -149,8 +157,8 @@ fn ci_outside_prod() {
         |repo| {
             repo.edit(
                 "environments/ci/environment.toml",
-                "account = \"123456789012\"",
-                "account = \"210987654321\"",
+                "account = \"111122223333\"",
+                "account = \"444455556666\"",
             );
             // CI is also a non-production environment in production's account; this test is
             // about the CI rule.
@@ -167,12 +175,12 @@ fn ci_outside_prod() {
 fn single_issuer() {
     trips(
         "single-issuer",
-        "the issuer's account 567890123456 is also `dev`'s",
+        "the issuer's account 999988887777 is also `dev`'s",
         |repo| {
             repo.edit(
                 "environments/dev/environment.toml",
-                "account = \"123456789012\"",
-                "account = \"567890123456\"",
+                "account = \"111122223333\"",
+                "account = \"999988887777\"",
             );
         },
     );
@@ -187,7 +195,7 @@ fn single_issuer() {
 
 #[test]
 fn vpc_no_overlap_is_found_while_loading() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(PROD, "10.30.0.0/16", "10.20.0.0/16");
     let (code, found) = findings(&repo);
     assert_eq!(code, 1);
@@ -199,7 +207,7 @@ fn vpc_no_overlap_is_found_while_loading() {
 fn no_secret_values() {
     let found = trips(
         "no-secret-values",
-        "`services.hello.env.DB_PASSWORD` holds what looks like a secret",
+        "`services.storefront.env.DB_PASSWORD` holds what looks like a secret",
         |repo| {
             repo.edit(
                 PROD,
@@ -215,7 +223,7 @@ fn no_secret_values() {
     );
     assert_eq!(found.len(), 2);
     // A reference to a secret kept elsewhere is fine.
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     for file in [PROD, STAGING] {
         repo.edit(file, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", DB_PASSWORD = \"arn:aws:secretsmanager:eu-west-1:1:secret:db\" }");
     }
@@ -227,11 +235,13 @@ fn no_secret_values() {
 fn staged_before_prod() {
     trips(
         "staged-before-prod",
-        "service `hello` runs in `prod` but in no staging environment",
+        "service `storefront` runs in `prod` but in no staging environment",
         |repo| {
-            let staging = repo.read(STAGING);
-            let start = staging.find("# CI deployed hello").unwrap();
-            repo.write(STAGING, &staging[..start]);
+            repo.edit(
+                STAGING,
+                "[services.storefront]\nversion = \"1.3.0\"\nenv = { LOG_LEVEL = \"info\" }\n",
+                "",
+            );
             // Parity would also see the missing service; this test is about the rule.
             repo.edit(PLATFORM, "[checks]", "[checks]\nparity = \"allow\"");
         },
@@ -240,11 +250,11 @@ fn staged_before_prod() {
 
 #[test]
 fn naming_convention_warns_about_names_written_by_hand() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         DEV,
         "zones = 2",
-        "zones = 2\n\n[names]\ncluster_name = \"Acme Sandbox\"",
+        "zones = 2\n\n[names]\ncluster_name = \"Initech Sandbox\"",
     );
     repo.run(&["render"]).success();
     let (code, found) = findings(&repo);
@@ -254,7 +264,7 @@ fn naming_convention_warns_about_names_written_by_hand() {
     assert_contains(
         found[0]["message"].as_str().unwrap(),
         &[
-            "`cluster_name` is written by hand as `Acme Sandbox`; the convention makes `Acme Development`",
+            "`cluster_name` is written by hand as `Initech Sandbox`; the convention makes `Initech Development`",
         ],
     );
 }
@@ -276,7 +286,7 @@ fn parity() {
 
 #[test]
 fn generated_fresh() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     std::fs::remove_file(repo.path("environments/prod/deploy.sh")).unwrap();
     let (code, found) = findings(&repo);
     assert_eq!(code, 1);
@@ -289,7 +299,7 @@ fn generated_fresh() {
 
 #[test]
 fn schema_errors_are_findings_too() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(PROD, "zones = 3", "zoens = 3");
     let (code, found) = findings(&repo);
     assert_eq!(code, 1);
@@ -297,17 +307,17 @@ fn schema_errors_are_findings_too() {
     assert_eq!(found[0]["message"], "unknown key `zoens`");
     assert_eq!(
         (found[0]["line"].as_u64(), found[0]["column"].as_u64()),
-        (Some(8), Some(1))
+        (Some(7), Some(1))
     );
 }
 
 #[test]
 fn levels_can_be_changed_like_clippy_lints() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         STAGING,
-        "account = \"123456789012\"",
-        "account = \"210987654321\"",
+        "account = \"111122223333\"",
+        "account = \"444455556666\"",
     );
     repo.run(&["render"]).success();
     repo.edit(
@@ -349,11 +359,11 @@ fn levels_can_be_changed_like_clippy_lints() {
 
 #[test]
 fn human_output_is_rustc_like() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         STAGING,
-        "account = \"123456789012\"",
-        "account = \"210987654321\"",
+        "account = \"111122223333\"",
+        "account = \"444455556666\"",
     );
     repo.run(&["render"]).success();
     let run = repo.run(&["check"]);
@@ -361,9 +371,9 @@ fn human_output_is_rustc_like() {
     assert_contains(
         &run.stderr(),
         &[
-            "error[prod-separate-account]: `staging` shares production's account 210987654321 with `prod`",
-            " --> environments/staging/environment.toml:6:11",
-            "6 | account = \"210987654321\"",
+            "error[prod-separate-account]: `staging` shares production's account 444455556666 with `prod`",
+            " --> environments/staging/environment.toml:5:11",
+            "5 | account = \"444455556666\"",
             "  |           ^^^^^^^^^^^^^^ production's account",
             "= help: move `staging` to an account of its own",
             "check: 1 error, 0 warnings",
@@ -373,16 +383,16 @@ fn human_output_is_rustc_like() {
 
 #[test]
 fn github_output_is_workflow_annotations() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         STAGING,
-        "account = \"123456789012\"",
-        "account = \"210987654321\"",
+        "account = \"111122223333\"",
+        "account = \"444455556666\"",
     );
     repo.edit(
         DEV,
         "zones = 2",
-        "zones = 2\n\n[names]\ncluster_name = \"Acme Sandbox\"",
+        "zones = 2\n\n[names]\ncluster_name = \"Initech Sandbox\"",
     );
     repo.run(&["render"]).success();
     let run = repo.run(&["check", "--format", "github"]);
@@ -390,7 +400,7 @@ fn github_output_is_workflow_annotations() {
     let lines: Vec<String> = run.stdout().lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].starts_with(
-        "::error file=environments/staging/environment.toml,line=6,col=11,title=prod-separate-account::`staging` shares production's account"
+        "::error file=environments/staging/environment.toml,line=5,col=11,title=prod-separate-account::`staging` shares production's account"
     ));
     assert!(
         lines[0].contains("%0Ahelp: move `staging`"),
@@ -403,7 +413,7 @@ fn github_output_is_workflow_annotations() {
 
 #[test]
 fn explain_says_what_a_rule_is_for() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let out = repo
         .run(&["explain", "prod-separate-account"])
         .success()

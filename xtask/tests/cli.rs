@@ -1,4 +1,5 @@
-//! End to end: the `xtask` binary run on temporary copies of the shipped example.
+//! End to end: the `xtask` binary run on temporary copies of the test organisation, and on
+//! the shipped example.
 
 mod common;
 
@@ -10,25 +11,43 @@ use pretty_assertions::assert_eq;
 // The shipped example.
 
 #[test]
-fn list_shows_every_example_environment() {
-    let out = Repo::example().run(&["list"]).success().stdout();
+fn every_example_environment_can_be_listed_and_shown() {
+    let repo = Repo::example();
+    let list = repo.run(&["list"]).success().stdout();
+    let names: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert!(!names.is_empty(), "{list}");
+    for env in names {
+        repo.run(&["show", env]).success();
+        repo.run(&["show", env, "--format", "json"]).success();
+    }
+}
+
+// The test organisation.
+
+#[test]
+fn list_shows_every_environment() {
+    let out = Repo::fixture().run(&["list"]).success().stdout();
     assert_eq!(
         out,
         "\
-NAME           STAGE          ACCOUNT       REGION     CLUSTER ID          ZONE
-ci             ci             123456789012  eu-west-1  acme-ci             ci.acme.dev
-dev            development    123456789012  eu-west-1  acme-dev            dev.acme.dev
-identity       identity       567890123456  eu-west-1  -                   -
-observability  observability  456789012345  eu-west-1  acme-observability  observability.acme.dev
-prod           production     210987654321  eu-west-1  acme-prod           prod.acme.dev
-staging        staging        123456789012  eu-west-1  acme-staging        staging.acme.dev
+NAME           STAGE          ACCOUNT       REGION     CLUSTER ID             ZONE
+ci             ci             111122223333  us-east-2  initech-ci             ci.initech.test
+dev            development    111122223333  us-east-2  initech-dev            dev.initech.test
+identity       identity       999988887777  us-east-2  -                      -
+observability  observability  777788889999  us-east-2  initech-observability  observability.initech.test
+prod           production     444455556666  us-east-2  initech-prod           prod.initech.test
+staging        staging        111122223333  us-east-2  initech-staging        staging.initech.test
 "
     );
 }
 
 #[test]
 fn show_toml_marks_each_value_with_its_origin_and_parses_back() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let out = repo.run(&["show", "prod"]).success().stdout();
     let stage_line = repo
         .read("environments/prod/environment.toml")
@@ -39,25 +58,37 @@ fn show_toml_marks_each_value_with_its_origin_and_parses_back() {
     assert_contains(
         &out,
         &[
-            "id = \"acme-prod\"",
-            "api_host = \"k8s.prod.acme.dev\"",
-            "otlp_endpoint = \"https://otlp.observability.acme.dev\"",
+            "id = \"initech-prod\"",
+            "api_host = \"k8s.prod.initech.test\"",
+            "otlp_endpoint = \"https://otlp.observability.initech.test\"",
             "group = \"podplane:viewers\"",
-            "host = \"hello.prod.acme.dev\"",
-            "image = \"ghcr.io/acme/hello:0.3.1\"",
+            "host = \"storefront.prod.initech.test\"",
+            "image = \"ghcr.io/initech/storefront:1.2.0\"",
         ],
     );
     let stage_origin = format!("environments/prod/environment.toml:{stage_line}:9");
     assert_commented(&out, "stage = ", &stage_origin);
     assert_commented(&out, "id = ", "convention cluster_id = \"{{org}}-{{env}}\"");
     assert_commented(&out, "region = ", "environments/platform.toml:");
-    assert_commented(&out, "template = ", "crates/hello/Cargo.toml:");
+    assert_commented(&out, "template = ", "crates/mailer/Cargo.toml:");
     let parsed: toml_edit::DocumentMut = out.parse().expect("show prints valid TOML");
-    assert_eq!(parsed["cluster"]["client_id"].as_str(), Some("acme-prod"));
     assert_eq!(
-        parsed["services"]["hello"]["version"].as_str(),
-        Some("0.3.1")
+        parsed["cluster"]["client_id"].as_str(),
+        Some("initech-prod")
     );
+    let storefront = &parsed["services"]["storefront"];
+    assert_eq!(storefront["version"].as_str(), Some("1.2.0"));
+    assert_eq!(storefront["template"].as_str(), Some("web"));
+    assert_eq!(storefront["port"].as_integer(), Some(9090));
+    assert!(
+        storefront.get("replicas").is_none(),
+        "a web service runs one"
+    );
+    let mailer = &parsed["services"]["mailer"];
+    assert_eq!(mailer["template"].as_str(), Some("worker"));
+    assert_eq!(mailer["replicas"].as_integer(), Some(4));
+    assert!(mailer.get("host").is_none(), "a worker has no host name");
+    assert!(mailer.get("port").is_none(), "a worker has no port");
     assert_eq!(
         parsed["pools"]["workers"]["disk_size"].as_integer(),
         Some(200)
@@ -70,13 +101,13 @@ fn show_toml_marks_each_value_with_its_origin_and_parses_back() {
 
 #[test]
 fn show_json_gives_values_and_structured_sources() {
-    let out = Repo::example()
+    let out = Repo::fixture()
         .run(&["show", "staging", "--format", "json"])
         .success()
         .stdout();
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let values = &json["values"];
-    assert_eq!(values["cluster"]["id"]["value"], "acme-staging");
+    assert_eq!(values["cluster"]["id"]["value"], "initech-staging");
     assert_eq!(values["cluster"]["id"]["source"]["kind"], "convention");
     assert_eq!(values["stage"]["source"]["kind"], "file");
     assert_eq!(
@@ -84,11 +115,14 @@ fn show_json_gives_values_and_structured_sources() {
         "environments/staging/environment.toml"
     );
     assert!(values["stage"]["source"]["line"].as_u64().unwrap() > 1);
-    assert_eq!(values["services"]["hello"]["version"]["value"], "0.4.0");
-    assert_eq!(values["services"]["hello"]["replicas"]["value"], 2);
+    assert_eq!(
+        values["services"]["storefront"]["version"]["value"],
+        "1.3.0"
+    );
+    assert_eq!(values["services"]["mailer"]["replicas"]["value"], 2);
     assert_eq!(
         values["access"]["developers"]["members"]["value"][0],
-        "carol@acme.dev"
+        "cy@initech.test"
     );
     assert_eq!(
         values["components"]["seed"]["source"]["path"],
@@ -97,22 +131,22 @@ fn show_json_gives_values_and_structured_sources() {
 }
 
 #[test]
-fn every_example_environment_can_be_shown() {
-    let repo = Repo::example();
+fn every_environment_can_be_shown() {
+    let repo = Repo::fixture();
     for env in ["ci", "dev", "identity", "observability", "prod", "staging"] {
         repo.run(&["show", env]).success();
     }
     let identity = repo.run(&["show", "identity"]).success().stdout();
     assert_contains(
         &identity,
-        &["hostname = \"auth.acme.dev\"", "connector = \"google\""],
+        &["hostname = \"auth.initech.test\"", "connector = \"github\""],
     );
     assert!(!identity.contains("[cluster]"), "identity runs no cluster");
 }
 
 #[test]
 fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let from_inside = repo
         .run_in(&repo.path("environments/prod"), &["list"])
         .success()
@@ -121,7 +155,11 @@ fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
     let with_c = repo
         .run_in(
             outside.path(),
-            &["-C", repo.path("crates/hello").to_str().unwrap(), "list"],
+            &[
+                "-C",
+                repo.path("crates/storefront").to_str().unwrap(),
+                "list",
+            ],
         )
         .success()
         .stdout();
@@ -136,7 +174,7 @@ fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
 
 #[test]
 fn every_command_explains_itself_with_an_example() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let commands = [
         "list", "show", "new-env", "render", "diff", "parity", "promote", "check", "explain",
     ];
@@ -152,7 +190,7 @@ fn every_command_explains_itself_with_an_example() {
 
 #[test]
 fn naming_patterns_in_platform_toml_replace_the_conventions() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/platform.toml",
         "[naming]\n",
@@ -162,10 +200,10 @@ fn naming_patterns_in_platform_toml_replace_the_conventions() {
     assert_contains(
         &out,
         &[
-            "zone = \"prod.eu.acme.dev\"",
-            "api_host = \"k8s.prod.eu.acme.dev\"",
-            "host = \"hello.prod.eu.acme.dev\"",
-            "otlp_endpoint = \"https://otlp.observability.eu.acme.dev\"",
+            "zone = \"prod.eu.initech.test\"",
+            "api_host = \"k8s.prod.eu.initech.test\"",
+            "host = \"storefront.prod.eu.initech.test\"",
+            "otlp_endpoint = \"https://otlp.observability.eu.initech.test\"",
             "(environments/platform.toml:",
         ],
     );
@@ -173,23 +211,23 @@ fn naming_patterns_in_platform_toml_replace_the_conventions() {
 
 #[test]
 fn a_name_written_in_the_environment_wins_and_says_so() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "zones = 3\n",
-        "zones = 3\n\n[names]\ncluster_name = \"Acme Live\"\n",
+        "zones = 3\n\n[names]\ncluster_name = \"Initech Live\"\n",
     );
     let out = repo.run(&["show", "prod"]).success().stdout();
     assert_commented(
         &out,
-        "name = \"Acme Live\"",
+        "name = \"Initech Live\"",
         "environments/prod/environment.toml:",
     );
 }
 
 #[test]
 fn a_naming_pattern_that_breaks_podplane_rules_is_refused() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/platform.toml",
         "[naming]\n",
@@ -199,7 +237,7 @@ fn a_naming_pattern_that_breaks_podplane_rules_is_refused() {
     assert_contains(
         &err,
         &[
-            "cluster id `acme--prod` contains `--`",
+            "cluster id `initech--prod` contains `--`",
             "convention cluster_id",
         ],
     );
@@ -209,7 +247,7 @@ fn a_naming_pattern_that_breaks_podplane_rules_is_refused() {
 
 #[test]
 fn malformed_toml_is_located() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "zones = 3\n",
@@ -224,7 +262,7 @@ fn malformed_toml_is_located() {
 
 #[test]
 fn an_unknown_key_suggests_the_closest_valid_one() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "zones = 3\n",
@@ -235,7 +273,7 @@ fn an_unknown_key_suggests_the_closest_valid_one() {
         &err,
         &[
             "unknown key `zoens`",
-            "environments/prod/environment.toml:8:1",
+            "environments/prod/environment.toml:7:1",
             "did you mean `zones`?",
         ],
     );
@@ -243,7 +281,7 @@ fn an_unknown_key_suggests_the_closest_valid_one() {
 
 #[test]
 fn a_wrong_type_names_the_key_and_the_expected_type() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/staging/environment.toml",
         "size = 3\n",
@@ -266,7 +304,7 @@ fn a_wrong_type_names_the_key_and_the_expected_type() {
 
 #[test]
 fn an_unknown_stage_lists_the_valid_ones() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "stage = \"production\"",
@@ -277,7 +315,7 @@ fn an_unknown_stage_lists_the_valid_ones() {
         &err,
         &[
             "unknown value `prod` for `stage`",
-            "environments/prod/environment.toml:4:9",
+            "environments/prod/environment.toml:3:9",
             "did you mean `production`?",
             "`development`, `staging`, `production`, `ci`, `observability`, `identity`",
         ],
@@ -286,7 +324,7 @@ fn an_unknown_stage_lists_the_valid_ones() {
 
 #[test]
 fn bad_environment_names_are_refused_by_new_env() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     for (name, reason) in [
         ("../x", "contains `.`"),
         ("Prod", "contains `P`"),
@@ -295,7 +333,7 @@ fn bad_environment_names_are_refused_by_new_env() {
         ("", "is empty"),
         (
             "abcdefghijklmnopqrstuvwxyz-abc",
-            "cluster id `acme-abcdefghijklmnopqrstuvwxyz-abc` is 35 characters",
+            "cluster id `initech-abcdefghijklmnopqrstuvwxyz-abc` is 38 characters",
         ),
     ] {
         let err = repo.refuses(&["new-env", name, "--stage", "development"]);
@@ -305,7 +343,7 @@ fn bad_environment_names_are_refused_by_new_env() {
 
 #[test]
 fn a_badly_named_environment_directory_is_refused() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let text = repo
         .read("environments/dev/environment.toml")
         .replace("10.10.0.0/16", "10.11.0.0/16");
@@ -319,7 +357,7 @@ fn a_badly_named_environment_directory_is_refused() {
 
 #[test]
 fn two_environments_with_the_same_vpc_are_refused() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "10.30.0.0/16",
@@ -330,8 +368,8 @@ fn two_environments_with_the_same_vpc_are_refused() {
         &err,
         &[
             "VPC 10.20.0.0/16 of `staging` overlaps VPC 10.20.0.0/16 of `prod`",
-            "environments/staging/environment.toml:7:7",
-            "environments/prod/environment.toml:7:7",
+            "environments/staging/environment.toml:6:7",
+            "environments/prod/environment.toml:6:7",
             "the lowest free /16 of 10.0.0.0/8 is 10.0.0.0/16",
         ],
     );
@@ -339,7 +377,7 @@ fn two_environments_with_the_same_vpc_are_refused() {
 
 #[test]
 fn an_unknown_like_environment_suggests_the_closest() {
-    let err = Repo::example().refuses(&["new-env", "qa", "--stage", "staging", "--like", "stagng"]);
+    let err = Repo::fixture().refuses(&["new-env", "qa", "--stage", "staging", "--like", "stagng"]);
     assert_contains(
         &err,
         &[
@@ -351,26 +389,26 @@ fn an_unknown_like_environment_suggests_the_closest() {
 
 #[test]
 fn a_service_no_crate_declares_is_refused() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
-        "[services.hello]",
-        "[services.helo]",
+        "[services.storefront]",
+        "[services.storefrnt]",
     );
     let err = repo.refuses(&["list"]);
     assert_contains(
         &err,
         &[
-            "service `helo` is not declared by any crate",
+            "service `storefrnt` is not declared by any crate",
             "environments/prod/environment.toml:",
-            "did you mean `hello`?",
+            "did you mean `storefront`?",
         ],
     );
 }
 
 #[test]
 fn an_unknown_team_is_refused_with_the_closest_team() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "sre = \"operators\"",
@@ -382,28 +420,35 @@ fn an_unknown_team_is_refused_with_the_closest_team() {
 
 #[test]
 fn a_bad_service_declaration_points_into_the_crate_manifest() {
-    let repo = Repo::example();
-    repo.edit("crates/hello/Cargo.toml", "port = 8080", "port = \"8080\"");
+    let repo = Repo::fixture();
+    repo.edit(
+        "crates/storefront/Cargo.toml",
+        "port = 9090",
+        "port = \"9090\"",
+    );
     let err = repo.refuses(&["list"]);
     assert_contains(
         &err,
-        &["in [package.metadata.platform]", "crates/hello/Cargo.toml:"],
+        &[
+            "in [package.metadata.platform]",
+            "crates/storefront/Cargo.toml:10:8",
+        ],
     );
 }
 
 #[test]
 fn an_unknown_environment_for_show_suggests_the_closest() {
-    let err = Repo::example().refuses(&["show", "prd"]);
+    let err = Repo::fixture().refuses(&["show", "prd"]);
     assert_contains(&err, &["unknown environment `prd`", "did you mean `prod`?"]);
 }
 
 #[test]
 fn every_problem_is_reported_not_only_the_first() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
-        "account = \"210987654321\"",
-        "account = \"2109\"",
+        "account = \"444455556666\"",
+        "account = \"4444\"",
     );
     repo.edit(
         "environments/dev/environment.toml",
@@ -414,7 +459,7 @@ fn every_problem_is_reported_not_only_the_first() {
     assert_contains(
         &err,
         &[
-            "account `2109` is not an AWS account id",
+            "account `4444` is not an AWS account id",
             "zones = 9",
             "found 2 problems",
         ],
@@ -425,7 +470,7 @@ fn every_problem_is_reported_not_only_the_first() {
 
 #[test]
 fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let before = repo.snapshot();
     repo.run(&["new-env", "qa", "--stage", "staging", "--like", "staging"])
         .success();
@@ -460,7 +505,7 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
     );
     assert_contains(
         &repo.read("environments/identity/podplane.oidc.jsonc"),
-        &["\"acme-qa\": {\n        \"groups_override\": \"qa\""],
+        &["\"initech-qa\": {\n        \"groups_override\": \"qa\""],
     );
     repo.run(&["render", "--check"]).success();
 
@@ -469,10 +514,11 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
         &text,
         &[
             "stage = \"staging\"",
-            "account = \"123456789012\"",
+            "account = \"111122223333\"",
             "vpc = \"10.0.0.0/16\"",
             "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g.large\"\nsize = 2",
-            "[services.hello]\nversion = \"0.4.0\"\nreplicas = 2\nenv = { LOG_LEVEL = \"info\" }",
+            "[services.storefront]\nversion = \"1.3.0\"\nenv = { LOG_LEVEL = \"info\" }",
+            "[services.mailer]\nversion = \"2.1.0\"\nreplicas = 2\n",
             "developers = \"editors\"",
             "# ",
         ],
@@ -480,20 +526,22 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
     let list = repo.run(&["list"]).success().stdout();
     assert_contains(
         &list,
-        &["qa             staging        123456789012  eu-west-1  acme-qa             qa.acme.dev"],
+        &[
+            "qa             staging        111122223333  us-east-2  initech-qa             qa.initech.test",
+        ],
     );
 }
 
 #[test]
 fn new_env_without_like_writes_a_working_environment_for_every_stage() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     for (name, stage, extra) in [
         ("sandbox", "development", &[][..]),
         ("preprod", "staging", &[][..]),
         (
             "prod-us",
             "production",
-            &["--account", "345678901234", "--region", "us-east-1"][..],
+            &["--account", "345678901234", "--region", "eu-central-1"][..],
         ),
         ("build", "ci", &[][..]),
         ("idp", "identity", &["--account", "678901234567"][..]),
@@ -507,9 +555,9 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
     assert_contains(
         &list,
         &[
-            "sandbox        development    123456789012  eu-west-1  acme-sandbox",
-            "prod-us        production     345678901234  us-east-1  acme-prod-us",
-            "idp            identity       678901234567  eu-west-1  -",
+            "sandbox        development    111122223333  us-east-2     initech-sandbox",
+            "prod-us        production     345678901234  eu-central-1  initech-prod-us",
+            "idp            identity       678901234567  us-east-2     -",
         ],
     );
     let vpcs: Vec<String> = ["sandbox", "preprod", "prod-us", "build"]
@@ -537,19 +585,19 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
 
 #[test]
 fn new_env_refuses_an_existing_environment() {
-    let err = Repo::example().refuses(&["new-env", "staging", "--stage", "staging"]);
+    let err = Repo::fixture().refuses(&["new-env", "staging", "--stage", "staging"]);
     assert_contains(&err, &["environment `staging` already exists"]);
 }
 
 #[test]
 fn new_env_needs_an_account_for_a_first_production_of_its_own() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.run(&["new-env", "live", "--stage", "production"])
         .success();
     let text = repo.read("environments/live/environment.toml");
-    assert_contains(&text, &["account = \"210987654321\"  # shared with prod"]);
+    assert_contains(&text, &["account = \"444455556666\"  # shared with prod"]);
 
-    let empty = Repo::example();
+    let empty = Repo::fixture();
     std::fs::remove_dir_all(empty.path("environments/identity")).unwrap();
     let err = empty.refuses(&["new-env", "idp", "--stage", "identity"]);
     assert_contains(&err, &["no account to default to", "--account"]);
@@ -557,7 +605,7 @@ fn new_env_needs_an_account_for_a_first_production_of_its_own() {
 
 #[test]
 fn new_env_refuses_a_bad_region_or_account() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let err = repo.refuses(&[
         "new-env", "qa", "--stage", "staging", "--region", "europe-1",
     ]);
@@ -568,7 +616,7 @@ fn new_env_refuses_a_bad_region_or_account() {
 
 #[test]
 fn new_env_refuses_to_work_on_an_invalid_repository() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "zones = 3\n",
@@ -588,7 +636,7 @@ fn invalid_environments_are_refused_with_the_reason() {
             "vpc = \"10.60.0.0/16\"\n\n[identity]",
             &[
                 "vpc has no meaning here: an identity environment runs no cluster",
-                "identity/environment.toml:8:7",
+                "identity/environment.toml:7:7",
             ],
         ),
         (
@@ -611,7 +659,7 @@ fn invalid_environments_are_refused_with_the_reason() {
         ),
         (
             "environments/observability/environment.toml",
-            "[observability]\nplatform = \"openobserve\"\nretention_days = 30\nmonitor = \"grafana-cloud\"",
+            "[observability]\nplatform = \"victoriametrics\"\nretention_days = 14\nmonitor = \"uptime-robot\"",
             "",
             &["an environment of stage `observability` needs its [observability] table"],
         ),
@@ -632,7 +680,7 @@ fn invalid_environments_are_refused_with_the_reason() {
         ),
         (
             "environments/prod/environment.toml",
-            "version = \"0.3.1\"",
+            "version = \"1.2.0\"",
             "version = \"latest\"",
             &["`latest` is not a semver version"],
         ),
@@ -653,19 +701,19 @@ fn invalid_environments_are_refused_with_the_reason() {
         ),
         (
             "environments/platform.toml",
-            "\"bob@acme.dev\"",
-            "\"bob\"",
-            &["`bob` is not an email address"],
+            "\"bo@initech.test\"",
+            "\"bo\"",
+            &["`bo` is not an email address"],
         ),
         (
             "environments/staging/environment.toml",
             "zones = 3",
-            "zones = 3\n\n[names]\ncluster_id = \"acme-prod\"",
-            &["cluster id `acme-prod` of `staging` is also the cluster id of `prod`"],
+            "zones = 3\n\n[names]\ncluster_id = \"initech-prod\"",
+            &["cluster id `initech-prod` of `staging` is also the cluster id of `prod`"],
         ),
     ];
     for (file, from, to, expected) in cases {
-        let repo = Repo::example();
+        let repo = Repo::fixture();
         repo.edit(file, from, to);
         let err = repo.refuses(&["list"]);
         assert_contains(&err, expected);
@@ -674,18 +722,127 @@ fn invalid_environments_are_refused_with_the_reason() {
 
 #[test]
 fn hosted_ci_runs_no_cluster() {
-    let repo = Repo::example();
-    let text = "stage = \"ci\"\naccount = \"123456789012\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n";
+    let repo = Repo::fixture();
+    let text = "stage = \"ci\"\naccount = \"111122223333\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n";
     repo.write("environments/ci/environment.toml", text);
     let list = repo.run(&["list"]).success().stdout();
     assert_contains(
         &list,
-        &["ci             ci             123456789012  eu-west-1  -"],
+        &["ci             ci             111122223333  us-east-2  -"],
     );
 }
 
 #[test]
 fn a_second_observability_environment_is_refused() {
-    let err = Repo::example().refuses(&["new-env", "telemetry", "--stage", "observability"]);
+    let err = Repo::fixture().refuses(&["new-env", "telemetry", "--stage", "observability"]);
     assert_contains(&err, &["more than one observability environment"]);
+}
+
+// Services: only what their Podplane template takes.
+
+#[test]
+fn a_template_is_web_or_worker() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "crates/mailer/Cargo.toml",
+        "template = \"worker\"",
+        "template = \"cron\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown value `cron` for `template` in [package.metadata.platform]",
+            "crates/mailer/Cargo.toml:8:12",
+            "valid values: `web`, `worker`",
+        ],
+    );
+}
+
+#[test]
+fn a_web_service_listens_on_8080_unless_it_says_otherwise() {
+    let repo = Repo::fixture();
+    repo.edit("crates/storefront/Cargo.toml", "port = 9090\n", "");
+    let out = repo.run(&["show", "prod"]).success().stdout();
+    assert_commented(&out, "port = 8080", "default: port = 8080");
+    repo.run(&["render"]).success();
+    assert_contains(
+        &repo.read("environments/prod/deploy.sh"),
+        &["--set app.port=8080 \\"],
+    );
+    repo.edit(
+        "crates/storefront/Cargo.toml",
+        "template = \"web\"",
+        "template = \"web\"\nport = 0",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "port 0 cannot be served",
+            "crates/storefront/Cargo.toml:9:8",
+        ],
+    );
+}
+
+#[test]
+fn a_worker_has_no_port_and_no_host_name() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "crates/mailer/Cargo.toml",
+        "image = \"ghcr.io/initech/mailer\"",
+        "image = \"ghcr.io/initech/mailer\"\nport = 8080",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "a worker has no port in [package.metadata.platform]",
+            "crates/mailer/Cargo.toml:10:8",
+            "worker template runs no Service",
+        ],
+    );
+
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "[services.mailer]\n",
+        "[services.mailer]\nhostname = \"mail.prod.initech.test\"\n",
+    );
+    let err = repo.refuses(&["render"]);
+    assert_contains(
+        &err,
+        &[
+            "`hostname` cannot be set for `mailer`: a worker is not served at a host name",
+            "environments/prod/environment.toml:35:12",
+        ],
+    );
+}
+
+#[test]
+fn only_a_worker_takes_a_replica_count() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "version = \"1.2.0\"\n",
+        "version = \"1.2.0\"\nreplicas = 3\n",
+    );
+    let err = repo.refuses(&["render"]);
+    assert_contains(
+        &err,
+        &[
+            "`replicas` cannot be set for `storefront`: Podplane's web template runs one replica",
+            "environments/prod/environment.toml:32:12",
+            "accept no replica count",
+        ],
+    );
+
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "replicas = 4",
+        "replicas = 0",
+    );
+    let err = repo.refuses(&["render"]);
+    assert_contains(&err, &["a worker needs at least 1 replica"]);
 }

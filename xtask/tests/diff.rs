@@ -1,4 +1,5 @@
-//! `cargo xtask diff`, `parity` and `promote` on copies of the shipped example.
+//! `cargo xtask diff`, `parity` and `promote` on copies of the test organisation, and the
+//! README's main job on the shipped example.
 
 mod common;
 
@@ -11,14 +12,14 @@ use serde_json::Value;
 const STAGING: &str = "environments/staging/environment.toml";
 const PROD: &str = "environments/prod/environment.toml";
 
-/// Adds a second service crate, `worker`, to the workspace.
-fn add_worker_crate(repo: &Repo) {
+/// Adds a third service crate, the worker `reports`, to the workspace.
+fn add_reports_crate(repo: &Repo) {
     let manifest = repo
-        .read("crates/hello/Cargo.toml")
-        .replace("name = \"hello\"", "name = \"worker\"")
-        .replace("ghcr.io/acme/hello", "ghcr.io/acme/worker");
-    repo.write("crates/worker/Cargo.toml", &manifest);
-    repo.write("crates/worker/src/main.rs", "fn main() {}\n");
+        .read("crates/mailer/Cargo.toml")
+        .replace("name = \"mailer\"", "name = \"reports\"")
+        .replace("ghcr.io/initech/mailer", "ghcr.io/initech/reports");
+    repo.write("crates/reports/Cargo.toml", &manifest);
+    repo.write("crates/reports/src/main.rs", "fn main() {}\n");
 }
 
 fn json(repo: &Repo, args: &[&str]) -> (i32, Value) {
@@ -38,15 +39,31 @@ fn difference<'v>(report: &'v Value, path: &str) -> &'v Value {
 }
 
 #[test]
-fn the_example_shows_the_pending_promotion_and_exits_0() {
-    let run = Repo::example().run(&["diff", "staging", "prod"]).success();
+fn the_readmes_main_job_runs_on_the_shipped_example() {
+    let out = Repo::example()
+        .run(&["diff", "staging", "prod"])
+        .success()
+        .stdout();
+    assert_contains(
+        &out,
+        &[
+            "comparing staging → prod",
+            "no violation: staging matches prod where it must",
+        ],
+    );
+}
+
+#[test]
+fn diff_shows_the_pending_promotion_and_exits_0() {
+    let run = Repo::fixture().run(&["diff", "staging", "prod"]).success();
     let out = run.stdout();
     assert_contains(
         &out,
         &[
-            "pending promotion\n  ↑ services.hello.version  \"0.4.0\" → \"0.3.1\"",
+            "pending promotion\n  ↑ services.storefront.version  \"1.3.0\" → \"1.2.0\"",
             "allowed by `cluster.acme.server`",
             "pools.workers.size  2 → 3",
+            "services.mailer.replicas  2 → 4",
             "follow the naming convention: stage, account, cluster.id",
             "no violation: staging matches prod where it must; 1 change pending promotion",
         ],
@@ -59,7 +76,7 @@ fn the_example_shows_the_pending_promotion_and_exits_0() {
 
 #[test]
 fn each_difference_gets_its_class() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         STAGING,
         "[pools.workers]\narch = \"arm64\"",
@@ -73,7 +90,7 @@ fn each_difference_gets_its_class() {
     repo.edit(
         STAGING,
         "zones = 3",
-        "zones = 3\n\n[names]\nzone = \"stage.acme.dev\"",
+        "zones = 3\n\n[names]\nzone = \"stage.initech.test\"",
     );
     let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(code, 1);
@@ -103,7 +120,7 @@ fn each_difference_gets_its_class() {
     );
     assert_eq!(class("description"), ("free".into(), "free".into()));
     assert_eq!(
-        class("services.hello.version"),
+        class("services.storefront.version"),
         ("must-match".into(), "pending-promotion".into())
     );
     // The names made from the hand-written zone break the convention with it.
@@ -112,7 +129,7 @@ fn each_difference_gets_its_class() {
         ("must-match".into(), "violation".into())
     );
     assert_eq!(
-        class("services.hello.host"),
+        class("services.storefront.host"),
         ("must-match".into(), "violation".into())
     );
     assert_eq!(report["violations"], 5);
@@ -148,24 +165,24 @@ fn each_difference_gets_its_class() {
 
 #[test]
 fn the_reference_running_a_version_the_candidate_lacks_is_a_violation() {
-    let repo = Repo::example();
-    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let repo = Repo::fixture();
+    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
     let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(code, 1);
     assert_eq!(
-        difference(&report, "services.hello.version")["verdict"],
+        difference(&report, "services.storefront.version")["verdict"],
         "violation"
     );
 }
 
 #[test]
 fn the_set_of_services_has_a_direction_too() {
-    let repo = Repo::example();
-    add_worker_crate(&repo);
+    let repo = Repo::fixture();
+    add_reports_crate(&repo);
     repo.write(
         STAGING,
         &format!(
-            "{}\n[services.worker]\nversion = \"1.0.0\"\n",
+            "{}\n[services.reports]\nversion = \"1.0.0\"\n",
             repo.read(STAGING)
         ),
     );
@@ -175,11 +192,11 @@ fn the_set_of_services_has_a_direction_too() {
         "a service staged but not yet in production is pending promotion"
     );
     assert_eq!(
-        difference(&report, "services.worker")["verdict"],
+        difference(&report, "services.reports")["verdict"],
         "pending-promotion"
     );
     assert_eq!(
-        difference(&report, "services.worker")["reference"],
+        difference(&report, "services.reports")["reference"],
         Value::Null
     );
 
@@ -189,32 +206,32 @@ fn the_set_of_services_has_a_direction_too() {
         "production running a service staging lacks is a violation"
     );
     assert_eq!(
-        difference(&report, "services.worker")["verdict"],
+        difference(&report, "services.reports")["verdict"],
         "violation"
     );
 }
 
 #[test]
 fn allowances_match_globs_need_reasons_and_expire() {
-    let repo = Repo::example();
-    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let repo = Repo::fixture();
+    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
     let platform = "environments/platform.toml";
     repo.edit(
         platform,
         "[[parity.allow]]\npath = \"access.*.role\"",
-        "[[parity.allow]]\npath = \"services.*.version\"\nreason = \"hotfix 0.5.0 went straight to production\"\n\n[[parity.allow]]\npath = \"access.*.role\"",
+        "[[parity.allow]]\npath = \"services.*.version\"\nreason = \"hotfix 1.5.0 went straight to production\"\n\n[[parity.allow]]\npath = \"access.*.role\"",
     );
     let run = repo.run(&["diff", "staging", "prod"]);
     assert_eq!(run.code(), 0, "{}", run.stdout());
     assert_contains(
         &run.stdout(),
-        &["allowed by `services.*.version`: hotfix 0.5.0 went straight to production"],
+        &["allowed by `services.*.version`: hotfix 1.5.0 went straight to production"],
     );
 
     repo.edit(
         platform,
-        "hotfix 0.5.0 went straight to production\"",
-        "hotfix 0.5.0 went straight to production\"\nuntil = 2000-01-01",
+        "hotfix 1.5.0 went straight to production\"",
+        "hotfix 1.5.0 went straight to production\"\nuntil = 2000-01-01",
     );
     let run = repo.run(&["parity"]);
     assert_eq!(run.code(), 1);
@@ -228,7 +245,7 @@ fn allowances_match_globs_need_reasons_and_expire() {
 
     repo.edit(
         platform,
-        "reason = \"hotfix 0.5.0 went straight to production\"",
+        "reason = \"hotfix 1.5.0 went straight to production\"",
         "reason = \"\"",
     );
     let err = repo.refuses(&["parity"]);
@@ -239,8 +256,34 @@ fn allowances_match_globs_need_reasons_and_expire() {
 }
 
 #[test]
+fn an_allowance_expires_on_the_day_commands_run_as() {
+    let repo = Repo::fixture();
+    // The fixture allows staging's ACME server until 2027-06-30.
+    let last_day = repo.run_on("2027-06-30", &["diff", "staging", "prod"]);
+    assert_eq!(last_day.code(), 0, "{}", last_day.stdout());
+    let after = repo.run_on("2027-07-01", &["diff", "staging", "prod"]);
+    assert_eq!(after.code(), 1);
+    assert_contains(
+        &after.stdout(),
+        &["allowance `cluster.acme.server` expired on 2027-06-30"],
+    );
+    assert_eq!(repo.run_on("2027-07-01", &["parity"]).code(), 1);
+    let check = repo.run_on("2027-07-01", &["check", "--format", "json"]);
+    assert_eq!(check.code(), 1);
+    assert_contains(&check.stdout(), &["\"rule\":\"parity\""]);
+    assert_eq!(
+        repo.run_on("2027-07-01", &["promote", "staging", "prod"])
+            .code(),
+        2
+    );
+
+    let err = repo.refuses_with(&[("XTASK_TODAY", "1 July")], &["diff", "staging", "prod"]);
+    assert_contains(&err, &["XTASK_TODAY=`1 July` is not a day", "YYYY-MM-DD"]);
+}
+
+#[test]
 fn parity_checks_every_candidate_and_needs_its_table() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.run(&["parity"]).success();
     repo.edit(
         "environments/platform.toml",
@@ -268,7 +311,7 @@ fn parity_checks_every_candidate_and_needs_its_table() {
 
     let platform = repo.read("environments/platform.toml");
     let start = platform.find("[parity]").unwrap();
-    let end = platform.find("# Who is who").unwrap();
+    let end = platform.find("[teams]").unwrap();
     repo.write(
         "environments/platform.toml",
         &format!("{}{}", &platform[..start], &platform[end..]),
@@ -279,7 +322,7 @@ fn parity_checks_every_candidate_and_needs_its_table() {
 
 #[test]
 fn secrets_are_said_to_change_never_shown() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(STAGING, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", API_TOKEN = \"staging-t0ken-value\", SESSION = \"Zq8r2LmX9vT4kP7wN3sB6yH1\" }");
     repo.edit(PROD, "env = { LOG_LEVEL = \"info\" }", "env = { LOG_LEVEL = \"info\", API_TOKEN = \"prod-t0ken-value\", SESSION = \"Aq8r2LmX9vT4kP7wN3sB6yH1\" }");
     for format in ["human", "json", "markdown"] {
@@ -297,19 +340,19 @@ fn secrets_are_said_to_change_never_shown() {
     assert_contains(
         &human,
         &[
-            "services.hello.env.API_TOKEN  changed (value hidden)",
-            "services.hello.env.SESSION  changed (value hidden)",
+            "services.storefront.env.API_TOKEN  changed (value hidden)",
+            "services.storefront.env.SESSION  changed (value hidden)",
         ],
     );
     let (_, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
-    let token = difference(&report, "services.hello.env.API_TOKEN");
+    let token = difference(&report, "services.storefront.env.API_TOKEN");
     assert_eq!(token["masked"], true);
     assert_eq!(token["candidate"]["value"], Value::Null);
 }
 
 #[test]
 fn markdown_is_a_table_for_a_pull_request() {
-    let out = Repo::example()
+    let out = Repo::fixture()
         .run(&["diff", "staging", "prod", "--format", "markdown"])
         .success()
         .stdout();
@@ -319,7 +362,7 @@ fn markdown_is_a_table_for_a_pull_request() {
             "### `staging` compared with `prod`",
             "No violation",
             "| | path | staging | prod | note |\n|---|---|---|---|---|\n",
-            "| ⬆️ must-match | `services.hello.version` | `\"0.4.0\"` | `\"0.3.1\"` | pending promotion |",
+            "| ⬆️ must-match | `services.storefront.version` | `\"1.3.0\"` | `\"1.2.0\"` | pending promotion |",
             "12 values differ only by the environments' names",
         ],
     );
@@ -327,7 +370,7 @@ fn markdown_is_a_table_for_a_pull_request() {
 
 #[test]
 fn unknown_environments_and_revisions_are_refused() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let err = repo.refuses(&["diff", "stagin", "prod"]);
     assert_contains(
         &err,
@@ -367,7 +410,7 @@ fn init_git(repo: &Repo) {
 
 #[test]
 fn a_side_may_be_the_environment_at_a_git_revision() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     init_git(&repo);
     repo.edit(
         PROD,
@@ -399,7 +442,7 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
 const HAND_WRITTEN_PROD: &str = r#"# Production.   Hands off.
 stage   = "production"   # stage
 description = "Customer-facing services"
-account = "210987654321"
+account = "444455556666"
 vpc = "10.30.0.0/16"
 zones = 3
 
@@ -418,34 +461,36 @@ sre = "operators"
 [acme]
 server = "https://acme-staging-v02.api.letsencrypt.org/directory"
 
-# The example service.
-[services.hello]
-version  =  '0.3.1'     # promoted from staging
-replicas = 2
+# The shop.
+[services.storefront]
+version  =  '1.2.0'     # promoted from staging
 env = { LOG_LEVEL = "info" }
+
+[services]
+mailer = { version = "2.1.0", replicas = 4 }  # sends the receipts
 "#;
 
 #[test]
 fn promote_changes_only_the_versions_byte_for_byte() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.write(PROD, HAND_WRITTEN_PROD);
     let run = repo.run(&["promote", "staging", "prod"]).success();
     let expected =
-        HAND_WRITTEN_PROD.replace("version  =  '0.3.1'     #", "version  =  \"0.4.0\"     #");
+        HAND_WRITTEN_PROD.replace("version  =  '1.2.0'     #", "version  =  \"1.3.0\"     #");
     assert_eq!(repo.read(PROD), expected);
     assert_contains(
         &run.stdout(),
         &[
-            "-version  =  '0.3.1'     # promoted from staging\n+version  =  \"0.4.0\"     # promoted from staging",
+            "-version  =  '1.2.0'     # promoted from staging\n+version  =  \"1.3.0\"     # promoted from staging",
         ],
     );
     assert_contains(
         &run.stderr(),
-        &["promoted hello 0.3.1 → 0.4.0 (staging → prod)"],
+        &["promoted storefront 1.2.0 → 1.3.0 (staging → prod)"],
     );
     assert_contains(
         &repo.read("environments/prod/deploy.sh"),
-        &["--image ghcr.io/acme/hello:0.4.0"],
+        &["--image ghcr.io/initech/storefront:1.3.0"],
     );
     repo.run(&["render", "--check"]).success();
     let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
@@ -455,13 +500,13 @@ fn promote_changes_only_the_versions_byte_for_byte() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|d| d["path"] != "services.hello.version")
+            .all(|d| d["path"] != "services.storefront.version")
     );
 }
 
 #[test]
 fn promote_dry_run_writes_nothing() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let before = repo.snapshot();
     let run = repo
         .run(&["promote", "staging", "prod", "--dry-run"])
@@ -469,12 +514,12 @@ fn promote_dry_run_writes_nothing() {
     assert!(repo.snapshot() == before);
     assert_contains(
         &run.stdout(),
-        &["-version = \"0.3.1\"\n+version = \"0.4.0\""],
+        &["-version = \"1.2.0\"\n+version = \"1.3.0\""],
     );
     assert_contains(
         &run.stderr(),
         &[
-            "would promote hello 0.3.1 → 0.4.0",
+            "would promote storefront 1.2.0 → 1.3.0",
             "dry run: nothing was written",
         ],
     );
@@ -482,7 +527,7 @@ fn promote_dry_run_writes_nothing() {
 
 #[test]
 fn promote_refuses_what_was_not_validated_unless_forced() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         STAGING,
         "env = { LOG_LEVEL = \"info\" }",
@@ -493,7 +538,7 @@ fn promote_refuses_what_was_not_validated_unless_forced() {
         &err,
         &[
             "`staging` differs from `prod` where it must not",
-            "services.hello.env.LOG_LEVEL  \"trace\" → \"info\"",
+            "services.storefront.env.LOG_LEVEL  \"trace\" → \"info\"",
             "--force",
         ],
     );
@@ -501,64 +546,61 @@ fn promote_refuses_what_was_not_validated_unless_forced() {
         .success();
     assert_contains(
         &repo.read(PROD),
-        &["version = \"0.4.0\"", "env = { LOG_LEVEL = \"info\" }"],
+        &["version = \"1.3.0\"", "env = { LOG_LEVEL = \"info\" }"],
     );
 }
 
 #[test]
 fn promote_never_lowers_a_version_unless_forced() {
-    let repo = Repo::example();
-    repo.edit(PROD, "version = \"0.3.1\"", "version = \"0.5.0\"");
+    let repo = Repo::fixture();
+    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
     let err = repo.refuses(&["promote", "staging", "prod"]);
     assert_contains(
         &err,
-        &["hello: staging runs 0.4.0, older than 0.5.0 in prod"],
+        &["storefront: staging runs 1.3.0, older than 1.5.0 in prod"],
     );
 }
 
 #[test]
 fn promote_one_service() {
-    let repo = Repo::example();
-    add_worker_crate(&repo);
+    let repo = Repo::fixture();
+    add_reports_crate(&repo);
     for (file, version) in [(STAGING, "2.0.0"), (PROD, "1.0.0")] {
         repo.write(
             file,
             &format!(
-                "{}\n[services.worker]\nversion = \"{version}\"\n",
+                "{}\n[services.reports]\nversion = \"{version}\"\n",
                 repo.read(file)
             ),
         );
     }
     repo.run(&["render"]).success();
-    repo.run(&["promote", "staging", "prod", "--service", "worker"])
+    repo.run(&["promote", "staging", "prod", "--service", "reports"])
         .success();
     let prod = repo.read(PROD);
     assert_contains(
         &prod,
         &[
-            "version = \"0.3.1\"",
-            "[services.worker]\nversion = \"2.0.0\"",
+            "version = \"1.2.0\"",
+            "[services.reports]\nversion = \"2.0.0\"",
         ],
     );
-    let err = repo.refuses(&["promote", "staging", "prod", "--service", "wroker"]);
+    let err = repo.refuses(&["promote", "staging", "prod", "--service", "reprots"]);
     assert_contains(
         &err,
         &[
-            "`staging` deploys no service `wroker`",
-            "did you mean `worker`?",
+            "`staging` deploys no service `reprots`",
+            "did you mean `reports`?",
         ],
     );
 }
 
 #[test]
 fn colour_only_where_a_terminal_would_show_it() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let diff = |env: &[(&str, &str)]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["diff", "staging", "prod"])
-            .current_dir(repo.dir.path())
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE")
+        let out = repo
+            .command(repo.dir.path(), &["diff", "staging", "prod"])
             .envs(env.iter().copied())
             .output()
             .unwrap();

@@ -1,10 +1,11 @@
 //! `cargo xtask render`: the generated files, checked by their real consumers: Podplane's
-//! schemas and rules, bash and shellcheck.
+//! schemas and rules, its `login` and `deploy` commands, bash and shellcheck.
 
 mod common;
 mod podplane;
 
-use std::process::Command;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
 
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
@@ -25,19 +26,23 @@ fn generated_in(repo: &Repo, name: &str) -> Vec<(String, String)> {
     found
 }
 
-/// Checks every Podplane file of `repo` against the schemas and the rules; returns how
-/// many cluster configs there were.
+/// Asserts that Podplane's schema `schema` accepts `config`, where the schemas are there.
+fn assert_schema_accepts(schema: &str, config: &Value, what: &str) {
+    if let Some(errors) = podplane::schema_errors(schema, config) {
+        assert_eq!(errors, Vec::<String>::new(), "{what}");
+    }
+}
+
+/// Checks every Podplane file of `repo` against the schemas and the rules, and every
+/// `podplane login` the generated files show against the issuer's redirect URIs; returns
+/// how many cluster configs there were.
 fn assert_podplane_accepts(repo: &Repo) -> usize {
     let clusters: Vec<(String, Value)> = generated_in(repo, "podplane.cluster.jsonc")
         .into_iter()
         .map(|(env, text)| (env, podplane::parse_jsonc(&text)))
         .collect();
     for (env, config) in &clusters {
-        assert_eq!(
-            podplane::schema_errors("podplane.cluster.schema.json", config),
-            Vec::<String>::new(),
-            "{env}"
-        );
+        assert_schema_accepts("podplane.cluster.schema.json", config, env);
         assert_eq!(
             podplane::cluster_rule_violations(config),
             Vec::<String>::new(),
@@ -45,20 +50,44 @@ fn assert_podplane_accepts(repo: &Repo) -> usize {
         );
     }
     assert_eq!(podplane::overlapping_vpcs(&clusters), Vec::<String>::new());
-    for (env, text) in generated_in(repo, "podplane.oidc.jsonc") {
-        let config = podplane::parse_jsonc(&text);
-        assert_eq!(
-            podplane::schema_errors("podplane.oidc.schema.json", &config),
-            Vec::<String>::new(),
-            "{env}"
-        );
+    let issuers = generated_in(repo, "podplane.oidc.jsonc");
+    for (env, text) in &issuers {
+        let config = podplane::parse_jsonc(text);
+        assert_schema_accepts("podplane.oidc.schema.json", &config, env);
         assert_eq!(
             podplane::oidc_rule_violations(&config),
             Vec::<String>::new(),
             "{env}"
         );
+        assert_logins_come_back(repo, &config, &clusters);
     }
     clusters.len()
+}
+
+/// Every `podplane login` that a generated file tells people to run, for a cluster, sends a
+/// redirect URI the issuer accepts for that cluster's client.
+fn assert_logins_come_back(repo: &Repo, oidc: &Value, clusters: &[(String, Value)]) {
+    let mut logins = 0;
+    for (env, cluster) in clusters {
+        let client = cluster["cluster"]["oidc"]["client_id"].as_str().unwrap();
+        for name in ["README.md", "deploy.sh"] {
+            let text = repo.read(&format!("environments/{env}/{name}"));
+            for line in text.lines().filter(|l| l.contains("podplane login")) {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let uri = podplane::login_redirect_uri(&words);
+                assert!(
+                    podplane::issuer_accepts_redirect(oidc, client, &uri),
+                    "{env}/{name}: `{}` sends {uri}, which the issuer does not register for `{client}`",
+                    line.trim()
+                );
+                logins += 1;
+            }
+        }
+    }
+    assert!(
+        logins >= clusters.len(),
+        "every cluster's files show how to log in"
+    );
 }
 
 #[test]
@@ -75,6 +104,20 @@ fn the_shipped_generated_files_are_committed_and_fresh() {
 #[test]
 fn the_example_renders_what_podplane_accepts() {
     let repo = Repo::example();
+    assert!(
+        assert_podplane_accepts(&repo) > 0,
+        "the example runs clusters"
+    );
+    assert_eq!(
+        generated_in(&repo, "podplane.oidc.jsonc").len(),
+        1,
+        "one issuer"
+    );
+}
+
+#[test]
+fn the_test_organisation_renders_what_podplane_accepts() {
+    let repo = Repo::fixture();
     assert_eq!(
         assert_podplane_accepts(&repo),
         5,
@@ -88,8 +131,8 @@ fn the_example_renders_what_podplane_accepts() {
 }
 
 #[test]
-fn variations_of_the_example_render_what_podplane_accepts() {
-    let repo = Repo::example();
+fn variations_render_what_podplane_accepts() {
+    let repo = Repo::fixture();
     // No ACME anywhere (self-signed certificates), a seed of none, a /20 VPC, one zone,
     // hosted CI, and new environments of every stage.
     let platform = repo.read("environments/platform.toml");
@@ -118,7 +161,7 @@ fn variations_of_the_example_render_what_podplane_accepts() {
     repo.write("environments/dev/environment.toml", &dev);
     repo.write(
         "environments/ci/environment.toml",
-        "stage = \"ci\"\naccount = \"123456789012\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n",
+        "stage = \"ci\"\naccount = \"111122223333\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n",
     );
     repo.run(&["new-env", "qa", "--stage", "staging", "--like", "prod"])
         .success();
@@ -130,7 +173,7 @@ fn variations_of_the_example_render_what_podplane_accepts() {
         "--account",
         "345678901234",
         "--region",
-        "us-east-1",
+        "eu-central-1",
     ])
     .success();
     repo.run(&["render"]).success();
@@ -148,10 +191,10 @@ fn variations_of_the_example_render_what_podplane_accepts() {
         "hosted CI has no cluster"
     );
     let prod_us = podplane::parse_jsonc(&repo.read("environments/prod-us/podplane.cluster.jsonc"));
-    assert_eq!(prod_us["cluster"]["providers"][0]["region"], "us-east-1");
+    assert_eq!(prod_us["cluster"]["providers"][0]["region"], "eu-central-1");
     assert!(
         prod_us["cluster"]["providers"][0]["zones"]
-            .get("us-east-1c")
+            .get("eu-central-1c")
             .is_some()
     );
 }
@@ -161,7 +204,7 @@ type Breakage = (&'static str, fn(&mut Value));
 
 #[test]
 fn the_rules_checker_catches_what_podplane_refuses() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let good = podplane::parse_jsonc(&repo.read("environments/prod/podplane.cluster.jsonc"));
     assert!(podplane::cluster_rule_violations(&good).is_empty());
     let breakages: [Breakage; 5] = [
@@ -174,13 +217,13 @@ fn the_rules_checker_catches_what_podplane_refuses() {
                 80.into()
         }),
         ("not public", |c| {
-            c["cluster"]["providers"][0]["zones"]["eu-west-1a"][0]["public"] = false.into()
+            c["cluster"]["providers"][0]["zones"]["us-east-2a"][0]["public"] = false.into()
         }),
         ("not a canonical CIDR inside", |c| {
-            c["cluster"]["providers"][0]["zones"]["eu-west-1a"][2]["v4cidr"] = "10.99.1.0/24".into()
+            c["cluster"]["providers"][0]["zones"]["us-east-2a"][2]["v4cidr"] = "10.99.1.0/24".into()
         }),
         ("exactly one of pool and services", |c| {
-            c["cluster"]["providers"][0]["zones"]["eu-west-1b"][2]["services"] =
+            c["cluster"]["providers"][0]["zones"]["us-east-2b"][2]["services"] =
                 serde_json::json!(["nstance"])
         }),
     ];
@@ -194,73 +237,101 @@ fn the_rules_checker_catches_what_podplane_refuses() {
         );
     }
     let mut oidc = podplane::parse_jsonc(&repo.read("environments/identity/podplane.oidc.jsonc"));
-    oidc["oidc"]["clients"]["acme-prod"]["groups_override"] = "nope".into();
+    oidc["oidc"]["clients"]["initech-prod"]["groups_override"] = "nope".into();
     assert_contains(
         &podplane::oidc_rule_violations(&oidc).join("\n"),
         &["unknown groups override `nope`"],
     );
     let mut schema_bad = good.clone();
     schema_bad["cluster"]["seed"]["digest"] = "sha512:xyz".into();
-    assert!(!podplane::schema_errors("podplane.cluster.schema.json", &schema_bad).is_empty());
+    if let Some(errors) = podplane::schema_errors("podplane.cluster.schema.json", &schema_bad) {
+        assert!(!errors.is_empty(), "the schema refuses a bad digest");
+    }
+    // The login check: the URI `podplane login` sends must be registered exactly.
+    let login = ["podplane", "login", "-f", "x.jsonc"];
+    assert_eq!(
+        podplane::login_redirect_uri(&login),
+        "http://localhost:8000/callback"
+    );
+    let mut without_path = oidc.clone();
+    without_path["oidc"]["default_redirect_uris"] = serde_json::json!(["http://localhost:8000"]);
+    assert!(!podplane::issuer_accepts_redirect(
+        &without_path,
+        "initech-prod",
+        "http://localhost:8000/callback"
+    ));
+    assert!(!podplane::issuer_accepts_redirect(
+        &oidc,
+        "initech-prod",
+        &podplane::login_redirect_uri(&["podplane", "login", "--callback-port", "9000"])
+    ));
 }
 
 #[test]
 fn the_oidc_config_has_a_client_per_cluster_and_each_environments_groups() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let config = podplane::parse_jsonc(&repo.read("environments/identity/podplane.oidc.jsonc"));
     let oidc = &config["oidc"];
-    assert_eq!(oidc["hostname"], "auth.acme.dev");
+    assert_eq!(oidc["hostname"], "auth.initech.test");
+    assert_eq!(
+        oidc["default_redirect_uris"],
+        serde_json::json!(["http://localhost:8000/callback"]),
+        "only the URI `podplane login` sends"
+    );
     let clients: Vec<&String> = oidc["clients"].as_object().unwrap().keys().collect();
     assert_eq!(
         clients,
         [
-            "acme-ci",
-            "acme-dev",
-            "acme-observability",
-            "acme-prod",
-            "acme-staging"
+            "initech-ci",
+            "initech-dev",
+            "initech-observability",
+            "initech-prod",
+            "initech-staging"
         ]
     );
-    assert_eq!(oidc["clients"]["acme-prod"]["groups_override"], "prod");
+    assert_eq!(oidc["clients"]["initech-prod"]["groups_override"], "prod");
     let prod = &oidc["groups_overrides"]["prod"];
     assert_eq!(
-        prod["alice@acme.dev"],
+        prod["ada@initech.test"],
         serde_json::json!(["podplane:admins"])
     );
     assert_eq!(
-        prod["carol@acme.dev"],
+        prod["cy@initech.test"],
         serde_json::json!(["podplane:viewers"])
     );
     assert_eq!(
-        oidc["groups_overrides"]["dev"]["carol@acme.dev"],
+        oidc["groups_overrides"]["dev"]["cy@initech.test"],
         serde_json::json!(["podplane:operators"])
     );
     assert_eq!(
-        oidc["groups_overrides"]["observability"]["frank@acme.dev"],
+        oidc["groups_overrides"]["observability"]["flo@initech.test"],
         serde_json::json!(["podplane:admins"])
     );
 }
 
 #[test]
 fn a_member_of_two_teams_gets_both_groups() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/platform.toml",
-        "sre = [\"frank@acme.dev\"",
-        "sre = [\"carol@acme.dev\", \"frank@acme.dev\"",
+        "sre = [\"flo@initech.test\"",
+        "sre = [\"cy@initech.test\", \"flo@initech.test\"",
     );
     repo.run(&["render"]).success();
     let config = podplane::parse_jsonc(&repo.read("environments/identity/podplane.oidc.jsonc"));
     assert_eq!(
-        config["oidc"]["groups_overrides"]["prod"]["carol@acme.dev"],
+        config["oidc"]["groups_overrides"]["prod"]["cy@initech.test"],
         serde_json::json!(["podplane:operators", "podplane:viewers"])
     );
 }
 
 #[test]
 fn telemetry_goes_to_observability_and_no_credential_is_written() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     for (env, text) in generated_in(&repo, "platform.auto.tfvars") {
+        // Podplane's telemetry variables ship the VMs' logs, and nothing else.
+        let comments = text.to_lowercase();
+        assert_contains(&comments, &["vm logs", "not\n# metrics or traces"]);
         let settings: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         if env == "observability" {
             assert_eq!(settings, ["telemetry_enabled = false"], "{env}");
@@ -269,7 +340,7 @@ fn telemetry_goes_to_observability_and_no_credential_is_written() {
                 settings,
                 [
                     "telemetry_enabled       = true",
-                    "telemetry_otlp_endpoint = \"https://otlp.observability.acme.dev\"",
+                    "telemetry_otlp_endpoint = \"https://otlp.observability.initech.test\"",
                 ],
                 "{env}"
             );
@@ -282,8 +353,8 @@ fn telemetry_goes_to_observability_and_no_credential_is_written() {
 }
 
 #[test]
-fn deploy_scripts_pass_bash_and_shellcheck_and_deploy_each_service() {
-    let repo = Repo::example();
+fn deploy_scripts_pass_bash_and_shellcheck() {
+    let repo = Repo::fixture();
     repo.edit(
         "environments/dev/environment.toml",
         "env = { LOG_LEVEL = \"debug\" }",
@@ -298,7 +369,7 @@ fn deploy_scripts_pass_bash_and_shellcheck_and_deploy_each_service() {
             std::env::var_os("REQUIRE_SHELLCHECK").is_none(),
             "REQUIRE_SHELLCHECK is set but shellcheck is not installed"
         );
-        eprintln!("shellcheck is not installed: checking deploy.sh with bash -n only");
+        common::notice("shellcheck is not installed: checking deploy.sh with bash -n only");
     }
     for (env, _) in &scripts {
         let path = repo.path(&format!("environments/{env}/deploy.sh"));
@@ -317,13 +388,18 @@ fn deploy_scripts_pass_bash_and_shellcheck_and_deploy_each_service() {
             );
         }
     }
+}
 
-    // Run dev's script with a stand-in `podplane` that prints the words it was given.
+/// Runs `environments/<env>/deploy.sh` of `repo` with a stand-in `podplane` on the PATH,
+/// standard input piped from `stdin`. Returns each `podplane` call's words, with what it
+/// could read from its standard input (where deploy would read its answer to a prompt).
+fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, String)> {
     let bin = repo.path("bin");
-    std::fs::create_dir(&bin).unwrap();
+    let log = repo.path("podplane.log");
+    std::fs::create_dir_all(&bin).unwrap();
     std::fs::write(
         bin.join("podplane"),
-        "#!/bin/sh\nfor word in \"$@\"; do printf '[%s]' \"$word\"; done; echo\n",
+        "#!/bin/sh\nprintf '%s\\0' \"$@\" >>\"$PODPLANE_LOG\"\nprintf 'stdin=%s\\n' \"$(cat)\" >>\"$PODPLANE_LOG\"\n",
     )
     .unwrap();
     Command::new("chmod")
@@ -331,27 +407,142 @@ fn deploy_scripts_pass_bash_and_shellcheck_and_deploy_each_service() {
         .arg(bin.join("podplane"))
         .status()
         .unwrap();
+    let _ = std::fs::remove_file(&log);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let out = Command::new("bash")
-        .arg(repo.path("environments/dev/deploy.sh"))
+    let mut child = Command::new("bash")
+        .arg(repo.path(&format!("environments/{env}/deploy.sh")))
         .env("PATH", path)
-        .output()
+        .env("PODPLANE_LOG", &log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // The script may be done before it is offered anything: a closed pipe is no failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    let mut calls = Vec::new();
+    let mut rest = log.as_str();
+    while let Some(end) = rest.find("stdin=") {
+        let words = rest[..end]
+            .split_terminator('\0')
+            .map(str::to_owned)
+            .collect();
+        let (input, after) = rest[end + "stdin=".len()..].split_once('\n').unwrap();
+        calls.push((words, input.to_owned()));
+        rest = after;
+    }
+    calls
+}
+
+#[test]
+fn deploy_scripts_deploy_each_service_as_podplane_accepts() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/dev/environment.toml",
+        "env = { LOG_LEVEL = \"debug\" }",
+        "env = { LOG_LEVEL = \"debug\", GREETING = \"it's $HOME\" }",
+    );
+    repo.run(&["render"]).success();
+    for (env, _) in generated_in(&repo, "deploy.sh") {
+        for (words, _) in run_deploy_script(&repo, &env, "") {
+            assert_eq!(
+                podplane::deploy_violations(&words),
+                Vec::<String>::new(),
+                "{env}: {words:?}"
+            );
+        }
+    }
+    let words = |calls: Vec<(Vec<String>, String)>| -> Vec<String> {
+        calls
+            .into_iter()
+            .map(|(words, _)| words.join(" "))
+            .collect()
+    };
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "[deploy][web][--name][hello][--image][ghcr.io/acme/hello:0.4.0][--hostname][hello.dev.acme.dev]\
-         [--context][acme-dev][-e][GREETING=it's $HOME][-e][LOG_LEVEL=debug]\n"
+        words(run_deploy_script(&repo, "dev", "")),
+        [
+            "deploy worker --name mailer --image ghcr.io/initech/mailer:2.1.0 --set app.replicas=1 --context initech-dev",
+            "deploy web --name storefront --image ghcr.io/initech/storefront:1.3.0 --hostname storefront.dev.initech.test \
+             --set app.port=9090 --context initech-dev -e GREETING=it's $HOME -e LOG_LEVEL=debug",
+        ]
+    );
+    assert_eq!(
+        words(run_deploy_script(&repo, "prod", ""))[0],
+        "deploy worker --name mailer --image ghcr.io/initech/mailer:2.1.0 --set app.replicas=4 --context initech-prod"
     );
 }
 
 #[test]
+fn deploy_scripts_never_answer_podplanes_question_to_install_components() {
+    let repo = Repo::fixture();
+    for (env, text) in generated_in(&repo, "deploy.sh") {
+        let words = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(str::split_whitespace);
+        for word in words {
+            assert!(word != "-y" && word != "--auto-approve", "{env}");
+        }
+    }
+    // CI runs the script without a terminal; whatever its standard input holds, deploy
+    // reads nothing, so that a prompt to install a component fails instead of passing.
+    let calls = run_deploy_script(&repo, "staging", "y\ny\ny\n");
+    assert_eq!(calls.len(), 2);
+    for (words, input) in calls {
+        assert_eq!(input, "", "{words:?} could read an answer");
+    }
+}
+
+#[test]
+fn the_deploy_checker_catches_what_podplane_refuses() {
+    let words = |line: &str| -> Vec<String> { line.split(' ').map(str::to_owned).collect() };
+    let good = "deploy web --name a --image i:1 --hostname a.example.com --set app.port=9090";
+    assert_eq!(
+        podplane::deploy_violations(&words(good)),
+        Vec::<String>::new()
+    );
+    for (line, expected) in [
+        ("deploy web --name a --set app.port=9090 -y", "`-y`"),
+        ("deploy web --name a --replicas 3", "no flag `--replicas`"),
+        (
+            "deploy web --name a --set app.replicas=3",
+            "no value `app.replicas`",
+        ),
+        ("deploy web --name a --set app.port=0", "out of range"),
+        (
+            "deploy worker --name a --hostname a.example.com",
+            "no value `route.hostname`",
+        ),
+        (
+            "deploy worker --name a --set app.port=8080",
+            "no value `app.port`",
+        ),
+        (
+            "deploy worker --name a --set app.replicas=0",
+            "out of range",
+        ),
+        ("deploy cron --name a", "unknown template `cron`"),
+        ("deploy web --image i:1", "`--name` is required"),
+        (
+            "deploy web --name a -e LOG-LEVEL!=x",
+            "not a Kubernetes environment variable name",
+        ),
+    ] {
+        let violations = podplane::deploy_violations(&words(line)).join("\n");
+        assert!(violations.contains(expected), "{line}: {violations:?}");
+    }
+}
+
+#[test]
 fn every_generated_file_names_its_sources_and_says_do_not_edit() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let mut count = 0;
     for name in [
         "podplane.cluster.jsonc",
@@ -387,7 +578,7 @@ fn every_generated_file_names_its_sources_and_says_do_not_edit() {
 
 #[test]
 fn rendering_is_deterministic_and_a_second_render_changes_nothing() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let committed = repo.snapshot();
     for dir in ["dev", "prod", "identity"] {
         for entry in std::fs::read_dir(repo.path(&format!("environments/{dir}"))).unwrap() {
@@ -409,7 +600,7 @@ fn rendering_is_deterministic_and_a_second_render_changes_nothing() {
 
 #[test]
 fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     std::fs::remove_file(repo.path("environments/dev/deploy.sh")).unwrap();
     repo.edit(
         "environments/prod/environment.toml",
@@ -453,7 +644,7 @@ fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
 
 #[test]
 fn a_file_without_the_generated_marker_is_never_taken_for_a_stray() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.write("environments/identity/deploy.sh", "#!/bin/sh\necho mine\n");
     repo.run(&["render", "--check"]).success();
     repo.run(&["render"]).success();
@@ -465,7 +656,7 @@ fn a_file_without_the_generated_marker_is_never_taken_for_a_stray() {
 
 #[test]
 fn a_failed_render_leaves_every_file_as_it_was() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     repo.edit(
         "environments/prod/environment.toml",
         "size = 2\n",
@@ -474,15 +665,15 @@ fn a_failed_render_leaves_every_file_as_it_was() {
     repo.edit(
         "environments/staging/environment.toml",
         "zones = 3",
-        "zones = 3\n\n[names]\nzone = \"Staging.acme.dev\"",
+        "zones = 3\n\n[names]\nzone = \"Staging.initech.test\"",
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(&err, &["DNS name `Staging.acme.dev` has `S`"]);
+    assert_contains(&err, &["DNS name `Staging.initech.test` has `S`"]);
 }
 
 #[test]
 fn new_env_refuses_a_name_that_breaks_podplane_rules_before_writing() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     let err = repo.refuses(&[
         "new-env",
         "a-very-long-environment-name-x",
@@ -494,11 +685,58 @@ fn new_env_refuses_a_name_that_breaks_podplane_rules_before_writing() {
 
 #[test]
 fn generated_scripts_are_executable() {
-    let repo = Repo::example();
+    let repo = Repo::fixture();
     std::fs::remove_file(repo.path("environments/prod/deploy.sh")).unwrap();
     repo.run(&["render"]).success();
     let mode = std::fs::metadata(repo.path("environments/prod/deploy.sh"))
         .unwrap()
         .permissions();
     assert!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o111 != 0);
+}
+
+#[test]
+fn readmes_show_a_url_only_for_web_services() {
+    let repo = Repo::fixture();
+    let readme = repo.read("environments/prod/README.md");
+    assert_contains(
+        &readme,
+        &[
+            "| mailer | worker | 2.1.0 | 4 | - | `ghcr.io/initech/mailer:2.1.0` |",
+            "| storefront | web | 1.2.0 | 1 | https://storefront.prod.initech.test | `ghcr.io/initech/storefront:1.2.0` |",
+        ],
+    );
+    assert!(!readme.contains("mailer.prod"), "a worker has no host name");
+}
+
+/// The topology diagram draws each relation that many environments share once, from or
+/// to the box that groups them, so that no edge crosses a box it does not connect (checked
+/// by eye in Mermaid's rendering of this diagram; this pins the structure).
+#[test]
+fn the_topology_draws_each_shared_relation_once() {
+    let repo = Repo::fixture();
+    let page = repo.read("docs/environments.md");
+    let start = page.find("```mermaid\n").unwrap();
+    let end = start + page[start..].find("\n```").unwrap();
+    assert_eq!(
+        &page[start..end],
+        r#"```mermaid
+flowchart LR
+  env_identity["identity: OIDC issuer auth.initech.test"]
+  subgraph clusters["clusters: each trusts the OIDC issuer with a client id of its own"]
+    direction LR
+    subgraph telemetry["clusters that ship their VM logs to observability"]
+      env_ci["ci"]
+      env_dev["dev (development)"]
+      env_prod["prod (production)"]
+      env_staging["staging"]
+    end
+    env_observability["observability"]
+  end
+  env_identity -.->|issues tokens to| clusters
+  env_ci -->|deploys merged changes| env_staging
+  env_ci -->|promotes| env_prod
+  telemetry -->|telemetry| env_observability
+  env_observability ~~~ hosted_monitor["hosted monitor: uptime-robot"]
+  hosted_monitor -->|health checks| env_observability"#
+    );
 }

@@ -1,21 +1,33 @@
-//! Helpers shared by the end-to-end tests: a temporary copy of the shipped example, a way
-//! to run the binary on it, and snapshots of its files.
+//! Helpers shared by the end-to-end tests: a temporary copy of the test organisation (or
+//! of the shipped example), a way to run the binary on it, and snapshots of its files.
 
 #![allow(dead_code)] // each test binary uses its own subset of these helpers
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 use pretty_assertions::assert_eq;
 use tempfile::TempDir;
 
-/// A temporary copy of the repository this test suite belongs to.
+/// The day every command of the tests runs as (`XTASK_TODAY`), whatever the clock says:
+/// the fixture's allowance runs until 2027-06-30.
+pub const TODAY: &str = "2027-01-15";
+
+/// A temporary repository the binary runs on.
 pub struct Repo {
     pub dir: TempDir,
 }
 
-/// What the copy takes from the real repository: enough for `cargo metadata`.
+/// Initech, the organisation under `tests/fixtures/initech`: its own services (`storefront`,
+/// web on port 9090; `mailer`, a worker) and six environments. The tool's behaviour is
+/// tested on it, so that the shipped example may change freely.
+const FIXTURE: &str = "tests/fixtures/initech";
+
+/// What a copy of the shipped example takes from the real repository: enough for
+/// `cargo metadata`.
 const COPIED: &[&str] = &[
     "docs",
     "Cargo.toml",
@@ -27,6 +39,20 @@ const COPIED: &[&str] = &[
 ];
 
 impl Repo {
+    /// A copy of the test organisation, rendered.
+    pub fn fixture() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        copy(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE),
+            dir.path(),
+        );
+        let repo = Repo { dir };
+        repo.run(&["render"]).success();
+        repo
+    }
+
+    /// A copy of the shipped example, as committed: for the tests that the example itself
+    /// is sound. Tests of the tool's behaviour use [`Repo::fixture`].
     pub fn example() -> Repo {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -62,13 +88,25 @@ impl Repo {
     }
 
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        Run(self.command(cwd, args).output().unwrap())
+    }
+
+    /// Runs as on another day than [`TODAY`].
+    pub fn run_on(&self, today: &str, args: &[&str]) -> Run {
+        let mut command = self.command(self.dir.path(), args);
+        Run(command.env("XTASK_TODAY", today).output().unwrap())
+    }
+
+    /// The binary with `args`, in `cwd`, on [`TODAY`], without colour settings.
+    pub fn command(&self, cwd: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
             .args(args)
             .current_dir(cwd)
+            .env("XTASK_TODAY", TODAY)
             .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        Run(output)
+            .env_remove("CLICOLOR_FORCE");
+        command
     }
 
     /// Every file under the repository and its bytes.
@@ -94,8 +132,18 @@ impl Repo {
 
     /// Runs a command that must fail on bad input: exit code 2, nothing written.
     pub fn refuses(&self, args: &[&str]) -> String {
+        self.refuses_with(&[], args)
+    }
+
+    /// [`Repo::refuses`] with more environment variables set.
+    pub fn refuses_with(&self, vars: &[(&str, &str)], args: &[&str]) -> String {
         let before = self.snapshot();
-        let run = self.run(args);
+        let output = self
+            .command(self.dir.path(), args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        let run = Run(output);
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
         assert_eq!(
             before.keys().collect::<Vec<_>>(),
@@ -164,5 +212,17 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
             haystack.contains(needle),
             "expected `{needle}` in:\n{haystack}"
         );
+    }
+}
+
+/// Says once per test binary, past the test harness's capture, that some assertions were
+/// skipped and why: a skip must be visible in a plain `cargo test`.
+pub fn notice(message: &str) {
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|m| m == message) {
+        said.push(message.to_owned());
+        // The harness captures print! and eprint!, not the stream itself.
+        let _ = writeln!(std::io::stderr().lock(), "note: {message}");
     }
 }

@@ -1,23 +1,52 @@
-//! Podplane as a consumer: its JSON schemas from `../shared/podplane/`, and the semantic
-//! rules of its Go validator (`config-reference.md`) written out independently of the
-//! renderer, so that a rendering bug cannot hide in both.
+//! Podplane as a consumer: its JSON schemas, and the rules its Go validator, its `deploy`
+//! command and its app templates enforce, written out independently of the renderer from
+//! Podplane's documentation (`../shared/podplane/`), so that a rendering bug cannot hide in
+//! both.
+//!
+//! The schemas are files of Podplane's that this repository does not copy. They are read
+//! from `$PODPLANE_SCHEMA_DIR`, else from `../shared/podplane/` beside the checkout; where
+//! neither exists the schema assertions are skipped with a notice, unless
+//! `REQUIRE_PODPLANE_SCHEMAS` is set (`.ci/run` sets it). Everything else here needs no
+//! files and always runs.
 
 #![allow(dead_code)] // each test binary uses its own subset of these helpers
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use ipnet::Ipv4Net;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-/// `../shared/podplane/` beside the checkout, where CI puts it.
-pub fn shared_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/podplane");
-    assert!(
-        dir.is_dir(),
-        "Podplane's schemas are expected in {} (the shared/ directory beside the checkout)",
-        dir.display()
-    );
-    dir
+/// Names the directory that holds Podplane's schemas.
+pub const SCHEMA_DIR_VAR: &str = "PODPLANE_SCHEMA_DIR";
+/// When set, a missing schema directory fails the tests instead of skipping.
+pub const REQUIRE_VAR: &str = "REQUIRE_PODPLANE_SCHEMAS";
+
+/// The directory with Podplane's schemas, or `None` (after one notice) when there is none
+/// and none is required.
+pub fn schema_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let candidates = [
+            std::env::var_os(SCHEMA_DIR_VAR).map(PathBuf::from),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/podplane")),
+        ];
+        let found = candidates
+            .into_iter()
+            .flatten()
+            .find(|dir| dir.join("podplane.cluster.schema.json").is_file());
+        if found.is_none() {
+            assert!(
+                std::env::var_os(REQUIRE_VAR).is_none(),
+                "{REQUIRE_VAR} is set, but Podplane's schemas are in neither ${SCHEMA_DIR_VAR} nor ../shared/podplane"
+            );
+            crate::common::notice(&format!(
+                "Podplane's schemas were not found (set {SCHEMA_DIR_VAR}, or put shared/podplane beside the checkout): skipping the schema assertions; Podplane's rules are still checked"
+            ));
+        }
+        found
+    })
+    .as_deref()
 }
 
 /// Parses JSONC (JSON with comments) as Podplane does.
@@ -26,18 +55,21 @@ pub fn parse_jsonc(text: &str) -> Value {
     serde_json::from_reader(stripped).expect("valid JSONC")
 }
 
-/// Every error of `instance` against the schema file `schema` (in `shared_dir()`).
-pub fn schema_errors(schema: &str, instance: &Value) -> Vec<String> {
-    let path = shared_dir().join(schema);
+/// Every error of `instance` against Podplane's schema file `schema`; `None` when the
+/// schemas are not there to ask.
+pub fn schema_errors(schema: &str, instance: &Value) -> Option<Vec<String>> {
+    let path = schema_dir()?.join(schema);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
         .expect("Podplane's schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|err| format!("{} at {}", err, err.instance_path()))
-        .collect()
+    Some(
+        validator
+            .iter_errors(instance)
+            .map(|err| format!("{} at {}", err, err.instance_path()))
+            .collect(),
+    )
 }
 
 /// Podplane's semantic rules for one `podplane.cluster.jsonc`: what the schema cannot say.
@@ -215,4 +247,184 @@ pub fn overlapping_vpcs(configs: &[(String, Value)]) -> Vec<String> {
         }
     }
     overlaps
+}
+
+/// The redirect URI `podplane login` sends: `http://localhost:<callback-port>/callback`,
+/// port 8000 unless `--callback-port` says otherwise (Podplane's login command).
+pub fn login_redirect_uri(login_words: &[&str]) -> String {
+    let port = login_words
+        .windows(2)
+        .find(|w| w[0] == "--callback-port")
+        .map_or("8000", |w| w[1]);
+    format!("http://localhost:{port}/callback")
+}
+
+/// Whether the issuer lets a client of `config` (`podplane.oidc.jsonc`) come back to
+/// `uri`: the issuer compares redirect URIs as exact strings, and a client without its
+/// own `redirect_uris` gets `default_redirect_uris`.
+pub fn issuer_accepts_redirect(config: &Value, client: &str, uri: &str) -> bool {
+    let oidc = &config["oidc"];
+    let uris = oidc["clients"][client]
+        .get("redirect_uris")
+        .unwrap_or(&oidc["default_redirect_uris"]);
+    uris.as_array()
+        .is_some_and(|uris| uris.iter().any(|u| u == uri))
+}
+
+/// The values an app template accepts, as a JSON schema: the `web` template's own
+/// `values.schema.json` when Podplane's files are there, else the part of it this
+/// repository relies on; for `worker`, the values Podplane's templates repository
+/// documents (its schema is not among the shared files).
+fn template_values(template: &str) -> Option<Value> {
+    match template {
+        "web" => Some(
+            schema_dir()
+                .map(|dir| dir.join("templates/web/values.schema.json"))
+                .filter(|path| path.is_file())
+                .map(|path| serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+                .unwrap_or_else(|| {
+                    json!({"type": "object", "additionalProperties": false, "properties": {
+                        "images": {"type": "object", "properties": {"app": {"type": "string"}, "caddy": {"type": "string"}}},
+                        "app": {"type": "object", "additionalProperties": false, "properties": {
+                            "env": {"type": "object"},
+                            "port": {"type": "integer", "minimum": 1, "maximum": 65535}}},
+                        "route": {"type": "object", "additionalProperties": false, "properties": {
+                            "hostname": {"type": "string"}, "path": {"type": "string"},
+                            "port": {"type": "integer", "minimum": 1, "maximum": 65535}}},
+                        "metrics": {"type": "object", "properties": {"http": {"type": "boolean"}}}}})
+                }),
+        ),
+        "worker" => Some(json!({"type": "object", "additionalProperties": false, "properties": {
+            "images": {"type": "object", "properties": {"app": {"type": "string"}}},
+            "app": {"type": "object", "additionalProperties": false, "properties": {
+                "replicas": {"type": "integer", "minimum": 1},
+                "strategy": {"type": "string", "enum": ["Recreate", "RollingUpdate"]},
+                "command": {"type": "array"}, "args": {"type": "array"}, "env": {"type": "object"},
+                "terminationGracePeriodSeconds": {"type": "integer", "minimum": 0}}},
+            "certificates": {"type": "object"}, "networkPolicy": {"type": "object"},
+            "serviceAccount": {"type": "object"}, "secrets": {"type": "array"}}})),
+        _ => None,
+    }
+}
+
+/// Why `podplane` would refuse the words after `podplane` of one `podplane deploy`, or do
+/// what the repository must not let it do; empty when it would deploy as asked.
+pub fn deploy_violations(words: &[String]) -> Vec<String> {
+    let mut violations = Vec::new();
+    let mut words = words.iter().map(String::as_str);
+    if words.next() != Some("deploy") {
+        return vec!["not a `podplane deploy`".to_owned()];
+    }
+    let Some(template) = words.next().filter(|w| !w.starts_with('-')) else {
+        return vec!["no template after `deploy`".to_owned()];
+    };
+    let Some(values) = template_values(template) else {
+        return vec![format!(
+            "unknown template `{template}`: Podplane has `web` and `worker`"
+        )];
+    };
+    let mut name = false;
+    while let Some(flag) = words.next() {
+        let takes_value = [
+            "--name",
+            "--image",
+            "-e",
+            "--env",
+            "--hostname",
+            "--path",
+            "--set",
+            "-n",
+            "--namespace",
+            "--context",
+            "--kubeconfig",
+            "--wait",
+            "--timeout",
+        ];
+        if ["-y", "--auto-approve"].contains(&flag) {
+            violations.push(format!(
+                "`{flag}` lets deploy install add-on components unasked"
+            ));
+            continue;
+        }
+        if !takes_value.contains(&flag) {
+            violations.push(format!("`podplane deploy` has no flag `{flag}`"));
+            continue;
+        }
+        let Some(value) = words.next() else {
+            violations.push(format!("`{flag}` has no value"));
+            break;
+        };
+        match flag {
+            "--name" => name = !value.is_empty(),
+            "--hostname" | "--path" => {
+                let key = if flag == "--hostname" {
+                    "route.hostname"
+                } else {
+                    "route.path"
+                };
+                if let Some(problem) = value_problem(&values, key, value) {
+                    violations.push(format!("{flag} with template `{template}`: {problem}"));
+                }
+            }
+            "--set" => match value.split_once('=') {
+                Some((key, v)) => {
+                    if let Some(problem) = value_problem(&values, key, v) {
+                        violations.push(format!(
+                            "--set {value} with template `{template}`: {problem}"
+                        ));
+                    }
+                }
+                None => violations.push(format!("--set `{value}` is not KEY=VALUE")),
+            },
+            "-e" | "--env" => {
+                let key = value.split_once('=').map_or(value, |(k, _)| k);
+                let valid = key
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || "-._".contains(c))
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+                if !valid {
+                    violations.push(format!(
+                        "`{key}` is not a Kubernetes environment variable name"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !name {
+        violations.push("`--name` is required".to_owned());
+    }
+    violations
+}
+
+/// Why the template's values schema refuses `key` (dotted, as Helm's `--set` writes it) set
+/// to `value`; `None` when it accepts it.
+fn value_problem(schema: &Value, key: &str, value: &str) -> Option<String> {
+    let mut node = schema;
+    for part in key.split('.') {
+        match node["properties"].get(part) {
+            Some(next) => node = next,
+            None => return Some(format!("the template has no value `{key}`")),
+        }
+    }
+    match node["type"].as_str() {
+        Some("integer") => {
+            let Ok(n) = value.parse::<i64>() else {
+                return Some(format!("`{key}` takes an integer, not `{value}`"));
+            };
+            let below = node["minimum"].as_i64().is_some_and(|min| n < min);
+            let above = node["maximum"].as_i64().is_some_and(|max| n > max);
+            (below || above).then(|| format!("`{key}` = {n} is out of range"))
+        }
+        Some("boolean") => (value != "true" && value != "false")
+            .then(|| format!("`{key}` takes true or false, not `{value}`")),
+        Some("string") => node["enum"]
+            .as_array()
+            .filter(|allowed| !allowed.iter().any(|a| a == value))
+            .map(|_| format!("`{key}` = `{value}` is not one of its values")),
+        _ => Some(format!("`{key}` is not a single value that --set can give")),
+    }
 }
