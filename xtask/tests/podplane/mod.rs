@@ -307,6 +307,24 @@ fn template_values(template: &str) -> Option<Value> {
     }
 }
 
+/// The flags of `podplane deploy` that take a value (its CLI reference); the one other
+/// flag, `-y`, is one the repository must never pass.
+const DEPLOY_FLAGS: &[&str] = &[
+    "--name",
+    "--image",
+    "-e",
+    "--env",
+    "--hostname",
+    "--path",
+    "--set",
+    "-n",
+    "--namespace",
+    "--context",
+    "--kubeconfig",
+    "--wait",
+    "--timeout",
+];
+
 /// Why `podplane` would refuse the words after `podplane` of one `podplane deploy`, or do
 /// what the repository must not let it do; empty when it would deploy as asked.
 pub fn deploy_violations(words: &[String]) -> Vec<String> {
@@ -325,28 +343,13 @@ pub fn deploy_violations(words: &[String]) -> Vec<String> {
     };
     let mut name = false;
     while let Some(flag) = words.next() {
-        let takes_value = [
-            "--name",
-            "--image",
-            "-e",
-            "--env",
-            "--hostname",
-            "--path",
-            "--set",
-            "-n",
-            "--namespace",
-            "--context",
-            "--kubeconfig",
-            "--wait",
-            "--timeout",
-        ];
         if ["-y", "--auto-approve"].contains(&flag) {
             violations.push(format!(
                 "`{flag}` lets deploy install add-on components unasked"
             ));
             continue;
         }
-        if !takes_value.contains(&flag) {
+        if !DEPLOY_FLAGS.contains(&flag) {
             violations.push(format!("`podplane deploy` has no flag `{flag}`"));
             continue;
         }
