@@ -44,12 +44,18 @@ pub fn diff(
     };
     let candidate = find(platform_of(&at_a), &at_a)?;
     let reference = find(platform_of(&at_b), &at_b)?;
-    let comparison = diff::compare(
-        (a, candidate),
-        (b, reference),
-        working.parity.as_ref(),
-        today,
-    );
+    // One environment against its own past is a report of changes; two environments are
+    // compared for parity.
+    let comparison = if at_a.env == at_b.env {
+        diff::history((a, candidate), (b, reference), today)
+    } else {
+        diff::compare(
+            (a, candidate),
+            (b, reference),
+            working.parity.as_ref(),
+            today,
+        )
+    };
     print(&[comparison], format)
 }
 

@@ -108,7 +108,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .differences
         .iter()
         .filter(|d| d.verdict.is_violation() && !promoted(&d.path))
-        .map(diff::output::line)
+        .map(|d| diff::output::line(&comparison, d))
         .collect();
     blockers.extend(downgrades);
     if !blockers.is_empty() && !args.force {
@@ -153,14 +153,14 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     ))?;
     for (service, new, old) in &versions {
         eprintln!(
-            "{} {service} {old} → {new} ({} → {})",
+            "{} {service} in {} from {old} to {new}, the version {} runs",
             if args.dry_run {
                 "would promote"
             } else {
                 "promoted"
             },
-            from.name,
-            to.name
+            to.name,
+            from.name
         );
     }
     if args.dry_run {

@@ -207,7 +207,7 @@ fn vpc_no_overlap_is_found_while_loading() {
 fn no_secret_values() {
     let found = trips(
         "no-secret-values",
-        "`services.storefront.env.DB_PASSWORD` holds what looks like a secret",
+        "`services.storefront.env.DB_PASSWORD` holds a secret: a value under a key named like a secret",
         |repo| {
             repo.edit(
                 PROD,
@@ -273,7 +273,7 @@ fn naming_convention_warns_about_names_written_by_hand() {
 fn parity() {
     trips(
         "parity",
-        "`staging` does not match `prod`: pools.workers.arch  \"amd64\" → \"arm64\"",
+        "`staging` does not match `prod`: pools.workers.arch  staging \"amd64\", prod \"arm64\"",
         |repo| {
             repo.edit(
                 STAGING,

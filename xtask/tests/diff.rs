@@ -47,7 +47,7 @@ fn the_readmes_main_job_runs_on_the_shipped_example() {
     assert_contains(
         &out,
         &[
-            "comparing staging → prod",
+            "comparing staging (candidate) with prod (reference)",
             "no violation: staging matches prod where it must",
         ],
     );
@@ -60,10 +60,11 @@ fn diff_shows_the_pending_promotion_and_exits_0() {
     assert_contains(
         &out,
         &[
-            "pending promotion\n  ↑ services.storefront.version  \"1.3.0\" → \"1.2.0\"",
+            "comparing staging (candidate) with prod (reference)",
+            "pending promotion\n  ↑ services.storefront.version  staging \"1.3.0\", prod \"1.2.0\"",
             "allowed by `cluster.acme.server`",
-            "pools.workers.size  2 → 3",
-            "services.mailer.replicas  2 → 4",
+            "pools.workers.size  staging 2, prod 3",
+            "services.mailer.replicas  staging 2, prod 4",
             "follow the naming convention: stage, account, cluster.id",
             "no violation: staging matches prod where it must; 1 change pending promotion",
         ],
@@ -123,16 +124,17 @@ fn each_difference_gets_its_class() {
         class("services.storefront.version"),
         ("must-match".into(), "pending-promotion".into())
     );
-    // The names made from the hand-written zone break the convention with it.
+    // The names made from the zone follow their own conventions: the zone is the one
+    // difference, reported once.
     assert_eq!(
         class("cluster.api_host"),
-        ("must-match".into(), "violation".into())
+        ("convention".into(), "follows-convention".into())
     );
     assert_eq!(
         class("services.storefront.host"),
-        ("must-match".into(), "violation".into())
+        ("convention".into(), "follows-convention".into())
     );
-    assert_eq!(report["violations"], 5);
+    assert_eq!(report["violations"], 2);
 
     let workers = difference(&report, "pools.workers.arch");
     assert_eq!(workers["candidate"]["value"], "amd64");
@@ -156,11 +158,41 @@ fn each_difference_gets_its_class() {
     assert_contains(
         &out,
         &[
-            "✗ pools.workers.arch  \"amd64\" → \"arm64\"",
-            "pools.ingress.size  5 → 2  (candidate larger than reference)",
-            "5 violations",
+            "✗ pools.workers.arch  staging \"amd64\", prod \"arm64\"",
+            "pools.ingress.size  staging 5, prod 2  (staging larger than prod)",
+            "2 violations",
         ],
     );
+}
+
+#[test]
+fn names_are_compared_by_their_conventions_not_by_their_text() {
+    // The environments' names occur inside the domain and the org: replacing text would
+    // turn `staging.test` into `{env}.test` on one side only.
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "org = \"initech\"\nname = \"Initech\"\ndomain = \"initech.test\"",
+        "org = \"prod\"\nname = \"Initech\"\ndomain = \"staging.prod.test\"",
+    );
+    repo.run(&["render"]).success();
+    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 0, "{report:#}");
+    for path in [
+        "cluster.id",
+        "cluster.zone",
+        "cluster.api_host",
+        "cluster.registry_host",
+        "services.storefront.host",
+    ] {
+        assert_eq!(
+            difference(&report, path)["verdict"],
+            "follows-convention",
+            "{path}"
+        );
+    }
+    repo.run(&["promote", "staging", "prod", "--dry-run"])
+        .success();
 }
 
 #[test]
@@ -340,8 +372,8 @@ fn secrets_are_said_to_change_never_shown() {
     assert_contains(
         &human,
         &[
-            "services.storefront.env.API_TOKEN  changed (value hidden)",
-            "services.storefront.env.SESSION  changed (value hidden)",
+            "services.storefront.env.API_TOKEN  differs (value hidden)",
+            "services.storefront.env.SESSION  differs (value hidden)",
         ],
     );
     let (_, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
@@ -359,11 +391,11 @@ fn markdown_is_a_table_for_a_pull_request() {
     assert_contains(
         &out,
         &[
-            "### `staging` compared with `prod`",
+            "### `staging` (candidate) compared with `prod` (reference)",
             "No violation",
             "| | path | staging | prod | note |\n|---|---|---|---|---|\n",
             "| ⬆️ must-match | `services.storefront.version` | `\"1.3.0\"` | `\"1.2.0\"` | pending promotion |",
-            "12 values differ only by the environments' names",
+            "11 values differ only by the environments' names",
         ],
     );
 }
@@ -413,26 +445,71 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
     let repo = Repo::fixture();
     init_git(&repo);
     repo.edit(
+        STAGING,
+        "[pools.workers]\narch = \"arm64\"",
+        "[pools.workers]\narch = \"amd64\"",
+    );
+    let (code, report) = json(&repo, &["diff", "staging@main", "prod", "--format", "json"]);
+    assert_eq!(code, 0, "as committed, staging matched prod");
+    assert_eq!(report["mode"], "parity");
+    assert_eq!(report["candidate"], "staging@main");
+    assert!(
+        difference(&report, "services.storefront.version")["candidate"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("main:environments/staging/"),
+        "{report:#}"
+    );
+    repo.run(&["diff", "prod@HEAD", "prod@main"]).success();
+}
+
+#[test]
+fn an_environment_against_its_own_past_is_a_report_of_changes() {
+    let repo = Repo::fixture();
+    init_git(&repo);
+    repo.edit(
         PROD,
         "[pools.workers]\narch = \"arm64\"",
         "[pools.workers]\narch = \"amd64\"",
     );
+    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
+    repo.edit(PROD, "version = \"2.1.0\"", "version = \"2.0.9\"");
+    // A release is not a violation: the report exits 0, its sides are before and after.
     let (code, report) = json(&repo, &["diff", "prod@main", "prod", "--format", "json"]);
-    assert_eq!(code, 1);
-    assert_eq!(report["candidate"], "prod@main");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["mode"], "history");
+    assert_eq!(report["before"], "prod@main");
+    assert_eq!(report["after"], "prod");
+    assert_eq!(report["violations"], 0);
     let arch = difference(&report, "pools.workers.arch");
-    assert_eq!(arch["candidate"]["value"], "arm64");
+    assert_eq!(arch["verdict"], "changed");
+    assert_eq!(arch["before"]["value"], "arm64");
     assert_eq!(
-        arch["candidate"]["file"],
+        arch["before"]["file"],
         "main:environments/prod/environment.toml"
     );
-    assert_eq!(arch["reference"]["value"], "amd64");
+    assert_eq!(arch["after"]["value"], "amd64");
     assert_eq!(
-        report["differences"].as_array().unwrap().len(),
-        1,
-        "nothing else changed: {report:#}"
+        difference(&report, "services.storefront.version")["verdict"],
+        "upgrade"
     );
-    repo.run(&["diff", "prod@HEAD", "prod@main"]).success();
+    assert_eq!(
+        difference(&report, "services.mailer.version")["verdict"],
+        "downgrade"
+    );
+    assert_eq!(report["differences"].as_array().unwrap().len(), 3);
+    // For people, old to new with the direction named.
+    let out = repo.run(&["diff", "prod@main", "prod"]).success().stdout();
+    assert_contains(
+        &out,
+        &[
+            "changes from prod@main to prod (old → new)",
+            "↑ services.storefront.version  \"1.2.0\" → \"1.3.0\"",
+            "↓ services.mailer.version  \"2.1.0\" → \"2.0.9\"  (downgrade)",
+            "behaviour\n  pools.workers.arch  \"arm64\" → \"amd64\"",
+            "3 changes from prod@main to prod",
+        ],
+    );
 }
 
 // promote
@@ -486,7 +563,7 @@ fn promote_changes_only_the_versions_byte_for_byte() {
     );
     assert_contains(
         &run.stderr(),
-        &["promoted storefront 1.2.0 → 1.3.0 (staging → prod)"],
+        &["promoted storefront in prod from 1.2.0 to 1.3.0, the version staging runs"],
     );
     assert_contains(
         &repo.read("environments/prod/deploy.sh"),
@@ -519,7 +596,7 @@ fn promote_dry_run_writes_nothing() {
     assert_contains(
         &run.stderr(),
         &[
-            "would promote storefront 1.2.0 → 1.3.0",
+            "would promote storefront in prod from 1.2.0 to 1.3.0",
             "dry run: nothing was written",
         ],
     );
@@ -538,7 +615,7 @@ fn promote_refuses_what_was_not_validated_unless_forced() {
         &err,
         &[
             "`staging` differs from `prod` where it must not",
-            "services.storefront.env.LOG_LEVEL  \"trace\" → \"info\"",
+            "services.storefront.env.LOG_LEVEL  staging \"trace\", prod \"info\"",
             "--force",
         ],
     );

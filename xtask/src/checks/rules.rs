@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashSet};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::diff;
 use crate::model::date::Date;
-use crate::model::tree::{Leaf, Node};
 use crate::model::{Environment, Origin, Platform, Role, Sourced, Stage};
 use crate::render;
 
@@ -327,53 +326,16 @@ fn no_secret_values(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnost
     let mut seen = HashSet::new();
     let mut found = Vec::new();
     for env in platform.environments.values() {
-        let tree = env.tree();
-        let mut leaves = Vec::new();
-        collect_leaves("", &tree, &mut leaves);
-        for (path, leaf) in leaves {
-            let Origin::File(span) = leaf.origin.as_ref() else {
+        for secret in env.secret_values() {
+            let Origin::File(span) = &secret.origin else {
                 continue;
             };
-            let text = match &leaf.value {
-                crate::model::tree::Scalar::String(s) => s.as_ref(),
-                _ => "",
-            };
-            if crate::secrets::is_secret(&path, Some(&leaf.value))
-                && !crate::secrets::is_reference(text)
-                && seen.insert((span.file.path.clone(), span.range.start))
-            {
-                found.push(
-                    Diagnostic::new(
-                        format!("`{path}` holds what looks like a secret"),
-                        Location::Span(span.clone()),
-                    )
-                    .with_label("a secret value")
-                    .with_help(
-                        "keep the secret in a secrets manager and write its ARN or reference here",
-                    ),
-                );
+            if seen.insert((span.file.path.clone(), span.range.start)) {
+                found.push(secret.diagnostic(&env.file.path));
             }
         }
     }
     Ok(found)
-}
-
-fn collect_leaves<'t, 'a>(
-    prefix: &str,
-    entries: &'t [(std::borrow::Cow<'a, str>, Node<'a>)],
-    out: &mut Vec<(String, &'t Leaf<'a>)>,
-) {
-    for (key, node) in entries {
-        let path = if prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match node {
-            Node::Leaf(leaf) => out.push((path, leaf)),
-            Node::Table(children) => collect_leaves(&path, children, out),
-        }
-    }
 }
 
 fn staged_before_prod(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
@@ -461,7 +423,7 @@ fn parity(platform: &Platform, today: Date) -> anyhow::Result<Vec<Diagnostic>> {
             let expired = matches!(difference.verdict, diff::Verdict::Expired(_));
             found.push(
                 Diagnostic::new(
-                    format!("`{}` does not match `{}`: {}", env.name, reference.name, diff::output::line(difference)),
+                    format!("`{}` does not match `{}`: {}", env.name, reference.name, diff::output::line(&comparison, difference)),
                     location,
                 )
                 .with_help(if expired {

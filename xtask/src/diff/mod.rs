@@ -10,16 +10,19 @@ pub mod output;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use cargo_metadata::semver::Version;
 
 pub use output::Format;
 
+use crate::diagnostic::Span;
 use crate::model::date::Date;
+use crate::model::glob;
 use crate::model::tree::{Leaf, Node, Scalar};
-use crate::model::{Allowance, Environment, Parity};
+use crate::model::{Allowance, Environment, Origin, Parity, Secrets};
 
 /// What a difference means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,9 +63,14 @@ pub enum Verdict<'a> {
     Scaled {
         larger: bool,
     },
-    /// Both values are the same once the environments' names are put back as `{env}`.
+    /// Both values follow the naming convention, each for its own environment.
     FollowsConvention,
     Free,
+    /// One environment against its own past: a service's version went up or down.
+    Upgrade,
+    Downgrade,
+    /// One environment against its own past: any other value changed.
+    Changed,
 }
 
 impl Verdict<'_> {
@@ -79,6 +87,9 @@ impl Verdict<'_> {
             Verdict::Scaled { .. } => "scaled",
             Verdict::FollowsConvention => "follows-convention",
             Verdict::Free => "free",
+            Verdict::Upgrade => "upgrade",
+            Verdict::Downgrade => "downgrade",
+            Verdict::Changed => "changed",
         }
     }
 }
@@ -103,12 +114,24 @@ pub struct Difference<'a> {
     pub masked: bool,
 }
 
+/// What a comparison is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A candidate (staging) against its reference (production): must it match?
+    Parity,
+    /// One environment against its own past (`prod@main` and `prod`): what changed, from
+    /// the first side (before) to the second (after). No verdict of parity.
+    History,
+}
+
 /// Two environments compared.
 #[derive(Debug)]
 pub struct Comparison<'a> {
-    /// How each side is named in output: `staging`, or `prod@main`.
+    /// How each side is named in output: `staging`, or `prod@main`. In history mode the
+    /// candidate is the environment before, the reference after.
     pub candidate: String,
     pub reference: String,
+    pub mode: Mode,
     pub differences: Vec<Difference<'a>>,
 }
 
@@ -129,9 +152,52 @@ pub fn compare<'a>(
     parity: Option<&'a Parity>,
     today: Date,
 ) -> Comparison<'a> {
+    let mut comparison = differences(candidate, reference, parity, today);
+    comparison.mode = Mode::Parity;
+    comparison
+}
+
+/// What changed in one environment from `before` to `after` (two revisions of it): every
+/// difference is a change, versions are upgrades or downgrades, and none is a violation.
+pub fn history<'a>(
+    before: (&str, &'a Environment),
+    after: (&str, &'a Environment),
+    today: Date,
+) -> Comparison<'a> {
+    let mut comparison = differences(before, after, None, today);
+    comparison.mode = Mode::History;
+    for d in &mut comparison.differences {
+        d.verdict = match d.verdict {
+            Verdict::Scaled { .. } | Verdict::FollowsConvention | Verdict::Free => continue,
+            _ if d.path.ends_with(".version") && d.path.starts_with("services.") => {
+                let version = |side: &Side| match side {
+                    Side::Value(Leaf {
+                        value: Scalar::String(s),
+                        ..
+                    }) => Version::parse(s).ok(),
+                    _ => None,
+                };
+                match (version(&d.candidate), version(&d.reference)) {
+                    (Some(before), Some(after)) if after < before => Verdict::Downgrade,
+                    (Some(_), Some(_)) => Verdict::Upgrade,
+                    _ => Verdict::Changed,
+                }
+            }
+            _ => Verdict::Changed,
+        };
+    }
+    comparison
+}
+
+fn differences<'a>(
+    candidate: (&str, &'a Environment),
+    reference: (&str, &'a Environment),
+    parity: Option<&'a Parity>,
+    today: Date,
+) -> Comparison<'a> {
     let context = Context {
-        candidate: Names::of(candidate.1),
-        reference: Names::of(reference.1),
+        candidate: Written::of(candidate.1),
+        reference: Written::of(reference.1),
         allowances: parity.map_or(&[][..], |p| &p.allow),
         today,
     };
@@ -156,57 +222,62 @@ pub fn compare<'a>(
     Comparison {
         candidate: candidate.0.to_owned(),
         reference: reference.0.to_owned(),
+        mode: Mode::Parity,
         differences,
     }
 }
 
 struct Context<'a> {
-    candidate: Names,
-    reference: Names,
+    candidate: Written<'a>,
+    reference: Written<'a>,
     allowances: &'a [Allowance],
     today: Date,
 }
 
-/// The values that make an environment's names: put back as placeholders, they show
-/// whether two values differ only by name.
-struct Names(Vec<(String, &'static str)>);
+/// What one side needs beyond its tree: the names written by hand that break their
+/// conventions, and how to tell its secrets.
+struct Written<'a> {
+    /// Where each breach was written: its file and the start of its span.
+    breaches: HashSet<(usize, usize)>,
+    secrets: &'a Secrets,
+}
 
-impl Names {
-    fn of(env: &Environment) -> Names {
-        let mut pairs = vec![
-            (env.stage.value.as_str().to_owned(), "{stage}"),
-            (env.stage.value.title().to_owned(), "{stage_title}"),
-            (env.name.to_string(), "{env}"),
-            (env.account.value.to_string(), "{account}"),
-            (env.region.value.to_string(), "{region}"),
-        ];
-        // Longest first, so that `production` is replaced before `prod`; equal texts side
-        // by side, since they are alternatives (`staging` is both the name and the stage).
-        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        Names(pairs)
+/// A span as a key: the address of its file, which every value of one file shares, and
+/// where it starts.
+fn place(span: &Span) -> (usize, usize) {
+    (Arc::as_ptr(&span.file) as usize, span.range.start)
+}
+
+impl<'a> Written<'a> {
+    fn of(env: &'a Environment) -> Written<'a> {
+        let breaches = env
+            .breaches
+            .iter()
+            .filter_map(|breach| match &breach.written.origin {
+                Origin::File(span) => Some(place(span)),
+                _ => None,
+            })
+            .collect();
+        Written {
+            breaches,
+            secrets: &env.secrets,
+        }
     }
 
-    /// Every way of putting the placeholders back: one, or more where two placeholders
-    /// stand for the same text.
-    fn normalize(&self, value: &str) -> Vec<String> {
-        let mut results = vec![value.to_owned()];
-        let mut pairs = self.0.as_slice();
-        while let Some((from, _)) = pairs.first() {
-            let alternatives = pairs.iter().take_while(|(f, _)| f == from).count();
-            if results.iter().any(|text| text.contains(from.as_str())) {
-                results = results
-                    .iter()
-                    .flat_map(|text| {
-                        pairs[..alternatives]
-                            .iter()
-                            .map(|(_, to)| text.replace(from.as_str(), to))
-                    })
-                    .collect();
-                results.dedup();
-            }
-            pairs = &pairs[alternatives..];
+    /// Whether a name follows its convention on this side: made by it, or written by hand
+    /// as it would have made it.
+    fn follows_convention(&self, leaf: &Leaf) -> bool {
+        match leaf.origin.as_ref() {
+            Origin::File(span) => !self.breaches.contains(&place(span)),
+            Origin::Convention(_) | Origin::Builtin(_) => true,
         }
-        results
+    }
+
+    fn hides(&self, path: &str, side: &Side) -> bool {
+        match side {
+            Side::Value(leaf) => self.secrets.judge(path, &leaf.value).is_some(),
+            _ => false,
+        }
     }
 }
 
@@ -305,15 +376,6 @@ impl<'t, 'a> Keyed<'t, 'a> {
     }
 }
 
-/// Whether either side's value at `path` looks like a secret.
-fn is_secret(path: &str, side: &Side) -> bool {
-    let value = match side {
-        Side::Value(leaf) => Some(&leaf.value),
-        _ => None,
-    };
-    crate::secrets::is_secret(path, value)
-}
-
 fn side<'a>(node: Option<&Node<'a>>) -> Side<'a> {
     match node {
         None => Side::Absent,
@@ -340,7 +402,8 @@ fn presence<'a>(
         _ => Class::MustMatch,
     };
     Difference {
-        masked: is_secret(&path, &candidate) || is_secret(&path, &reference),
+        masked: context.candidate.hides(&path, &candidate)
+            || context.reference.hides(&path, &reference),
         path,
         class,
         verdict,
@@ -358,20 +421,20 @@ fn compare_leaves<'a>(
     r: &Leaf<'a>,
 ) -> Difference<'a> {
     let (class, verdict) = match rule {
-        Rule::Convention | Rule::ConventionVpc => {
-            let normalize = |names: &Names, value: &Scalar| match (rule, value) {
-                (Rule::ConventionVpc, Scalar::String(cidr)) => {
-                    vec![format!("{{vpc}}/{}", cidr.rsplit('/').next().unwrap_or(""))]
-                }
-                (_, Scalar::String(s)) => names.normalize(s),
-                (_, Scalar::List(items)) => names.normalize(&items.join(",")),
-                (_, Scalar::Integer(i)) => vec![i.to_string()],
+        Rule::Fact => (Class::Convention, Verdict::FollowsConvention),
+        Rule::ConventionVpc => {
+            let prefix = |value: &Scalar| match value {
+                Scalar::String(cidr) => cidr.rsplit('/').next().map(str::to_owned),
+                _ => None,
             };
-            let reference = normalize(&context.reference, &r.value);
-            if normalize(&context.candidate, &c.value)
-                .iter()
-                .any(|n| reference.contains(n))
-            {
+            if prefix(&c.value) == prefix(&r.value) {
+                (Class::Convention, Verdict::FollowsConvention)
+            } else {
+                (Class::MustMatch, context.must_match(&path))
+            }
+        }
+        Rule::Convention => {
+            if context.candidate.follows_convention(c) && context.reference.follows_convention(r) {
                 (Class::Convention, Verdict::FollowsConvention)
             } else {
                 (Class::MustMatch, context.must_match(&path))
@@ -392,7 +455,8 @@ fn compare_leaves<'a>(
     };
     let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
     Difference {
-        masked: is_secret(&path, &candidate) || is_secret(&path, &reference),
+        masked: context.candidate.hides(&path, &candidate)
+            || context.reference.hides(&path, &reference),
         path,
         class,
         verdict,
@@ -426,7 +490,7 @@ impl<'a> Context<'a> {
         match self
             .allowances
             .iter()
-            .find(|a| glob_matches(&a.path.value, path))
+            .find(|a| glob::matches(&a.path.value, path))
         {
             Some(allowance)
                 if allowance
@@ -482,7 +546,10 @@ enum Rule {
     /// A service version, or a service's presence: has a direction.
     Release,
     Scale,
+    /// A name made by a naming convention: differs only by name when both sides follow it.
     Convention,
+    /// A fact that defines an environment (its stage, its account): differs by design.
+    Fact,
     /// A VPC: each environment has its own range, of the same size.
     ConventionVpc,
     Free,
@@ -492,14 +559,14 @@ enum Rule {
 /// a service's image, the zones' names) are left out: their source is compared instead.
 const RULES: &[(&str, Option<Rule>)] = &[
     ("description", Some(Rule::Free)),
-    ("stage", Some(Rule::Convention)),
-    ("account", Some(Rule::Convention)),
+    ("stage", Some(Rule::Fact)),
+    ("account", Some(Rule::Fact)),
     ("cluster.id", Some(Rule::Convention)),
     ("cluster.name", Some(Rule::Convention)),
     ("cluster.zone", Some(Rule::Convention)),
     ("cluster.api_host", Some(Rule::Convention)),
     ("cluster.registry_host", Some(Rule::Convention)),
-    ("cluster.client_id", Some(Rule::Convention)),
+    ("cluster.client_id", None),
     ("cluster.vpc", Some(Rule::ConventionVpc)),
     ("cluster.availability_zones", None),
     ("tags.*", Some(Rule::Convention)),
@@ -540,63 +607,14 @@ fn rule_for(segments: &[&str]) -> Option<Rule> {
         .and_then(|candidates| {
             candidates
                 .iter()
-                .find(|(pattern, _)| segments_match(pattern, rest))
+                .find(|(pattern, _)| glob::segments_match(pattern, rest))
         })
         .map_or(Some(Rule::MustMatch), |(_, rule)| *rule)
-}
-
-/// Whether a dotted `path` matches `pattern`: `*` in a segment matches any characters but
-/// a dot, and a `**` segment matches any number of segments.
-pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.split('.').collect();
-    let path: Vec<&str> = path.split('.').collect();
-    segments_match(&pattern, &path)
-}
-
-fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
-    match (pattern.split_first(), path.split_first()) {
-        (None, None) => true,
-        (Some((&"**", rest)), _) => {
-            segments_match(rest, path) || (!path.is_empty() && segments_match(pattern, &path[1..]))
-        }
-        (Some((p, rest)), Some((s, path_rest))) => {
-            segment_matches(p, s) && segments_match(rest, path_rest)
-        }
-        _ => false,
-    }
-}
-
-fn segment_matches(pattern: &str, text: &str) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.starts_with(head)
-                && (head.len()..=text.len())
-                    .any(|i| text.is_char_boundary(i) && segment_matches(tail, &text[i..]))
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_segments() {
-        assert!(glob_matches("services.*.version", "services.hello.version"));
-        assert!(!glob_matches(
-            "services.*.version",
-            "services.hello.env.version"
-        ));
-        assert!(!glob_matches("services.*", "services.hello.version"));
-        assert!(glob_matches("services.**", "services.hello.env.LOG_LEVEL"));
-        assert!(glob_matches("pools.work*.size", "pools.workers.size"));
-        assert!(glob_matches("cluster.acme.server", "cluster.acme.server"));
-        assert!(!glob_matches("cluster.acme", "cluster.acme.server"));
-    }
 
     #[test]
     fn instance_sizes_compare_within_a_family() {

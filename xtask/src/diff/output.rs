@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 
-use super::{Class, Comparison, Difference, Side, Verdict};
+use super::{Class, Comparison, Difference, Mode, Side, Verdict};
 use crate::model::Allowance;
 use crate::model::Origin;
 use crate::model::tree::Scalar;
@@ -33,17 +33,27 @@ fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }
 
-/// A difference as one line: `path  candidate → reference`, or that a secret changed.
-pub fn line(d: &Difference) -> String {
-    if d.masked {
-        format!("{}  changed (value hidden)", d.path)
-    } else {
-        format!(
+/// A difference as one line, its direction unambiguous. Comparing two environments, each
+/// value is named by its side: `path  staging "0.5.0", prod "0.4.0"`. One environment's
+/// history reads old to new: `path  "0.4.0" → "0.5.0"`. A secret's value is never shown.
+pub fn line(comparison: &Comparison, d: &Difference) -> String {
+    match (comparison.mode, d.masked) {
+        (Mode::Parity, true) => format!("{}  differs (value hidden)", d.path),
+        (Mode::History, true) => format!("{}  changed (value hidden)", d.path),
+        (Mode::Parity, false) => format!(
+            "{}  {} {}, {} {}",
+            d.path,
+            comparison.candidate,
+            shown(&d.candidate),
+            comparison.reference,
+            shown(&d.reference)
+        ),
+        (Mode::History, false) => format!(
             "{}  {} → {}",
             d.path,
             shown(&d.candidate),
             shown(&d.reference)
-        )
+        ),
     }
 }
 
@@ -98,27 +108,33 @@ fn allowance_note(verdict: &Verdict) -> Option<String> {
     }
 }
 
-/// The human report. Each line is `path  candidate → reference`.
-pub fn human(comparison: &Comparison) -> String {
-    let mut out = String::new();
-    let section = |out: &mut String, title: &str, rows: Vec<String>| {
-        if !rows.is_empty() {
-            let _ = writeln!(out, "{}", paint(BOLD, title));
-            for row in rows {
-                let _ = writeln!(out, "  {row}");
-            }
-            out.push('\n');
+/// A titled group of rows, left out when it has none.
+fn section(out: &mut String, title: &str, rows: Vec<String>) {
+    if !rows.is_empty() {
+        let _ = writeln!(out, "{}", paint(BOLD, title));
+        for row in rows {
+            let _ = writeln!(out, "  {row}");
         }
-    };
+        out.push('\n');
+    }
+}
+
+/// The human report: grouped by class, must-match first; each value named by its side.
+pub fn human(comparison: &Comparison) -> String {
+    if comparison.mode == Mode::History {
+        return human_history(comparison);
+    }
+    let mut out = String::new();
     let of = |keep: fn(&Difference) -> bool| comparison.differences.iter().filter(move |d| keep(d));
 
     let _ = writeln!(
         out,
-        "{} {} → {} {}\n",
+        "{} {} {} {} {}\n",
         paint(BOLD, "comparing"),
         comparison.candidate,
+        paint(DIM, "(candidate) with"),
         comparison.reference,
-        paint(DIM, "(candidate → reference)")
+        paint(DIM, "(reference)")
     );
     // Violations one by one; allowed differences under the allowance that allows them,
     // so that a reason shared by thousands of paths is said once.
@@ -127,10 +143,10 @@ pub fn human(comparison: &Comparison) -> String {
             Some(note) => format!(
                 "{} {}\n      {}",
                 paint(RED, "✗"),
-                line(d),
+                line(comparison, d),
                 paint(RED, &note)
             ),
-            None => format!("{} {}", paint(RED, "✗"), line(d)),
+            None => format!("{} {}", paint(RED, "✗"), line(comparison, d)),
         })
         .collect();
     let mut allowances: Vec<(&Allowance, Vec<&Difference>)> = Vec::new();
@@ -149,7 +165,7 @@ pub fn human(comparison: &Comparison) -> String {
         let note = allowance_note(&Verdict::Allowed(allowance)).unwrap_or_default();
         let mut row = format!("{} {}", paint(YELLOW, "~"), paint(DIM, &note));
         for d in differences {
-            let _ = write!(row, "\n      {}", line(d));
+            let _ = write!(row, "\n      {}", line(comparison, d));
         }
         must_match.push(row);
     }
@@ -158,7 +174,7 @@ pub fn human(comparison: &Comparison) -> String {
         &mut out,
         "pending promotion",
         of(|d| matches!(d.verdict, Verdict::PendingPromotion))
-            .map(|d| format!("{} {}", paint(GREEN, "↑"), line(d)))
+            .map(|d| format!("{} {}", paint(GREEN, "↑"), line(comparison, d)))
             .collect(),
     );
     section(
@@ -169,11 +185,17 @@ pub fn human(comparison: &Comparison) -> String {
                 Verdict::Scaled { larger: true } => {
                     format!(
                         "{}  {}",
-                        line(d),
-                        paint(YELLOW, "(candidate larger than reference)")
+                        line(comparison, d),
+                        paint(
+                            YELLOW,
+                            &format!(
+                                "({} larger than {})",
+                                comparison.candidate, comparison.reference
+                            )
+                        )
                     )
                 }
-                _ => line(d),
+                _ => line(comparison, d),
             })
             .collect(),
     );
@@ -197,7 +219,9 @@ pub fn human(comparison: &Comparison) -> String {
     section(
         &mut out,
         "free",
-        of(|d| d.class == Class::Free).map(line).collect(),
+        of(|d| d.class == Class::Free)
+            .map(|d| line(comparison, d))
+            .collect(),
     );
 
     let violations = comparison.violations();
@@ -229,6 +253,74 @@ pub fn human(comparison: &Comparison) -> String {
         );
     }
     out.push('\n');
+    out
+}
+
+/// One environment's changes from before to after, versions first.
+fn human_history(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} from {} to {} {}\n",
+        paint(BOLD, "changes"),
+        comparison.candidate,
+        comparison.reference,
+        paint(DIM, "(old → new)")
+    );
+    let of = |keep: fn(&Difference) -> bool| comparison.differences.iter().filter(move |d| keep(d));
+    section(
+        &mut out,
+        "versions",
+        of(|d| matches!(d.verdict, Verdict::Upgrade | Verdict::Downgrade))
+            .map(|d| match d.verdict {
+                Verdict::Downgrade => format!(
+                    "{} {}  {}",
+                    paint(YELLOW, "↓"),
+                    line(comparison, d),
+                    paint(YELLOW, "(downgrade)")
+                ),
+                _ => format!("{} {}", paint(GREEN, "↑"), line(comparison, d)),
+            })
+            .collect(),
+    );
+    section(
+        &mut out,
+        "behaviour",
+        of(|d| matches!(d.verdict, Verdict::Changed))
+            .map(|d| line(comparison, d))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "scale",
+        of(|d| d.class == Class::Scale)
+            .map(|d| line(comparison, d))
+            .collect(),
+    );
+    section(
+        &mut out,
+        "free",
+        of(|d| d.class == Class::Free)
+            .map(|d| line(comparison, d))
+            .collect(),
+    );
+    let changes = comparison.differences.len();
+    let _ = writeln!(
+        out,
+        "{}",
+        match changes {
+            0 => format!(
+                "no change from {} to {}",
+                comparison.candidate, comparison.reference
+            ),
+            n => format!(
+                "{n} change{} from {} to {}; one environment against its own past has no parity verdict",
+                plural(n),
+                comparison.candidate,
+                comparison.reference
+            ),
+        }
+    );
     out
 }
 
@@ -284,39 +376,66 @@ pub fn json(comparison: &Comparison) -> Value {
                 }),
                 _ => Value::Null,
             };
+            let (first, second) = sides(comparison.mode);
             json!({
                 "path": d.path,
                 "class": d.class.as_str(),
                 "verdict": d.verdict.as_str(),
-                "candidate": side(&d.candidate, d.masked),
-                "reference": side(&d.reference, d.masked),
+                first: side(&d.candidate, d.masked),
+                second: side(&d.reference, d.masked),
                 "masked": d.masked,
                 "allowance": allowance,
             })
         })
         .collect();
+    let (first, second) = sides(comparison.mode);
     json!({
-        "candidate": comparison.candidate,
-        "reference": comparison.reference,
+        "mode": match comparison.mode {
+            Mode::Parity => "parity",
+            Mode::History => "history",
+        },
+        first: comparison.candidate,
+        second: comparison.reference,
         "violations": comparison.violations(),
         "differences": differences,
     })
 }
 
+/// The names of the two sides in JSON: a candidate and its reference, or one environment
+/// before and after.
+fn sides(mode: Mode) -> (&'static str, &'static str) {
+    match mode {
+        Mode::Parity => ("candidate", "reference"),
+        Mode::History => ("before", "after"),
+    }
+}
+
 /// The Markdown report: one table, must-match first.
 pub fn markdown(comparison: &Comparison) -> String {
     let cell = |text: &str| format!("`{}`", text.replace('|', "\\|").replace('`', "'"));
-    let mut out = format!(
-        "### `{}` compared with `{}`\n\n",
-        comparison.candidate, comparison.reference
-    );
+    let mut out = match comparison.mode {
+        Mode::Parity => format!(
+            "### `{}` (candidate) compared with `{}` (reference)\n\n",
+            comparison.candidate, comparison.reference
+        ),
+        Mode::History => format!(
+            "### Changes from `{}` to `{}`\n\n",
+            comparison.candidate, comparison.reference
+        ),
+    };
     let violations = comparison.violations();
     let _ = writeln!(
         out,
         "{}\n",
-        match violations {
-            0 => "No violation: the candidate matches the reference where it must.".to_owned(),
-            n => format!(
+        match (comparison.mode, violations) {
+            (Mode::History, _) => format!(
+                "{} change{}; one environment against its own past has no parity verdict.",
+                comparison.differences.len(),
+                plural(comparison.differences.len())
+            ),
+            (Mode::Parity, 0) =>
+                "No violation: the candidate matches the reference where it must.".to_owned(),
+            (Mode::Parity, n) => format!(
                 "**{n} violation{}**: the candidate does not match the reference where it must.",
                 plural(n)
             ),
@@ -339,7 +458,8 @@ pub fn markdown(comparison: &Comparison) -> String {
             let mark = match d.verdict {
                 Verdict::Violation | Verdict::Expired(_) => "❌",
                 Verdict::Allowed(_) => "⚠️",
-                Verdict::PendingPromotion => "⬆️",
+                Verdict::PendingPromotion | Verdict::Upgrade => "⬆️",
+                Verdict::Downgrade => "⬇️",
                 _ => "",
             };
             let note = allowance_note(&d.verdict).unwrap_or_else(|| match d.verdict {

@@ -166,6 +166,7 @@ pub struct PlatformFile {
     pub naming: NamingFile,
     pub acme: Option<AcmeFile>,
     pub parity: Option<ParityFile>,
+    pub secrets: Option<SecretsFile>,
     /// `[checks]`: rule id = level.
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<Level>>,
@@ -204,6 +205,22 @@ pub struct AllowFile {
     pub path: Spanned<String>,
     pub reason: Spanned<String>,
     pub until: Option<Spanned<toml_edit::Datetime>>,
+}
+
+/// `[secrets]`: values the secret finder takes for secrets that are not.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsFile {
+    #[serde(default)]
+    pub allow: Vec<SecretAllowFile>,
+}
+
+/// `[[secrets.allow]]`: the values at a path that are not secrets, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretAllowFile {
+    pub path: Spanned<String>,
+    pub reason: Spanned<String>,
 }
 
 /// `[naming]`: handlebars patterns that replace the default conventions.

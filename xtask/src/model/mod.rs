@@ -9,6 +9,7 @@
 pub mod date;
 pub mod files;
 mod git;
+pub mod glob;
 mod load;
 pub mod names;
 mod resolve;
@@ -141,6 +142,70 @@ pub struct Allowance {
     pub until: Option<Sourced<date::Date>>,
 }
 
+/// `[[secrets.allow]]`: values at a path (a glob such as `services.*.env.SIGNING_KEY_ID`)
+/// that look like secrets but are not, and why.
+#[derive(Debug)]
+pub struct SecretAllowance {
+    pub path: Sourced<String>,
+    pub reason: Sourced<String>,
+}
+
+/// How the platform tells a secret: by the shapes and names of `crate::secrets`, less the
+/// paths `[[secrets.allow]]` declares safe.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    pub allow: Vec<SecretAllowance>,
+}
+
+impl Secrets {
+    /// Whether the value at `path` of an environment's tree is a secret, and why.
+    pub fn judge(&self, path: &str, value: &tree::Scalar) -> Option<crate::secrets::Kind> {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        let kind = match value {
+            tree::Scalar::String(text) => crate::secrets::classify(key, text),
+            tree::Scalar::List(items) => items
+                .iter()
+                .find_map(|item| crate::secrets::classify(key, item)),
+            tree::Scalar::Integer(_) => None,
+        }?;
+        (!self
+            .allow
+            .iter()
+            .any(|a| glob::matches(&a.path.value, path)))
+        .then_some(kind)
+    }
+}
+
+/// A value of an environment that is a secret: where it is in the tree, why, and where it
+/// was written.
+#[derive(Debug)]
+pub struct SecretValue {
+    pub path: String,
+    pub kind: crate::secrets::Kind,
+    pub origin: Origin,
+}
+
+impl SecretValue {
+    /// The secret as a problem, at its span when it was written by hand, else in `file`;
+    /// its value never shown.
+    pub fn diagnostic(&self, file: &std::path::Path) -> crate::diagnostic::Diagnostic {
+        use crate::diagnostic::{Diagnostic, Location};
+        let location = match &self.origin {
+            Origin::File(span) => Location::Span(span.clone()),
+            _ => Location::Path(file.to_path_buf()),
+        };
+        Diagnostic::new(
+            format!("`{}` holds a secret: {}", self.path, self.kind),
+            location,
+        )
+        .with_label("value hidden")
+        .with_help(
+            "keep the secret in a secrets manager and write a reference here: an ARN, a `${VAR}` placeholder, or a `*_FILE` path; \
+             if it is not a secret, add [[secrets.allow]] to platform.toml with its path and a reason",
+        )
+    }
+}
+
 /// A crate's declaration that it can be deployed, from `[package.metadata.platform]`.
 #[derive(Debug, Clone)]
 pub struct ServiceDecl {
@@ -175,6 +240,8 @@ pub struct Environment {
     pub identity: Option<Identity>,
     /// Names written by hand in this environment that differ from their conventions.
     pub breaches: Vec<Breach>,
+    /// How to tell which of its values are secrets.
+    pub secrets: Arc<Secrets>,
 }
 
 /// A name written by hand that differs from what its naming convention would make.

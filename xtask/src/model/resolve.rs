@@ -13,14 +13,14 @@ use serde_spanned::Spanned;
 use super::date::Date;
 use super::files::{
     AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, Level, NamesFile, ParityFile,
-    PlatformFile, PoolFile, ServiceFile,
+    PlatformFile, PoolFile, SecretsFile, ServiceFile,
 };
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
     Access, Acme, Allowance, Breach, Ci, Cluster, Components, Environment, Identity, Observability,
-    Origin, Parity, Platform, Pool, Runners, Seed, SeedRelease, Service, ServiceDecl, Sourced,
-    Stage, Template, Workload,
+    Origin, Parity, Platform, Pool, Runners, SecretAllowance, Secrets, Seed, SeedRelease, Service,
+    ServiceDecl, Sourced, Stage, Template, Workload,
 };
 use crate::checks::registry;
 use crate::conventions::{Naming, Pattern, Variables};
@@ -197,15 +197,7 @@ fn resolve_parity(
     }
     let mut allow = Vec::new();
     for entry in raw.allow {
-        let path = validated(problems, file, entry.path, |p| {
-            if !p.is_empty() && p.split('.').all(|segment| !segment.is_empty()) {
-                Ok(p.clone())
-            } else {
-                Err(format!(
-                    "`{p}` is not a path: write dotted keys such as `services.*.version`"
-                ))
-            }
-        });
+        let path = validated(problems, file, entry.path, valid_path);
         let reason = validated(problems, file, entry.reason, |r| {
             if r.trim().is_empty() {
                 Err("an allowance needs a reason: say why the difference is safe".to_owned())
@@ -229,6 +221,40 @@ fn resolve_parity(
         candidates,
         allow,
     })
+}
+
+/// `[[secrets.allow]]`: each a dotted path and a reason.
+fn resolve_secrets(
+    raw: Option<SecretsFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Secrets {
+    let mut allow = Vec::new();
+    for entry in raw.map(|r| r.allow).unwrap_or_default() {
+        let path = validated(problems, file, entry.path, valid_path);
+        let reason = validated(problems, file, entry.reason, |r| {
+            if r.trim().is_empty() {
+                Err("an exception needs a reason: say why the value is not a secret".to_owned())
+            } else {
+                Ok(r.clone())
+            }
+        });
+        if let (Some(path), Some(reason)) = (path, reason) {
+            allow.push(SecretAllowance { path, reason });
+        }
+    }
+    Secrets { allow }
+}
+
+/// A dotted path or glob, as allowances write them.
+fn valid_path(p: &String) -> Result<String, String> {
+    if !p.is_empty() && p.split('.').all(|segment| !segment.is_empty()) {
+        Ok(p.clone())
+    } else {
+        Err(format!(
+            "`{p}` is not a path: write dotted keys such as `services.*.version`"
+        ))
+    }
 }
 
 /// An environment directory's name and its parsed file, or everything wrong with them.
@@ -307,6 +333,7 @@ fn shared<'a>(
         teams.insert(team.into_inner(), members);
     }
     let naming = Naming::new(&platform.naming, platform_file).map_err(|d| problems.0.extend(d.0));
+    let secrets = resolve_secrets(platform.secrets, platform_file, problems);
     let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
         (org, domain, region, vpc_range, naming)
     else {
@@ -325,6 +352,7 @@ fn shared<'a>(
         platform_file: platform_file.clone(),
         teams,
         naming,
+        secrets: Arc::new(secrets),
         services,
     };
     Some((shared, vpc_range))
@@ -344,6 +372,7 @@ struct Shared<'a> {
     checks: BTreeMap<Spanned<String>, Spanned<Level>>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
+    secrets: Arc<Secrets>,
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,
 }
 
@@ -502,6 +531,7 @@ impl EnvResolver<'_, '_> {
             observability,
             identity,
             breaches: std::mem::take(&mut self.breaches),
+            secrets: self.shared.secrets.clone(),
         })
     }
 

@@ -263,3 +263,44 @@ impl Environment {
         root.0
     }
 }
+
+/// Every leaf of a tree with its dotted path, in the tree's order.
+pub fn leaves<'t, 'a>(entries: &'t [(Cow<'a, str>, Node<'a>)]) -> Vec<(String, &'t Leaf<'a>)> {
+    fn collect<'t, 'a>(
+        prefix: &str,
+        entries: &'t [(Cow<'a, str>, Node<'a>)],
+        out: &mut Vec<(String, &'t Leaf<'a>)>,
+    ) {
+        for (key, node) in entries {
+            let path = if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match node {
+                Node::Leaf(leaf) => out.push((path, leaf)),
+                Node::Table(children) => collect(&path, children, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    collect("", entries, &mut out);
+    out
+}
+
+impl Environment {
+    /// The values of this environment that are secrets, in the tree's order.
+    pub fn secret_values(&self) -> Vec<super::SecretValue> {
+        leaves(&self.tree())
+            .into_iter()
+            .filter_map(|(path, leaf)| {
+                let kind = self.secrets.judge(&path, &leaf.value)?;
+                Some(super::SecretValue {
+                    path,
+                    kind,
+                    origin: leaf.origin.as_ref().clone(),
+                })
+            })
+            .collect()
+    }
+}
