@@ -16,7 +16,9 @@ fn main() {
     let files = xtask::render::generate(&platform).expect("the repository renders");
     xtask::render::write(root, &files).expect("the rendered files are written");
     let today = xtask::model::date::Date::today().expect("XTASK_TODAY, when set, is a day");
-    let findings = xtask::checks::check(root, today).expect("the check runs");
+    let findings = xtask::checks::check(root, today)
+        .expect("the check runs")
+        .findings;
     let mut by_rule = std::collections::BTreeMap::new();
     for finding in &findings {
         *by_rule

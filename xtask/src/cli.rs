@@ -134,6 +134,18 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
+impl Command {
+    /// Whether the command writes files when it runs (so that a refusal says it wrote none).
+    pub fn writes(&self) -> bool {
+        match self {
+            Command::NewEnv(_) => true,
+            Command::Render(args) => !args.check,
+            Command::Promote(args) => !args.dry_run,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Output format

@@ -1,7 +1,6 @@
 //! `cargo xtask diff A B` and `cargo xtask parity`: the commands over `diff`. Either side
 //! of `diff` may be `ENV@REV`, the environment as committed at a git revision.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -89,8 +88,7 @@ fn print(comparisons: &[Comparison], format: Format) -> anyhow::Result<ExitCode>
     match format {
         Format::Human => {
             let text: Vec<String> = comparisons.iter().map(diff::output::human).collect();
-            let mut out = anstream::stdout();
-            write!(out, "{}", text.join("\n"))?;
+            output::print(&text.join("\n"))?;
         }
         Format::Json => {
             let values: Vec<_> = comparisons.iter().map(diff::output::json).collect();

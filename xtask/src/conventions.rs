@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn a_pattern_using_an_unknown_variable_is_refused_at_its_span() {
         let err = naming("cluster_id = \"{{org}}-{{zone}}\"\n").err().unwrap();
-        let text = err.render(false);
+        let text = err.to_string();
         assert!(
             text.contains("naming pattern `cluster_id` cannot be used"),
             "{text}"

@@ -7,7 +7,8 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
@@ -17,6 +18,9 @@ pub struct SourceFile {
     /// The path as shown to people: relative to the repository root.
     pub path: PathBuf,
     pub text: String,
+    /// Where each line starts, found the first time a line is asked for, so that locating
+    /// thousands of values in one large file takes one pass over it.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -24,17 +28,51 @@ impl SourceFile {
         Arc::new(SourceFile {
             path: path.into(),
             text: text.into(),
+            line_starts: OnceLock::new(),
         })
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The 0-based index of the line that holds a byte offset.
+    fn line_index(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        starts.partition_point(|&start| start <= offset) - 1
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_index(offset);
+        let start = self.line_starts()[line];
+        let column = self.text[start..offset].chars().count() + 1;
+        (line + 1, column)
+    }
+
+    /// The whole lines that hold `range`: their text with every secret in it hidden, the
+    /// 1-based number of the first, and the byte offset where they start.
+    fn excerpt(&self, range: &Range<usize>) -> (Cow<'_, str>, usize, usize) {
+        let first = self.line_index(range.start.min(self.text.len()));
+        let last = self.line_index(range.end.min(self.text.len()));
+        let start = self.line_starts()[first];
+        let end = self
+            .line_starts()
+            .get(last + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        (
+            crate::secrets::redact(&self.text[start..end]),
+            first + 1,
+            start,
+        )
     }
 }
 
@@ -123,39 +161,58 @@ impl Diagnostic {
 
     /// Renders at `level` (error or warning), with the rule id when there is one, in the
     /// manner of rustc: `error[rule-id]: message`, the source line underlined, `help:`.
+    /// Every text is shown with its secrets hidden (`crate::secrets::redact`).
     pub fn render_as(&self, renderer: &Renderer, level: Level<'_>) -> String {
-        let mut title = level.primary_title(self.message.as_str());
+        use crate::secrets::redact;
+        let message = redact(&self.message);
+        let label = self.label.as_deref().map(redact);
+        let help = self.help.as_deref().map(redact);
+        let mut title = level.primary_title(message.as_ref());
         if let Some(rule) = self.rule {
             title = title.id(rule);
         }
         let mut group = Group::with_title(title);
         match &self.location {
             Location::Span(span) => {
-                let mut primary = AnnotationKind::Primary.span(span.range.clone());
-                if let Some(label) = &self.label {
-                    primary = primary.label(label.as_str());
+                // Only the lines around the spans are handed to the renderer, so that each
+                // diagnostic costs what it shows, not the size of its file; secrets in
+                // them are hidden byte for byte, which keeps every span in place.
+                let same_file: Vec<&(Span, String)> = self
+                    .related
+                    .iter()
+                    .filter(|(related, _)| Arc::ptr_eq(&related.file, &span.file))
+                    .collect();
+                let covered = same_file.iter().fold(span.range.clone(), |r, (s, _)| {
+                    r.start.min(s.range.start)..r.end.max(s.range.end)
+                });
+                let (source, line, offset) = span.file.excerpt(&covered);
+                let shift = |range: &Range<usize>| range.start - offset..range.end - offset;
+                let mut primary = AnnotationKind::Primary.span(shift(&span.range));
+                if let Some(label) = &label {
+                    primary = primary.label(label.as_ref());
                 }
-                let mut snippet = Snippet::source(span.file.text.as_str())
+                let mut snippet = Snippet::source(source)
+                    .line_start(line)
                     .path(span.file.path.to_string_lossy())
                     .annotation(primary);
-                for (related, label) in &self.related {
-                    if Arc::ptr_eq(&related.file, &span.file) {
-                        snippet = snippet.annotation(
-                            AnnotationKind::Context
-                                .span(related.range.clone())
-                                .label(label.as_str()),
-                        );
-                    }
+                for (related, label) in same_file {
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context
+                            .span(shift(&related.range))
+                            .label(label.as_str()),
+                    );
                 }
                 group = group.element(snippet);
                 for (related, label) in &self.related {
                     if !Arc::ptr_eq(&related.file, &span.file) {
+                        let (source, line, offset) = related.file.excerpt(&related.range);
                         group = group.element(
-                            Snippet::source(related.file.text.as_str())
+                            Snippet::source(source)
+                                .line_start(line)
                                 .path(related.file.path.to_string_lossy())
                                 .annotation(
                                     AnnotationKind::Context
-                                        .span(related.range.clone())
+                                        .span(related.range.start - offset..related.range.end - offset)
                                         .label(label.as_str()),
                                 ),
                         );
@@ -167,8 +224,8 @@ impl Diagnostic {
             }
             Location::Nowhere => {}
         }
-        if let Some(help) = &self.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+        if let Some(help) = &help {
+            group = group.element(Level::HELP.message(help.as_ref()));
         }
         renderer.render(&[group])
     }
@@ -196,13 +253,9 @@ impl Diagnostics {
         }
     }
 
-    /// The report for a terminal (`styled`) or for a pipe or file.
-    pub fn render(&self, styled: bool) -> String {
-        let renderer = if styled {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
+    /// The report, styled; `crate::output` drops the styles where colour is off.
+    pub fn render(&self) -> String {
+        let renderer = Renderer::styled();
         let mut out = String::new();
         for diagnostic in &self.0 {
             out.push_str(&diagnostic.render(&renderer));
@@ -210,7 +263,7 @@ impl Diagnostics {
         }
         let count = self.0.len();
         out.push_str(&format!(
-            "error: found {count} problem{} in the input; nothing was written\n",
+            "error: found {count} problem{} in the input\n",
             if count == 1 { "" } else { "s" }
         ));
         out
@@ -225,7 +278,7 @@ impl From<Diagnostic> for Diagnostics {
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(false))
+        f.write_str(&anstream::adapter::strip_str(&self.render()).to_string())
     }
 }
 
@@ -287,7 +340,7 @@ mod tests {
         let diagnostic = Diagnostic::at(Span { file, range: 8..14 }, "unknown stage `prod`")
             .with_label("not a stage")
             .with_help("did you mean `production`?");
-        let text = Diagnostics::from(diagnostic).render(false);
+        let text = Diagnostics::from(diagnostic).to_string();
         assert!(
             text.contains("environments/prod/environment.toml:1:9"),
             "{text}"

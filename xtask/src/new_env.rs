@@ -61,20 +61,21 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
     tree.environments
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
     let resolved = tree.load(declared)?;
+    render::refuse_secrets(&resolved)?;
     let generated = render::generate(&resolved)?;
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
     let rendered = render::write(root, &generated)?;
 
     let env = &resolved.environments[&name];
-    eprintln!("created {}", path.display());
+    crate::output::say(format!("created {}", path.display()))?;
     if let Some(cluster) = &env.cluster {
-        eprintln!(
+        crate::output::say(format!(
             "  cluster {} in zone {}, VPC {}, account {}",
             cluster.id.value, cluster.zone.value, cluster.vpc.value, env.account.value
-        );
+        ))?;
     }
-    eprintln!("{rendered}");
-    eprintln!("next: review the file, then `cargo xtask show {name}`");
+    crate::output::say(rendered)?;
+    crate::output::say(format!("next: review the file, then `cargo xtask show {name}`"))?;
     Ok(ExitCode::SUCCESS)
 }
 

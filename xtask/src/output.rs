@@ -1,20 +1,43 @@
-//! Machine output on stdout. A reader that stops early (`| head`) closes the pipe; the
-//! error that causes is passed up, and `main` ends quietly on it instead of panicking.
+//! Everything the commands print goes through here: reports on stdout, messages on stderr.
+//!
+//! Colour is decided once, by `anstream`, for both streams: styled text keeps its colour on
+//! a terminal and loses it in a pipe or a file, with `NO_COLOR`, `CLICOLOR=0` or
+//! `TERM=dumb`; `CLICOLOR_FORCE` keeps it anywhere.
+//!
+//! A reader that goes away (`| head -1`, `| grep -q`) closes the pipe. Writing then stops
+//! quietly, and the command goes on to its verdict, so that its exit code means the same
+//! with or without a pipe.
 
-use std::io::Write as _;
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` to stdout.
-pub fn print(text: &str) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()
+pub fn print(text: &str) -> io::Result<()> {
+    write(&mut anstream::stdout().lock(), text, &STDOUT_CLOSED)
 }
 
-/// Whether an error is a closed pipe on stdout.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+/// Writes `text` and a newline to stderr: a message for the person at the terminal.
+pub fn say(text: impl Display) -> io::Result<()> {
+    write(
+        &mut anstream::stderr().lock(),
+        &format!("{text}\n"),
+        &STDERR_CLOSED,
+    )
+}
+
+fn write(stream: &mut impl Write, text: &str, closed: &AtomicBool) -> io::Result<()> {
+    if closed.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    match stream.write_all(text.as_bytes()).and_then(|()| stream.flush()) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+            closed.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => other,
+    }
 }

@@ -78,17 +78,17 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .filter(|s| !to_cluster.services.contains_key(*s))
     {
         if args.service.is_none() {
-            eprintln!(
+            crate::output::say(format!(
                 "note: `{}` is not deployed to `{}`; add [services.{service}] by hand to deploy it",
                 service, to.name
-            );
+            ))?;
         }
     }
     if versions.is_empty() {
-        eprintln!(
+        crate::output::say(format!(
             "nothing to promote: `{}` already runs the versions of `{}`",
             to.name, from.name
-        );
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -140,6 +140,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .expect("TO was loaded from the tree");
     tree.environments[index].1 = SourceFile::new(&path, new_text.as_str());
     let promoted_platform = tree.load(declared)?;
+    render::refuse_secrets(&promoted_platform)?;
     let generated = render::generate(&promoted_platform)?;
 
     crate::output::print(&format!(
@@ -152,7 +153,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             )
     ))?;
     for (service, new, old) in &versions {
-        eprintln!(
+        crate::output::say(format!(
             "{} {service} in {} from {old} to {new}, the version {} runs",
             if args.dry_run {
                 "would promote"
@@ -161,14 +162,14 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             },
             to.name,
             from.name
-        );
+        ))?;
     }
     if args.dry_run {
-        eprintln!("dry run: nothing was written");
+        crate::output::say("dry run: nothing was written")?;
         return Ok(ExitCode::SUCCESS);
     }
     edit::write_file(&root.join(&path), &new_text, false)?;
-    eprintln!("{}", render::write(root, &generated)?);
+    crate::output::say(render::write(root, &generated)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

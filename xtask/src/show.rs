@@ -10,7 +10,7 @@ use toml_edit::{DocumentMut, Item, Table};
 use crate::cli::{ShowArgs, ShowFormat};
 use crate::diagnostic::Diagnostic;
 use crate::model::tree::{Leaf, Node, Scalar};
-use crate::model::{self, Environment, Origin};
+use crate::model::{self, Environment, Origin, Secrets};
 
 pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
@@ -37,7 +37,7 @@ pub fn describe(origin: &Origin) -> String {
 /// The environment as TOML, each value followed by a comment naming its origin.
 fn to_toml(env: &Environment) -> String {
     let mut document = DocumentMut::new();
-    fill_table(document.as_table_mut(), &env.tree());
+    fill_table(document.as_table_mut(), "", &env.tree(), &env.secrets);
     format!(
         "# environment `{}`, resolved from {} and environments/platform.toml\n# by `cargo xtask show {}`; each comment says where its value came from\n\n{document}",
         env.name,
@@ -49,7 +49,26 @@ fn to_toml(env: &Environment) -> String {
 /// Comments line up in a column, except after lines too long to be worth aligning with.
 const ALIGN_UP_TO: usize = 60;
 
-fn fill_table(table: &mut Table, entries: &[(Cow<'_, str>, Node<'_>)]) {
+/// A secret's value as `show` prints it: never the value itself.
+fn hidden(kind: crate::secrets::Kind) -> Scalar<'static> {
+    Scalar::String(Cow::Owned(format!("(hidden: {kind})")))
+}
+
+/// The dotted path of `key` under `prefix`.
+fn path(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn fill_table(
+    table: &mut Table,
+    prefix: &str,
+    entries: &[(Cow<'_, str>, Node<'_>)],
+    secrets: &Secrets,
+) {
     let width = entries
         .iter()
         .filter_map(|(key, node)| match node {
@@ -64,7 +83,11 @@ fn fill_table(table: &mut Table, entries: &[(Cow<'_, str>, Node<'_>)]) {
     for (key, node) in entries {
         match node {
             Node::Leaf(leaf) => {
-                let mut value = toml_value(&leaf.value);
+                let shown = match secrets.judge(&path(prefix, key), &leaf.value) {
+                    Some(kind) => hidden(kind),
+                    None => leaf.value.clone(),
+                };
+                let mut value = toml_value(&shown);
                 let length = toml_key(key).len() + 3 + value.to_string().len();
                 value.decor_mut().set_suffix(format!(
                     "{}  # {}",
@@ -77,7 +100,7 @@ fn fill_table(table: &mut Table, entries: &[(Cow<'_, str>, Node<'_>)]) {
                 let mut child = Table::new();
                 // A table holding only tables (`[pools]`) needs no header of its own.
                 child.set_implicit(children.iter().all(|(_, n)| matches!(n, Node::Table(_))));
-                fill_table(&mut child, children);
+                fill_table(&mut child, &path(prefix, key), children, secrets);
                 table.insert(key, Item::Table(child));
             }
         }
@@ -102,17 +125,18 @@ fn to_json(env: &Environment) -> Value {
     json!({
         "environment": env.name.as_str(),
         "file": env.file.path.to_string_lossy(),
-        "values": json_table(&env.tree()),
+        "values": json_table("", &env.tree(), &env.secrets),
     })
 }
 
-fn json_table(entries: &[(Cow<'_, str>, Node<'_>)]) -> Value {
+fn json_table(prefix: &str, entries: &[(Cow<'_, str>, Node<'_>)], secrets: &Secrets) -> Value {
     let map: Map<String, Value> = entries
         .iter()
         .map(|(key, node)| {
+            let path = path(prefix, key);
             let value = match node {
-                Node::Table(children) => json_table(children),
-                Node::Leaf(leaf) => json_leaf(leaf),
+                Node::Table(children) => json_table(&path, children, secrets),
+                Node::Leaf(leaf) => json_leaf(leaf, secrets.judge(&path, &leaf.value)),
             };
             (key.to_string(), value)
         })
@@ -120,11 +144,13 @@ fn json_table(entries: &[(Cow<'_, str>, Node<'_>)]) -> Value {
     Value::Object(map)
 }
 
-fn json_leaf(leaf: &Leaf) -> Value {
-    let value = match &leaf.value {
-        Scalar::String(s) => json!(s),
-        Scalar::Integer(i) => json!(i),
-        Scalar::List(items) => json!(items),
+/// A value and its source; a secret's value is `null`, with `hidden` saying why.
+fn json_leaf(leaf: &Leaf, secret: Option<crate::secrets::Kind>) -> Value {
+    let value = match (&leaf.value, secret) {
+        (_, Some(_)) => Value::Null,
+        (Scalar::String(s), None) => json!(s),
+        (Scalar::Integer(i), None) => json!(i),
+        (Scalar::List(items), None) => json!(items),
     };
     let source = match leaf.origin.as_ref() {
         Origin::File(span) => {
@@ -134,5 +160,8 @@ fn json_leaf(leaf: &Leaf) -> Value {
         Origin::Convention(rule) => json!({"kind": "convention", "rule": rule.as_ref()}),
         Origin::Builtin(rule) => json!({"kind": "builtin", "rule": rule}),
     };
-    json!({"value": value, "source": source})
+    match secret {
+        Some(kind) => json!({"value": value, "hidden": kind.to_string(), "source": source}),
+        None => json!({"value": value, "source": source}),
+    }
 }

@@ -9,7 +9,6 @@
 pub mod registry;
 mod rules;
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -20,6 +19,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location, help_valid};
 use crate::model::date::Date;
 use crate::model::files::Level;
 use crate::model::{Platform, SourceTree};
+use crate::secrets::redact;
 use crate::{output, services};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,9 +41,9 @@ pub struct Finding {
 }
 
 pub fn run(root: &Path, format: Format, today: Date) -> anyhow::Result<ExitCode> {
-    let findings = check(root, today)?;
+    let Checked { findings, loaded } = check(root, today)?;
     match format {
-        Format::Human => print_human(&findings),
+        Format::Human => print_human(&findings)?,
         Format::Json => {
             for finding in &findings {
                 output::print(&format!("{}\n", json_finding(finding)))?;
@@ -55,18 +55,27 @@ pub fn run(root: &Path, format: Format, today: Date) -> anyhow::Result<ExitCode>
             }
         }
     }
+    // Files that cannot be loaded are bad input, as for every other command; a finding
+    // at deny on files that load is a failed check.
     let deny = findings.iter().any(|f| f.level == Level::Deny);
-    Ok(if deny {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match (loaded, deny) {
+        (false, _) => ExitCode::from(2),
+        (true, true) => ExitCode::from(1),
+        (true, false) => ExitCode::SUCCESS,
     })
+}
+
+/// What `check` found.
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// Whether the files loaded; when they did not, the findings say why, and no rule ran.
+    pub loaded: bool,
 }
 
 /// Every finding of every rule on the repository at `root`, at its level, `allow`ed ones
 /// left out, as on the day `today` (parity allowances expire). An error is a check that
 /// could not run.
-pub fn check(root: &Path, today: Date) -> anyhow::Result<Vec<Finding>> {
+pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
     let tree = SourceTree::read(root)?;
     let loaded = services::declared(root).and_then(|services| Ok(tree.load(services)?));
     let platform = match loaded {
@@ -75,7 +84,7 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Vec<Finding>> {
             // Problems in the files are findings of the rule that found them; anything
             // else means the check could not run.
             let diagnostics = err.downcast::<Diagnostics>()?;
-            return Ok(diagnostics
+            let findings = diagnostics
                 .0
                 .into_iter()
                 .map(|mut diagnostic| {
@@ -85,7 +94,11 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Vec<Finding>> {
                         diagnostic,
                     }
                 })
-                .collect());
+                .collect();
+            return Ok(Checked {
+                findings,
+                loaded: false,
+            });
         }
     };
     let mut findings = Vec::new();
@@ -101,7 +114,10 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Vec<Finding>> {
             });
         }
     }
-    Ok(findings)
+    Ok(Checked {
+        findings,
+        loaded: true,
+    })
 }
 
 /// A rule's level: from `[checks]`, else its default.
@@ -113,24 +129,21 @@ fn level(platform: &Platform, id: &str) -> Level {
         .unwrap_or_else(|| registry::rule(id).map_or(Level::Deny, |rule| rule.default))
 }
 
-fn print_human(findings: &[Finding]) {
-    let styled = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let renderer = if styled {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+fn print_human(findings: &[Finding]) -> std::io::Result<()> {
+    let renderer = Renderer::styled();
     for finding in findings {
         let level = match finding.level {
             Level::Deny => annotate_snippets::Level::ERROR,
             _ => annotate_snippets::Level::WARNING,
         };
-        eprintln!("{}\n", finding.diagnostic.render_as(&renderer, level));
+        output::say(format!(
+            "{}\n",
+            finding.diagnostic.render_as(&renderer, level)
+        ))?;
     }
     let errors = findings.iter().filter(|f| f.level == Level::Deny).count();
     let warnings = findings.len() - errors;
-    eprintln!(
+    output::say(format!(
         "check: {errors} error{}, {warnings} warning{}{}",
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
@@ -139,7 +152,7 @@ fn print_human(findings: &[Finding]) {
         } else {
             ""
         }
-    );
+    ))
 }
 
 /// File, line and column of a finding, when it has them.
@@ -164,11 +177,11 @@ fn json_finding(finding: &Finding) -> serde_json::Value {
     json!({
         "rule": d.rule,
         "level": finding.level.as_str(),
-        "message": d.message,
+        "message": redact(&d.message),
         "file": file,
         "line": line,
         "column": column,
-        "help": d.help,
+        "help": d.help.as_deref().map(redact),
     })
 }
 
@@ -206,7 +219,11 @@ fn github_finding(finding: &Finding) -> String {
         Some(help) => format!("{}\nhelp: {help}", d.message),
         None => d.message.clone(),
     };
-    format!("::{command} {}::{}", properties.join(","), data(&message))
+    format!(
+        "::{command} {}::{}",
+        properties.join(","),
+        data(&redact(&message))
+    )
 }
 
 /// `cargo xtask explain RULE`.

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use crate::diagnostic::{Diagnostics, Location};
 use crate::edit;
 use crate::model::{
     self, ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, PLATFORM_FILE, Platform,
@@ -101,28 +102,51 @@ impl Change {
 
 pub fn run(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
+    refuse_secrets(&platform)?;
     let files = generate(&platform)?;
     if !check {
-        eprintln!("{}", write(root, &files)?);
+        crate::output::say(write(root, &files)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let changes = plan(root, &files)?;
     if changes.is_empty() {
-        eprintln!("every generated file is fresh");
+        crate::output::say("every generated file is fresh")?;
         return Ok(ExitCode::SUCCESS);
     }
     for change in &changes {
-        crate::output::print(&change.diff())?;
+        // What is on disk may hold a secret written before it was taken for one.
+        crate::output::print(&crate::secrets::redact(&change.diff()))?;
     }
     for change in &changes {
-        eprintln!("{}: {}", change.kind(), change.path().display());
+        crate::output::say(format!("{}: {}", change.kind(), change.path().display()))?;
     }
-    eprintln!(
+    crate::output::say(format!(
         "{} generated file{} out of date; run `cargo xtask render`",
         changes.len(),
         if changes.len() == 1 { " is" } else { "s are" }
-    );
+    ))?;
     Ok(ExitCode::from(1))
+}
+
+/// Refuses a platform with a secret in it: a generated file would carry it to every reader
+/// of the repository and to the cluster. Each secret is located, its value never shown.
+pub fn refuse_secrets(platform: &Platform) -> Result<(), Diagnostics> {
+    // A value written once in platform.toml is in every environment; say it once.
+    let mut seen = HashSet::new();
+    let mut problems = Diagnostics::default();
+    for env in platform.environments.values() {
+        for secret in env.secret_values() {
+            let diagnostic = secret.diagnostic(&env.file.path);
+            let place = match &diagnostic.location {
+                Location::Span(span) => (span.file.path.clone(), span.range.start, String::new()),
+                _ => (env.file.path.clone(), 0, secret.path.clone()),
+            };
+            if seen.insert(place) {
+                problems.push(diagnostic);
+            }
+        }
+    }
+    problems.into_result(())
 }
 
 /// Every generated file under `root` that is not what `files` says: its path and whether
