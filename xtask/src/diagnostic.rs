@@ -4,10 +4,10 @@
 //! Failures of the tool itself (I/O, a child process) are `anyhow` errors instead; `main`
 //! tells the two apart and exits 2 for both.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -212,7 +212,10 @@ impl Diagnostic {
                                 .path(related.file.path.to_string_lossy())
                                 .annotation(
                                     AnnotationKind::Context
-                                        .span(related.range.start - offset..related.range.end - offset)
+                                        .span(
+                                            related.range.start - offset
+                                                ..related.range.end - offset,
+                                        )
                                         .label(label.as_str()),
                                 ),
                         );

@@ -75,7 +75,9 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
         ))?;
     }
     crate::output::say(rendered)?;
-    crate::output::say(format!("next: review the file, then `cargo xtask show {name}`"))?;
+    crate::output::say(format!(
+        "next: review the file, then `cargo xtask show {name}`"
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

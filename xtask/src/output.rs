@@ -33,7 +33,10 @@ fn write(stream: &mut impl Write, text: &str, closed: &AtomicBool) -> io::Result
     if closed.load(Ordering::Relaxed) {
         return Ok(());
     }
-    match stream.write_all(text.as_bytes()).and_then(|()| stream.flush()) {
+    match stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush())
+    {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
             closed.store(true, Ordering::Relaxed);
             Ok(())

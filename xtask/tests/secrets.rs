@@ -74,7 +74,9 @@ fn planted() -> Repo {
             .map(|p| {
                 let value = match suffix {
                     "" => p.value.to_owned(),
-                    _ => p.value.replacen(p.needle, &format!("{}{suffix}", p.needle), 1),
+                    _ => p
+                        .value
+                        .replacen(p.needle, &format!("{}{suffix}", p.needle), 1),
                 };
                 format!("{} = {value}", p.key)
             })
@@ -184,7 +186,11 @@ fn render_refuses_to_write_a_secret_and_says_where_each_is() {
             continue;
         }
         for needle in needles() {
-            assert!(!text.contains(needle), "{} holds `{needle}`", path.display());
+            assert!(
+                !text.contains(needle),
+                "{} holds `{needle}`",
+                path.display()
+            );
         }
     }
 }
@@ -196,12 +202,17 @@ fn a_secret_already_in_a_generated_file_is_not_shown_by_render_check() {
     let text = repo.read(deploy);
     repo.write(
         deploy,
-        &format!("{text}export API_TOKEN=Tr0ub4dor&3\n# ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s00\n"),
+        &format!(
+            "{text}export API_TOKEN=Tr0ub4dor&3\n# ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s00\n"
+        ),
     );
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1);
     let out = run.stdout();
-    assert_contains(&out, &["+++ b/environments/prod/deploy.sh", "export API_TOKEN="]);
+    assert_contains(
+        &out,
+        &["+++ b/environments/prod/deploy.sh", "export API_TOKEN="],
+    );
     assert!(!out.contains("Tr0ub4dor"), "{out}");
     assert!(!out.contains("R4nd0mT0k3n"), "{out}");
 }
@@ -261,7 +272,10 @@ fn an_exception_names_a_path_and_a_reason() {
         );
     }
     let err = repo.refuses(&["render"]);
-    assert_contains(&err, &["`services.storefront.env.PUBLISHABLE_TOKEN` holds a secret"]);
+    assert_contains(
+        &err,
+        &["`services.storefront.env.PUBLISHABLE_TOKEN` holds a secret"],
+    );
     // Without a reason the exception is refused, located.
     let platform = repo.read(PLATFORM);
     repo.write(
@@ -282,7 +296,12 @@ fn an_exception_names_a_path_and_a_reason() {
     );
     repo.run(&["render"]).success();
     repo.run(&["check"]).success();
-    assert!(repo.run(&["show", "staging"]).success().stdout().contains(token));
+    assert!(
+        repo.run(&["show", "staging"])
+            .success()
+            .stdout()
+            .contains(token)
+    );
     // The exception is narrow: the same value under another key is still a secret.
     repo.edit(STAGING, "PUBLISHABLE_TOKEN", "SECRET_TOKEN");
     repo.refuses(&["render"]);
