@@ -3,7 +3,8 @@
 //! place that edits the hand-written TOML sources, with `toml_edit`, so that every comment
 //! and the formatting of every other line survive.
 
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
@@ -40,74 +41,148 @@ fn write_staging(staging: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `text` (an `environment.toml`) with the `version` of each named service replaced.
-/// Only the version values change: their comments, and every other byte, stay.
-pub fn set_service_versions(text: &str, versions: &[(&str, &str)]) -> anyhow::Result<String> {
-    let mut document: toml_edit::DocumentMut =
-        text.parse().context("parsing the environment file")?;
-    for (service, version) in versions {
-        let value = document
-            .get_mut("services")
-            .and_then(|services| services.get_mut(service))
-            .and_then(|table| table.get_mut("version"))
-            .and_then(toml_edit::Item::as_value_mut)
-            .with_context(|| format!("no `version` for service `{service}`"))?;
-        let decor = value.decor().clone();
-        *value = toml_edit::Value::from(*version);
-        *value.decor_mut() = decor;
+/// `text` (an `environment.toml`) with each of `replacements` (the byte range of a quoted
+/// version as the loader found it, and the new version) spliced in. Every other byte stays
+/// as it was: comments, line endings, a byte-order mark, a missing final newline, and the
+/// quotes each version was written with.
+pub fn set_service_versions(
+    text: &str,
+    replacements: &[(std::ops::Range<usize>, &str)],
+) -> anyhow::Result<String> {
+    let mut sorted: Vec<&(std::ops::Range<usize>, &str)> = replacements.iter().collect();
+    sorted.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, version) in sorted {
+        let old = text
+            .get(range.clone())
+            .filter(|old| range.start >= at && old.len() >= 2)
+            .with_context(|| format!("no quoted version at bytes {range:?}"))?;
+        let quote = old
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '"' | '\'') && old.ends_with(*q))
+            .with_context(|| format!("the version at bytes {range:?} is not a quoted string"))?;
+        out.push_str(&text[at..range.start]);
+        out.push(quote);
+        out.push_str(version);
+        out.push(quote);
+        at = range.end;
     }
-    Ok(document.to_string())
+    out.push_str(&text[at..]);
+    Ok(out)
 }
 
-/// Replaces (or creates) the file at `path` with `contents`, atomically: the contents go to
-/// a hidden sibling that is then renamed over the file. `executable` sets the mode of a
-/// script.
-pub fn write_file(path: &Path, contents: &str, executable: bool) -> anyhow::Result<()> {
-    let parent = path.parent().context("a file needs a parent directory")?;
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = path
-        .file_name()
-        .context("a file needs a name")?
-        .to_string_lossy();
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let written = std::fs::write(&staging, contents)
-        .with_context(|| format!("writing {}", staging.display()))
-        .and_then(|()| set_executable(&staging, executable))
-        .and_then(|()| {
-            std::fs::rename(&staging, path).with_context(|| format!("replacing {}", path.display()))
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&staging);
-    }
-    written
+/// The mode a written file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// 0644, or 0755 for a script.
+    Generated { executable: bool },
+    /// Whatever the file it replaces has: a hand-written file keeps its permissions.
+    Kept,
 }
 
-/// Creates the file at `path`, which must not exist, with `contents`. Used for files that
-/// are new, where there is nothing to keep whole; `executable` sets the mode of a script.
-pub fn create_file(path: &Path, contents: &str, executable: bool) -> anyhow::Result<()> {
-    let parent = path.parent().context("a file needs a parent directory")?;
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let mut file =
-        std::fs::File::create_new(path).with_context(|| format!("creating {}", path.display()))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    if executable {
-        set_executable(path, true)?;
+/// A file written to a temporary file beside its destination and flushed to disk, not yet
+/// in place. [`Staged::commit`] renames it over the destination; dropping it removes it.
+pub struct Staged {
+    temp: tempfile::NamedTempFile,
+    destination: PathBuf,
+    /// The destination as errors name it.
+    shown: PathBuf,
+    /// Whether the destination must not exist yet.
+    new: bool,
+}
+
+/// Temporary files start with this, so that one left behind by a killed run is known.
+pub const TEMPORARY_PREFIX: &str = ".xtask-tmp-";
+
+/// Writes `contents` for `relative` (a path under `root`) into a temporary file in the same
+/// directory (so that the rename is atomic) and flushes it. A symbolic link is followed:
+/// its target is replaced, and the link stays. `new` files must not exist when committed.
+/// Errors name the destination as the user knows it.
+pub fn stage(
+    root: &Path,
+    relative: &Path,
+    contents: &str,
+    mode: Mode,
+    new: bool,
+) -> anyhow::Result<Staged> {
+    let path = &root.join(relative);
+    let destination = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)
+            .with_context(|| format!("following the link {}", relative.display()))?,
+        _ => path.to_path_buf(),
+    };
+    let parent = destination
+        .parent()
+        .context("a file needs a parent directory")?;
+    let what = || format!("writing {}", relative.display());
+    std::fs::create_dir_all(parent).with_context(what)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .tempfile_in(parent)
+        .with_context(what)?;
+    temp.write_all(contents.as_bytes()).with_context(what)?;
+    let permissions = match mode {
+        Mode::Generated { executable } => generated_permissions(executable),
+        Mode::Kept => std::fs::metadata(&destination)
+            .ok()
+            .map(|m| m.permissions()),
+    };
+    if let Some(permissions) = permissions {
+        temp.as_file()
+            .set_permissions(permissions)
+            .with_context(what)?;
     }
-    Ok(())
+    temp.as_file().sync_all().with_context(what)?;
+    Ok(Staged {
+        temp,
+        destination,
+        shown: relative.to_path_buf(),
+        new,
+    })
+}
+
+impl Staged {
+    /// Renames the staged file into place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        let destination = self.destination;
+        let shown = self.shown;
+        let what = || format!("writing {}", shown.display());
+        if self.new {
+            self.temp
+                .persist_noclobber(&destination)
+                .map_err(|e| e.error)
+                .with_context(what)?;
+        } else {
+            self.temp
+                .persist(&destination)
+                .map_err(|e| e.error)
+                .with_context(what)?;
+        }
+        Ok(())
+    }
+}
+
+/// Replaces (or creates) the file `relative` under `root` with `contents`, atomically.
+pub fn write_file(root: &Path, relative: &Path, contents: &str, mode: Mode) -> anyhow::Result<()> {
+    stage(root, relative, contents, mode, false)?.commit()
 }
 
 #[cfg(unix)]
-fn set_executable(path: &Path, executable: bool) -> anyhow::Result<()> {
+fn generated_permissions(executable: bool) -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt as _;
-    let mode = if executable { 0o755 } else { 0o644 };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("setting the mode of {}", path.display()))
+    Some(std::fs::Permissions::from_mode(if executable {
+        0o755
+    } else {
+        0o644
+    }))
 }
 
+/// Elsewhere the temporary file's own permissions are right for a generated file.
 #[cfg(not(unix))]
-fn set_executable(_: &Path, _: bool) -> anyhow::Result<()> {
-    Ok(())
+fn generated_permissions(_: bool) -> Option<std::fs::Permissions> {
+    None
 }
 
 #[cfg(test)]
@@ -137,5 +212,18 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("keep")).unwrap(), "mine");
         let entries: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(entries.len(), 1, "the staging directory was removed");
+    }
+
+    #[test]
+    fn versions_are_spliced_into_the_bytes_as_written() {
+        let text = "\u{feff}[services.a]\r\nversion = '1.0.0' # pinned\r\n[services.b]\r\nversion=\"2.0.0\"";
+        let a = text.find("'1.0.0'").unwrap();
+        let b = text.find("\"2.0.0\"").unwrap();
+        let out = set_service_versions(text, &[(b..b + 7, "2.1.0"), (a..a + 7, "1.1.0")]).unwrap();
+        assert_eq!(
+            out,
+            "\u{feff}[services.a]\r\nversion = '1.1.0' # pinned\r\n[services.b]\r\nversion=\"2.1.0\""
+        );
+        assert!(set_service_versions(text, &[(0..3, "1")]).is_err());
     }
 }

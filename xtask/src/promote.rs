@@ -11,8 +11,8 @@ use cargo_metadata::semver::Version;
 use crate::cli::PromoteArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::diff;
-use crate::model::SourceTree;
 use crate::model::date::Date;
+use crate::model::{Origin, SourceTree};
 use crate::{edit, render, services};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -129,9 +129,18 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .into_error());
     }
 
-    let pairs: Vec<(&str, &str)> = versions.iter().map(|(s, new, _)| (*s, *new)).collect();
+    let mut replacements = Vec::new();
+    for (service, new, _) in &versions {
+        let Origin::File(span) = &to_cluster.services[*service].version.origin else {
+            anyhow::bail!(
+                "the version of `{service}` in `{}` was not written in its file",
+                to.name
+            );
+        };
+        replacements.push((span.range.clone(), *new));
+    }
     let old_text = to.file.text.clone();
-    let new_text = edit::set_service_versions(&old_text, &pairs)?;
+    let new_text = edit::set_service_versions(&old_text, &replacements)?;
     let path = to.file.path.clone();
     let index = tree
         .environments
@@ -168,7 +177,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         crate::output::say("dry run: nothing was written")?;
         return Ok(ExitCode::SUCCESS);
     }
-    edit::write_file(&root.join(&path), &new_text, false)?;
+    edit::write_file(root, &path, &new_text, edit::Mode::Kept)?;
     crate::output::say(render::write(root, &generated)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -552,13 +552,12 @@ fn promote_changes_only_the_versions_byte_for_byte() {
     let repo = Repo::fixture();
     repo.write(PROD, HAND_WRITTEN_PROD);
     let run = repo.run(&["promote", "staging", "prod"]).success();
-    let expected =
-        HAND_WRITTEN_PROD.replace("version  =  '1.2.0'     #", "version  =  \"1.3.0\"     #");
+    let expected = HAND_WRITTEN_PROD.replace("'1.2.0'", "'1.3.0'");
     assert_eq!(repo.read(PROD), expected);
     assert_contains(
         &run.stdout(),
         &[
-            "-version  =  '1.2.0'     # promoted from staging\n+version  =  \"1.3.0\"     # promoted from staging",
+            "-version  =  '1.2.0'     # promoted from staging\n+version  =  '1.3.0'     # promoted from staging",
         ],
     );
     assert_contains(
@@ -578,6 +577,41 @@ fn promote_changes_only_the_versions_byte_for_byte() {
             .unwrap()
             .iter()
             .all(|d| d["path"] != "services.storefront.version")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn promote_keeps_line_endings_byte_order_mark_mode_and_links() {
+    use std::os::unix::fs::{PermissionsExt as _, symlink};
+    let repo = Repo::fixture();
+    // Windows line endings, a byte-order mark, no final newline.
+    let crlf = format!(
+        "\u{feff}{}",
+        HAND_WRITTEN_PROD.trim_end().replace('\n', "\r\n")
+    );
+    // The file lives elsewhere; the environment holds a link to it.
+    let target = repo.path("shared/prod.toml");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, &crlf).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(repo.path(PROD)).unwrap();
+    symlink(&target, repo.path(PROD)).unwrap();
+    repo.run(&["promote", "staging", "prod"]).success();
+    assert!(
+        std::fs::symlink_metadata(repo.path(PROD))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        crlf.replace("'1.2.0'", "'1.3.0'")
+    );
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
     );
 }
 

@@ -671,6 +671,51 @@ fn a_failed_render_leaves_every_file_as_it_was() {
     assert_contains(&err, &["DNS name `Staging.initech.test` has `S`"]);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_file_that_cannot_be_written_leaves_every_other_as_it_was() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "version = \"1.2.0\"",
+        "version = \"1.3.0\"",
+    );
+    // docs/environments.md cannot be written: it is a link to a directory that is gone.
+    let overview = repo.path("docs/environments.md");
+    std::fs::remove_file(&overview).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/environments.md", &overview).unwrap();
+    let before = repo.snapshot();
+    let run = repo.run(&["render"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert_contains(&run.stderr(), &["docs/environments.md"]);
+    assert!(
+        !run.stderr().contains(&*repo.dir.path().to_string_lossy()),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !run.stderr().contains(".xtask-tmp"),
+        "the destination is named, not the temporary file"
+    );
+    assert!(
+        before == repo.snapshot(),
+        "prod's deploy.sh and README were not written either"
+    );
+}
+
+#[test]
+fn files_left_by_a_killed_render_are_reported_and_removed() {
+    let repo = Repo::fixture();
+    let leftover = "environments/prod/.xtask-tmp-a1b2c3";
+    repo.write(leftover, "half a README");
+    let run = repo.run(&["render", "--check"]);
+    assert_eq!(run.code(), 1);
+    assert_contains(&run.stderr(), &[&format!("stray: {leftover}")]);
+    repo.run(&["render"]).success();
+    assert!(!repo.path(leftover).exists());
+    repo.run(&["render", "--check"]).success();
+}
+
 #[test]
 fn new_env_refuses_a_name_that_breaks_podplane_rules_before_writing() {
     let repo = Repo::fixture();

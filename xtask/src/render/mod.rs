@@ -169,25 +169,37 @@ pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
     Ok(summary(&changes))
 }
 
-/// Writes what `changes` says, spread over the cores. A file that exists is replaced
-/// atomically; a new one is created exclusively, so that no existing file is ever left
-/// half-written.
+/// Writes what `changes` says in two steps: every file is first written beside its
+/// destination and flushed (spread over the cores), and only when all of them are is each
+/// renamed into place and the stray ones removed. A file that cannot be written therefore
+/// leaves every destination as it was. A new file must still not exist when it is renamed.
 fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
-    let results = crate::parallel::map(changes.iter().collect(), |change| {
-        let path = root.join(change.path());
-        match change {
-            Change::Create(file) => {
-                edit::create_file(&path, &file.contents, is_executable(&file.path))
-            }
-            Change::Update { file, .. } => {
-                edit::write_file(&path, &file.contents, is_executable(&file.path))
-            }
-            Change::Remove { .. } => {
-                std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))
-            }
+    let staged = crate::parallel::map(changes.iter().collect(), |change| match change {
+        Change::Create(file) => {
+            edit::stage(root, &file.path, &file.contents, mode(&file.path), true).map(Some)
         }
+        Change::Update { file, .. } => {
+            edit::stage(root, &file.path, &file.contents, mode(&file.path), false).map(Some)
+        }
+        Change::Remove { .. } => Ok(None),
     });
-    results.into_iter().collect()
+    let staged: Vec<Option<edit::Staged>> = staged.into_iter().collect::<anyhow::Result<_>>()?;
+    for file in staged.into_iter().flatten() {
+        file.commit()?;
+    }
+    for change in changes {
+        if let Change::Remove { path, .. } = change {
+            std::fs::remove_file(root.join(path))
+                .with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn mode(path: &Path) -> edit::Mode {
+    edit::Mode::Generated {
+        executable: is_executable(path),
+    }
 }
 
 /// "rendered: 3 written, 1 removed", or that nothing changed.
@@ -259,8 +271,7 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
 fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
     let mut changes = Vec::new();
     for file in files {
-        let path = root.join(&file.path);
-        match read_if_exists(&path)? {
+        match read_if_exists(root, &file.path)? {
             None => changes.push(Change::Create(file.clone())),
             Some(old) if old != file.contents => changes.push(Change::Update {
                 file: file.clone(),
@@ -281,6 +292,7 @@ fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
         })
         .collect();
     dirs.sort();
+    changes.extend(leftovers(root, files, &dirs)?);
     let expected: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     for dir in dirs {
         for name in ENVIRONMENT_FILES {
@@ -289,7 +301,7 @@ fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
             if expected.contains(relative.as_path()) {
                 continue;
             }
-            if let Some(old) = read_if_exists(&path)?
+            if let Some(old) = read_if_exists(root, &relative)?
                 && old.contains(MARKER)
             {
                 changes.push(Change::Remove {
@@ -302,11 +314,42 @@ fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
     Ok(changes)
 }
 
-fn read_if_exists(path: &Path) -> anyhow::Result<Option<String>> {
-    match std::fs::read_to_string(path) {
+/// Temporary files that a killed run left beside the generated files: to be removed, and
+/// reported by `render --check`.
+fn leftovers(root: &Path, files: &[Generated], dirs: &[PathBuf]) -> anyhow::Result<Vec<Change>> {
+    let mut places: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| f.path.parent().map(|p| root.join(p)))
+        .chain(dirs.iter().cloned())
+        .collect();
+    places.sort();
+    places.dedup();
+    let mut found = Vec::new();
+    for dir in places {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with(edit::TEMPORARY_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_file())
+            {
+                found.push(Change::Remove {
+                    path: crate::diagnostic::display_path(root, &entry.path()),
+                    old: String::new(),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(found)
+}
+
+fn read_if_exists(root: &Path, relative: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(root.join(relative)) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+        Err(err) => Err(err).with_context(|| format!("reading {}", relative.display())),
     }
 }
 

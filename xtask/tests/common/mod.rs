@@ -116,10 +116,20 @@ impl Repo {
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.is_dir() {
+                let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+                if kind.is_dir() {
                     stack.push(path);
                 } else {
-                    let bytes = std::fs::read(&path).unwrap();
+                    // A link is recorded by where it points, even where that is nowhere.
+                    let bytes = if kind.is_symlink() {
+                        std::fs::read_link(&path)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned()
+                            .into_bytes()
+                    } else {
+                        std::fs::read(&path).unwrap()
+                    };
                     files.insert(
                         path.strip_prefix(self.dir.path()).unwrap().to_path_buf(),
                         bytes,
