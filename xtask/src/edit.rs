@@ -8,6 +8,32 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+/// Holds the repository for one command's read-modify-write: two `new-env` runs at once
+/// would otherwise both take the same free VPC. The lock is on `environments/platform.toml`
+/// (a file every repository has, so that no lock file is left behind) and is released when
+/// the guard is dropped, or when the process ends, however it ends.
+pub struct Lock(std::fs::File);
+
+impl Lock {
+    /// Waits for any other command holding the repository at `root`, then holds it.
+    pub fn repository(root: &Path) -> anyhow::Result<Lock> {
+        let path = root
+            .join(crate::model::ENVIRONMENTS_DIR)
+            .join(crate::model::PLATFORM_FILE);
+        let file = std::fs::File::open(&path)
+            .with_context(|| format!("opening {} to lock it", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(Lock(file))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
 /// Creates the directory `dir` holding `files` (name and contents), atomically: the files
 /// are written into a hidden sibling directory that is then renamed to `dir`. Fails,
 /// writing nothing, when `dir` already exists.

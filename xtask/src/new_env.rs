@@ -24,6 +24,8 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
             .with_help("an environment name is lowercase letters, digits and single hyphens, starting with a letter, such as `qa` or `prod-us`")
             .into_error()
     })?;
+    // Read, allocate and write as one step: a second new-env waits here, then sees this one.
+    let _lock = edit::Lock::repository(root)?;
     let mut tree = SourceTree::read(root)?;
     let declared = services::declared(root)?;
     let platform = tree.load(declared.clone())?;

@@ -16,6 +16,7 @@ use crate::model::{Origin, SourceTree};
 use crate::{edit, render, services};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let _lock = edit::Lock::repository(root)?;
     let mut tree = SourceTree::read(root)?;
     let declared = services::declared(root)?;
     let platform = tree.load(declared.clone())?;

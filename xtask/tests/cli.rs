@@ -846,3 +846,37 @@ fn only_a_worker_takes_a_replica_count() {
     let err = repo.refuses(&["render"]);
     assert_contains(&err, &["a worker needs at least 1 replica"]);
 }
+
+#[test]
+fn new_env_runs_at_the_same_moment_get_different_vpcs() {
+    let repo = Repo::fixture();
+    let spawn = |name: &str| {
+        repo.command(
+            repo.dir.path(),
+            &["new-env", name, "--stage", "development", "--like", "dev"],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let children = [spawn("qa"), spawn("preview")];
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let vpc = |env: &str| {
+        let text = repo.read(&format!("environments/{env}/environment.toml"));
+        text.lines()
+            .find(|l| l.starts_with("vpc = "))
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(vpc("qa"), vpc("preview"));
+    repo.run(&["list"]).success();
+    repo.run(&["render", "--check"]).success();
+}
