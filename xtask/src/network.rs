@@ -27,6 +27,50 @@ pub fn parse_vpc(text: &str) -> Result<Ipv4Net, String> {
     Ok(net)
 }
 
+/// The CPU architecture an AWS instance type runs, where its name tells: Graviton families
+/// carry a `g` among their attributes (`m7g`, `c6gn`, `t4g`, `hpc7g`), as does `a1`; every
+/// other family of the form series-generation-attributes (`m7i`, `t3a`, `g5`) is x86. `None`
+/// for names of another form (`u-6tb1.metal`, `mac2.metal`), which are not checked.
+pub fn instance_arch(instance_type: &str) -> Option<crate::model::Arch> {
+    use crate::model::Arch;
+    let family = instance_type.split('.').next()?;
+    let series_end = family.find(|c: char| c.is_ascii_digit())?;
+    let (series, rest) = family.split_at(series_end);
+    let attributes = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let well_formed = !series.is_empty()
+        && series != "mac"
+        && series.chars().all(|c| c.is_ascii_lowercase())
+        && attributes.chars().all(|c| c.is_ascii_lowercase());
+    if !well_formed {
+        return None;
+    }
+    Some(if attributes.contains('g') || family == "a1" {
+        Arch::Arm64
+    } else {
+        Arch::Amd64
+    })
+}
+
+/// The private address ranges of RFC 1918, where VPCs belong.
+pub const PRIVATE: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/// Refuses a range outside the private ranges: addresses there belong to someone on the
+/// internet, and a VPC that uses them cannot reach those hosts.
+pub fn require_private(net: Ipv4Net) -> Result<Ipv4Net, String> {
+    let private = PRIVATE
+        .iter()
+        .map(|p| p.parse::<Ipv4Net>().expect("a valid CIDR"))
+        .any(|p| p.contains(&net));
+    if private {
+        Ok(net)
+    } else {
+        Err(format!(
+            "`{net}` is not a private range: VPCs use {} (RFC 1918); set [network] allow_public in platform.toml, with the reason, if these addresses are yours",
+            PRIVATE.join(", ")
+        ))
+    }
+}
+
 pub fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
@@ -201,6 +245,27 @@ mod tests {
                 .contains("10.30.0.0/16")
         );
         assert!(parse_vpc("10.0.0.0/8").unwrap_err().contains("/16 to /20"));
+        assert!(require_private(net("172.20.0.0/16")).is_ok());
+        use crate::model::Arch;
+        for (instance, arch) in [
+            ("m7g.large", Some(Arch::Arm64)),
+            ("c6gn.xlarge", Some(Arch::Arm64)),
+            ("t4g.medium", Some(Arch::Arm64)),
+            ("a1.large", Some(Arch::Arm64)),
+            ("m7i.large", Some(Arch::Amd64)),
+            ("t3a.small", Some(Arch::Amd64)),
+            ("g5.xlarge", Some(Arch::Amd64)),
+            ("mac2.metal", None),
+            ("u-6tb1.metal", None),
+        ] {
+            assert_eq!(instance_arch(instance), arch, "{instance}");
+        }
+        assert!(require_private(net("192.168.0.0/16")).is_ok());
+        assert!(require_private(net("8.8.0.0/16")).is_err());
+        assert!(
+            require_private(net("10.0.0.0/7")).is_err(),
+            "reaches into 11.0.0.0/8"
+        );
         assert!(
             parse_vpc("10.30.0.0")
                 .unwrap_err()

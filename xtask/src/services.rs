@@ -85,6 +85,16 @@ fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Dia
         diagnostic
     })?;
     let declaration = manifest.package.metadata.platform;
+    if let Err(reason) = image_repository(declaration.image.get_ref()) {
+        return Err(Diagnostic::at(
+            Span {
+                file: file.clone(),
+                range: declaration.image.span(),
+            },
+            format!("{reason} in [package.metadata.platform]"),
+        )
+        .with_help("write the image's repository without a tag, such as \"ghcr.io/acme/hello\"; each environment's version becomes its tag"));
+    }
     let template = Sourced::written(file, declaration.template);
     let port = match (template.value, declaration.port) {
         (Template::Web, Some(port)) if *port.get_ref() == 0 => {
@@ -122,4 +132,79 @@ fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Dia
         image: Sourced::written(file, declaration.image),
         port,
     })
+}
+
+/// Checks an image repository as the OCI distribution spec names them: an optional
+/// registry host (with a port), then lowercase path components separated by `/`. No tag
+/// and no digest: each environment's version is the tag.
+fn image_repository(image: &str) -> Result<(), String> {
+    if image.contains('@') {
+        return Err(format!("image `{image}` has a digest"));
+    }
+    let mut parts: Vec<&str> = image.split('/').collect();
+    let first = parts[0];
+    if parts.len() > 1 && (first.contains('.') || first.contains(':') || first == "localhost") {
+        let (host, port) = first.split_once(':').unwrap_or((first, "0"));
+        let host_ok = host.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+        if !host_ok || port.parse::<u16>().is_err() {
+            return Err(format!("image `{image}` has an invalid registry `{first}`"));
+        }
+        parts.remove(0);
+    }
+    if let Some((_, tag)) = parts.last().and_then(|last| last.split_once(':')) {
+        return Err(format!("image `{image}` already has the tag `{tag}`"));
+    }
+    if let Some(component) = parts.iter().find(|c| !repository_component(c)) {
+        return Err(format!(
+            "image `{image}` has `{component}`, not an OCI repository name: lowercase letters and digits, joined by `.`, `_`, `__` or dashes"
+        ));
+    }
+    Ok(())
+}
+
+/// One path component of a repository: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn repository_component(component: &str) -> bool {
+    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if !component.starts_with(alphanumeric) || !component.ends_with(alphanumeric) {
+        return false;
+    }
+    component
+        .split(alphanumeric)
+        .filter(|separator| !separator.is_empty())
+        .all(|separator| {
+            matches!(separator, "." | "_" | "__") || separator.chars().all(|c| c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_oci_repositories_without_a_tag() {
+        for good in [
+            "ghcr.io/acme/hello",
+            "localhost:5000/hello",
+            "acme/hello-world",
+            "registry.example.com/a__b/c.d/e--f",
+        ] {
+            assert_eq!(image_repository(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("ghcr.io/acme/hello:1.0", "already has the tag `1.0`"),
+            ("ghcr.io/Acme/hello", "has `Acme`"),
+            ("ghcr.io/acme/hello@sha256:abc", "has a digest"),
+            ("ghcr.io/acme/-hello", "has `-hello`"),
+            ("ghcr.io/acme/a..b", "has `a..b`"),
+            ("ghcr.io:x/acme", "invalid registry"),
+        ] {
+            let err = image_repository(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
 }

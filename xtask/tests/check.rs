@@ -281,8 +281,8 @@ fn parity() {
         |repo| {
             repo.edit(
                 STAGING,
-                "[pools.workers]\narch = \"arm64\"",
-                "[pools.workers]\narch = \"amd64\"",
+                "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+                "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
             );
         },
     );

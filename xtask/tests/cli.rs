@@ -880,3 +880,100 @@ fn new_env_runs_at_the_same_moment_get_different_vpcs() {
     repo.run(&["list"]).success();
     repo.run(&["render", "--check"]).success();
 }
+
+#[test]
+fn vpcs_are_private_unless_the_platform_says_why_not() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/staging/environment.toml",
+        "vpc = \"10.20.0.0/16\"",
+        "vpc = \"8.8.0.0/16\"",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &[
+            "`8.8.0.0/16` is not a private range",
+            "environments/staging/environment.toml:6:7",
+            "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16",
+        ],
+    );
+    repo.edit(
+        "environments/platform.toml",
+        "vpc_range = \"10.0.0.0/8\"",
+        "vpc_range = \"10.0.0.0/7\"",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &[
+            "`10.0.0.0/7` is not a private range",
+            "environments/platform.toml:21:",
+        ],
+    );
+    repo.edit(
+        "environments/platform.toml",
+        "vpc_range = \"10.0.0.0/7\"",
+        "vpc_range = \"10.0.0.0/8\"\nallow_public = \"AS64500 owns 8.8.0.0/16 and routes it to our VPCs\"",
+    );
+    repo.run(&["list"]).success();
+}
+
+#[test]
+fn images_and_versions_follow_the_oci_rules() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/staging/environment.toml",
+        "version = \"1.3.0\"",
+        "version = \"1.3.0+build.5\"",
+    );
+    assert_contains(
+        &repo.refuses(&["show", "staging"]),
+        &[
+            "`1.3.0+build.5` cannot tag an image: an OCI tag has no `+`",
+            "environments/staging/environment.toml:33:",
+            "such as `1.3.0-build.5`",
+        ],
+    );
+    repo.edit(
+        "environments/staging/environment.toml",
+        "version = \"1.3.0+build.5\"",
+        "version = \"1.3.0\"",
+    );
+    repo.edit(
+        "crates/storefront/Cargo.toml",
+        "image = \"ghcr.io/initech/storefront\"",
+        "image = \"ghcr.io/Initech/storefront:1.0\"",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &[
+            "image `ghcr.io/Initech/storefront:1.0` already has the tag `1.0`",
+            "crates/storefront/Cargo.toml:",
+        ],
+    );
+    repo.edit(
+        "crates/storefront/Cargo.toml",
+        "image = \"ghcr.io/Initech/storefront:1.0\"",
+        "image = \"ghcr.io/Initech/storefront\"",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &["has `Initech`, not an OCI repository name"],
+    );
+}
+
+#[test]
+fn a_pools_instance_type_runs_its_arch() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/staging/environment.toml",
+        "instance_type = \"m7g.large\"",
+        "instance_type = \"m7i.large\"",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &[
+            "`m7i.large` runs amd64, but the pool's arch is arm64",
+            "environments/staging/environment.toml:24:",
+        ],
+    );
+}

@@ -80,8 +80,8 @@ fn each_difference_gets_its_class() {
     let repo = Repo::fixture();
     repo.edit(
         STAGING,
-        "[pools.workers]\narch = \"arm64\"",
-        "[pools.workers]\narch = \"amd64\"",
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
     );
     repo.edit(
         STAGING,
@@ -446,8 +446,8 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
     init_git(&repo);
     repo.edit(
         STAGING,
-        "[pools.workers]\narch = \"arm64\"",
-        "[pools.workers]\narch = \"amd64\"",
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
     );
     let (code, report) = json(&repo, &["diff", "staging@main", "prod", "--format", "json"]);
     assert_eq!(code, 0, "as committed, staging matched prod");
@@ -469,8 +469,8 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
     init_git(&repo);
     repo.edit(
         PROD,
-        "[pools.workers]\narch = \"arm64\"",
-        "[pools.workers]\narch = \"amd64\"",
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
     );
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
     repo.edit(PROD, "version = \"2.1.0\"", "version = \"2.0.9\"");
@@ -497,7 +497,11 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
         difference(&report, "services.mailer.version")["verdict"],
         "downgrade"
     );
-    assert_eq!(report["differences"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        difference(&report, "pools.workers.instance_type")["verdict"],
+        "scaled"
+    );
+    assert_eq!(report["differences"].as_array().unwrap().len(), 4);
     // For people, old to new with the direction named.
     let out = repo.run(&["diff", "prod@main", "prod"]).success().stdout();
     assert_contains(
@@ -507,7 +511,8 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
             "↑ services.storefront.version  \"1.2.0\" → \"1.3.0\"",
             "↓ services.mailer.version  \"2.1.0\" → \"2.0.9\"  (downgrade)",
             "behaviour\n  pools.workers.arch  \"arm64\" → \"amd64\"",
-            "3 changes from prod@main to prod",
+            "scale\n  pools.workers.instance_type  \"m7g.xlarge\" → \"m7i.xlarge\"",
+            "4 changes from prod@main to prod",
         ],
     );
 }

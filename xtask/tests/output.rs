@@ -15,8 +15,8 @@ fn with_violation() -> Repo {
     let repo = Repo::fixture();
     repo.edit(
         STAGING,
-        "[pools.workers]\narch = \"arm64\"",
-        "[pools.workers]\narch = \"amd64\"",
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
     );
     repo.run(&["render"]).success();
     repo

@@ -186,6 +186,9 @@ pub struct DefaultsFile {
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
     pub vpc_range: Option<Spanned<String>>,
+    /// Why VPCs may use public addresses (they are the organisation's own); without it,
+    /// every VPC is in a private range.
+    pub allow_public: Option<Spanned<String>>,
 }
 
 /// `[parity]`: which environments must match which, and the documented exceptions.

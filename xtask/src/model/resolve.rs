@@ -293,10 +293,33 @@ fn shared<'a>(
     let region = validated(problems, platform_file, platform.defaults.region, |s| {
         Region::parse(s)
     });
+    let allow_public = match platform.network.allow_public {
+        Some(reason) if reason.get_ref().trim().is_empty() => {
+            problems.push(
+                Diagnostic::at(at(&reason), "`allow_public` needs a reason")
+                    .with_help("say why these public addresses are the organisation's own"),
+            );
+            false
+        }
+        Some(_) => true,
+        None => false,
+    };
     let vpc_range = match platform.network.vpc_range {
         Some(range) => validated(problems, platform_file, range, |s| {
-            s.parse::<Ipv4Net>()
-                .map_err(|_| format!("`{s}` is not an IPv4 CIDR: write it as \"10.0.0.0/8\""))
+            let net = s
+                .parse::<Ipv4Net>()
+                .map_err(|_| format!("`{s}` is not an IPv4 CIDR: write it as \"10.0.0.0/8\""))?;
+            if net.trunc() != net {
+                return Err(format!(
+                    "`{s}` has host bits set: the network is `{}`",
+                    net.trunc()
+                ));
+            }
+            if allow_public {
+                Ok(net)
+            } else {
+                network::require_private(net)
+            }
         }),
         None => Some(Sourced::new(
             "10.0.0.0/8".parse().expect("a valid CIDR"),
@@ -353,6 +376,7 @@ fn shared<'a>(
         teams,
         naming,
         secrets: Arc::new(secrets),
+        allow_public,
         services,
     };
     Some((shared, vpc_range))
@@ -373,6 +397,8 @@ struct Shared<'a> {
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
     secrets: Arc<Secrets>,
+    /// `[network] allow_public`: VPCs may use public addresses.
+    allow_public: bool,
     services: &'a BTreeMap<String, Arc<ServiceDecl>>,
 }
 
@@ -782,7 +808,17 @@ impl EnvResolver<'_, '_> {
             DnsName::parse,
         );
         let vpc = match vpc {
-            Some(vpc) => self.validated(vpc, |s| network::parse_vpc(s)),
+            Some(vpc) => {
+                let allow_public = self.shared.allow_public;
+                self.validated(vpc, |s| {
+                    let net = network::parse_vpc(s)?;
+                    if allow_public {
+                        Ok(net)
+                    } else {
+                        network::require_private(net)
+                    }
+                })
+            }
             None => {
                 self.problems.push(
                     Diagnostic::new("missing key `vpc`: a cluster environment needs its own VPC range", Location::Path(self.file.path.clone()))
@@ -859,6 +895,7 @@ impl EnvResolver<'_, '_> {
                     format!("invalid pool name: {reason}"),
                 ));
             }
+            let arch = *pool.arch.get_ref();
             let instance_type = self.validated(pool.instance_type, |s| {
                 let valid = s.split_once('.').is_some_and(|(family, size)| {
                     !family.is_empty()
@@ -867,12 +904,16 @@ impl EnvResolver<'_, '_> {
                             b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
                         })
                 });
-                if valid {
-                    Ok(s.clone())
-                } else {
-                    Err(format!(
+                if !valid {
+                    return Err(format!(
                         "`{s}` is not an instance type: write it as \"m7g.large\""
-                    ))
+                    ));
+                }
+                match network::instance_arch(s) {
+                    Some(runs) if runs != arch => Err(format!(
+                        "`{s}` runs {runs}, but the pool's arch is {arch}: use a {arch} instance type (Graviton families such as `m7g` are arm64; `m7i` and `m7a` are amd64), or change `arch`"
+                    )),
+                    _ => Ok(s.clone()),
                 }
             });
             let size = self.validated(pool.size, |&n| {
@@ -1155,9 +1196,19 @@ impl EnvResolver<'_, '_> {
                 variables,
             );
             let version = self.validated(service.version, |s| {
-                semver::Version::parse(s).map(|_| s.clone()).map_err(|e| {
+                let version = semver::Version::parse(s).map_err(|e| {
                     format!("`{s}` is not a semver version ({e}): write it as \"1.2.3\"")
-                })
+                })?;
+                if version.build.is_empty() {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` cannot tag an image: an OCI tag has no `+`; drop the build metadata (`{}`) or write it as a pre-release, such as `{}-{}`",
+                        version.build,
+                        semver::Version::new(version.major, version.minor, version.patch),
+                        version.build.as_str().replace('+', ".")
+                    ))
+                }
             });
             let mut env = BTreeMap::new();
             for (key, value) in service.env {
