@@ -84,7 +84,14 @@ const KEY_QUALIFIERS: &[&str] = &[
 /// ends in another word (`DB_PASSWORD_FILE`, `TOKEN_URL`, `MAX_TOKENS`) names something
 /// else about the secret, not the secret.
 pub fn names_a_secret(key: &str) -> bool {
-    let words = words(key);
+    // A number at the end counts one of several: `DB_PASSWORD_2`, `TOKEN2`.
+    let mut words = words(key);
+    while words.last().is_some_and(|w| w.chars().all(|c| c.is_ascii_digit())) {
+        words.pop();
+    }
+    if let Some(last) = words.last_mut() {
+        last.truncate(last.trim_end_matches(|c: char| c.is_ascii_digit()).len());
+    }
     match words.as_slice() {
         [.., last] if SECRET_NOUNS.contains(&last.as_str()) => true,
         [.., qualifier, last] => last == "key" && KEY_QUALIFIERS.contains(&qualifier.as_str()),
@@ -469,6 +476,8 @@ mod tests {
             "client_secret",
             "AWS_SECRET_ACCESS_KEY",
             "SMTP_PASS",
+            "DB_PASSWORD_2",
+            "TOKEN2",
         ] {
             assert!(names_a_secret(key), "{key}");
             assert_eq!(classify(key, "Tr0ub4dor&3"), Some(Kind::Named), "{key}");
