@@ -87,8 +87,10 @@ pub enum Command {
             (descriptions). A candidate running a newer service version than the reference is \
             pending promotion; the reference running a version the candidate does not have is a \
             violation. [[parity.allow]] entries of platform.toml excuse must-match differences. \
-            Either side may be ENV@REV: the environment as committed at a git revision. Values \
-            that look like secrets are never printed. Exits 1 when a violation remains.",
+            Either side may be ENV@REV: the environment as committed at a git revision. One \
+            environment against its own past (`diff prod@main prod`) is a report of what \
+            changed from A to B, old → new, versions as upgrades or downgrades, and exits 0. \
+            Secrets are never printed. Exits 1 when a violation remains.",
         after_help = "Examples:\n  cargo xtask diff staging prod\n  cargo xtask diff prod@main prod\n  cargo xtask diff staging prod --format markdown"
     )]
     Diff(DiffArgs),
