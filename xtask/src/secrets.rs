@@ -86,7 +86,10 @@ const KEY_QUALIFIERS: &[&str] = &[
 pub fn names_a_secret(key: &str) -> bool {
     // A number at the end counts one of several: `DB_PASSWORD_2`, `TOKEN2`.
     let mut words = words(key);
-    while words.last().is_some_and(|w| w.chars().all(|c| c.is_ascii_digit())) {
+    while words
+        .last()
+        .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+    {
         words.pop();
     }
     if let Some(last) = words.last_mut() {
