@@ -19,7 +19,7 @@ fn main() -> ExitCode {
                     diagnostics.render().trim_end(),
                     if writes { "; nothing was written" } else { "" }
                 )),
-                None => xtask::output::say(format!("error: {err:#}")),
+                None => xtask::output::say(xtask::secrets::redact(&format!("error: {err:#}"))),
             };
             ExitCode::from(2)
         }
