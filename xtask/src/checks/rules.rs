@@ -1,7 +1,7 @@
 //! The topology's rules, each a function from the resolved platform to the problems it
 //! finds. `schema` and `vpc-no-overlap` are found while loading, not here.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::diff;
@@ -322,20 +322,7 @@ fn single_issuer(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>
 }
 
 fn no_secret_values(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
-    // A value inherited from platform.toml shows in every environment; report it once.
-    let mut seen = HashSet::new();
-    let mut found = Vec::new();
-    for env in platform.environments.values() {
-        for secret in env.secret_values() {
-            let Origin::File(span) = &secret.origin else {
-                continue;
-            };
-            if seen.insert((span.file.path.clone(), span.range.start)) {
-                found.push(secret.diagnostic(&env.file.path));
-            }
-        }
-    }
-    Ok(found)
+    Ok(platform.secret_diagnostics())
 }
 
 fn staged_before_prod(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {

@@ -171,10 +171,7 @@ pub fn history<'a>(
             Verdict::Scaled { .. } | Verdict::FollowsConvention | Verdict::Free => continue,
             _ if d.path.ends_with(".version") && d.path.starts_with("services.") => {
                 let version = |side: &Side| match side {
-                    Side::Value(Leaf {
-                        value: Scalar::String(s),
-                        ..
-                    }) => Version::parse(s).ok(),
+                    Side::Value(leaf) => version(&leaf.value),
                     _ => None,
                 };
                 match (version(&d.candidate), version(&d.reference)) {
@@ -401,15 +398,7 @@ fn presence<'a>(
         Rule::Free => Class::Free,
         _ => Class::MustMatch,
     };
-    Difference {
-        masked: context.candidate.hides(&path, &candidate)
-            || context.reference.hides(&path, &reference),
-        path,
-        class,
-        verdict,
-        candidate,
-        reference,
-    }
+    context.difference(path, class, verdict, candidate, reference)
 }
 
 /// Two different values at one path.
@@ -420,26 +409,26 @@ fn compare_leaves<'a>(
     c: &Leaf<'a>,
     r: &Leaf<'a>,
 ) -> Difference<'a> {
+    let convention = |follows: bool| {
+        if follows {
+            (Class::Convention, Verdict::FollowsConvention)
+        } else {
+            (Class::MustMatch, context.must_match(&path))
+        }
+    };
     let (class, verdict) = match rule {
         Rule::Fact => (Class::Convention, Verdict::FollowsConvention),
+        // Each environment has its own range, of the same size.
         Rule::ConventionVpc => {
             let prefix = |value: &Scalar| match value {
                 Scalar::String(cidr) => cidr.rsplit('/').next().map(str::to_owned),
                 _ => None,
             };
-            if prefix(&c.value) == prefix(&r.value) {
-                (Class::Convention, Verdict::FollowsConvention)
-            } else {
-                (Class::MustMatch, context.must_match(&path))
-            }
+            convention(prefix(&c.value) == prefix(&r.value))
         }
-        Rule::Convention => {
-            if context.candidate.follows_convention(c) && context.reference.follows_convention(r) {
-                (Class::Convention, Verdict::FollowsConvention)
-            } else {
-                (Class::MustMatch, context.must_match(&path))
-            }
-        }
+        Rule::Convention => convention(
+            context.candidate.follows_convention(c) && context.reference.follows_convention(r),
+        ),
         Rule::MustMatch => (Class::MustMatch, context.must_match(&path)),
         Rule::Release => (
             Class::MustMatch,
@@ -454,15 +443,7 @@ fn compare_leaves<'a>(
         Rule::Free => (Class::Free, Verdict::Free),
     };
     let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
-    Difference {
-        masked: context.candidate.hides(&path, &candidate)
-            || context.reference.hides(&path, &reference),
-        path,
-        class,
-        verdict,
-        candidate,
-        reference,
-    }
+    context.difference(path, class, verdict, candidate, reference)
 }
 
 /// A service version: the candidate ahead of the reference is pending promotion; the
@@ -473,17 +454,41 @@ fn release<'a>(
     candidate: &Scalar,
     reference: &Scalar,
 ) -> Verdict<'a> {
-    let version = |value: &Scalar| match value {
-        Scalar::String(s) => Version::parse(s).ok(),
-        _ => None,
-    };
     match (version(candidate), version(reference)) {
         (Some(c), Some(r)) if c > r => Verdict::PendingPromotion,
         _ => context.must_match(path),
     }
 }
 
+/// A value as a semver version, when it is one.
+fn version(value: &Scalar) -> Option<Version> {
+    match value {
+        Scalar::String(s) => Version::parse(s).ok(),
+        _ => None,
+    }
+}
+
 impl<'a> Context<'a> {
+    /// A difference, masked when either side's value is a secret.
+    fn difference(
+        &self,
+        path: String,
+        class: Class,
+        verdict: Verdict<'a>,
+        candidate: Side<'a>,
+        reference: Side<'a>,
+    ) -> Difference<'a> {
+        Difference {
+            masked: self.candidate.hides(&path, &candidate)
+                || self.reference.hides(&path, &reference),
+            path,
+            class,
+            verdict,
+            candidate,
+            reference,
+        }
+    }
+
     /// The verdict on a must-match difference at `path`: allowed by the first allowance
     /// whose glob covers it, unless that allowance has expired.
     fn must_match(&self, path: &str) -> Verdict<'a> {

@@ -283,27 +283,14 @@ fn human_history(comparison: &Comparison) -> String {
             })
             .collect(),
     );
+    let lines = |keep: fn(&Difference) -> bool| of(keep).map(|d| line(comparison, d)).collect();
     section(
         &mut out,
         "behaviour",
-        of(|d| matches!(d.verdict, Verdict::Changed))
-            .map(|d| line(comparison, d))
-            .collect(),
+        lines(|d| matches!(d.verdict, Verdict::Changed)),
     );
-    section(
-        &mut out,
-        "scale",
-        of(|d| d.class == Class::Scale)
-            .map(|d| line(comparison, d))
-            .collect(),
-    );
-    section(
-        &mut out,
-        "free",
-        of(|d| d.class == Class::Free)
-            .map(|d| line(comparison, d))
-            .collect(),
-    );
+    section(&mut out, "scale", lines(|d| d.class == Class::Scale));
+    section(&mut out, "free", lines(|d| d.class == Class::Free));
     let changes = comparison.differences.len();
     let _ = writeln!(
         out,

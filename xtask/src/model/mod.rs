@@ -97,6 +97,25 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// Every secret in the platform as a problem, located. A value written once in
+    /// platform.toml is in every environment; it is said once.
+    pub fn secret_diagnostics(&self) -> Vec<crate::diagnostic::Diagnostic> {
+        let mut seen = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        for env in self.environments.values() {
+            for secret in env.secret_values() {
+                let place = match &secret.origin {
+                    Origin::File(span) => (span.file.path.clone(), span.range.start, String::new()),
+                    _ => (env.file.path.clone(), 0, secret.path.clone()),
+                };
+                if seen.insert(place) {
+                    found.push(secret.diagnostic(&env.file.path));
+                }
+            }
+        }
+        found
+    }
+
     /// The environment named `name`, or a diagnostic suggesting the closest one.
     pub fn find(&self, name: &str) -> Result<&Environment, crate::diagnostic::Diagnostic> {
         self.environments

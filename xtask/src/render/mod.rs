@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::diagnostic::{Diagnostics, Location};
+use crate::diagnostic::Diagnostics;
 use crate::edit;
 use crate::model::{
     self, ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, PLATFORM_FILE, Platform,
@@ -131,22 +131,7 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<ExitCode> {
 /// Refuses a platform with a secret in it: a generated file would carry it to every reader
 /// of the repository and to the cluster. Each secret is located, its value never shown.
 pub fn refuse_secrets(platform: &Platform) -> Result<(), Diagnostics> {
-    // A value written once in platform.toml is in every environment; say it once.
-    let mut seen = HashSet::new();
-    let mut problems = Diagnostics::default();
-    for env in platform.environments.values() {
-        for secret in env.secret_values() {
-            let diagnostic = secret.diagnostic(&env.file.path);
-            let place = match &diagnostic.location {
-                Location::Span(span) => (span.file.path.clone(), span.range.start, String::new()),
-                _ => (env.file.path.clone(), 0, secret.path.clone()),
-            };
-            if seen.insert(place) {
-                problems.push(diagnostic);
-            }
-        }
-    }
-    problems.into_result(())
+    Diagnostics(platform.secret_diagnostics()).into_result(())
 }
 
 /// Every generated file under `root` that is not what `files` says: its path and whether
