@@ -58,8 +58,10 @@ pub enum Command {
         long_about = "Create environments/NAME/environment.toml from a commented template, with a \
             freshly allocated VPC /16 that overlaps no other environment. With --like, copy the \
             shape of an existing environment: its pools, components, access and services. \
-            The new environment is validated with all the others before anything is written; \
-            an existing environment is never overwritten.",
+            The new environment is validated with all the others before anything is written, \
+            and refused, with the rule's message, if `check` would reject it (a development \
+            environment in production's account, a second identity environment); an existing \
+            environment is never overwritten.",
         after_help = "Examples:\n  \
             cargo xtask new-env qa --stage staging --like staging\n  \
             cargo xtask new-env prod-us --stage production --like prod --region us-east-1 --account 345678901234"

@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::List => list::run(&root),
         Command::Show(args) => show::run(&root, &args),
-        Command::NewEnv(args) => new_env::run(&root, &args),
+        Command::NewEnv(args) => new_env::run(&root, &args, Date::today()?),
         Command::Render(args) => render::run(&root, args.check),
         Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format, Date::today()?),
         Command::Parity(args) => compare::parity(&root, args.format, Date::today()?),

@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use crate::checks::{self, Scope};
 use crate::cli::NewEnvArgs;
+use crate::diagnostic::Diagnostics;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
+use crate::model::date::Date;
+use crate::model::files::Level;
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
@@ -18,7 +22,7 @@ use crate::{edit, network, render, services};
 
 const TEMPLATE: &str = include_str!("../templates/environment.toml.hbs");
 
-pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
+pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
     let name = EnvName::parse(&args.name).map_err(|reason| {
         Diagnostic::new(reason, Location::Nowhere)
             .with_help("an environment name is lowercase letters, digits and single hyphens, starting with a letter, such as `qa` or `prod-us`")
@@ -64,6 +68,7 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
     let resolved = tree.load(declared)?;
     render::refuse_secrets(&resolved)?;
+    refuse_new_findings(&platform, &resolved, today)?;
     let generated = render::generate(&resolved)?;
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
     let rendered = render::write(root, &generated)?;
@@ -81,6 +86,28 @@ pub fn run(root: &Path, args: &NewEnvArgs) -> anyhow::Result<ExitCode> {
         "next: review the file, then `cargo xtask show {name}`"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a new environment that would make `check` fail: every finding at `deny` that
+/// the platform did not have before is reported, with the rule that found it, and nothing
+/// is written. Problems the repository already had are not this command's to report.
+fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> anyhow::Result<()> {
+    let key =
+        |finding: &checks::Finding| (finding.diagnostic.rule, finding.diagnostic.message.clone());
+    let existing: std::collections::HashSet<_> = checks::findings(before, today, Scope::Model)?
+        .iter()
+        .map(key)
+        .collect();
+    let new: Vec<_> = checks::findings(after, today, Scope::Model)?
+        .into_iter()
+        .filter(|finding| finding.level == Level::Deny && !existing.contains(&key(finding)))
+        .map(|finding| finding.diagnostic)
+        .collect();
+    if new.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(new).into())
+    }
 }
 
 /// Without `--account`: the account of an environment of the same stage; for
@@ -281,9 +308,11 @@ fn render(
         None => platform
             .teams
             .keys()
-            .map(|team| AccessEntry {
-                key: key_repr(team),
-                role: toml(default_role(stage).as_str()),
+            .filter_map(|team| {
+                Some(AccessEntry {
+                    key: key_repr(team),
+                    role: toml(default_role(platform, stage, team)?.as_str()),
+                })
             })
             .collect(),
     };
@@ -367,13 +396,28 @@ fn describe_stage(stage: Stage) -> &'static str {
     }
 }
 
-/// The role every team gets in a new environment made without `--like`: narrow where the
-/// stakes are high. Widen it by hand.
-fn default_role(stage: Stage) -> Role {
+/// The role a team gets in a new environment made without `--like`, or none: narrow where
+/// the stakes are high, and never so that production is wider than staging (the rule
+/// `prod-access-narrower`). Widen it by hand.
+fn default_role(platform: &Platform, stage: Stage, team: &str) -> Option<Role> {
+    let role_in = |env: &Environment| env.access.get(team).map(|a| a.role.value);
     match stage {
-        Stage::Development => Role::Operators,
-        Stage::Staging => Role::Editors,
-        _ => Role::Viewers,
+        Stage::Development => Some(Role::Operators),
+        // At least as wide as in any production environment.
+        Stage::Staging => platform
+            .of_stage(Stage::Production)
+            .filter_map(role_in)
+            .chain([Role::Editors])
+            .max_by_key(|role| role.rank()),
+        // At most as wide as in every staging environment; none where one gives none.
+        Stage::Production => platform
+            .of_stage(Stage::Staging)
+            .map(role_in)
+            .chain([Some(Role::Viewers)])
+            .try_fold(Role::Viewers, |narrowest, role| {
+                role.map(|role| std::cmp::min_by_key(narrowest, role, |r| r.rank()))
+            }),
+        _ => Some(Role::Viewers),
     }
 }
 

@@ -544,12 +544,13 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
             &["--account", "345678901234", "--region", "eu-central-1"][..],
         ),
         ("build", "ci", &[][..]),
-        ("idp", "identity", &["--account", "678901234567"][..]),
     ] {
         let mut args = vec!["new-env", name, "--stage", stage];
         args.extend(extra);
         repo.run(&args).success();
         repo.run(&["show", name]).success();
+        // Each one passes every rule as it is written, with no hand edits.
+        repo.run(&["check"]).success();
     }
     let list = repo.run(&["list"]).success().stdout();
     assert_contains(
@@ -557,7 +558,16 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
         &[
             "sandbox        development    111122223333  us-east-2     initech-sandbox",
             "prod-us        production     345678901234  eu-central-1  initech-prod-us",
-            "idp            identity       678901234567  us-east-2     -",
+        ],
+    );
+    // A team gets in staging at least the role it has in production, and in production
+    // at most the role it has in staging.
+    assert_contains(
+        &repo.read("environments/preprod/environment.toml"),
+        &[
+            "platform = \"admins\"",
+            "sre = \"operators\"",
+            "developers = \"editors\"",
         ],
     );
     let vpcs: Vec<String> = ["sandbox", "preprod", "prod-us", "build"]
@@ -581,6 +591,96 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
             "vpc = \"10.3.0.0/16\"  ",
         ]
     );
+}
+
+#[test]
+fn new_env_makes_the_identity_environment_when_there_is_none() {
+    let repo = Repo::fixture();
+    std::fs::remove_dir_all(repo.path("environments/identity")).unwrap();
+    repo.run(&["render"]).success();
+    repo.run(&[
+        "new-env",
+        "idp",
+        "--stage",
+        "identity",
+        "--account",
+        "678901234567",
+    ])
+    .success();
+    assert_contains(
+        &repo.run(&["list"]).success().stdout(),
+        &["idp            identity       678901234567  us-east-2  -"],
+    );
+    repo.run(&["check"]).success();
+}
+
+#[test]
+fn new_env_refuses_an_environment_that_check_would_reject() {
+    let repo = Repo::fixture();
+    for (args, expected) in [
+        (
+            &[
+                "dev2",
+                "--stage",
+                "development",
+                "--account",
+                "444455556666",
+            ][..],
+            &[
+                "error[prod-separate-account]: `dev2` shares production's account 444455556666 with `prod`",
+                "environments/dev2/environment.toml:",
+            ][..],
+        ),
+        (
+            &["builds", "--stage", "ci", "--account", "444455556666"],
+            &["error[ci-outside-prod]: CI environment `builds` runs in production's account"],
+        ),
+        (
+            &["idp", "--stage", "identity", "--account", "678901234567"],
+            &["error[single-issuer]: `idp` is a second identity environment besides `identity`"],
+        ),
+        (
+            &[
+                "sandbox",
+                "--stage",
+                "development",
+                "--account",
+                "999988887777",
+            ],
+            &["error[single-issuer]: the issuer's account 999988887777 is also `sandbox`'s"],
+        ),
+        (
+            &[
+                "prod-eu",
+                "--stage",
+                "production",
+                "--account",
+                "111122223333",
+            ],
+            &[
+                "error[prod-separate-account]: `dev` shares production's account 111122223333 with `prod-eu`",
+                "error[ci-outside-prod]: CI environment `ci` runs in production's account 111122223333",
+                "nothing was written",
+            ],
+        ),
+    ] {
+        let mut command = vec!["new-env"];
+        command.extend(args);
+        assert_contains(&repo.refuses(&command), expected);
+    }
+}
+
+#[test]
+fn new_env_leaves_problems_the_repository_already_has_to_check() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/staging/environment.toml",
+        "platform = \"admins\"",
+        "platform = \"viewers\"",
+    );
+    assert_eq!(repo.run(&["check"]).code(), 1);
+    repo.run(&["new-env", "sandbox", "--stage", "development"])
+        .success();
 }
 
 #[test]

@@ -101,23 +101,38 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
             });
         }
     };
+    Ok(Checked {
+        findings: findings(&platform, today, Scope::Repository)?,
+        loaded: true,
+    })
+}
+
+/// What the rules look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The resolved platform only: for a platform not yet written, as `new-env` makes.
+    Model,
+    /// The platform and the files in the repository, such as the generated ones.
+    Repository,
+}
+
+/// Every finding of the rules in `scope` on `platform`, at its level, `allow`ed ones left
+/// out, as on the day `today`.
+pub fn findings(platform: &Platform, today: Date, scope: Scope) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for (id, check) in rules::CHECKS {
-        let level = level(&platform, id);
-        if level == Level::Allow {
+        let level = level(platform, id);
+        if level == Level::Allow || (scope == Scope::Model && *id == registry::GENERATED_FRESH) {
             continue;
         }
-        for diagnostic in check(&platform, today)? {
+        for diagnostic in check(platform, today)? {
             findings.push(Finding {
                 level,
                 diagnostic: diagnostic.with_rule(id),
             });
         }
     }
-    Ok(Checked {
-        findings,
-        loaded: true,
-    })
+    Ok(findings)
 }
 
 /// A rule's level: from `[checks]`, else its default.

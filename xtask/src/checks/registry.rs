@@ -15,6 +15,8 @@ pub struct RuleInfo {
 }
 
 pub const SCHEMA: &str = "schema";
+/// The one rule that reads the repository's files rather than the model.
+pub const GENERATED_FRESH: &str = "generated-fresh";
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -160,7 +162,7 @@ scale it down where it only affects cost. `cargo xtask parity` compares every ca
 finding. Make them match, or document the exception with a reason and an expiry.",
     },
     RuleInfo {
-        id: "generated-fresh",
+        id: GENERATED_FRESH,
         default: Level::Deny,
         adjustable: true,
         summary: "every generated file is what `cargo xtask render` makes",

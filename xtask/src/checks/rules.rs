@@ -29,7 +29,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("staged-before-prod", staged_before_prod),
     ("naming-convention", naming_convention),
     ("parity", parity),
-    ("generated-fresh", generated_fresh),
+    (super::registry::GENERATED_FRESH, generated_fresh),
 ];
 
 /// Where a value came from, as the place a finding points at: its span when it was
@@ -71,24 +71,13 @@ fn prod_separate_account(platform: &Platform, _: Date) -> anyhow::Result<Vec<Dia
     Ok(found)
 }
 
-/// Podplane's roles, widest first.
-fn rank(role: Role) -> usize {
-    match role {
-        Role::Admins => 4,
-        Role::Managers => 3,
-        Role::Operators => 2,
-        Role::Editors => 1,
-        Role::Viewers => 0,
-    }
-}
-
 fn prod_access_narrower(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for production in platform.of_stage(Stage::Production) {
         for staging in platform.of_stage(Stage::Staging) {
             for (team, access) in &production.access {
                 let in_staging = staging.access.get(team).map(|a| a.role.value);
-                let wider = in_staging.is_none_or(|role| rank(access.role.value) > rank(role));
+                let wider = in_staging.is_none_or(|role| access.role.value.rank() > role.rank());
                 if wider {
                     let staging_role =
                         in_staging.map_or("no access".to_owned(), |r| format!("`{r}`"));

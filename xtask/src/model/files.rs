@@ -80,6 +80,19 @@ keyword_enum! {
     }
 }
 
+impl Role {
+    /// How much the role may do: admins widest, viewers narrowest.
+    pub fn rank(self) -> usize {
+        match self {
+            Role::Admins => 4,
+            Role::Managers => 3,
+            Role::Operators => 2,
+            Role::Editors => 1,
+            Role::Viewers => 0,
+        }
+    }
+}
+
 keyword_enum! {
     /// The cloud a cluster runs on. Podplane also knows Google Cloud and Proxmox; the
     /// conventions here are written for AWS.
