@@ -236,6 +236,58 @@ fn no_secret_values() {
 }
 
 #[test]
+fn host_in_zone() {
+    let outside = |repo: &Repo| {
+        repo.edit(
+            PROD,
+            "[services.storefront]\n",
+            "[services.storefront]\nhostname = \"www.initech.com\"\n",
+        );
+        // A hand-written host also breaks the convention and parity; this test is about
+        // the zone.
+        repo.edit(
+            PLATFORM,
+            "[checks]",
+            "[checks]\nnaming-convention = \"allow\"\nparity = \"allow\"",
+        );
+    };
+    let found = trips(
+        "host-in-zone",
+        "`www.initech.com` is the host of service `storefront` in `prod`, outside its zone `prod.initech.test`",
+        outside,
+    );
+    assert_eq!(
+        (found[0]["file"].as_str(), found[0]["line"].as_u64()),
+        (Some(PROD), Some(31))
+    );
+    assert_contains(
+        found[0]["help"].as_str().unwrap(),
+        &["[[hosts.allow]]", "host = \"www.initech.com\""],
+    );
+
+    // A host outside its zone on purpose is allowed by name or glob, with a reason.
+    let repo = Repo::fixture();
+    outside(&repo);
+    repo.edit(
+        PLATFORM,
+        "[checks]",
+        "[[hosts.allow]]\nhost = \"*.initech.com\"\nreason = \"the shop's public name\"\n\n[checks]",
+    );
+    repo.run(&["render"]).success();
+    assert_eq!(findings(&repo), (0, Vec::new()));
+
+    repo.edit(
+        PLATFORM,
+        "reason = \"the shop's public name\"",
+        "reason = \" \"",
+    );
+    assert_contains(
+        &repo.refuses(&["check"]),
+        &["an exception needs a reason: say why the host lies outside its environment's zone"],
+    );
+}
+
+#[test]
 fn staged_before_prod() {
     trips(
         "staged-before-prod",

@@ -1018,6 +1018,49 @@ fn vpcs_are_private_unless_the_platform_says_why_not() {
 }
 
 #[test]
+fn every_host_name_names_one_thing_on_the_whole_platform() {
+    for (file, from, to, expected) in [
+        (
+            "environments/staging/environment.toml",
+            "zones = 3\n",
+            "zones = 3\n\n[names]\napi_host = \"k8s.prod.initech.test\"\n",
+            "host name `k8s.prod.initech.test` is the API host of `staging` and also the API host of `prod`",
+        ),
+        (
+            "environments/prod/environment.toml",
+            "[services.storefront]\n",
+            "[services.storefront]\nhostname = \"auth.initech.test\"\n",
+            "host name `auth.initech.test` is the host of service `storefront` in `prod` and also the OIDC issuer's host, served by `identity`",
+        ),
+        (
+            "environments/staging/environment.toml",
+            "[services.storefront]\n",
+            "[services.storefront]\nhostname = \"otlp.observability.initech.test\"\n",
+            "host name `otlp.observability.initech.test` is the host of service `storefront` in `staging` and also the OTLP endpoint's host",
+        ),
+        (
+            "environments/staging/environment.toml",
+            "[services.storefront]\n",
+            "[services.storefront]\nhostname = \"prod.initech.test\"\n",
+            "host name `prod.initech.test` is the host of service `storefront` in `staging` and also the zone of `prod`",
+        ),
+    ] {
+        let repo = Repo::fixture();
+        repo.edit(file, from, to);
+        assert_contains(
+            &repo.refuses(&["check"]),
+            &[
+                "error[host-unique]",
+                expected,
+                file,
+                "every host name names one thing",
+            ],
+        );
+        repo.refuses(&["render"]);
+    }
+}
+
+#[test]
 fn images_and_versions_follow_the_oci_rules() {
     let repo = Repo::fixture();
     repo.edit(

@@ -117,6 +117,31 @@ so that an address says which environment it belongs to. Overlapping VPCs are re
 platform loads, so this rule cannot be lowered. `cargo xtask new-env` allocates a free /16.",
     },
     RuleInfo {
+        id: "host-unique",
+        default: Level::Deny,
+        adjustable: false,
+        summary: "no two things on the platform share a host name",
+        explanation: "Consistent DNS conventions let every name be predicted from the \
+environment's, and they only work if every name names one thing. Two clusters, or a cluster \
+and the OIDC issuer or the OTLP endpoint, answering for one host name means certificates, DNS \
+records and tokens for one reach the other: a staging API host equal to production's sends \
+staging's deploys to production. Every zone apex, API host, registry host, web service host, \
+the issuer's host and the OTLP endpoint's host must differ. Clashes are refused when the \
+platform loads, so this rule cannot be lowered.",
+    },
+    RuleInfo {
+        id: "host-in-zone",
+        default: Level::Deny,
+        adjustable: true,
+        summary: "a cluster's API, registry and service host names lie inside its own zone",
+        explanation: "Each cluster environment owns one DNS zone (`prod.example.com`), and its \
+ingress gets certificates for names under it. A host name outside it is a name the cluster \
+does not own: another environment's, or one that DNS and certificates for this cluster do not \
+cover. Write the name under the environment's zone. A name that belongs elsewhere on purpose \
+(a product's public domain) is excepted by `[[hosts.allow]]` in platform.toml, with the host \
+name or a glob such as `*.example.com` and a reason.",
+    },
+    RuleInfo {
         id: "no-secret-values",
         default: Level::Deny,
         adjustable: true,

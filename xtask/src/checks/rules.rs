@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::diff;
 use crate::model::date::Date;
+use crate::model::hosts;
 use crate::model::{Environment, Origin, Platform, Role, Sourced, Stage};
 use crate::render;
 
@@ -25,6 +26,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("ci-outside-prod", ci_outside_prod),
     ("single-issuer", single_issuer),
+    ("host-in-zone", hosts_in_zone),
     ("no-secret-values", no_secret_values),
     ("staged-before-prod", staged_before_prod),
     ("naming-convention", naming_convention),
@@ -104,13 +106,7 @@ fn prod_access_narrower(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diag
 
 /// Whether `url`'s host is `zone` or a name under it.
 fn host_in_zone(url: &str, zone: &str) -> bool {
-    let host = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or_default();
-    host == zone || host.ends_with(&format!(".{zone}"))
+    hosts::in_zone(hosts::url_host(url), zone)
 }
 
 fn telemetry_to_observability(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
@@ -304,6 +300,35 @@ fn single_issuer(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>
                 )
                 .with_label("shared with a non-production environment")
                 .with_help("give the identity environment an account of its own, with stricter controls than non-production"),
+            );
+        }
+    }
+    Ok(found)
+}
+
+fn hosts_in_zone(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
+    let mut found = Vec::new();
+    for env in platform.environments.values() {
+        let Some(cluster) = &env.cluster else {
+            continue;
+        };
+        let zone = cluster.zone.value.as_str();
+        for claim in hosts::cluster_hosts(env) {
+            if hosts::in_zone(claim.host, zone)
+                || hosts::allowed(&platform.hosts_allowed, claim.host)
+            {
+                continue;
+            }
+            found.push(
+                Diagnostic::new(
+                    format!("`{}` is {}, outside its zone `{zone}`", claim.host, claim.what),
+                    claim.location(),
+                )
+                .with_label("outside the zone")
+                .with_help(format!(
+                    "write a name under `{zone}`; if it belongs elsewhere on purpose, add [[hosts.allow]] to platform.toml with `host = \"{}\"` and a reason",
+                    claim.host
+                )),
             );
         }
     }

@@ -180,6 +180,7 @@ pub struct PlatformFile {
     pub acme: Option<AcmeFile>,
     pub parity: Option<ParityFile>,
     pub secrets: Option<SecretsFile>,
+    pub hosts: Option<HostsFile>,
     /// `[checks]`: rule id = level.
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<Level>>,
@@ -236,6 +237,22 @@ pub struct SecretsFile {
 #[serde(deny_unknown_fields)]
 pub struct SecretAllowFile {
     pub path: Spanned<String>,
+    pub reason: Spanned<String>,
+}
+
+/// `[hosts]`: host names that may lie outside their environment's zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostsFile {
+    #[serde(default)]
+    pub allow: Vec<HostAllowFile>,
+}
+
+/// `[[hosts.allow]]`: a host name or glob outside its zone on purpose, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostAllowFile {
+    pub host: Spanned<String>,
     pub reason: Spanned<String>,
 }
 

@@ -10,6 +10,7 @@ pub mod date;
 pub mod files;
 mod git;
 pub mod glob;
+pub mod hosts;
 mod load;
 pub mod names;
 mod resolve;
@@ -94,6 +95,8 @@ pub struct Platform {
     pub parity: Option<Parity>,
     /// `[checks]`: the levels set for `check`'s rules, by rule id.
     pub checks: BTreeMap<&'static str, Sourced<files::Level>>,
+    /// `[[hosts.allow]]`: host names that may lie outside their zone.
+    pub hosts_allowed: Vec<hosts::HostAllowance>,
 }
 
 impl Platform {

@@ -12,9 +12,10 @@ use serde_spanned::Spanned;
 
 use super::date::Date;
 use super::files::{
-    AcmeFile, ComponentsFile, EnvironmentFile, IdentityFile, Level, NamesFile, ParityFile,
-    PlatformFile, PoolFile, SecretsFile, ServiceFile,
+    AcmeFile, ComponentsFile, EnvironmentFile, HostsFile, IdentityFile, Level, NamesFile,
+    ParityFile, PlatformFile, PoolFile, SecretsFile, ServiceFile,
 };
+use super::hosts::{self, HostAllowance};
 use super::load::ENVIRONMENTS_DIR;
 use super::names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 use super::{
@@ -76,10 +77,12 @@ pub fn resolve(
             resolved.insert(name, environment);
         }
     }
-    let Some((shared, vpc_range)) = shared else {
+    let Some((mut shared, vpc_range)) = shared else {
         return Err(problems);
     };
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
+    hosts::check_unique(&resolved, &mut problems);
+    let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
     let Shared {
         org,
         name,
@@ -105,6 +108,7 @@ pub fn resolve(
         environments: resolved,
         parity,
         checks,
+        hosts_allowed,
     })
 }
 
@@ -232,18 +236,61 @@ fn resolve_secrets(
     let mut allow = Vec::new();
     for entry in raw.map(|r| r.allow).unwrap_or_default() {
         let path = validated(problems, file, entry.path, valid_path);
-        let reason = validated(problems, file, entry.reason, |r| {
-            if r.trim().is_empty() {
-                Err("an exception needs a reason: say why the value is not a secret".to_owned())
-            } else {
-                Ok(r.clone())
-            }
-        });
+        let reason = reason(
+            problems,
+            file,
+            entry.reason,
+            "why the value is not a secret",
+        );
         if let (Some(path), Some(reason)) = (path, reason) {
             allow.push(SecretAllowance { path, reason });
         }
     }
     Secrets { allow }
+}
+
+/// `[[hosts.allow]]`: each a host name or glob, and a reason.
+fn resolve_hosts(
+    raw: Option<HostsFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Vec<HostAllowance> {
+    let mut allow = Vec::new();
+    for entry in raw.map(|r| r.allow).unwrap_or_default() {
+        let host = validated(problems, file, entry.host, |host| {
+            DnsName::parse(&host.replace('*', "x"))
+                .map(|_| host.clone())
+                .map_err(|reason| {
+                    format!("{reason}; write a host name, or a glob such as `*.example.com`")
+                })
+        });
+        let reason = reason(
+            problems,
+            file,
+            entry.reason,
+            "why the host lies outside its environment's zone",
+        );
+        if let (Some(host), Some(reason)) = (host, reason) {
+            allow.push(HostAllowance { host, reason });
+        }
+    }
+    allow
+}
+
+/// The reason an exception gives: required, and not blank.
+fn reason(
+    problems: &mut Diagnostics,
+    file: &Arc<SourceFile>,
+    reason: Spanned<String>,
+    say: &str,
+) -> Option<Sourced<String>> {
+    validated(problems, file, reason, |r| {
+        if r.trim().is_empty() {
+            Err(format!("an exception needs a reason: say {say}"))
+        } else {
+            Ok(r.clone())
+        }
+    })
 }
 
 /// A dotted path or glob, as allowances write them.
@@ -372,6 +419,7 @@ fn shared<'a>(
         acme: platform.acme,
         parity: platform.parity,
         checks: platform.checks,
+        hosts: platform.hosts,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -394,6 +442,7 @@ struct Shared<'a> {
     acme: Option<AcmeFile>,
     parity: Option<ParityFile>,
     checks: BTreeMap<Spanned<String>, Spanned<Level>>,
+    hosts: Option<HostsFile>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
     secrets: Arc<Secrets>,

@@ -1,0 +1,189 @@
+//! Host names: each belongs to one thing across the whole platform, and a cluster's host
+//! names lie inside its zone unless `[[hosts.allow]]` says why one does not.
+
+use std::collections::HashMap;
+use std::collections::btree_map::BTreeMap;
+use std::path::Path;
+
+use super::names::EnvName;
+use super::{Environment, Origin, Sourced, glob};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+
+/// `[[hosts.allow]]`: host names (a glob such as `*.initech.com`) that may lie outside
+/// their environment's zone, and why.
+#[derive(Debug)]
+pub struct HostAllowance {
+    pub host: Sourced<String>,
+    pub reason: Sourced<String>,
+}
+
+/// One host name and what it names.
+pub struct Claim<'a> {
+    pub host: &'a str,
+    /// What the name is for, as a phrase: "the API host of `prod`".
+    pub what: String,
+    pub origin: &'a Origin,
+    /// The file of the environment the name belongs to, for names made by a convention.
+    pub file: &'a Path,
+}
+
+impl Claim<'_> {
+    pub fn location(&self) -> Location {
+        match self.origin {
+            Origin::File(span) => Location::Span(span.clone()),
+            _ => Location::Path(self.file.to_path_buf()),
+        }
+    }
+}
+
+/// The host names a cluster serves under its own zone: its API, its registry, and each
+/// web service.
+pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
+    let Some(cluster) = &env.cluster else {
+        return Vec::new();
+    };
+    let name = &env.name;
+    let file = env.file.path.as_path();
+    let mut claims = vec![
+        Claim {
+            host: cluster.api_host.value.as_str(),
+            what: format!("the API host of `{name}`"),
+            origin: &cluster.api_host.origin,
+            file,
+        },
+        Claim {
+            host: cluster.registry_host.value.as_str(),
+            what: format!("the registry host of `{name}`"),
+            origin: &cluster.registry_host.origin,
+            file,
+        },
+    ];
+    for (service, declared) in &cluster.services {
+        if let Some(host) = declared.host() {
+            claims.push(Claim {
+                host: host.value.as_str(),
+                what: format!("the host of service `{service}` in `{name}`"),
+                origin: &host.origin,
+                file,
+            });
+        }
+    }
+    claims
+}
+
+/// Every host name of the platform: each cluster's zone apex, the OIDC issuer's and the
+/// OTLP endpoint's (each claimed once, however many name it), then each
+/// cluster's hosts, so that a clash is reported at the name a cluster chose.
+fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
+    let mut claims = Vec::new();
+    for env in environments.values() {
+        if let Some(cluster) = &env.cluster {
+            claims.push(Claim {
+                host: cluster.zone.value.as_str(),
+                what: format!("the zone of `{}`", env.name),
+                origin: &cluster.zone.origin,
+                file: &env.file.path,
+            });
+        }
+        // A second identity environment serving the same issuer is `single-issuer`'s to
+        // report; the host is claimed once.
+        if let Some(identity) = &env.identity
+            && !claims
+                .iter()
+                .any(|c| c.host == identity.hostname.value.as_str())
+        {
+            claims.push(Claim {
+                host: identity.hostname.value.as_str(),
+                what: format!("the OIDC issuer's host, served by `{}`", env.name),
+                origin: &identity.hostname.origin,
+                file: &env.file.path,
+            });
+        }
+    }
+    let mut otlp = std::collections::HashSet::new();
+    for env in environments.values() {
+        let endpoint = env.cluster.as_ref().and_then(|c| c.otlp_endpoint.as_ref());
+        if let Some(endpoint) = endpoint {
+            let host = url_host(&endpoint.value);
+            if otlp.insert(host) {
+                claims.push(Claim {
+                    host,
+                    what: "the OTLP endpoint's host".to_owned(),
+                    origin: &endpoint.origin,
+                    file: &env.file.path,
+                });
+            }
+        }
+    }
+    for env in environments.values() {
+        claims.extend(cluster_hosts(env));
+    }
+    claims
+}
+
+/// Reports every host name that two things claim, at the second; the rule `host-unique`.
+pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mut Diagnostics) {
+    let claims = all_claims(environments);
+    let mut first: HashMap<&str, &Claim> = HashMap::new();
+    for claim in &claims {
+        let Some(earlier) = first.get(claim.host) else {
+            first.insert(claim.host, claim);
+            continue;
+        };
+        let mut diagnostic = Diagnostic::new(
+            format!(
+                "host name `{}` is {} and also {}",
+                claim.host, claim.what, earlier.what
+            ),
+            claim.location(),
+        )
+        .with_label("already taken")
+        .with_rule("host-unique")
+        .with_help("every host name names one thing on the whole platform: write another one here, or change the naming pattern that makes both");
+        if let Origin::File(span) = earlier.origin {
+            diagnostic = diagnostic.with_related(span.clone(), earlier.what.clone());
+        }
+        problems.push(diagnostic);
+    }
+}
+
+/// Whether `host` is `zone` or a name under it.
+pub fn in_zone(host: &str, zone: &str) -> bool {
+    host == zone
+        || host
+            .strip_suffix(zone)
+            .is_some_and(|label| label.ends_with('.'))
+}
+
+/// Whether `[[hosts.allow]]` lets `host` lie outside its zone.
+pub fn allowed(allow: &[HostAllowance], host: &str) -> bool {
+    allow.iter().any(|a| glob::matches(&a.host.value, host))
+}
+
+/// The host of a URL such as `https://otlp.example.com:4318/v1`.
+pub fn url_host(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_is_in_a_zone_when_it_is_the_zone_or_under_it() {
+        assert!(in_zone("prod.acme.dev", "prod.acme.dev"));
+        assert!(in_zone("k8s.prod.acme.dev", "prod.acme.dev"));
+        assert!(!in_zone("preprod.acme.dev", "prod.acme.dev"));
+        assert!(!in_zone("acme.dev", "prod.acme.dev"));
+    }
+
+    #[test]
+    fn the_host_of_a_url_has_no_scheme_port_or_path() {
+        assert_eq!(url_host("https://otlp.acme.dev:4318/v1"), "otlp.acme.dev");
+        assert_eq!(url_host("otlp.acme.dev"), "otlp.acme.dev");
+    }
+}
