@@ -288,6 +288,27 @@ fn host_in_zone() {
 }
 
 #[test]
+fn instance_arch_unchecked_warns_about_types_the_tool_cannot_read() {
+    let repo = Repo::fixture();
+    repo.edit(
+        DEV,
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"t4g.large\"",
+        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"mac2-m2.metal\"",
+    );
+    repo.run(&["render"]).success();
+    let (code, found) = findings(&repo);
+    assert_eq!(rules(&found), ["instance-arch-unchecked"]);
+    assert_eq!((code, found[0]["level"].as_str()), (0, Some("warn")));
+    assert_eq!(found[0]["file"], DEV);
+    assert_contains(
+        found[0]["message"].as_str().unwrap(),
+        &[
+            "pool `workers` of `dev`: `mac2-m2.metal` is not a type whose architecture the tool can tell",
+        ],
+    );
+}
+
+#[test]
 fn staged_before_prod() {
     trips(
         "staged-before-prod",

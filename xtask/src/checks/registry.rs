@@ -142,6 +142,18 @@ cover. Write the name under the environment's zone. A name that belongs elsewher
 name or a glob such as `*.example.com` and a reason.",
     },
     RuleInfo {
+        id: "instance-arch-unchecked",
+        default: Level::Warn,
+        adjustable: true,
+        summary: "every pool's instance type is one whose architecture the tool can check",
+        explanation: "A pool's `arch` decides which images its nodes pull; an instance type of \
+the other architecture boots nodes that cannot run them. The tool reads the architecture from \
+AWS's instance type names (Graviton families carry a `g`: `m7g`, `c6gn`, `t4g`; `m7i`, `m7a`, \
+`t3` are x86) and refuses a mismatch while loading. Types whose names do not tell \
+(`mac2.metal`, `u-6tb1.metal`) are taken as written; this rule says so, so that a person \
+checks them. Allow it for a platform that uses such types on purpose.",
+    },
+    RuleInfo {
         id: "no-secret-values",
         default: Level::Deny,
         adjustable: true,

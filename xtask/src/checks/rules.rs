@@ -27,6 +27,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("ci-outside-prod", ci_outside_prod),
     ("single-issuer", single_issuer),
     ("host-in-zone", hosts_in_zone),
+    ("instance-arch-unchecked", instance_arch_unchecked),
     ("no-secret-values", no_secret_values),
     ("staged-before-prod", staged_before_prod),
     ("naming-convention", naming_convention),
@@ -330,6 +331,31 @@ fn hosts_in_zone(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>
                     claim.host
                 )),
             );
+        }
+    }
+    Ok(found)
+}
+
+fn instance_arch_unchecked(platform: &Platform, _: Date) -> anyhow::Result<Vec<Diagnostic>> {
+    let mut found = Vec::new();
+    for env in platform.environments.values() {
+        let Some(cluster) = &env.cluster else {
+            continue;
+        };
+        for (name, pool) in &cluster.pools {
+            if crate::network::instance_arch(&pool.instance_type.value).is_none() {
+                found.push(
+                    Diagnostic::new(
+                        format!(
+                            "pool `{name}` of `{}`: `{}` is not a type whose architecture the tool can tell, so `arch = \"{}\"` is taken as written",
+                            env.name, pool.instance_type.value, pool.arch.value
+                        ),
+                        at(&pool.instance_type, env),
+                    )
+                    .with_label("architecture unchecked")
+                    .with_help("make sure this instance type runs the pool's `arch`; allow `instance-arch-unchecked` in [checks] once you have"),
+                );
+            }
         }
     }
     Ok(found)
