@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use handlebars::{Context, Handlebars};
+use handlebars::{Context, Handlebars, RenderError, RenderErrorReason, TemplateError};
 use serde_json::{Map, Value};
 use serde_spanned::Spanned;
 
@@ -152,7 +152,7 @@ impl Naming {
             rules.push(Arc::from(rule));
             let registered = handlebars
                 .register_template_string(pattern.key(), text)
-                .map_err(|err| err.to_string())
+                .map_err(|err| template_error(&err))
                 .and_then(|()| {
                     let mut sample = Map::new();
                     for variable in ENV_VARIABLES.iter().chain(pattern.extra_variables()) {
@@ -162,7 +162,7 @@ impl Naming {
                         Context::wraps(Value::Object(sample)).map_err(|e| e.to_string())?;
                     handlebars
                         .render_with_context(pattern.key(), &context)
-                        .map_err(|err| err.to_string())
+                        .map_err(|err| render_error(&err))
                 });
             if let (Err(err), Some(written)) = (registered, written) {
                 let available: Vec<&str> = ENV_VARIABLES
@@ -176,9 +176,8 @@ impl Naming {
                             file: platform_file.clone(),
                             range: written.span(),
                         },
-                        format!("naming pattern `{}` cannot be used", pattern.key()),
+                        format!("naming pattern `{}` cannot be used: {err}", pattern.key()),
                     )
-                    .with_label(err)
                     .with_help(format!(
                         "a pattern is a handlebars template; `{}` may use {}",
                         pattern.key(),
@@ -199,7 +198,7 @@ impl Naming {
         &self,
         pattern: Pattern,
         variables: &Variables,
-    ) -> Result<Sourced<String>, String> {
+    ) -> Result<Sourced<String>, Unmade> {
         let index = Pattern::ALL
             .iter()
             .position(|p| *p == pattern)
@@ -207,11 +206,54 @@ impl Naming {
         let value = self
             .handlebars
             .render_with_context(pattern.key(), &variables.0)
-            .map_err(|err| format!("convention `{}` failed: {err}", pattern.key()))?;
+            .map_err(|err| match err.reason() {
+                RenderErrorReason::MissingVariable(Some(name))
+                    if pattern.extra_variables().contains(&name.as_str()) =>
+                {
+                    Unmade::Input
+                }
+                _ => Unmade::Failed(format!(
+                    "naming pattern `{}` failed: {}",
+                    pattern.key(),
+                    render_error(&err)
+                )),
+            })?;
         Ok(Sourced::new(
             value,
             Origin::Convention(self.rules[index].clone()),
         ))
+    }
+}
+
+/// Why a pattern made no name.
+#[derive(Debug)]
+pub enum Unmade {
+    /// A name it is made from (such as the zone) could not be made; that problem has been
+    /// reported where it happened.
+    Input,
+    /// The pattern failed on this environment's values; the reason.
+    Failed(String),
+}
+
+/// What is wrong with a pattern that is not a template, in words.
+fn template_error(err: &TemplateError) -> String {
+    match err.pos() {
+        Some((_, column)) => format!("{} at column {column}", err.reason()),
+        None => err.reason().to_string(),
+    }
+}
+
+/// Why a pattern failed to render, in words rather than handlebars' internals.
+fn render_error(err: &RenderError) -> String {
+    match err.reason() {
+        RenderErrorReason::MissingVariable(Some(name)) => {
+            format!("`{{{{{name}}}}}` is not a variable it may use")
+        }
+        RenderErrorReason::MissingVariable(None) => {
+            "it reads a value that is not one of its variables".to_owned()
+        }
+        RenderErrorReason::TemplateError(err) => template_error(err),
+        reason => reason.to_string(),
     }
 }
 

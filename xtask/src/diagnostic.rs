@@ -247,6 +247,21 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
+    /// Drops every diagnostic that says the same thing at the same place as an earlier
+    /// one: a bad value in `platform.toml` is found once per environment that inherits it,
+    /// and is one problem.
+    pub fn dedup(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.0.retain(|d| {
+            let place = match &d.location {
+                Location::Span(span) => (Some(span.file.path.clone()), Some(span.range.clone())),
+                Location::Path(path) => (Some(path.clone()), None),
+                Location::Nowhere => (None, None),
+            };
+            seen.insert((place, d.message.clone()))
+        });
+    }
+
     /// `Ok(value)` when nothing was reported, else every diagnostic as the error.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
         if self.is_empty() {

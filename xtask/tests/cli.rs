@@ -210,6 +210,81 @@ fn naming_patterns_in_platform_toml_replace_the_conventions() {
 }
 
 #[test]
+fn a_broken_naming_pattern_is_explained_in_words_once() {
+    for (pattern, expected) in [
+        (
+            "{{envv}}.{{domain}}",
+            "naming pattern `zone` cannot be used: `{{envv}}` is not a variable it may use",
+        ),
+        (
+            "{{env}.{{domain}}",
+            "naming pattern `zone` cannot be used: invalid handlebars syntax: expected identifier",
+        ),
+    ] {
+        let repo = Repo::fixture();
+        repo.edit(
+            "environments/platform.toml",
+            "[naming]\n",
+            &format!("[naming]\nzone = \"{pattern}\"\n"),
+        );
+        let err = repo.refuses(&["list"]);
+        assert_contains(
+            &err,
+            &[expected, "environments/platform.toml:", "found 1 problem"],
+        );
+        assert!(
+            !err.contains("Some(") && !err.contains("Template error"),
+            "{err}"
+        );
+    }
+
+    // A zone the pattern makes but DNS refuses: one problem per environment, none for the
+    // host names made from it, and advice that fits.
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\nzone = \"{{env}}_x.{{domain}}\"\n",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "environment `prod`: DNS name `prod_x.initech.test` has `_`",
+            "change the pattern in [naming] of platform.toml",
+            "found 5 problems",
+        ],
+    );
+    assert!(
+        !err.contains("api_host") && !err.contains("shorter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_value_in_platform_toml_is_one_problem_not_one_per_environment() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "email = \"certs@initech.test\"",
+        "email = \"certs\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_eq!(
+        err.matches("`certs` is not an email address").count(),
+        1,
+        "{err}"
+    );
+    assert_contains(
+        &err,
+        &[
+            "environments/platform.toml:",
+            "found 1 problem in the input",
+        ],
+    );
+}
+
+#[test]
 fn a_name_written_in_the_environment_wins_and_says_so() {
     let repo = Repo::fixture();
     repo.edit(

@@ -24,7 +24,7 @@ use super::{
     ServiceDecl, Sourced, Stage, Template, Workload,
 };
 use crate::checks::registry;
-use crate::conventions::{Naming, Pattern, Variables};
+use crate::conventions::{Naming, Pattern, Unmade, Variables};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::network::{self, ZoneSubnets};
 
@@ -78,6 +78,7 @@ pub fn resolve(
         }
     }
     let Some((mut shared, vpc_range)) = shared else {
+        problems.dedup();
         return Err(problems);
     };
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
@@ -97,6 +98,7 @@ pub fn resolve(
     let directories: Vec<&str> = environments.iter().map(|(dir, _)| dir.as_str()).collect();
     let parity =
         parity.and_then(|p| resolve_parity(p, &platform_file, &directories, &mut problems));
+    problems.dedup();
     problems.into_result(Platform {
         root: root.to_path_buf(),
         org,
@@ -757,11 +759,13 @@ impl EnvResolver<'_, '_> {
         self.shared
             .naming
             .render(pattern, variables)
-            .map_err(|reason| {
-                self.problems.push(Diagnostic::new(
-                    reason,
-                    Location::Path(self.file.path.clone()),
-                ));
+            .map_err(|unmade| {
+                if let Unmade::Failed(reason) = unmade {
+                    self.problems.push(Diagnostic::new(
+                        reason,
+                        Location::Path(self.file.path.clone()),
+                    ));
+                }
             })
             .ok()
     }
@@ -810,7 +814,7 @@ impl EnvResolver<'_, '_> {
         self.problems.push(
             Diagnostic::new(format!("environment `{}`: {reason}", self.name), Location::Path(self.file.path.clone()))
                 .with_help(format!(
-                    "the value was made by {rule}; use a shorter environment name, change the pattern in [naming] of platform.toml, or write the name in [names] of this file"
+                    "the value was made by {rule} for `{}`: change the pattern in [naming] of platform.toml, write the name by hand in [names] of this file, or rename the environment", self.name
                 )),
         );
     }
@@ -1469,7 +1473,8 @@ fn check_across(
         variables.set("observability_zone", &observability_zone);
         match shared.naming.render(Pattern::OtlpEndpoint, &variables) {
             Ok(endpoint) => cluster.otlp_endpoint = Some(endpoint),
-            Err(reason) => problems.push(Diagnostic::new(
+            Err(Unmade::Input) => {}
+            Err(Unmade::Failed(reason)) => problems.push(Diagnostic::new(
                 reason,
                 Location::Path(env.file.path.clone()),
             )),
