@@ -11,7 +11,9 @@ pub const VPC_PREFIX: u8 = 16;
 pub fn parse_vpc(text: &str) -> Result<Ipv4Net, String> {
     let net: Ipv4Net = text
         .parse()
-        .map_err(|_| format!("`{text}` is not an IPv4 CIDR: write it as \"10.30.0.0/16\""))?;
+        .map_err(|_| {
+            format!("`{text}` is not an IPv4 CIDR: write a network address and a prefix length from /16 to /20")
+        })?;
     if net.trunc() != net {
         return Err(format!(
             "`{text}` has host bits set: the network is `{}`",

@@ -759,6 +759,23 @@ fn new_env_leaves_problems_the_repository_already_has_to_check() {
 }
 
 #[test]
+fn a_directory_without_environment_toml_gets_advice_that_works() {
+    let repo = Repo::fixture();
+    std::fs::create_dir(repo.path("environments/qa")).unwrap();
+    let err = repo.refuses(&["new-env", "qa", "--stage", "development"]);
+    assert_contains(
+        &err,
+        &[
+            "directory `qa` has no environment.toml",
+            "write its environment.toml, or remove the directory (then `cargo xtask new-env qa --stage STAGE` can make it)",
+        ],
+    );
+    std::fs::remove_dir(repo.path("environments/qa")).unwrap();
+    repo.run(&["new-env", "qa", "--stage", "development"])
+        .success();
+}
+
+#[test]
 fn new_env_refuses_an_existing_environment() {
     let err = Repo::fixture().refuses(&["new-env", "staging", "--stage", "staging"]);
     assert_contains(&err, &["environment `staging` already exists"]);
@@ -852,6 +869,25 @@ fn invalid_environments_are_refused_with_the_reason() {
             "vpc = \"10.30.0.0/16\"",
             "vpc = \"10.30.1.0/16\"",
             &["`10.30.1.0/16` has host bits set: the network is `10.30.0.0/16`"],
+        ),
+        (
+            "environments/prod/environment.toml",
+            "vpc = \"10.30.0.0/16\"",
+            "vpc = \"10.20.0\"",
+            &[
+                "`10.20.0` is not an IPv4 CIDR: write a network address and a prefix length from /16 to /20",
+                // A suggestion no other environment uses, not a fixed example.
+                "`vpc = \"10.0.0.0/16\"` is the lowest free /16 of 10.0.0.0/8",
+            ],
+        ),
+        (
+            "environments/prod/environment.toml",
+            "vpc = \"10.30.0.0/16\"\n",
+            "",
+            &[
+                "missing key `vpc`",
+                "`vpc = \"10.0.0.0/16\"` is the lowest free /16 of 10.0.0.0/8",
+            ],
         ),
         (
             "environments/prod/environment.toml",

@@ -422,22 +422,63 @@ fn unknown_environments_and_revisions_are_refused() {
 }
 
 fn init_git(repo: &Repo) {
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-            .args(args)
-            .current_dir(repo.dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    git(repo, &["init", "-q", "-b", "main"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "example"]);
+}
+
+fn git(repo: &Repo, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .current_dir(repo.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
+    let origin = Repo::fixture();
+    init_git(&origin);
+    origin.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
+    git(&origin, &["commit", "-q", "-am", "release"]);
+    let clone = Repo {
+        dir: tempfile::tempdir().unwrap(),
     };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "example"]);
+    let url = format!("file://{}", origin.dir.path().display());
+    git(
+        &clone,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            ".",
+        ],
+    );
+    git(&clone, &["checkout", "-q", "-b", "topic"]);
+    let err = clone.refuses(&["diff", "prod@HEAD~1", "prod"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown revision `HEAD~1`",
+            "this clone is shallow",
+            "`git fetch --unshallow`",
+        ],
+    );
+    // A branch of the remote, asked for by its name, is found under `origin/`.
+    git(&clone, &["branch", "-q", "-D", "main"]);
+    let err = clone.refuses(&["diff", "prod@main", "prod"]);
+    assert_contains(&err, &["the remote's branch is here as `origin/main`"]);
+    git(&clone, &["fetch", "-q", "--unshallow"]);
+    clone.run(&["diff", "prod@HEAD~1", "prod"]).success();
 }
 
 #[test]

@@ -22,7 +22,7 @@ impl SourceTree {
             .read()
             .map_err(|_| {
                 Diagnostic::new(format!("unknown revision `{revision}`"), Location::Nowhere)
-                    .with_help("give a branch, a tag or a commit of this repository, such as `prod@main` or `prod@HEAD~1`")
+                    .with_help(unknown_revision_help(&sh, revision))
                     .into_error()
             })?;
         let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
@@ -70,4 +70,31 @@ impl SourceTree {
             environments,
         })
     }
+}
+
+/// What to do about a revision git does not know here: a remote branch by its local name,
+/// or a shallow clone (as CI checks out) that lacks the history.
+fn unknown_revision_help(sh: &Shell, revision: &str) -> String {
+    let git_says = |args: &[&str]| {
+        cmd!(sh, "git {args...}")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+    };
+    let mut help =
+        "give a branch, a tag or a commit of this repository, such as `prod@main` or `prod@HEAD~1`"
+            .to_owned();
+    let remote = format!("refs/remotes/origin/{revision}");
+    if git_says(&["rev-parse", "--verify", "--quiet", &remote]).is_some() {
+        help.push_str(&format!(
+            "; the remote's branch is here as `origin/{revision}`"
+        ));
+    }
+    if git_says(&["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true") {
+        help.push_str(&format!(
+            "; this clone is shallow (as CI checkouts often are) and lacks older commits and other branches: fetch them first with `git fetch --unshallow` or `git fetch origin {revision}`"
+        ));
+    }
+    help
 }

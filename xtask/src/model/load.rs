@@ -50,7 +50,7 @@ impl SourceTree {
                         Location::Path(Path::new(ENVIRONMENTS_DIR).join(&name)),
                     )
                     .with_help(format!(
-                        "every directory under {ENVIRONMENTS_DIR}/ is an environment: create it with `cargo xtask new-env {name} --stage STAGE`, or remove the directory"
+                        "every directory under {ENVIRONMENTS_DIR}/ is an environment: write its {ENVIRONMENT_FILE}, or remove the directory (then `cargo xtask new-env {name} --stage STAGE` can make it)"
                     )),
                 );
             }

@@ -52,26 +52,33 @@ pub fn resolve(
         .and_then(|platform| shared(platform_file, platform, &services, &mut problems));
     let outcomes = crate::parallel::map(environments.iter().collect(), |(dir, file)| {
         let mut own_problems = Diagnostics::default();
+        let mut vpc_problem = None;
         let environment = match (parse_environment(dir, file), &shared) {
-            (Ok((name, raw)), Some((shared, _))) => EnvResolver {
-                shared,
-                name: &name,
-                file,
-                problems: &mut own_problems,
-                breaches: Vec::new(),
+            (Ok((name, raw)), Some((shared, _))) => {
+                let mut resolver = EnvResolver {
+                    shared,
+                    name: &name,
+                    file,
+                    problems: &mut own_problems,
+                    breaches: Vec::new(),
+                    vpc_problem: None,
+                };
+                let environment = resolver.resolve(raw);
+                vpc_problem = resolver.vpc_problem;
+                environment.map(|env| (name, env))
             }
-            .resolve(raw)
-            .map(|env| (name, env)),
             (Ok(_), None) => None,
             (Err(parse_problems), _) => {
                 own_problems = parse_problems;
                 None
             }
         };
-        (environment, own_problems)
+        (environment, own_problems, vpc_problem)
     });
     let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
-    for (environment, own_problems) in outcomes {
+    let mut vpc_problems = Vec::new();
+    for (environment, own_problems, vpc_problem) in outcomes {
+        vpc_problems.extend(vpc_problem.map(|i| problems.0.len() + i));
         problems.0.extend(own_problems.0);
         if let Some((name, environment)) = environment {
             resolved.insert(name, environment);
@@ -81,6 +88,7 @@ pub fn resolve(
         problems.dedup();
         return Err(problems);
     };
+    suggest_free_vpc(&resolved, vpc_range.value, &vpc_problems, &mut problems);
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
     hosts::check_unique(&resolved, &mut problems);
     let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
@@ -494,6 +502,9 @@ struct EnvResolver<'a, 'b> {
     problems: &'b mut Diagnostics,
     /// Names written by hand that differ from their conventions.
     breaches: Vec<Breach>,
+    /// Which of `problems` says the VPC is missing or invalid: it gets a free VPC as its
+    /// help once every environment's VPC is known.
+    vpc_problem: Option<usize>,
 }
 
 impl EnvResolver<'_, '_> {
@@ -860,6 +871,7 @@ impl EnvResolver<'_, '_> {
             variables,
             DnsName::parse,
         );
+        let problems_before = self.problems.0.len();
         let vpc = match vpc {
             Some(vpc) => {
                 let allow_public = self.shared.allow_public;
@@ -873,13 +885,16 @@ impl EnvResolver<'_, '_> {
                 })
             }
             None => {
-                self.problems.push(
-                    Diagnostic::new("missing key `vpc`: a cluster environment needs its own VPC range", Location::Path(self.file.path.clone()))
-                        .with_help("add `vpc = \"10.N.0.0/16\"` with a range no other environment uses; `cargo xtask new-env` allocates one"),
-                );
+                self.problems.push(Diagnostic::new(
+                    "missing key `vpc`: a cluster environment needs its own VPC range",
+                    Location::Path(self.file.path.clone()),
+                ));
                 None
             }
         };
+        if vpc.is_none() {
+            self.vpc_problem = Some(problems_before);
+        }
         let zones = match zones {
             Some(zones) => self.validated(zones, |&n| {
                 if (1..=6).contains(&n) {
@@ -1479,6 +1494,38 @@ fn check_across(
                 Location::Path(env.file.path.clone()),
             )),
         }
+    }
+}
+
+/// Gives each problem with a missing or invalid VPC, at `indices` of `problems`, the VPC
+/// it could have: the lowest /16 of the range that no environment uses.
+fn suggest_free_vpc(
+    environments: &BTreeMap<EnvName, Environment>,
+    vpc_range: Ipv4Net,
+    indices: &[usize],
+    problems: &mut Diagnostics,
+) {
+    if indices.is_empty() {
+        return;
+    }
+    let taken: Vec<Ipv4Net> = environments
+        .values()
+        .filter_map(|env| Some(env.cluster.as_ref()?.vpc.value))
+        .collect();
+    let suggestion = match network::free_vpc(vpc_range, &taken) {
+        Some(free) => format!(
+            "use a range no other environment uses: `vpc = \"{free}\"` is the lowest free /16 of {vpc_range}"
+        ),
+        None => {
+            format!("no /16 of {vpc_range} is free: widen [network] vpc_range in platform.toml")
+        }
+    };
+    for &index in indices {
+        let diagnostic = &mut problems.0[index];
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {suggestion}"),
+            None => suggestion.clone(),
+        });
     }
 }
 
