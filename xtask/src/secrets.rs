@@ -396,8 +396,10 @@ fn key_before(text: &str, at: usize) -> &str {
         return quoted.rfind('"').map_or("", |open| &quoted[open + 1..]);
     }
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || "_-.".contains(c)))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || "_-.".contains(c)))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     &before[start..]
 }
 
