@@ -409,14 +409,11 @@ fn default_role(platform: &Platform, stage: Stage, team: &str) -> Option<Role> {
             .filter_map(role_in)
             .chain([Role::Editors])
             .max_by_key(|role| role.rank()),
-        // At most as wide as in every staging environment; none where one gives none.
+        // The narrowest role, and none where a staging environment gives the team none.
         Stage::Production => platform
             .of_stage(Stage::Staging)
-            .map(role_in)
-            .chain([Some(Role::Viewers)])
-            .try_fold(Role::Viewers, |narrowest, role| {
-                role.map(|role| std::cmp::min_by_key(narrowest, role, |r| r.rank()))
-            }),
+            .all(|env| role_in(env).is_some())
+            .then_some(Role::Viewers),
         _ => Some(Role::Viewers),
     }
 }

@@ -62,6 +62,19 @@ fn trips(rule: &str, message: &str, edit: impl FnOnce(&Repo)) -> Vec<Value> {
     mine
 }
 
+/// Changes a copy of the example with `edit`, and checks that `rule` alone finds it, at
+/// warn level, so that the check still passes; the findings, for more assertions.
+fn warns(rule: &str, edit: impl FnOnce(&Repo)) -> Vec<Value> {
+    let repo = Repo::fixture();
+    edit(&repo);
+    repo.run(&["render"]).success();
+    let (code, found) = findings(&repo);
+    assert_eq!(rules(&found), [rule], "{found:#?}");
+    assert!(found.iter().all(|f| f["level"] == "warn"), "{found:#?}");
+    assert_eq!(code, 0, "a warning does not fail the check");
+    found
+}
+
 #[test]
 fn the_shipped_example_passes_every_rule() {
     let repo = Repo::example();
@@ -140,17 +153,13 @@ fn observability_monitored() {
 
 #[test]
 fn observability_access_separate_warns() {
-    let repo = Repo::fixture();
-    repo.edit(
-        OBSERVABILITY,
-        "sre = \"admins\"\nplatform = \"operators\"",
-        "sre = \"operators\"\nplatform = \"admins\"",
-    );
-    repo.run(&["render"]).success();
-    let (code, found) = findings(&repo);
-    assert_eq!(rules(&found), ["observability-access-separate"]);
-    assert_eq!(found[0]["level"], "warn");
-    assert_eq!(code, 0, "a warning does not fail the check");
+    warns("observability-access-separate", |repo| {
+        repo.edit(
+            OBSERVABILITY,
+            "sre = \"admins\"\nplatform = \"operators\"",
+            "sre = \"operators\"\nplatform = \"admins\"",
+        );
+    });
 }
 
 #[test]
@@ -289,16 +298,13 @@ fn host_in_zone() {
 
 #[test]
 fn instance_arch_unchecked_warns_about_types_the_tool_cannot_read() {
-    let repo = Repo::fixture();
-    repo.edit(
-        DEV,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"t4g.large\"",
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"mac2-m2.metal\"",
-    );
-    repo.run(&["render"]).success();
-    let (code, found) = findings(&repo);
-    assert_eq!(rules(&found), ["instance-arch-unchecked"]);
-    assert_eq!((code, found[0]["level"].as_str()), (0, Some("warn")));
+    let found = warns("instance-arch-unchecked", |repo| {
+        repo.edit(
+            DEV,
+            "[pools.workers]\narch = \"arm64\"\ninstance_type = \"t4g.large\"",
+            "[pools.workers]\narch = \"arm64\"\ninstance_type = \"mac2-m2.metal\"",
+        );
+    });
     assert_eq!(found[0]["file"], DEV);
     assert_contains(
         found[0]["message"].as_str().unwrap(),
@@ -327,17 +333,13 @@ fn staged_before_prod() {
 
 #[test]
 fn naming_convention_warns_about_names_written_by_hand() {
-    let repo = Repo::fixture();
-    repo.edit(
-        DEV,
-        "zones = 2",
-        "zones = 2\n\n[names]\ncluster_name = \"Initech Sandbox\"",
-    );
-    repo.run(&["render"]).success();
-    let (code, found) = findings(&repo);
-    assert_eq!(rules(&found), ["naming-convention"]);
-    assert_eq!(found[0]["level"], "warn");
-    assert_eq!(code, 0);
+    let found = warns("naming-convention", |repo| {
+        repo.edit(
+            DEV,
+            "zones = 2",
+            "zones = 2\n\n[names]\ncluster_name = \"Initech Sandbox\"",
+        );
+    });
     assert_contains(
         found[0]["message"].as_str().unwrap(),
         &[
