@@ -1169,6 +1169,21 @@ fn every_host_name_names_one_thing_on_the_whole_platform() {
         );
         repo.refuses(&["render"]);
     }
+    // The issuer's host on a zone claimed before it, in name order, clashes all the same.
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\nissuer = \"https://dev.{{domain}}\"\n",
+    );
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &[
+            "error[host-unique]",
+            "host name `dev.initech.test` is the OIDC issuer's host, served by `identity` and also the zone of `dev`",
+            "environments/identity/environment.toml",
+        ],
+    );
 }
 
 #[test]

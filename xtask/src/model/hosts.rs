@@ -1,8 +1,8 @@
 //! Host names: each belongs to one thing across the whole platform, and a cluster's host
 //! names lie inside its zone unless `[[hosts.allow]]` says why one does not.
 
-use std::collections::HashMap;
 use std::collections::btree_map::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::names::EnvName;
@@ -76,6 +76,7 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
 /// cluster's hosts, so that a clash is reported at the name a cluster chose.
 fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
     let mut claims = Vec::new();
+    let mut issuers = HashSet::new();
     for env in environments.values() {
         if let Some(cluster) = &env.cluster {
             claims.push(Claim {
@@ -88,9 +89,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
         // A second identity environment serving the same issuer is `single-issuer`'s to
         // report; the host is claimed once.
         if let Some(identity) = &env.identity
-            && !claims
-                .iter()
-                .any(|c| c.host == identity.hostname.value.as_str())
+            && issuers.insert(identity.hostname.value.as_str())
         {
             claims.push(Claim {
                 host: identity.hostname.value.as_str(),
@@ -100,7 +99,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
             });
         }
     }
-    let mut otlp = std::collections::HashSet::new();
+    let mut otlp = HashSet::new();
     for env in environments.values() {
         let endpoint = env.cluster.as_ref().and_then(|c| c.otlp_endpoint.as_ref());
         if let Some(endpoint) = endpoint {
