@@ -13,16 +13,21 @@ fn main() {
     generate(dir.path());
     let root = dir.path();
     let platform = xtask::model::load(root).expect("the generated repository loads");
-    let files = xtask::render::generate(&platform).expect("the repository renders");
+    let files = xtask::commands::generated_files(&platform).expect("the repository renders");
     xtask::render::write(root, &files).expect("the rendered files are written");
     let today = xtask::model::date::Date::today().expect("XTASK_TODAY, when set, is a day");
-    let findings = xtask::checks::check(root, today)
+    let findings = xtask::commands::check::check(root, today)
         .expect("the check runs")
         .findings;
     let mut by_rule = std::collections::BTreeMap::new();
     for finding in &findings {
         *by_rule
-            .entry(finding.diagnostic.rule.unwrap_or("schema"))
+            .entry(
+                finding
+                    .diagnostic
+                    .rule
+                    .map_or("schema", |rule| rule.as_str()),
+            )
             .or_insert(0) += 1;
     }
     println!(
@@ -30,6 +35,6 @@ fn main() {
         platform.environments.len()
     );
     report("check (load + every rule + render --check)", || {
-        xtask::checks::check(root, today).unwrap();
+        xtask::commands::check::check(root, today).unwrap();
     });
 }

@@ -93,7 +93,7 @@ fn main() {
     let prod = platform.find("prod").unwrap();
     let today = Date::today().expect("XTASK_TODAY, when set, is a day");
 
-    let comparison = xtask::diff::compare(
+    let comparison = xtask::comparison::compare(
         ("staging", staging),
         ("prod", prod),
         platform.parity.as_ref(),
@@ -105,7 +105,7 @@ fn main() {
         comparison.violations()
     );
     report("diff staging prod (compare)", || {
-        xtask::diff::compare(
+        xtask::comparison::compare(
             ("staging", staging),
             ("prod", prod),
             platform.parity.as_ref(),
@@ -120,12 +120,12 @@ fn main() {
         },
     );
     report("diff staging prod (compare + human report)", || {
-        let comparison = xtask::diff::compare(
+        let comparison = xtask::comparison::compare(
             ("staging", staging),
             ("prod", prod),
             platform.parity.as_ref(),
             today,
         );
-        xtask::diff::output::human(&comparison);
+        xtask::comparison::report::human(&comparison);
     });
 }

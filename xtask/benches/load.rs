@@ -34,10 +34,10 @@ fn main() {
         xtask::model::SourceTree::read(root).unwrap();
     });
     report("  cargo metadata and the service manifests", || {
-        xtask::services::declared(root).unwrap();
+        xtask::model::services::declared(root).unwrap();
     });
     let tree = xtask::model::SourceTree::read(root).unwrap();
-    let declared = xtask::services::declared(root).unwrap();
+    let declared = xtask::model::services::declared(root).unwrap();
     report("  parse the environment files (one thread)", || {
         for (_, file) in &tree.environments {
             xtask::model::parse_file::<xtask::model::files::EnvironmentFile>(file).unwrap();

@@ -15,7 +15,7 @@ fn main() {
     generate(dir.path());
     let root = dir.path();
     let platform = xtask::model::load(root).expect("the generated repository loads");
-    let files = xtask::render::generate(&platform).expect("the repository renders");
+    let files = xtask::commands::generated_files(&platform).expect("the repository renders");
     let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
     println!(
         "repository: {} environments, {} generated files, {} MB",
@@ -40,7 +40,7 @@ fn main() {
         || {
             let root = newest();
             let platform = xtask::model::load(&root).unwrap();
-            let files = xtask::render::generate(&platform).unwrap();
+            let files = xtask::commands::generated_files(&platform).unwrap();
             xtask::render::write(&root, &files).unwrap();
         },
     );
@@ -58,7 +58,7 @@ fn main() {
         || {
             let root = newest();
             let platform = xtask::model::load(&root).unwrap();
-            let files = xtask::render::generate(&platform).unwrap();
+            let files = xtask::commands::generated_files(&platform).unwrap();
             xtask::render::write(&root, &files).unwrap();
         },
     );
@@ -69,12 +69,12 @@ fn main() {
         xtask::render::write(&newest(), &files).unwrap();
     });
     report("  generate in memory (all cores)", || {
-        xtask::render::generate(&platform).unwrap();
+        xtask::commands::generated_files(&platform).unwrap();
     });
     xtask::render::write(root, &files).unwrap();
     report("render on a fresh tree (load + generate + compare)", || {
         let platform = xtask::model::load(root).unwrap();
-        let files = xtask::render::generate(&platform).unwrap();
+        let files = xtask::commands::generated_files(&platform).unwrap();
         xtask::render::write(root, &files).unwrap();
     });
 }

@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::checks::Format as CheckFormat;
-use crate::diff::Format;
 use crate::model::Stage;
 
 #[derive(Debug, Parser)]
@@ -193,15 +191,15 @@ pub struct DiffArgs {
     pub b: String,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ComparisonFormat::Human)]
+    pub format: ComparisonFormat,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ParityArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ComparisonFormat::Human)]
+    pub format: ComparisonFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -220,6 +218,27 @@ pub struct ShowArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ShowFormat::Toml)]
     pub format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// rustc-style messages with the source line underlined
+    Human,
+    /// One JSON object per line, one per finding
+    Json,
+    /// GitHub Actions workflow annotations (::error file=...,line=...)
+    Github,
+}
+
+/// How `diff` and `parity` print a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ComparisonFormat {
+    /// Grouped by class, for reading in a terminal
+    Human,
+    /// Every difference with path, class, verdict, both values, files and lines
+    Json,
+    /// A table for a pull-request comment
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

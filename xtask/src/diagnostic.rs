@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use crate::rule::RuleId;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// A file the user wrote, kept in memory so that every value can point back into it.
@@ -111,7 +112,7 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
     /// The `check` rule this problem belongs to; `None` for a problem of the files' schema.
-    pub rule: Option<&'static str>,
+    pub rule: Option<RuleId>,
 }
 
 impl Diagnostic {
@@ -126,7 +127,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_rule(mut self, rule: &'static str) -> Diagnostic {
+    pub fn with_rule(mut self, rule: RuleId) -> Diagnostic {
         self.rule = Some(rule);
         self
     }
@@ -169,7 +170,7 @@ impl Diagnostic {
         let help = self.help.as_deref().map(redact);
         let mut title = level.primary_title(message.as_ref());
         if let Some(rule) = self.rule {
-            title = title.id(rule);
+            title = title.id(rule.as_str());
         }
         let mut group = Group::with_title(title);
         match &self.location {
@@ -271,7 +272,7 @@ impl Diagnostics {
         }
     }
 
-    /// The report, styled; `crate::output` drops the styles where colour is off.
+    /// The report, styled; `crate::terminal` drops the styles where colour is off.
     pub fn render(&self) -> String {
         let renderer = Renderer::styled();
         let mut out = String::new();

@@ -1,25 +1,20 @@
 //! The platform monorepo's toolkit, behind `cargo xtask`. `main.rs` parses the command line
-//! and calls [`run`]; each command lives in its own module with one entry point.
+//! and calls [`run`]; each command lives in its own module under `commands`, with one
+//! entry point. `docs/ARCHITECTURE.md` draws the layers.
 
 pub mod checks;
 pub mod cli;
-mod compare;
-pub mod conventions;
+pub mod commands;
+pub mod comparison;
 pub mod diagnostic;
-pub mod diff;
 mod edit;
-mod list;
 pub mod model;
-pub mod network;
-mod new_env;
-pub mod output;
 mod parallel;
-mod promote;
 pub mod render;
 pub mod repository;
+pub mod rule;
 pub mod secrets;
-pub mod services;
-mod show;
+pub mod terminal;
 
 use std::process::ExitCode;
 
@@ -36,14 +31,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let root = repository::find_root(&start)?;
     match cli.command {
-        Command::List => list::run(&root),
-        Command::Show(args) => show::run(&root, &args),
-        Command::NewEnv(args) => new_env::run(&root, &args, Date::today()?),
-        Command::Render(args) => render::run(&root, args.check),
-        Command::Diff(args) => compare::diff(&root, &args.a, &args.b, args.format, Date::today()?),
-        Command::Parity(args) => compare::parity(&root, args.format, Date::today()?),
-        Command::Promote(args) => promote::run(&root, &args, Date::today()?),
-        Command::Check(args) => checks::run(&root, args.format, Date::today()?),
-        Command::Explain(args) => checks::explain(&args.rule),
+        Command::List => commands::list::run(&root),
+        Command::Show(args) => commands::show::run(&root, &args),
+        Command::NewEnv(args) => commands::new_env::run(&root, &args, Date::today()?),
+        Command::Render(args) => commands::render::run(&root, &args),
+        Command::Diff(args) => commands::diff::run(&root, &args, Date::today()?),
+        Command::Parity(args) => commands::parity::run(&root, &args, Date::today()?),
+        Command::Promote(args) => commands::promote::run(&root, &args, Date::today()?),
+        Command::Check(args) => commands::check::run(&root, &args, Date::today()?),
+        Command::Explain(args) => commands::explain::run(&args),
     }
 }

@@ -14,12 +14,12 @@ fn main() -> ExitCode {
         Err(err) => {
             // Nothing more can be said when stderr is gone; the exit code still says it.
             let _ = match err.downcast_ref::<Diagnostics>() {
-                Some(diagnostics) => xtask::output::say(format!(
+                Some(diagnostics) => xtask::terminal::say(format!(
                     "{}{}",
                     diagnostics.render().trim_end(),
                     if writes { "; nothing was written" } else { "" }
                 )),
-                None => xtask::output::say(xtask::secrets::redact(&format!("error: {err:#}"))),
+                None => xtask::terminal::say(xtask::secrets::redact(&format!("error: {err:#}"))),
             };
             ExitCode::from(2)
         }

@@ -8,7 +8,7 @@ use common::{Repo, TODAY};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use xtask::checks::{self, Scope};
+use xtask::checks::{self, Context};
 use xtask::diagnostic::SourceFile;
 use xtask::model::SourceTree;
 use xtask::model::date::Date;
@@ -147,7 +147,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
     let repo = Repo::fixture();
     let root = repo.dir.path();
     let tree = SourceTree::read(root).unwrap();
-    let services = xtask::services::declared(root).unwrap();
+    let services = xtask::model::services::declared(root).unwrap();
     let today = Date::parse(TODAY).unwrap();
     let files = tree.environments.len();
     runner(768)
@@ -165,9 +165,13 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                 };
                 match edited.load(services.clone()) {
                     Ok(platform) => {
-                        checks::findings(&platform, today, Scope::Model)
+                        let context = Context {
+                            today,
+                            out_of_date: None,
+                        };
+                        checks::findings(&platform, &context)
                             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                        if let Err(err) = xtask::render::generate(&platform) {
+                        if let Err(err) = xtask::commands::generated_files(&platform) {
                             return Err(TestCaseError::fail(format!("render failed: {err}")));
                         }
                     }

@@ -8,6 +8,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+use crate::rule::RuleLevel;
+
 /// A string enum as it appears in the files.
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
@@ -147,15 +149,6 @@ keyword_enum! {
 }
 
 keyword_enum! {
-    /// How much a `check` rule's findings matter, as clippy's lint levels.
-    Level {
-        Allow = "allow",
-        Warn = "warn",
-        Deny = "deny",
-    }
-}
-
-keyword_enum! {
     /// The upstream identity provider the OIDC issuer signs people in with.
     Connector {
         Google = "google",
@@ -183,7 +176,7 @@ pub struct PlatformFile {
     pub hosts: Option<HostsFile>,
     /// `[checks]`: rule id = level.
     #[serde(default)]
-    pub checks: BTreeMap<Spanned<String>, Spanned<Level>>,
+    pub checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
 }
 
 /// `[defaults]`: values an environment inherits unless it sets its own.

@@ -8,6 +8,21 @@ use std::path::Path;
 use super::names::EnvName;
 use super::{Environment, Origin, Sourced, glob};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+/// Clashing host names are found while loading, by [`check_unique`].
+pub static HOST_UNIQUE_RULE: RuleDoc = RuleDoc {
+    id: RuleId::HostUnique,
+    default: RuleLevel::Deny,
+    summary: "no two things on the platform share a host name",
+    explanation: "Consistent DNS conventions let every name be predicted from the \
+environment's, and they only work if every name names one thing. Two clusters, or a cluster \
+and the OIDC issuer or the OTLP endpoint, answering for one host name means certificates, DNS \
+records and tokens for one reach the other: a staging API host equal to production's sends \
+staging's deploys to production. Every zone apex, API host, registry host, web service host, \
+the issuer's host and the OTLP endpoint's host must differ. Clashes are refused when the \
+platform loads, so this rule cannot be lowered.",
+};
 
 /// `[[hosts.allow]]`: host names (a glob such as `*.initech.com`) that may lie outside
 /// their environment's zone, and why.
@@ -137,7 +152,7 @@ pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mu
             claim.location(),
         )
         .with_label("already taken")
-        .with_rule("host-unique")
+        .with_rule(RuleId::HostUnique)
         .with_help("every host name names one thing on the whole platform: write another one here, or change the naming pattern that makes both");
         if let Origin::File(span) = earlier.origin {
             diagnostic = diagnostic.with_related(span.clone(), earlier.what.clone());

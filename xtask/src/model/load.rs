@@ -10,6 +10,17 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::Platform;
 use crate::model::files::PlatformFile;
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+/// The rule of every problem found reading and parsing the files.
+pub static SCHEMA_RULE: RuleDoc = RuleDoc {
+    id: RuleId::Schema,
+    default: RuleLevel::Deny,
+    summary: "platform.toml and every environment.toml parse and validate",
+    explanation: "Every other rule reads the resolved environments, so a file that does not \
+parse, holds an unknown key, a value of the wrong type, or a name that breaks Podplane's or DNS \
+rules stops everything. Fix the file at the line shown; the message says what would be valid.",
+};
 
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const PLATFORM_FILE: &str = "platform.toml";
@@ -94,7 +105,7 @@ fn read_source(root: &Path, path: &Path) -> anyhow::Result<Arc<SourceFile>> {
 /// resolves everything.
 pub fn load(root: &Path) -> anyhow::Result<Platform> {
     let tree = SourceTree::read(root)?;
-    let services = crate::services::declared(root)?;
+    let services = crate::model::services::declared(root)?;
     Ok(tree.load(services)?)
 }
 

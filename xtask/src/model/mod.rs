@@ -6,6 +6,7 @@
 //! and conventions, `names` holds the validated name types, `tree` is the generic view that
 //! `show` prints.
 
+pub mod conventions;
 pub mod date;
 pub mod files;
 mod git;
@@ -13,7 +14,9 @@ pub mod glob;
 pub mod hosts;
 mod load;
 pub mod names;
+pub mod network;
 mod resolve;
+pub mod services;
 pub mod tree;
 
 use std::collections::BTreeMap;
@@ -23,15 +26,17 @@ use std::sync::Arc;
 use ipnet::Ipv4Net;
 
 use crate::diagnostic::{SourceFile, Span};
-use crate::network::ZoneSubnets;
+use crate::model::network::ZoneSubnets;
+use crate::rule::{RuleId, RuleLevel};
 pub use files::{
     Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
 };
 pub use load::{
-    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SourceTree, load, parse as parse_file,
+    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SCHEMA_RULE, SourceTree, load,
+    parse as parse_file,
 };
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
-pub use resolve::resolve;
+pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone)]
@@ -94,7 +99,7 @@ pub struct Platform {
     /// Which environments must match which; `None` without `[parity]`.
     pub parity: Option<Parity>,
     /// `[checks]`: the levels set for `check`'s rules, by rule id.
-    pub checks: BTreeMap<&'static str, Sourced<files::Level>>,
+    pub checks: BTreeMap<RuleId, Sourced<RuleLevel>>,
     /// `[[hosts.allow]]`: host names that may lie outside their zone.
     pub hosts_allowed: Vec<hosts::HostAllowance>,
 }

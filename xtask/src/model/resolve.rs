@@ -12,8 +12,8 @@ use serde_spanned::Spanned;
 
 use super::date::Date;
 use super::files::{
-    AcmeFile, ComponentsFile, EnvironmentFile, HostsFile, IdentityFile, Level, NamesFile,
-    ParityFile, PlatformFile, PoolFile, SecretsFile, ServiceFile,
+    AcmeFile, ComponentsFile, EnvironmentFile, HostsFile, IdentityFile, NamesFile, ParityFile,
+    PlatformFile, PoolFile, SecretsFile, ServiceFile,
 };
 use super::hosts::{self, HostAllowance};
 use super::load::ENVIRONMENTS_DIR;
@@ -23,10 +23,21 @@ use super::{
     Origin, Parity, Platform, Pool, Runners, SecretAllowance, Secrets, Seed, SeedRelease, Service,
     ServiceDecl, Sourced, Stage, Template, Workload,
 };
-use crate::checks::registry;
-use crate::conventions::{Naming, Pattern, Unmade, Variables};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
-use crate::network::{self, ZoneSubnets};
+use crate::model::conventions::{Naming, Pattern, Unmade, Variables};
+use crate::model::network::{self, ZoneSubnets};
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+/// Overlapping VPCs are found once every environment is resolved, in [`check_across`].
+pub static VPC_NO_OVERLAP_RULE: RuleDoc = RuleDoc {
+    id: RuleId::VpcNoOverlap,
+    default: RuleLevel::Deny,
+    summary: "no two environments' VPCs overlap",
+    explanation: "Each environment gets a distinct VPC range, allocated once and never \
+shifted, so that environments can be peered or reached over a VPN without address clashes and \
+so that an address says which environment it belongs to. Overlapping VPCs are refused when the \
+platform loads, so this rule cannot be lowered. `cargo xtask new-env` allocates a free /16.",
+};
 
 /// The pools Podplane's load balancers need: the API targets `control-plane`, the
 /// domain's load balancer `ingress`.
@@ -124,31 +135,30 @@ pub fn resolve(
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
 fn resolve_checks(
-    raw: BTreeMap<Spanned<String>, Spanned<Level>>,
+    raw: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
     file: &Arc<SourceFile>,
     problems: &mut Diagnostics,
-) -> BTreeMap<&'static str, Sourced<Level>> {
+) -> BTreeMap<RuleId, Sourced<RuleLevel>> {
     let mut levels = BTreeMap::new();
     for (id, level) in raw {
         let at = |spanned: &dyn HasSpan| Span {
             file: file.clone(),
             range: spanned.span(),
         };
-        match registry::rule(id.get_ref()) {
+        match RuleId::parse(id.get_ref()) {
             None => problems.push(
                 Diagnostic::at(at(&id), format!("unknown rule `{}`", id.get_ref()))
-                    .with_help(help_valid("rules", id.get_ref(), &registry::ids())),
+                    .with_help(help_valid("rules", id.get_ref(), &RuleId::names())),
             ),
-            Some(rule) if !rule.adjustable && *level.get_ref() != Level::Deny => problems.push(
-                Diagnostic::at(at(&level), format!("rule `{}` is always deny", rule.id)).with_help(
-                    format!(
-                        "`cargo xtask explain {}` says why; remove this line",
-                        rule.id
+            Some(rule) if rule.found_while_loading() && *level.get_ref() != RuleLevel::Deny => {
+                problems.push(
+                    Diagnostic::at(at(&level), format!("rule `{rule}` is always deny")).with_help(
+                        format!("`cargo xtask explain {rule}` says why; remove this line"),
                     ),
-                ),
-            ),
+                )
+            }
             Some(rule) => {
-                levels.insert(rule.id, Sourced::written(file, level));
+                levels.insert(rule, Sourced::written(file, level));
             }
         }
     }
@@ -451,7 +461,7 @@ struct Shared<'a> {
     default_components: Option<ComponentsFile>,
     acme: Option<AcmeFile>,
     parity: Option<ParityFile>,
-    checks: BTreeMap<Spanned<String>, Spanned<Level>>,
+    checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
     hosts: Option<HostsFile>,
     teams: BTreeMap<String, Sourced<Vec<String>>>,
     naming: Naming,
@@ -1425,7 +1435,7 @@ fn check_across(
             origin_location(&b.vpc.origin),
         )
         .with_label("overlaps another environment's VPC")
-        .with_rule("vpc-no-overlap")
+        .with_rule(RuleId::VpcNoOverlap)
         .with_help(format!("give every environment a VPC of its own{free}"));
         if let Origin::File(span) = &a.vpc.origin {
             diagnostic = diagnostic.with_related(span.clone(), format!("the VPC of `{a_name}`"));

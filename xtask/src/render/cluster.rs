@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
+use crate::model::network::SubnetRole;
 use crate::model::{Cluster, Environment};
-use crate::network::SubnetRole;
 
 pub const FILE: &str = "podplane.cluster.jsonc";
 

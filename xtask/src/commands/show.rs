@@ -16,8 +16,8 @@ pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
     let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
-        ShowFormat::Toml => crate::output::print(&to_toml(env))?,
-        ShowFormat::Json => crate::output::print(&format!(
+        ShowFormat::Toml => crate::terminal::print(&to_toml(env))?,
+        ShowFormat::Json => crate::terminal::print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&to_json(env))?
         ))?,

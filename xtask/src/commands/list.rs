@@ -26,7 +26,7 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    crate::output::print(&table(&header, &rows))?;
+    crate::terminal::print(&table(&header, &rows))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,7 +6,7 @@
 //! `output` prints a comparison for people, as JSON, or as Markdown; values that
 //! `crate::secrets` takes for secrets are never printed.
 
-pub mod output;
+pub mod report;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -15,8 +15,6 @@ use std::sync::Arc;
 use std::sync::OnceLock;
 
 use cargo_metadata::semver::Version;
-
-pub use output::Format;
 
 use crate::diagnostic::Span;
 use crate::model::date::Date;

@@ -9,11 +9,12 @@ use std::process::ExitCode;
 use cargo_metadata::semver::Version;
 
 use crate::cli::PromoteArgs;
+use crate::comparison;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
-use crate::diff;
 use crate::model::date::Date;
+use crate::model::services;
 use crate::model::{Origin, SourceTree};
-use crate::{edit, render, services};
+use crate::{edit, render};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
     let _lock = edit::Lock::repository(root)?;
@@ -79,14 +80,14 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .filter(|s| !to_cluster.services.contains_key(*s))
     {
         if args.service.is_none() {
-            crate::output::say(format!(
+            crate::terminal::say(format!(
                 "note: `{}` is not deployed to `{}`; add [services.{service}] by hand to deploy it",
                 service, to.name
             ))?;
         }
     }
     if versions.is_empty() {
-        crate::output::say(format!(
+        crate::terminal::say(format!(
             "nothing to promote: `{}` already runs the versions of `{}`",
             to.name, from.name
         ))?;
@@ -94,7 +95,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     }
 
     // What TO would run differs from what FROM validated beyond the versions promoted?
-    let comparison = diff::compare(
+    let comparison = comparison::compare(
         (from.name.as_str(), from),
         (to.name.as_str(), to),
         platform.parity.as_ref(),
@@ -109,7 +110,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         .differences
         .iter()
         .filter(|d| d.verdict.is_violation() && !promoted(&d.path))
-        .map(|d| diff::output::line(&comparison, d))
+        .map(|d| comparison::report::line(&comparison, d))
         .collect();
     blockers.extend(downgrades);
     if !blockers.is_empty() && !args.force {
@@ -151,9 +152,9 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     tree.environments[index].1 = SourceFile::new(&path, new_text.as_str());
     let promoted_platform = tree.load(declared)?;
     render::refuse_secrets(&promoted_platform)?;
-    let generated = render::generate(&promoted_platform)?;
+    let generated = super::generated_files(&promoted_platform)?;
 
-    crate::output::print(&format!(
+    crate::terminal::print(&format!(
         "{}",
         similar::TextDiff::from_lines(&old_text, &new_text)
             .unified_diff()
@@ -163,7 +164,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             )
     ))?;
     for (service, new, old) in &versions {
-        crate::output::say(format!(
+        crate::terminal::say(format!(
             "{} {service} in {} from {old} to {new}, the version {} runs",
             if args.dry_run {
                 "would promote"
@@ -175,11 +176,11 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         ))?;
     }
     if args.dry_run {
-        crate::output::say("dry run: nothing was written")?;
+        crate::terminal::say("dry run: nothing was written")?;
         return Ok(ExitCode::SUCCESS);
     }
     edit::write_file(root, &path, &new_text, edit::Mode::Kept)?;
-    crate::output::say(render::write(root, &generated)?)?;
+    crate::terminal::say(render::write(root, &generated)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

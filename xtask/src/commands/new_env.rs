@@ -8,19 +8,20 @@ use std::process::ExitCode;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use crate::checks::{self, Scope};
+use crate::checks::{self, Context};
 use crate::cli::NewEnvArgs;
 use crate::diagnostic::Diagnostics;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::model::date::Date;
-use crate::model::files::Level;
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
 };
-use crate::{edit, network, render, services};
+use crate::model::{network, services};
+use crate::rule::RuleLevel;
+use crate::{edit, render};
 
-const TEMPLATE: &str = include_str!("../templates/environment.toml.hbs");
+const TEMPLATE: &str = include_str!("../../templates/environment.toml.hbs");
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
     let name = EnvName::parse(&args.name).map_err(|reason| {
@@ -69,20 +70,20 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     let resolved = tree.load(declared)?;
     render::refuse_secrets(&resolved)?;
     refuse_new_findings(&platform, &resolved, today)?;
-    let generated = render::generate(&resolved)?;
+    let generated = super::generated_files(&resolved)?;
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
     let rendered = render::write(root, &generated)?;
 
     let env = &resolved.environments[&name];
-    crate::output::say(format!("created {}", path.display()))?;
+    crate::terminal::say(format!("created {}", path.display()))?;
     if let Some(cluster) = &env.cluster {
-        crate::output::say(format!(
+        crate::terminal::say(format!(
             "  cluster {} in zone {}, VPC {}, account {}",
             cluster.id.value, cluster.zone.value, cluster.vpc.value, env.account.value
         ))?;
     }
-    crate::output::say(rendered)?;
-    crate::output::say(format!(
+    crate::terminal::say(rendered)?;
+    crate::terminal::say(format!(
         "next: review the file, then `cargo xtask show {name}`"
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -94,13 +95,18 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
 fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> anyhow::Result<()> {
     let key =
         |finding: &checks::Finding| (finding.diagnostic.rule, finding.diagnostic.message.clone());
-    let existing: std::collections::HashSet<_> = checks::findings(before, today, Scope::Model)?
+    // The model only: the new environment's generated files are not written yet.
+    let context = Context {
+        today,
+        out_of_date: None,
+    };
+    let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
         .iter()
         .map(key)
         .collect();
-    let new: Vec<_> = checks::findings(after, today, Scope::Model)?
+    let new: Vec<_> = checks::findings(after, &context)?
         .into_iter()
-        .filter(|finding| finding.level == Level::Deny && !existing.contains(&key(finding)))
+        .filter(|finding| finding.level == RuleLevel::Deny && !existing.contains(&key(finding)))
         .map(|finding| finding.diagnostic)
         .collect();
     if new.is_empty() {

@@ -12,16 +12,6 @@ use crate::model::Allowance;
 use crate::model::Origin;
 use crate::model::tree::Scalar;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Grouped by class, for reading in a terminal
-    Human,
-    /// Every difference with path, class, verdict, both values, files and lines
-    Json,
-    /// A table for a pull-request comment
-    Markdown,
-}
-
 const RED: Style = AnsiColor::Red.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default();
 const GREEN: Style = AnsiColor::Green.on_default();

@@ -1,0 +1,37 @@
+//! `generated-fresh`: every generated file is what `cargo xtask render` makes.
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::model::Platform;
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+use super::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    doc: RuleDoc {
+        id: RuleId::GeneratedFresh,
+        default: RuleLevel::Deny,
+        summary: "every generated file is what `cargo xtask render` makes",
+        explanation: "Podplane and the people who run the platform read the generated files, not \
+the environment files. A generated file that is missing, stale or left over from a removed \
+environment means that what is deployed is not what the environment files say. Run \
+`cargo xtask render` and commit the result.",
+    },
+    check,
+};
+
+/// The generated files `context` found out of date; none when the rules look at the model
+/// only.
+fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+    Ok(context
+        .out_of_date
+        .iter()
+        .flatten()
+        .map(|file| {
+            Diagnostic::new(
+                format!("generated file {} is {}", file.path.display(), file.kind),
+                Location::Path(file.path.clone()),
+            )
+            .with_help("run `cargo xtask render` and commit the result")
+        })
+        .collect())
+}

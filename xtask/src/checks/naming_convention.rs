@@ -1,0 +1,41 @@
+//! `naming-convention`: names written by hand follow the naming conventions.
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Platform;
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+use super::{Context, Rule, at};
+
+pub static RULE: Rule = Rule {
+    doc: RuleDoc {
+        id: RuleId::NamingConvention,
+        default: RuleLevel::Warn,
+        summary: "names written by hand follow the naming conventions",
+        explanation: "Consistent cluster naming, identity, DNS and deployment conventions across \
+environments let people and tools predict every name from the environment's. A name written in \
+[names] or a service's `hostname` that differs from what its convention makes is a place where \
+that prediction fails. Remove the hand-written name, change the convention in [naming] for \
+everyone, or allow this rule if the exception is deliberate.",
+    },
+    check,
+};
+
+fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+    Ok(platform
+        .environments
+        .values()
+        .flat_map(|env| {
+            env.breaches.iter().map(move |breach| {
+                Diagnostic::new(
+                    format!(
+                        "`{}` is written by hand as `{}`; the convention makes `{}`",
+                        breach.convention, breach.written.value, breach.conventional
+                    ),
+                    at(&breach.written, env),
+                )
+                .with_label("breaks the naming convention")
+                .with_help("remove it to follow the convention, change the convention in [naming], or allow `naming-convention` in [checks]")
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,194 @@
+//! `cargo xtask check`: every rule on the repository, each finding at its rule's level,
+//! printed for people (like rustc), as JSON lines, or as GitHub Actions annotations.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use annotate_snippets::Renderer;
+use serde_json::json;
+
+use crate::checks::{self, Context, Finding, OutOfDate};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::model::SourceTree;
+use crate::model::date::Date;
+use crate::model::services;
+use crate::render;
+use crate::rule::{RuleId, RuleLevel};
+use crate::secrets::redact;
+use crate::terminal;
+
+pub fn run(root: &Path, args: &CheckArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let Checked { findings, loaded } = check(root, today)?;
+    match args.format {
+        CheckFormat::Human => print_human(&findings)?,
+        CheckFormat::Json => {
+            for finding in &findings {
+                terminal::print(&format!("{}\n", json_finding(finding)))?;
+            }
+        }
+        CheckFormat::Github => {
+            for finding in &findings {
+                terminal::print(&format!("{}\n", github_finding(finding)))?;
+            }
+        }
+    }
+    // Files that cannot be loaded are bad input, as for every other command; a finding
+    // at deny on files that load is a failed check.
+    let deny = findings.iter().any(|f| f.level == RuleLevel::Deny);
+    Ok(match (loaded, deny) {
+        (false, _) => ExitCode::from(2),
+        (true, true) => ExitCode::from(1),
+        (true, false) => ExitCode::SUCCESS,
+    })
+}
+
+/// What `check` found.
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// Whether the files loaded; when they did not, the findings say why, and no rule ran.
+    pub loaded: bool,
+}
+
+/// Every finding of every rule on the repository at `root`, at its level, `allow`ed ones
+/// left out, as on the day `today` (parity allowances expire). An error is a check that
+/// could not run.
+pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
+    let tree = SourceTree::read(root)?;
+    let loaded = services::declared(root).and_then(|services| Ok(tree.load(services)?));
+    let platform = match loaded {
+        Ok(platform) => platform,
+        Err(err) => {
+            // Problems in the files are findings of the rule that found them; anything
+            // else means the check could not run.
+            let diagnostics = err.downcast::<Diagnostics>()?;
+            let findings = diagnostics
+                .0
+                .into_iter()
+                .map(|mut diagnostic| {
+                    diagnostic.rule.get_or_insert(RuleId::Schema);
+                    Finding {
+                        level: RuleLevel::Deny,
+                        diagnostic,
+                    }
+                })
+                .collect();
+            return Ok(Checked {
+                findings,
+                loaded: false,
+            });
+        }
+    };
+    let out_of_date = render::out_of_date(&platform.root, &super::generated_files(&platform)?)?
+        .into_iter()
+        .map(|(path, kind)| OutOfDate { path, kind })
+        .collect();
+    let context = Context {
+        today,
+        out_of_date: Some(out_of_date),
+    };
+    Ok(Checked {
+        findings: checks::findings(&platform, &context)?,
+        loaded: true,
+    })
+}
+
+fn print_human(findings: &[Finding]) -> std::io::Result<()> {
+    let renderer = Renderer::styled();
+    for finding in findings {
+        let level = match finding.level {
+            RuleLevel::Deny => annotate_snippets::Level::ERROR,
+            _ => annotate_snippets::Level::WARNING,
+        };
+        terminal::say(format!(
+            "{}\n",
+            finding.diagnostic.render_as(&renderer, level)
+        ))?;
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.level == RuleLevel::Deny)
+        .count();
+    let warnings = findings.len() - errors;
+    terminal::say(format!(
+        "check: {errors} error{}, {warnings} warning{}{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+        if errors == 0 {
+            "; the repository is sound"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// File, line and column of a finding, when it has them.
+fn position(location: &Location) -> (Option<String>, Option<usize>, Option<usize>) {
+    match location {
+        Location::Span(span) => {
+            let (line, column) = span.file.line_column(span.range.start);
+            (
+                Some(span.file.path.display().to_string()),
+                Some(line),
+                Some(column),
+            )
+        }
+        Location::Path(path) => (Some(path.display().to_string()), None, None),
+        Location::Nowhere => (None, None, None),
+    }
+}
+
+fn json_finding(finding: &Finding) -> serde_json::Value {
+    let d = &finding.diagnostic;
+    let (file, line, column) = position(&d.location);
+    json!({
+        "rule": d.rule.map(RuleId::as_str),
+        "level": finding.level.as_str(),
+        "message": redact(&d.message),
+        "file": file,
+        "line": line,
+        "column": column,
+        "help": d.help.as_deref().map(redact),
+    })
+}
+
+/// A GitHub Actions workflow command: `::error file=F,line=L,col=C,title=RULE::MESSAGE`.
+fn github_finding(finding: &Finding) -> String {
+    // The workflow command syntax: data escapes %, CR and LF; properties also : and ,.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let d = &finding.diagnostic;
+    let command = if finding.level == RuleLevel::Deny {
+        "error"
+    } else {
+        "warning"
+    };
+    let (file, line, column) = position(&d.location);
+    let mut properties = Vec::new();
+    if let Some(file) = file {
+        properties.push(format!("file={}", property(&file)));
+    }
+    if let Some(line) = line {
+        properties.push(format!("line={line}"));
+    }
+    if let Some(column) = column {
+        properties.push(format!("col={column}"));
+    }
+    properties.push(format!(
+        "title={}",
+        property(d.rule.unwrap_or(RuleId::Schema).as_str())
+    ));
+    let message = match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    };
+    format!(
+        "::{command} {}::{}",
+        properties.join(","),
+        data(&redact(&message))
+    )
+}

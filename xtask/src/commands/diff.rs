@@ -1,0 +1,119 @@
+//! `cargo xtask diff A B`: two environments compared path by path. Either side may be
+//! `ENV@REV`, the environment as committed at a git revision.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{ComparisonFormat, DiffArgs};
+use crate::comparison::{self, Comparison};
+use crate::model::date::Date;
+use crate::model::services;
+use crate::model::{self, Environment, Platform, SourceTree};
+use crate::terminal;
+
+/// `diff A B`: A is the candidate, B the reference.
+pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let (a, b) = (args.a.as_str(), args.b.as_str());
+    let working = model::load(root)?;
+    let at_a = Operand::parse(a);
+    let at_b = Operand::parse(b);
+    let mut committed = Vec::new();
+    for side in [&at_a, &at_b] {
+        if let Some(revision) = side.revision {
+            let services = services::declared(root)?;
+            committed.push((
+                revision,
+                SourceTree::at_revision(root, revision)?.load(services)?,
+            ));
+        }
+    }
+    let platform_of = |side: &Operand| match side.revision {
+        Some(revision) => {
+            &committed
+                .iter()
+                .find(|(r, _)| *r == revision)
+                .expect("loaded above")
+                .1
+        }
+        None => &working,
+    };
+    let candidate = find(platform_of(&at_a), &at_a)?;
+    let reference = find(platform_of(&at_b), &at_b)?;
+    // One environment against its own past is a report of changes; two environments are
+    // compared for parity.
+    let comparison = if at_a.env == at_b.env {
+        comparison::history((a, candidate), (b, reference), today)
+    } else {
+        comparison::compare(
+            (a, candidate),
+            (b, reference),
+            working.parity.as_ref(),
+            today,
+        )
+    };
+    print(&[comparison], args.format)
+}
+
+/// Prints the comparisons; exit code 1 when any has a violation.
+pub(super) fn print(
+    comparisons: &[Comparison],
+    format: ComparisonFormat,
+) -> anyhow::Result<ExitCode> {
+    match format {
+        ComparisonFormat::Human => {
+            let text: Vec<String> = comparisons.iter().map(comparison::report::human).collect();
+            terminal::print(&text.join("\n"))?;
+        }
+        ComparisonFormat::Json => {
+            let values: Vec<_> = comparisons.iter().map(comparison::report::json).collect();
+            let value = match values.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::Value::Array(values),
+            };
+            terminal::print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+        }
+        ComparisonFormat::Markdown => {
+            let text: Vec<String> = comparisons
+                .iter()
+                .map(comparison::report::markdown)
+                .collect();
+            terminal::print(&text.join("\n"))?;
+        }
+    }
+    let violations: usize = comparisons.iter().map(Comparison::violations).sum();
+    Ok(if violations > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One side of `diff`: `ENV` or `ENV@REV`.
+struct Operand<'a> {
+    env: &'a str,
+    revision: Option<&'a str>,
+}
+
+impl<'a> Operand<'a> {
+    fn parse(text: &'a str) -> Operand<'a> {
+        match text.split_once('@') {
+            Some((env, revision)) => Operand {
+                env,
+                revision: Some(revision),
+            },
+            None => Operand {
+                env: text,
+                revision: None,
+            },
+        }
+    }
+}
+
+fn find<'p>(platform: &'p Platform, side: &Operand) -> anyhow::Result<&'p Environment> {
+    platform.find(side.env).map_err(|mut diagnostic| {
+        if let Some(revision) = side.revision {
+            diagnostic.message = format!("{} at `{revision}`", diagnostic.message);
+        }
+        diagnostic.into_error()
+    })
+}
