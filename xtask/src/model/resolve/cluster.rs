@@ -1,0 +1,572 @@
+//! The cluster an environment runs: its names, VPC and subnets, pools, certificates,
+//! components and services.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cargo_metadata::semver;
+use ipnet::Ipv4Net;
+use serde_spanned::Spanned;
+
+use crate::diagnostic::{Diagnostic, Location, Span, help_valid};
+use crate::model::conventions::{Pattern, Variables};
+use crate::model::files::{AcmeFile, ComponentsFile, NamesFile, PoolFile, ServiceFile};
+use crate::model::names::{ClusterId, DnsName, Region, Slug};
+use crate::model::network::{self, ZoneSubnets};
+use crate::model::{
+    Acme, Cluster, Components, Origin, Pool, Seed, SeedRelease, Service, ServiceDecl, Sourced,
+    Template, Workload,
+};
+
+use super::{
+    EnvResolver, inherited, is_env_var_name, looks_like_email, origin_location, validated,
+};
+
+/// The pools Podplane's load balancers need: the API targets `control-plane`, the
+/// domain's load balancer `ingress`.
+const REQUIRED_POOLS: [&str; 2] = ["control-plane", "ingress"];
+
+/// The git repository of Podplane's published platform components.
+const DEFAULT_COMPONENTS_SOURCE: &str = "https://github.com/podplane/components.git";
+
+/// The keys of an environment file that describe its cluster.
+pub(super) struct ClusterKeys {
+    pub(super) acme: Option<Spanned<AcmeFile>>,
+    pub(super) vpc: Option<Spanned<String>>,
+    pub(super) zones: Option<Spanned<u8>>,
+    pub(super) names: Option<Spanned<NamesFile>>,
+    pub(super) pools: BTreeMap<Spanned<String>, PoolFile>,
+    pub(super) components: Option<Spanned<ComponentsFile>>,
+    pub(super) services: BTreeMap<Spanned<String>, ServiceFile>,
+}
+
+impl EnvResolver<'_, '_> {
+    pub(super) fn cluster(
+        &mut self,
+        keys: ClusterKeys,
+        region: &Region,
+        issuer: Option<Sourced<String>>,
+        variables: &mut Variables,
+    ) -> Option<Cluster> {
+        let ClusterKeys {
+            acme,
+            vpc,
+            zones,
+            names,
+            pools,
+            components,
+            services,
+        } = keys;
+        let names = names.map(Spanned::into_inner).unwrap_or_default();
+        let id = self.name(
+            names.cluster_id,
+            Pattern::ClusterId,
+            variables,
+            ClusterId::parse,
+        );
+        let name = self.name(names.cluster_name, Pattern::ClusterName, variables, |s| {
+            if s.trim().is_empty() {
+                Err("cluster name is empty".to_owned())
+            } else {
+                Ok(s.to_owned())
+            }
+        });
+        let zone = self.name(names.zone, Pattern::Zone, variables, DnsName::parse);
+        if let Some(zone) = &zone {
+            variables.set("zone", zone.value.as_str());
+        }
+        let api_host = self.name(names.api_host, Pattern::ApiHost, variables, DnsName::parse);
+        let registry_host = self.name(
+            names.registry_host,
+            Pattern::RegistryHost,
+            variables,
+            DnsName::parse,
+        );
+        let problems_before = self.problems.0.len();
+        let vpc = match vpc {
+            Some(vpc) => {
+                let allow_public = self.shared.allow_public;
+                self.validated(vpc, |s| {
+                    let net = network::parse_vpc(s)?;
+                    if allow_public {
+                        Ok(net)
+                    } else {
+                        network::require_private(net)
+                    }
+                })
+            }
+            None => {
+                self.problems.push(Diagnostic::new(
+                    "missing key `vpc`: a cluster environment needs its own VPC range",
+                    Location::Path(self.file.path.clone()),
+                ));
+                None
+            }
+        };
+        if vpc.is_none() {
+            self.vpc_problem = Some(problems_before);
+        }
+        let zones = match zones {
+            Some(zones) => self.validated(zones, |&n| {
+                if (1..=6).contains(&n) {
+                    Ok(n)
+                } else {
+                    Err(format!(
+                        "zones = {n}: a cluster spans 1 to 6 availability zones"
+                    ))
+                }
+            }),
+            None => Some(Sourced::new(3, Origin::Builtin("default: zones = 3"))),
+        };
+        let pools = self.pools(pools);
+        let subnets = match (&vpc, &zones, &pools) {
+            (Some(vpc), Some(zones), Some(pools)) => self.subnets(vpc, region, zones.value, pools),
+            _ => None,
+        };
+        let acme = self.acme(acme);
+        let components = self.components(components);
+        let services = self.services(services, variables);
+        let client_id = id.clone().map(|id| {
+            Sourced::new(
+                id.value,
+                Origin::Builtin("convention: OIDC client id = cluster id"),
+            )
+        });
+        Some(Cluster {
+            id: id?,
+            name: name?,
+            zone: zone?,
+            api_host: api_host?,
+            registry_host: registry_host?,
+            issuer: issuer?,
+            client_id: client_id?,
+            otlp_endpoint: None,
+            vpc: vpc?,
+            zones: zones?,
+            subnets: subnets?,
+            acme: acme?,
+            pools: pools?,
+            components: components?,
+            services: services?,
+        })
+    }
+
+    pub(super) fn pools(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, PoolFile>,
+    ) -> Option<BTreeMap<String, Pool>> {
+        let before = self.problems.0.len();
+        for required in REQUIRED_POOLS {
+            if !raw.keys().any(|k| k.get_ref() == required) {
+                self.problems.push(
+                    Diagnostic::new(format!("missing pool `{required}`"), Location::Path(self.file.path.clone()))
+                        .with_help(format!(
+                            "add [pools.{required}]: Podplane's Kubernetes API load balancer targets `control-plane`, the domain's load balancer targets `ingress`"
+                        )),
+                );
+            }
+        }
+        let mut pools = BTreeMap::new();
+        for (name, pool) in raw {
+            if let Err(reason) = Slug::parse(name.get_ref()) {
+                self.problems.push(Diagnostic::at(
+                    self.span(&name),
+                    format!("invalid pool name: {reason}"),
+                ));
+            }
+            let arch = *pool.arch.get_ref();
+            let instance_type = self.validated(pool.instance_type, |s| {
+                let valid = s.split_once('.').is_some_and(|(family, size)| {
+                    !family.is_empty()
+                        && !size.is_empty()
+                        && s.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
+                        })
+                });
+                if !valid {
+                    return Err(format!(
+                        "`{s}` is not an instance type: write it as \"m7g.large\""
+                    ));
+                }
+                match network::instance_arch(s) {
+                    Some(runs) if runs != arch => Err(format!(
+                        "`{s}` runs {runs}, but the pool's arch is {arch}: use a {arch} instance type (Graviton families such as `m7g` are arm64; `m7i` and `m7a` are amd64), or change `arch`"
+                    )),
+                    _ => Ok(s.clone()),
+                }
+            });
+            let size = self.validated(pool.size, |&n| {
+                if n >= 1 {
+                    Ok(n)
+                } else {
+                    Err("a pool needs at least 1 instance".to_owned())
+                }
+            });
+            let disk_size = match pool.disk_size {
+                Some(disk) => self.validated(disk, |&n| {
+                    if n >= 8 {
+                        Ok(n)
+                    } else {
+                        Err(format!("disk_size = {n}: at least 8 GB"))
+                    }
+                }),
+                None => Some(Sourced::new(
+                    100,
+                    Origin::Builtin("default: disk_size = 100 (Podplane's default)"),
+                )),
+            };
+            if let (Some(instance_type), Some(size), Some(disk_size)) =
+                (instance_type, size, disk_size)
+            {
+                pools.insert(
+                    name.into_inner(),
+                    Pool {
+                        arch: Sourced::written(self.file, pool.arch),
+                        instance_type,
+                        size,
+                        disk_size,
+                    },
+                );
+            }
+        }
+        (self.problems.0.len() == before).then_some(pools)
+    }
+
+    /// The subnets of every zone, pools in the order `control-plane`, `ingress`, then the
+    /// others by name.
+    pub(super) fn subnets(
+        &mut self,
+        vpc: &Sourced<Ipv4Net>,
+        region: &Region,
+        zones: u8,
+        pools: &BTreeMap<String, Pool>,
+    ) -> Option<Sourced<Vec<ZoneSubnets>>> {
+        let order: Vec<&str> = REQUIRED_POOLS
+            .into_iter()
+            .chain(
+                pools
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|p| !REQUIRED_POOLS.contains(p)),
+            )
+            .collect();
+        match network::plan_subnets(vpc.value, region.as_str(), zones, &order) {
+            Ok(plan) => Some(Sourced::new(
+                plan,
+                Origin::Builtin(
+                    "convention: per zone a public /28, an Nstance /28 and a /24 per pool",
+                ),
+            )),
+            Err(reason) => {
+                self.problems.push(
+                    Diagnostic::new(reason, origin_location(&vpc.origin))
+                        .with_help("use a larger VPC (a /16 holds 255 pool subnets), fewer zones or fewer pools"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The environment's `[acme]`, key by key over `[acme]` of `platform.toml`; `None`
+    /// inside when neither has one (self-signed certificates).
+    pub(super) fn acme(&mut self, own: Option<Spanned<AcmeFile>>) -> Option<Option<Acme>> {
+        let own = own.map(Spanned::into_inner);
+        let own = own.as_ref().map(|a| (self.file, a));
+        let defaults = self
+            .shared
+            .acme
+            .as_ref()
+            .map(|a| (&self.shared.platform_file, a));
+        if own.is_none() && defaults.is_none() {
+            return Some(None);
+        }
+        let email = match inherited(own, defaults, |a| a.email.as_ref()) {
+            Some((file, email)) => validated(self.problems, &file, email, |s| {
+                if looks_like_email(s) {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an email address: the ACME account needs one for expiry notices"
+                    ))
+                }
+            }),
+            None => {
+                self.problems.push(
+                    Diagnostic::new("acme `email` is not set", Location::Path(self.file.path.clone()))
+                        .with_help("set `email` in [acme] of platform.toml, or remove [acme] for self-signed certificates"),
+                );
+                None
+            }
+        };
+        let server = match inherited(own, defaults, |a| a.server.as_ref()) {
+            Some((file, server)) => Some(validated(self.problems, &file, server, |s| {
+                if s.starts_with("https://") {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an ACME directory URL: write it as \"https://acme-v02.api.letsencrypt.org/directory\""
+                    ))
+                }
+            })?),
+            None => None,
+        };
+        Some(Some(Acme {
+            email: email?,
+            server,
+        }))
+    }
+
+    /// The environment's `[components]`, key by key over `[defaults.components]`.
+    pub(super) fn components(
+        &mut self,
+        own: Option<Spanned<ComponentsFile>>,
+    ) -> Option<Components> {
+        let own = own.map(Spanned::into_inner);
+        let own = own.as_ref().map(|c| (self.file, c));
+        let defaults = self
+            .shared
+            .default_components
+            .as_ref()
+            .map(|c| (&self.shared.platform_file, c));
+        let version = inherited(own, defaults, |c| c.version.as_ref());
+        let seed_version = inherited(own, defaults, |c| c.seed_version.as_ref());
+        let seed_digest = inherited(own, defaults, |c| c.seed_digest.as_ref());
+        let seed = inherited(own, defaults, |c| c.seed.as_ref())
+            .map(|(file, seed)| Sourced::written(&file, seed));
+        let source = match inherited(own, defaults, |c| c.source.as_ref()) {
+            Some((file, source)) => validated(self.problems, &file, source, |s| {
+                if s.starts_with("https://") || s.starts_with("ssh://") || s.starts_with("git@") {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` is not a git repository URL: write it as \"https://github.com/org/components.git\""
+                    ))
+                }
+            }),
+            None => Some(Sourced::new(
+                DEFAULT_COMPONENTS_SOURCE.to_owned(),
+                Origin::Builtin("default: components source = Podplane's published components"),
+            )),
+        };
+        let missing = |key: &str| {
+            Diagnostic::new(format!("components `{key}` is not set"), Location::Path(self.file.path.clone()))
+                .with_help(format!("set `{key}` in [components] of this file, or in [defaults.components] of platform.toml"))
+        };
+        let version = match version {
+            Some((file, v)) => validated(self.problems, &file, v, |s| {
+                semver::VersionReq::parse(s)
+                    .map(|_| s.clone())
+                    .map_err(|e| {
+                        format!("`{s}` is not a semver range ({e}): write it as \"^1.2.3\"")
+                    })
+            }),
+            None => {
+                self.problems.push(missing("version"));
+                None
+            }
+        };
+        let Some(seed) = seed else {
+            self.problems.push(missing("seed"));
+            return None;
+        };
+        let seed_release = match (seed.value, seed_version, seed_digest) {
+            (Seed::None, version, digest) => {
+                // A release written beside `seed = "none"` is a mistake; one inherited from
+                // `[defaults.components]` belongs to the other environments' seed.
+                let seed_file = match &seed.origin {
+                    Origin::File(span) => Some(&span.file),
+                    _ => None,
+                };
+                let beside: Vec<_> = version
+                    .iter()
+                    .chain(digest.iter())
+                    .filter(|(file, _)| seed_file.is_some_and(|f| Arc::ptr_eq(f, file)))
+                    .collect();
+                for (file, value) in &beside {
+                    self.problems.push(
+                        Diagnostic::at(
+                            Span {
+                                file: file.clone(),
+                                range: value.span(),
+                            },
+                            "a seed release has no meaning when seed = \"none\"",
+                        )
+                        .with_help("remove it, or choose seed = \"recommended\" or \"minimal\""),
+                    );
+                }
+                if !beside.is_empty() {
+                    return None; // reported above
+                }
+                None
+            }
+            (_, Some((vfile, version)), Some((dfile, digest))) => {
+                let version = validated(self.problems, &vfile, version, |s| {
+                    if s.starts_with('v') && s.len() > 1 {
+                        Ok(s.clone())
+                    } else {
+                        Err(format!(
+                            "`{s}` is not a seed release: write it as \"v1.2.3-1\""
+                        ))
+                    }
+                });
+                let digest = validated(self.problems, &dfile, digest, |s| {
+                    let hex = s.strip_prefix("sha512:").unwrap_or("");
+                    if hex.len() == 128
+                        && hex
+                            .bytes()
+                            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                    {
+                        Ok(s.clone())
+                    } else {
+                        Err(format!(
+                            "`{s}` is not a seed digest: write `sha512:` and 128 lowercase hex digits"
+                        ))
+                    }
+                });
+                Some(SeedRelease {
+                    version: version?,
+                    digest: digest?,
+                })
+            }
+            (_, version, _) => {
+                let key = if version.is_none() {
+                    "seed_version"
+                } else {
+                    "seed_digest"
+                };
+                self.problems.push(missing(key).with_help(format!(
+                    "Podplane pins the `{}` seed by release and digest: set `{key}` in [components] or [defaults.components]",
+                    seed.value
+                )));
+                return None;
+            }
+        };
+        Some(Components {
+            version: version?,
+            seed,
+            seed_release,
+            source: source?,
+        })
+    }
+
+    pub(super) fn services(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, ServiceFile>,
+        variables: &mut Variables,
+    ) -> Option<BTreeMap<String, Service>> {
+        let before = self.problems.0.len();
+        let mut services = BTreeMap::new();
+        for (name, service) in raw {
+            let Some(decl) = self.shared.services.get(name.get_ref()) else {
+                let declared: Vec<&str> = self.shared.services.keys().map(String::as_str).collect();
+                self.problems.push(
+                    Diagnostic::at(self.span(&name), format!("service `{}` is not declared by any crate", name.get_ref()))
+                        .with_label("no crate in the workspace declares this service")
+                        .with_help(format!(
+                            "{}; a crate declares a service with [package.metadata.platform] in its Cargo.toml",
+                            help_valid("services", name.get_ref(), &declared)
+                        )),
+                );
+                continue;
+            };
+            variables.set("service", name.get_ref());
+            let workload = self.workload(
+                name.get_ref(),
+                decl,
+                service.hostname,
+                service.replicas,
+                variables,
+            );
+            let version = self.validated(service.version, |s| {
+                let version = semver::Version::parse(s).map_err(|e| {
+                    format!("`{s}` is not a semver version ({e}): write it as \"1.2.3\"")
+                })?;
+                if version.build.is_empty() {
+                    Ok(s.clone())
+                } else {
+                    Err(format!(
+                        "`{s}` cannot tag an image: an OCI tag has no `+`; drop the build metadata (`{}`) or write it as a pre-release, such as `{}-{}`",
+                        version.build,
+                        semver::Version::new(version.major, version.minor, version.patch),
+                        version.build.as_str().replace('+', ".")
+                    ))
+                }
+            });
+            let mut env = BTreeMap::new();
+            for (key, value) in service.env {
+                if !is_env_var_name(key.get_ref()) {
+                    self.problems.push(
+                        Diagnostic::at(self.span(&key), format!("`{}` is not an environment variable name", key.get_ref()))
+                            .with_help("use letters, digits and underscores, not starting with a digit, such as LOG_LEVEL"),
+                    );
+                }
+                env.insert(key.into_inner(), Sourced::written(self.file, value));
+            }
+            if let (Some(workload), Some(version)) = (workload, version) {
+                services.insert(
+                    name.into_inner(),
+                    Service {
+                        version,
+                        env,
+                        workload,
+                        declaration: decl.clone(),
+                    },
+                );
+            }
+        }
+        (self.problems.0.len() == before).then_some(services)
+    }
+
+    /// What the service's template deploys here. Only what reaches the cluster may be
+    /// written: a web service's host name, a worker's replica count.
+    pub(super) fn workload(
+        &mut self,
+        service: &str,
+        decl: &ServiceDecl,
+        hostname: Option<Spanned<String>>,
+        replicas: Option<Spanned<u32>>,
+        variables: &Variables,
+    ) -> Option<Workload> {
+        match decl.template.value {
+            Template::Web => {
+                if let Some(replicas) = &replicas {
+                    self.problems.push(
+                        Diagnostic::at(
+                            self.span(replicas),
+                            format!("`replicas` cannot be set for `{service}`: Podplane's web template runs one replica"),
+                        )
+                        .with_label("no replica count reaches a web service's cluster")
+                        .with_help("remove `replicas`: the web template's Deployment has `replicas: 1` fixed, its values accept no replica count and `podplane deploy` has no such flag; only a `worker` service takes one"),
+                    );
+                }
+                let host = self.name(hostname, Pattern::ServiceHost, variables, DnsName::parse);
+                Some(Workload::Web { host: host? })
+            }
+            Template::Worker => {
+                if let Some(hostname) = &hostname {
+                    self.problems.push(
+                        Diagnostic::at(
+                            self.span(hostname),
+                            format!("`hostname` cannot be set for `{service}`: a worker is not served at a host name"),
+                        )
+                        .with_label("Podplane's worker template has no Service and no route")
+                        .with_help(format!("remove `hostname`, or declare `template = \"web\"` in the crate of `{service}` if it serves HTTP")),
+                    );
+                }
+                let replicas = match replicas {
+                    Some(r) => self.validated(r, |&n| {
+                        if n >= 1 {
+                            Ok(n)
+                        } else {
+                            Err("a worker needs at least 1 replica".to_owned())
+                        }
+                    }),
+                    None => Some(Sourced::new(1, Origin::Builtin("default: replicas = 1"))),
+                };
+                Some(Workload::Worker {
+                    replicas: replicas?,
+                })
+            }
+        }
+    }
+}

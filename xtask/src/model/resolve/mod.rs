@@ -1,0 +1,182 @@
+//! From the files as written to the resolved platform: defaults from `platform.toml`,
+//! names from the conventions, every value validated and given its origin. Problems are
+//! collected, not returned one by one, so a person sees them all at once.
+//!
+//! By concept: `platform` resolves what every environment shares (`platform.toml`),
+//! `environment` one environment, `cluster` the cluster it runs, and `across` what only
+//! shows with every environment resolved (overlapping VPCs, where telemetry goes).
+
+mod across;
+mod cluster;
+mod environment;
+mod platform;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_spanned::Spanned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
+use crate::model::files::PlatformFile;
+use crate::model::hosts::{self};
+use crate::model::names::EnvName;
+use crate::model::{Environment, Origin, Platform, ServiceDecl, Sourced};
+
+pub use across::VPC_NO_OVERLAP_RULE;
+use across::{check_across, suggest_free_vpc};
+use cluster::ClusterKeys;
+use environment::{EnvResolver, parse_environment};
+use platform::{Shared, resolve_checks, resolve_hosts, resolve_parity, shared};
+
+/// Resolves one repository: `platform` as parsed from `platform_file`, and every
+/// environment directory's name and `environment.toml`. Each environment is parsed and
+/// resolved in one pass, the environments spread over the cores.
+pub fn resolve(
+    root: &Path,
+    platform_file: &Arc<SourceFile>,
+    platform: Result<PlatformFile, Diagnostic>,
+    environments: &[(String, Arc<SourceFile>)],
+    services: BTreeMap<String, Arc<ServiceDecl>>,
+) -> Result<Platform, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let shared = platform
+        .map_err(|d| problems.push(d))
+        .ok()
+        .and_then(|platform| shared(platform_file, platform, &services, &mut problems));
+    let outcomes = crate::parallel::map(environments.iter().collect(), |(dir, file)| {
+        let mut own_problems = Diagnostics::default();
+        let mut vpc_problem = None;
+        let environment = match (parse_environment(dir, file), &shared) {
+            (Ok((name, raw)), Some((shared, _))) => {
+                let mut resolver = EnvResolver {
+                    shared,
+                    name: &name,
+                    file,
+                    problems: &mut own_problems,
+                    breaches: Vec::new(),
+                    vpc_problem: None,
+                };
+                let environment = resolver.resolve(raw);
+                vpc_problem = resolver.vpc_problem;
+                environment.map(|env| (name, env))
+            }
+            (Ok(_), None) => None,
+            (Err(parse_problems), _) => {
+                own_problems = parse_problems;
+                None
+            }
+        };
+        (environment, own_problems, vpc_problem)
+    });
+    let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
+    let mut vpc_problems = Vec::new();
+    for (environment, own_problems, vpc_problem) in outcomes {
+        vpc_problems.extend(vpc_problem.map(|i| problems.0.len() + i));
+        problems.0.extend(own_problems.0);
+        if let Some((name, environment)) = environment {
+            resolved.insert(name, environment);
+        }
+    }
+    let Some((mut shared, vpc_range)) = shared else {
+        problems.dedup();
+        return Err(problems);
+    };
+    suggest_free_vpc(&resolved, vpc_range.value, &vpc_problems, &mut problems);
+    check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
+    hosts::check_unique(&resolved, &mut problems);
+    let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
+    let Shared {
+        org,
+        name,
+        domain,
+        teams,
+        parity,
+        checks,
+        platform_file,
+        ..
+    } = shared;
+    let checks = resolve_checks(checks, &platform_file, &mut problems);
+    let directories: Vec<&str> = environments.iter().map(|(dir, _)| dir.as_str()).collect();
+    let parity =
+        parity.and_then(|p| resolve_parity(p, &platform_file, &directories, &mut problems));
+    problems.dedup();
+    problems.into_result(Platform {
+        root: root.to_path_buf(),
+        org,
+        name,
+        domain,
+        vpc_range,
+        teams,
+        services,
+        environments: resolved,
+        parity,
+        checks,
+        hosts_allowed,
+    })
+}
+
+fn origin_location(origin: &Origin) -> Location {
+    match origin {
+        Origin::File(span) => Location::Span(span.clone()),
+        _ => Location::Nowhere,
+    }
+}
+
+/// A key of an environment's own table, or else of the same table in `platform.toml`,
+/// with the file it was found in.
+fn inherited<Table, T: Clone>(
+    own: Option<(&Arc<SourceFile>, &Table)>,
+    defaults: Option<(&Arc<SourceFile>, &Table)>,
+    get: impl Fn(&Table) -> Option<&Spanned<T>>,
+) -> Option<(Arc<SourceFile>, Spanned<T>)> {
+    [own, defaults]
+        .into_iter()
+        .flatten()
+        .find_map(|(file, table)| get(table).map(|value| (file.clone(), value.clone())))
+}
+
+/// Anything with a span in a source file.
+trait HasSpan {
+    fn span(&self) -> std::ops::Range<usize>;
+}
+
+impl<T> HasSpan for Spanned<T> {
+    fn span(&self) -> std::ops::Range<usize> {
+        Spanned::span(self)
+    }
+}
+
+/// A written value checked by `parse`; a failure is reported at the value.
+fn validated<T, U>(
+    problems: &mut Diagnostics,
+    file: &Arc<SourceFile>,
+    value: Spanned<T>,
+    parse: impl FnOnce(&T) -> Result<U, String>,
+) -> Option<Sourced<U>> {
+    let span = Span {
+        file: file.clone(),
+        range: value.span(),
+    };
+    match parse(value.get_ref()) {
+        Ok(parsed) => Some(Sourced::new(parsed, Origin::File(span))),
+        Err(reason) => {
+            problems.push(Diagnostic::at(span, reason));
+            None
+        }
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
+    })
+}
+
+fn is_env_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

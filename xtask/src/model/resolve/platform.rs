@@ -1,0 +1,367 @@
+//! What every environment shares, from `platform.toml`: the organisation's names, teams,
+//! naming conventions, defaults, and the platform-wide tables (`[checks]`, `[parity]`,
+//! `[[secrets.allow]]`, `[[hosts.allow]]`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ipnet::Ipv4Net;
+use serde_spanned::Spanned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
+use crate::model::conventions::{Naming, Variables};
+use crate::model::date::Date;
+use crate::model::files::{
+    AcmeFile, ComponentsFile, HostsFile, ParityFile, PlatformFile, SecretsFile,
+};
+use crate::model::hosts::HostAllowance;
+use crate::model::names::{Account, DnsName, EnvName, Region, Slug};
+use crate::model::network::{self};
+use crate::model::{
+    Allowance, Origin, Parity, SecretAllowance, Secrets, ServiceDecl, Sourced, Stage,
+};
+use crate::rule::{RuleId, RuleLevel};
+
+use super::{HasSpan, looks_like_email, origin_location, validated};
+
+/// `[checks]`: each key a rule id, each level one a rule allows.
+pub(super) fn resolve_checks(
+    raw: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> BTreeMap<RuleId, Sourced<RuleLevel>> {
+    let mut levels = BTreeMap::new();
+    for (id, level) in raw {
+        let at = |spanned: &dyn HasSpan| Span {
+            file: file.clone(),
+            range: spanned.span(),
+        };
+        match RuleId::parse(id.get_ref()) {
+            None => problems.push(
+                Diagnostic::at(at(&id), format!("unknown rule `{}`", id.get_ref()))
+                    .with_help(help_valid("rules", id.get_ref(), &RuleId::names())),
+            ),
+            Some(rule) if rule.found_while_loading() && *level.get_ref() != RuleLevel::Deny => {
+                problems.push(
+                    Diagnostic::at(at(&level), format!("rule `{rule}` is always deny")).with_help(
+                        format!("`cargo xtask explain {rule}` says why; remove this line"),
+                    ),
+                )
+            }
+            Some(rule) => {
+                levels.insert(rule, Sourced::written(file, level));
+            }
+        }
+    }
+    levels
+}
+
+/// `[parity]`: every environment it names must exist, every allowance needs a reason, and
+/// its path and date must be well formed.
+pub(super) fn resolve_parity(
+    raw: ParityFile,
+    file: &Arc<SourceFile>,
+    known: &[&str],
+    problems: &mut Diagnostics,
+) -> Option<Parity> {
+    let environment = |name: Spanned<String>, problems: &mut Diagnostics| {
+        let found = known
+            .contains(&name.get_ref().as_str())
+            .then(|| EnvName::parse(name.get_ref()).ok())
+            .flatten();
+        if found.is_none() {
+            problems.push(
+                Diagnostic::at(
+                    Span {
+                        file: file.clone(),
+                        range: name.span(),
+                    },
+                    format!("unknown environment `{}`", name.get_ref()),
+                )
+                .with_help(help_valid("environments", name.get_ref(), known)),
+            );
+        }
+        Some(Sourced::new(
+            found?,
+            Origin::File(Span {
+                file: file.clone(),
+                range: name.span(),
+            }),
+        ))
+    };
+    let before = problems.0.len();
+    let reference = environment(raw.reference, problems);
+    let candidates: Vec<_> = raw
+        .candidates
+        .into_iter()
+        .filter_map(|c| environment(c, problems))
+        .collect();
+    if let Some(reference) = &reference
+        && let Some(twice) = candidates.iter().find(|c| c.value == reference.value)
+    {
+        problems.push(
+            Diagnostic::new(
+                format!(
+                    "`{}` is both the parity reference and a candidate",
+                    reference.value
+                ),
+                origin_location(&twice.origin),
+            )
+            .with_help("a candidate is compared with the reference; remove it from candidates"),
+        );
+    }
+    let mut allow = Vec::new();
+    for entry in raw.allow {
+        let path = validated(problems, file, entry.path, valid_path);
+        let reason = validated(problems, file, entry.reason, |r| {
+            if r.trim().is_empty() {
+                Err("an allowance needs a reason: say why the difference is safe".to_owned())
+            } else {
+                Ok(r.clone())
+            }
+        });
+        let until = entry
+            .until
+            .and_then(|until| validated(problems, file, until, Date::from_toml));
+        if let (Some(path), Some(reason)) = (path, reason) {
+            allow.push(Allowance {
+                path,
+                reason,
+                until,
+            });
+        }
+    }
+    (problems.0.len() == before).then_some(Parity {
+        reference: reference?,
+        candidates,
+        allow,
+    })
+}
+
+/// `[[secrets.allow]]`: each a dotted path and a reason.
+pub(super) fn resolve_secrets(
+    raw: Option<SecretsFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Secrets {
+    let mut allow = Vec::new();
+    for entry in raw.map(|r| r.allow).unwrap_or_default() {
+        let path = validated(problems, file, entry.path, valid_path);
+        let reason = reason(
+            problems,
+            file,
+            entry.reason,
+            "why the value is not a secret",
+        );
+        if let (Some(path), Some(reason)) = (path, reason) {
+            allow.push(SecretAllowance { path, reason });
+        }
+    }
+    Secrets { allow }
+}
+
+/// `[[hosts.allow]]`: each a host name or glob, and a reason.
+pub(super) fn resolve_hosts(
+    raw: Option<HostsFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Vec<HostAllowance> {
+    let mut allow = Vec::new();
+    for entry in raw.map(|r| r.allow).unwrap_or_default() {
+        let host = validated(problems, file, entry.host, |host| {
+            DnsName::parse(&host.replace('*', "x"))
+                .map(|_| host.clone())
+                .map_err(|reason| {
+                    format!("{reason}; write a host name, or a glob such as `*.example.com`")
+                })
+        });
+        let reason = reason(
+            problems,
+            file,
+            entry.reason,
+            "why the host lies outside its environment's zone",
+        );
+        if let (Some(host), Some(reason)) = (host, reason) {
+            allow.push(HostAllowance { host, reason });
+        }
+    }
+    allow
+}
+
+/// The reason an exception gives: required, and not blank.
+fn reason(
+    problems: &mut Diagnostics,
+    file: &Arc<SourceFile>,
+    reason: Spanned<String>,
+    say: &str,
+) -> Option<Sourced<String>> {
+    validated(problems, file, reason, |r| {
+        if r.trim().is_empty() {
+            Err(format!("an exception needs a reason: say {say}"))
+        } else {
+            Ok(r.clone())
+        }
+    })
+}
+
+/// A dotted path or glob, as allowances write them.
+fn valid_path(p: &String) -> Result<String, String> {
+    if !p.is_empty() && p.split('.').all(|segment| !segment.is_empty()) {
+        Ok(p.clone())
+    } else {
+        Err(format!(
+            "`{p}` is not a path: write dotted keys such as `services.*.version`"
+        ))
+    }
+}
+
+/// What every environment shares, from `platform.toml`, and the VPC range.
+pub(super) fn shared<'a>(
+    platform_file: &Arc<SourceFile>,
+    platform: PlatformFile,
+    services: &'a BTreeMap<String, Arc<ServiceDecl>>,
+    problems: &mut Diagnostics,
+) -> Option<(Shared<'a>, Sourced<Ipv4Net>)> {
+    let at = |spanned: &dyn HasSpan| Span {
+        file: platform_file.clone(),
+        range: spanned.span(),
+    };
+    let org = validated(problems, platform_file, platform.org, |s| Slug::parse(s));
+    let domain = validated(problems, platform_file, platform.domain, |s| {
+        DnsName::parse(s)
+    });
+    let region = validated(problems, platform_file, platform.defaults.region, |s| {
+        Region::parse(s)
+    });
+    let allow_public = match platform.network.allow_public {
+        Some(reason) if reason.get_ref().trim().is_empty() => {
+            problems.push(
+                Diagnostic::at(at(&reason), "`allow_public` needs a reason")
+                    .with_help("say why these public addresses are the organisation's own"),
+            );
+            false
+        }
+        Some(_) => true,
+        None => false,
+    };
+    let vpc_range = match platform.network.vpc_range {
+        Some(range) => validated(problems, platform_file, range, |s| {
+            let net = s
+                .parse::<Ipv4Net>()
+                .map_err(|_| format!("`{s}` is not an IPv4 CIDR: write it as \"10.0.0.0/8\""))?;
+            if net.trunc() != net {
+                return Err(format!(
+                    "`{s}` has host bits set: the network is `{}`",
+                    net.trunc()
+                ));
+            }
+            if allow_public {
+                Ok(net)
+            } else {
+                network::require_private(net)
+            }
+        }),
+        None => Some(Sourced::new(
+            "10.0.0.0/8".parse().expect("a valid CIDR"),
+            Origin::Builtin("default: [network] vpc_range = \"10.0.0.0/8\""),
+        )),
+    };
+    let mut teams = BTreeMap::new();
+    for (team, members) in platform.teams {
+        if let Err(reason) = Slug::parse(team.get_ref()) {
+            problems.push(Diagnostic::at(
+                at(&team),
+                format!("invalid team name: {reason}"),
+            ));
+        }
+        for member in members.get_ref() {
+            if !looks_like_email(member.get_ref()) {
+                problems.push(
+                    Diagnostic::at(
+                        at(member),
+                        format!("`{}` is not an email address", member.get_ref()),
+                    )
+                    .with_help("team members are the emails the OIDC issuer puts in tokens"),
+                );
+            }
+        }
+        let members = Sourced::new(
+            members
+                .get_ref()
+                .iter()
+                .map(|m| m.get_ref().clone())
+                .collect(),
+            Origin::File(at(&members)),
+        );
+        teams.insert(team.into_inner(), members);
+    }
+    let naming = Naming::new(&platform.naming, platform_file).map_err(|d| problems.0.extend(d.0));
+    let secrets = resolve_secrets(platform.secrets, platform_file, problems);
+    let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
+        (org, domain, region, vpc_range, naming)
+    else {
+        return None;
+    };
+    let shared = Shared {
+        org,
+        name: Sourced::written(platform_file, platform.name),
+        domain,
+        provider: Sourced::written(platform_file, platform.defaults.provider),
+        region,
+        default_components: platform.defaults.components,
+        acme: platform.acme,
+        parity: platform.parity,
+        checks: platform.checks,
+        hosts: platform.hosts,
+        platform_file: platform_file.clone(),
+        teams,
+        naming,
+        secrets: Arc::new(secrets),
+        allow_public,
+        services,
+    };
+    Some((shared, vpc_range))
+}
+
+/// What every environment draws on.
+pub(super) struct Shared<'a> {
+    pub(super) platform_file: Arc<SourceFile>,
+    pub(super) org: Sourced<Slug>,
+    pub(super) name: Sourced<String>,
+    pub(super) domain: Sourced<DnsName>,
+    pub(super) provider: Sourced<crate::model::Provider>,
+    pub(super) region: Sourced<Region>,
+    pub(super) default_components: Option<ComponentsFile>,
+    pub(super) acme: Option<AcmeFile>,
+    pub(super) parity: Option<ParityFile>,
+    pub(super) checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
+    pub(super) hosts: Option<HostsFile>,
+    pub(super) teams: BTreeMap<String, Sourced<Vec<String>>>,
+    pub(super) naming: Naming,
+    pub(super) secrets: Arc<Secrets>,
+    /// `[network] allow_public`: VPCs may use public addresses.
+    pub(super) allow_public: bool,
+    pub(super) services: &'a BTreeMap<String, Arc<ServiceDecl>>,
+}
+
+impl Shared<'_> {
+    /// The variables every naming pattern of one environment may use.
+    pub(super) fn variables(
+        &self,
+        env: &EnvName,
+        stage: Stage,
+        region: &Region,
+        account: &Account,
+    ) -> Variables {
+        Variables::new(&[
+            ("org", self.org.value.as_str()),
+            ("name", &self.name.value),
+            ("domain", self.domain.value.as_str()),
+            ("env", env.as_str()),
+            ("stage", stage.as_str()),
+            ("stage_title", stage.title()),
+            ("region", region.as_str()),
+            ("account", account.as_str()),
+        ])
+    }
+}
