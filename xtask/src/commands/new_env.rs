@@ -289,15 +289,21 @@ fn render(
         .and_then(|c| c.acme.as_ref())
         .map(|acme| {
             [
-                ("email", Some(&acme.email)),
-                ("server", acme.server.as_ref()),
+                (
+                    "email",
+                    Some((acme.email.value.as_str(), &acme.email.origin)),
+                ),
+                (
+                    "server",
+                    acme.server.as_ref().map(|s| (s.value.as_str(), &s.origin)),
+                ),
             ]
             .into_iter()
             .filter_map(|(key, value)| Some((key, value?)))
-            .filter(|(_, value)| written_in(&value.origin, like))
-            .map(|(key, value)| KeyValue {
+            .filter(|(_, (_, origin))| written_in(origin, like))
+            .map(|(key, (value, _))| KeyValue {
                 key: key.to_owned(),
-                value: toml(&value.value),
+                value: toml(value),
             })
             .collect()
         })

@@ -347,8 +347,8 @@ pub fn json(comparison: &Comparison) -> Value {
         .map(|d| {
             let allowance = match &d.verdict {
                 Verdict::Allowed(a) | Verdict::Expired(a) => json!({
-                    "path": a.path.value,
-                    "reason": a.reason.value,
+                    "path": a.path.value.as_str(),
+                    "reason": a.reason.value.as_str(),
                     "until": a.until.as_ref().map(|u| u.value.to_string()),
                 }),
                 _ => Value::Null,

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::names::EnvName;
+use super::values::{HostPattern, Reason};
 use super::{Environment, Origin, Sourced, glob};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
@@ -28,8 +29,8 @@ platform loads, so this rule cannot be lowered.",
 /// their environment's zone, and why.
 #[derive(Debug)]
 pub struct HostAllowance {
-    pub host: Sourced<String>,
-    pub reason: Sourced<String>,
+    pub host: Sourced<HostPattern>,
+    pub reason: Sourced<Reason>,
 }
 
 /// One host name and what it names.

@@ -18,6 +18,7 @@ pub mod network;
 mod resolve;
 pub mod services;
 pub mod tree;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,6 +38,10 @@ pub use load::{
 };
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
+use values::{
+    AcmeDirectory, Email, GitUrl, InstanceType, Reason, SecretArn, SeedDigest, SeedVersion,
+    ServiceVersion, TreePath, VersionRange,
+};
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone)]
@@ -164,8 +169,8 @@ pub struct Parity {
 /// `services.*.version`), why, and until when.
 #[derive(Debug)]
 pub struct Allowance {
-    pub path: Sourced<String>,
-    pub reason: Sourced<String>,
+    pub path: Sourced<TreePath>,
+    pub reason: Sourced<Reason>,
     pub until: Option<Sourced<date::Date>>,
 }
 
@@ -173,8 +178,8 @@ pub struct Allowance {
 /// that look like secrets but are not, and why.
 #[derive(Debug)]
 pub struct SecretAllowance {
-    pub path: Sourced<String>,
-    pub reason: Sourced<String>,
+    pub path: Sourced<TreePath>,
+    pub reason: Sourced<Reason>,
 }
 
 /// How the platform tells a secret: by the shapes and names of `crate::secrets`, less the
@@ -320,7 +325,7 @@ pub struct Cluster {
 #[derive(Debug)]
 pub struct Pool {
     pub arch: Sourced<Arch>,
-    pub instance_type: Sourced<String>,
+    pub instance_type: Sourced<InstanceType>,
     pub size: Sourced<u32>,
     pub disk_size: Sourced<u32>,
 }
@@ -329,32 +334,32 @@ pub struct Pool {
 #[derive(Debug)]
 pub struct Components {
     /// The semver range of the components repository (`^1.2.3`).
-    pub version: Sourced<String>,
+    pub version: Sourced<VersionRange>,
     pub seed: Sourced<Seed>,
     /// The seed release and its `sha512:` digest; `None` when the seed is `none`.
     pub seed_release: Option<SeedRelease>,
     /// The git repository of the components' Helm charts.
-    pub source: Sourced<String>,
+    pub source: Sourced<GitUrl>,
 }
 
 /// The ACME account that gets the cluster's ingress certificates.
 #[derive(Debug)]
 pub struct Acme {
-    pub email: Sourced<String>,
+    pub email: Sourced<Email>,
     /// The ACME directory; `None` for Podplane's default, Let's Encrypt production.
-    pub server: Option<Sourced<String>>,
+    pub server: Option<Sourced<AcmeDirectory>>,
 }
 
 #[derive(Debug)]
 pub struct SeedRelease {
-    pub version: Sourced<String>,
-    pub digest: Sourced<String>,
+    pub version: Sourced<SeedVersion>,
+    pub digest: Sourced<SeedDigest>,
 }
 
 /// One service deployed to one environment.
 #[derive(Debug)]
 pub struct Service {
-    pub version: Sourced<String>,
+    pub version: Sourced<ServiceVersion>,
     /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`.
     pub env: BTreeMap<String, Sourced<String>>,
     /// What its template makes of it here: a route, or a number of replicas.
@@ -420,6 +425,6 @@ pub struct Observability {
 pub struct Identity {
     pub hostname: Sourced<DnsName>,
     pub connector: Sourced<Connector>,
-    pub client_secret_arn: Sourced<String>,
-    pub signing_key_secret_arn: Sourced<String>,
+    pub client_secret_arn: Sourced<SecretArn>,
+    pub signing_key_secret_arn: Sourced<SecretArn>,
 }

@@ -41,7 +41,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
         .iter()
         .map(|(name, service)| Service {
             name: shell_word(name),
-            version: service.version.value.clone(),
+            version: service.version.value.to_string(),
             template: service.declaration.template.value.as_str(),
             image: shell_word(&service.image().value),
             summary: match &service.workload {

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use cargo_metadata::semver;
 use ipnet::Ipv4Net;
 use serde_spanned::Spanned;
 
@@ -18,8 +17,10 @@ use crate::model::{
     Template, Workload,
 };
 
-use super::{
-    EnvResolver, inherited, is_env_var_name, looks_like_email, origin_location, validated,
+use super::{EnvResolver, inherited, origin_location, validated};
+use crate::model::values::{
+    AcmeDirectory, Email, GitUrl, InstanceType, SeedDigest, SeedVersion, ServiceVersion,
+    VersionRange, is_env_var_name, zone_count,
 };
 
 /// The pools Podplane's load balancers need: the API targets `control-plane`, the
@@ -107,15 +108,7 @@ impl EnvResolver<'_, '_> {
             self.vpc_problem = Some(problems_before);
         }
         let zones = match zones {
-            Some(zones) => self.validated(zones, |&n| {
-                if (1..=6).contains(&n) {
-                    Ok(n)
-                } else {
-                    Err(format!(
-                        "zones = {n}: a cluster spans 1 to 6 availability zones"
-                    ))
-                }
-            }),
+            Some(zones) => self.validated(zones, |&n| zone_count(n)),
             None => Some(Sourced::new(3, Origin::Builtin("default: zones = 3"))),
         };
         let pools = self.pools(pools);
@@ -175,26 +168,8 @@ impl EnvResolver<'_, '_> {
                 ));
             }
             let arch = *pool.arch.get_ref();
-            let instance_type = self.validated(pool.instance_type, |s| {
-                let valid = s.split_once('.').is_some_and(|(family, size)| {
-                    !family.is_empty()
-                        && !size.is_empty()
-                        && s.bytes().all(|b| {
-                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
-                        })
-                });
-                if !valid {
-                    return Err(format!(
-                        "`{s}` is not an instance type: write it as \"m7g.large\""
-                    ));
-                }
-                match network::instance_arch(s) {
-                    Some(runs) if runs != arch => Err(format!(
-                        "`{s}` runs {runs}, but the pool's arch is {arch}: use a {arch} instance type (Graviton families such as `m7g` are arm64; `m7i` and `m7a` are amd64), or change `arch`"
-                    )),
-                    _ => Ok(s.clone()),
-                }
-            });
+            let instance_type =
+                self.validated(pool.instance_type, |s| InstanceType::parse(s, arch));
             let size = self.validated(pool.size, |&n| {
                 if n >= 1 {
                     Ok(n)
@@ -282,13 +257,9 @@ impl EnvResolver<'_, '_> {
         }
         let email = match inherited(own, defaults, |a| a.email.as_ref()) {
             Some((file, email)) => validated(self.problems, &file, email, |s| {
-                if looks_like_email(s) {
-                    Ok(s.clone())
-                } else {
-                    Err(format!(
-                        "`{s}` is not an email address: the ACME account needs one for expiry notices"
-                    ))
-                }
+                Email::parse(s).map_err(|reason| {
+                    format!("{reason}: the ACME account needs one for expiry notices")
+                })
             }),
             None => {
                 self.problems.push(
@@ -300,13 +271,7 @@ impl EnvResolver<'_, '_> {
         };
         let server = match inherited(own, defaults, |a| a.server.as_ref()) {
             Some((file, server)) => Some(validated(self.problems, &file, server, |s| {
-                if s.starts_with("https://") {
-                    Ok(s.clone())
-                } else {
-                    Err(format!(
-                        "`{s}` is not an ACME directory URL: write it as \"https://acme-v02.api.letsencrypt.org/directory\""
-                    ))
-                }
+                AcmeDirectory::parse(s)
             })?),
             None => None,
         };
@@ -334,17 +299,9 @@ impl EnvResolver<'_, '_> {
         let seed = inherited(own, defaults, |c| c.seed.as_ref())
             .map(|(file, seed)| Sourced::written(&file, seed));
         let source = match inherited(own, defaults, |c| c.source.as_ref()) {
-            Some((file, source)) => validated(self.problems, &file, source, |s| {
-                if s.starts_with("https://") || s.starts_with("ssh://") || s.starts_with("git@") {
-                    Ok(s.clone())
-                } else {
-                    Err(format!(
-                        "`{s}` is not a git repository URL: write it as \"https://github.com/org/components.git\""
-                    ))
-                }
-            }),
+            Some((file, source)) => validated(self.problems, &file, source, |s| GitUrl::parse(s)),
             None => Some(Sourced::new(
-                DEFAULT_COMPONENTS_SOURCE.to_owned(),
+                GitUrl::parse(DEFAULT_COMPONENTS_SOURCE).expect("a git URL"),
                 Origin::Builtin("default: components source = Podplane's published components"),
             )),
         };
@@ -353,13 +310,7 @@ impl EnvResolver<'_, '_> {
                 .with_help(format!("set `{key}` in [components] of this file, or in [defaults.components] of platform.toml"))
         };
         let version = match version {
-            Some((file, v)) => validated(self.problems, &file, v, |s| {
-                semver::VersionReq::parse(s)
-                    .map(|_| s.clone())
-                    .map_err(|e| {
-                        format!("`{s}` is not a semver range ({e}): write it as \"^1.2.3\"")
-                    })
-            }),
+            Some((file, v)) => validated(self.problems, &file, v, |s| VersionRange::parse(s)),
             None => {
                 self.problems.push(missing("version"));
                 None
@@ -400,29 +351,8 @@ impl EnvResolver<'_, '_> {
                 None
             }
             (_, Some((vfile, version)), Some((dfile, digest))) => {
-                let version = validated(self.problems, &vfile, version, |s| {
-                    if s.starts_with('v') && s.len() > 1 {
-                        Ok(s.clone())
-                    } else {
-                        Err(format!(
-                            "`{s}` is not a seed release: write it as \"v1.2.3-1\""
-                        ))
-                    }
-                });
-                let digest = validated(self.problems, &dfile, digest, |s| {
-                    let hex = s.strip_prefix("sha512:").unwrap_or("");
-                    if hex.len() == 128
-                        && hex
-                            .bytes()
-                            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-                    {
-                        Ok(s.clone())
-                    } else {
-                        Err(format!(
-                            "`{s}` is not a seed digest: write `sha512:` and 128 lowercase hex digits"
-                        ))
-                    }
-                });
+                let version = validated(self.problems, &vfile, version, |s| SeedVersion::parse(s));
+                let digest = validated(self.problems, &dfile, digest, |s| SeedDigest::parse(s));
                 Some(SeedRelease {
                     version: version?,
                     digest: digest?,
@@ -477,21 +407,7 @@ impl EnvResolver<'_, '_> {
                 service.replicas,
                 variables,
             );
-            let version = self.validated(service.version, |s| {
-                let version = semver::Version::parse(s).map_err(|e| {
-                    format!("`{s}` is not a semver version ({e}): write it as \"1.2.3\"")
-                })?;
-                if version.build.is_empty() {
-                    Ok(s.clone())
-                } else {
-                    Err(format!(
-                        "`{s}` cannot tag an image: an OCI tag has no `+`; drop the build metadata (`{}`) or write it as a pre-release, such as `{}-{}`",
-                        version.build,
-                        semver::Version::new(version.major, version.minor, version.patch),
-                        version.build.as_str().replace('+', ".")
-                    ))
-                }
-            });
+            let version = self.validated(service.version, |s| ServiceVersion::parse(s));
             let mut env = BTreeMap::new();
             for (key, value) in service.env {
                 if !is_env_var_name(key.get_ref()) {

@@ -17,6 +17,7 @@ use crate::model::{
 };
 
 use super::{ClusterKeys, HasSpan, Shared, validated};
+use crate::model::values::SecretArn;
 
 /// An environment directory's name and its parsed file, or everything wrong with them.
 pub(super) fn parse_environment(
@@ -389,26 +390,17 @@ impl EnvResolver<'_, '_> {
             .next()
             .unwrap_or_default();
         let hostname = Sourced::new(DnsName::parse(host).ok()?, issuer.origin.clone());
-        let arn = |s: &str| {
-            if s.starts_with("arn:aws:secretsmanager:") {
-                Ok(s.to_owned())
-            } else {
-                Err(format!(
-                    "`{s}` is not a Secrets Manager ARN: write it as \"arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME\""
-                ))
-            }
-        };
         let client_secret_arn = self.name(
             raw.client_secret_arn,
             Pattern::ConnectorSecretArn,
             variables,
-            arn,
+            SecretArn::parse,
         );
         let signing_key_secret_arn = self.name(
             raw.signing_key_secret_arn,
             Pattern::SigningKeySecretArn,
             variables,
-            arn,
+            SecretArn::parse,
         );
         Some(Identity {
             hostname,

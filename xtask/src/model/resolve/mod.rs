@@ -168,15 +168,3 @@ fn validated<T, U>(
         }
     }
 }
-
-fn looks_like_email(text: &str) -> bool {
-    text.split_once('@').is_some_and(|(user, host)| {
-        !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
-    })
-}
-
-fn is_env_var_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}

@@ -22,7 +22,8 @@ use crate::model::{
 };
 use crate::rule::{RuleId, RuleLevel};
 
-use super::{HasSpan, looks_like_email, origin_location, validated};
+use super::{HasSpan, origin_location, validated};
+use crate::model::values::{Email, HostPattern, Reason, TreePath};
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
 pub(super) fn resolve_checks(
@@ -112,13 +113,11 @@ pub(super) fn resolve_parity(
     }
     let mut allow = Vec::new();
     for entry in raw.allow {
-        let path = validated(problems, file, entry.path, valid_path);
+        let path = validated(problems, file, entry.path, |p| TreePath::parse(p));
         let reason = validated(problems, file, entry.reason, |r| {
-            if r.trim().is_empty() {
-                Err("an allowance needs a reason: say why the difference is safe".to_owned())
-            } else {
-                Ok(r.clone())
-            }
+            Reason::parse(r).ok_or_else(|| {
+                "an allowance needs a reason: say why the difference is safe".to_owned()
+            })
         });
         let until = entry
             .until
@@ -146,7 +145,7 @@ pub(super) fn resolve_secrets(
 ) -> Secrets {
     let mut allow = Vec::new();
     for entry in raw.map(|r| r.allow).unwrap_or_default() {
-        let path = validated(problems, file, entry.path, valid_path);
+        let path = validated(problems, file, entry.path, |p| TreePath::parse(p));
         let reason = reason(
             problems,
             file,
@@ -168,13 +167,7 @@ pub(super) fn resolve_hosts(
 ) -> Vec<HostAllowance> {
     let mut allow = Vec::new();
     for entry in raw.map(|r| r.allow).unwrap_or_default() {
-        let host = validated(problems, file, entry.host, |host| {
-            DnsName::parse(&host.replace('*', "x"))
-                .map(|_| host.clone())
-                .map_err(|reason| {
-                    format!("{reason}; write a host name, or a glob such as `*.example.com`")
-                })
-        });
+        let host = validated(problems, file, entry.host, |host| HostPattern::parse(host));
         let reason = reason(
             problems,
             file,
@@ -194,25 +187,10 @@ fn reason(
     file: &Arc<SourceFile>,
     reason: Spanned<String>,
     say: &str,
-) -> Option<Sourced<String>> {
+) -> Option<Sourced<Reason>> {
     validated(problems, file, reason, |r| {
-        if r.trim().is_empty() {
-            Err(format!("an exception needs a reason: say {say}"))
-        } else {
-            Ok(r.clone())
-        }
+        Reason::parse(r).ok_or_else(|| format!("an exception needs a reason: say {say}"))
     })
-}
-
-/// A dotted path or glob, as allowances write them.
-fn valid_path(p: &String) -> Result<String, String> {
-    if !p.is_empty() && p.split('.').all(|segment| !segment.is_empty()) {
-        Ok(p.clone())
-    } else {
-        Err(format!(
-            "`{p}` is not a path: write dotted keys such as `services.*.version`"
-        ))
-    }
 }
 
 /// What every environment shares, from `platform.toml`, and the VPC range.
@@ -275,7 +253,7 @@ pub(super) fn shared<'a>(
             ));
         }
         for member in members.get_ref() {
-            if !looks_like_email(member.get_ref()) {
+            if Email::parse(member.get_ref()).is_err() {
                 problems.push(
                     Diagnostic::at(
                         at(member),

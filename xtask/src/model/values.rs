@@ -1,0 +1,403 @@
+//! Validated values that are not names: each type can only hold a value its consumer
+//! accepts (Podplane, AWS, an OCI registry, a shell), so resolution parses once and
+//! nothing downstream checks again. Names (environments, cluster ids, DNS names) are in
+//! `names`.
+//!
+//! Every constructor returns the reason a value is invalid, written to be shown to a
+//! person, with the form a valid value takes.
+
+use std::fmt;
+use std::ops::Deref;
+
+use cargo_metadata::semver;
+
+use super::Arch;
+use super::names::DnsName;
+use super::network;
+
+macro_rules! text_value {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_value! {
+    /// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`.
+    Email
+}
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, String> {
+        let valid = text.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
+        });
+        if valid {
+            Ok(Email(text.to_owned()))
+        } else {
+            Err(format!("`{text}` is not an email address"))
+        }
+    }
+}
+
+text_value! {
+    /// Why an exception is safe: required, and not blank.
+    Reason
+}
+
+impl Reason {
+    /// `None` for a blank reason; the caller says what the reason should explain.
+    pub fn parse(text: &str) -> Option<Reason> {
+        (!text.trim().is_empty()).then(|| Reason(text.to_owned()))
+    }
+}
+
+text_value! {
+    /// A dotted path into an environment's values, or a glob of one, as allowances name
+    /// them: `services.*.version`.
+    TreePath
+}
+
+impl TreePath {
+    pub fn parse(text: &str) -> Result<TreePath, String> {
+        if !text.is_empty() && text.split('.').all(|segment| !segment.is_empty()) {
+            Ok(TreePath(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a path: write dotted keys such as `services.*.version`"
+            ))
+        }
+    }
+}
+
+text_value! {
+    /// A host name, or a glob of host names (`*.example.com`), that `[[hosts.allow]]`
+    /// lets lie outside its zone.
+    HostPattern
+}
+
+impl HostPattern {
+    pub fn parse(text: &str) -> Result<HostPattern, String> {
+        DnsName::parse(&text.replace('*', "x"))
+            .map(|_| HostPattern(text.to_owned()))
+            .map_err(|reason| {
+                format!("{reason}; write a host name, or a glob such as `*.example.com`")
+            })
+    }
+}
+
+/// How many availability zones a cluster spans: 1 to 6.
+pub fn zone_count(n: u8) -> Result<u8, String> {
+    if (1..=6).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "zones = {n}: a cluster spans 1 to 6 availability zones"
+        ))
+    }
+}
+
+text_value! {
+    /// An EC2 instance type (`m7g.large`) whose architecture, when its name tells it,
+    /// is its pool's.
+    InstanceType
+}
+
+impl InstanceType {
+    pub fn parse(text: &str, arch: Arch) -> Result<InstanceType, String> {
+        let valid = text.split_once('.').is_some_and(|(family, size)| {
+            !family.is_empty()
+                && !size.is_empty()
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        });
+        if !valid {
+            return Err(format!(
+                "`{text}` is not an instance type: write it as \"m7g.large\""
+            ));
+        }
+        match network::instance_arch(text) {
+            Some(runs) if runs != arch => Err(format!(
+                "`{text}` runs {runs}, but the pool's arch is {arch}: use a {arch} instance type (Graviton families such as `m7g` are arm64; `m7i` and `m7a` are amd64), or change `arch`"
+            )),
+            _ => Ok(InstanceType(text.to_owned())),
+        }
+    }
+}
+
+text_value! {
+    /// The ACME directory a cluster's certificates come from: an https:// URL.
+    AcmeDirectory
+}
+
+impl AcmeDirectory {
+    pub fn parse(text: &str) -> Result<AcmeDirectory, String> {
+        if text.starts_with("https://") {
+            Ok(AcmeDirectory(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not an ACME directory URL: write it as \"https://acme-v02.api.letsencrypt.org/directory\""
+            ))
+        }
+    }
+}
+
+text_value! {
+    /// A git repository URL: `https://`, `ssh://` or `git@`.
+    GitUrl
+}
+
+impl GitUrl {
+    pub fn parse(text: &str) -> Result<GitUrl, String> {
+        if ["https://", "ssh://", "git@"]
+            .iter()
+            .any(|scheme| text.starts_with(scheme))
+        {
+            Ok(GitUrl(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a git repository URL: write it as \"https://github.com/org/components.git\""
+            ))
+        }
+    }
+}
+
+text_value! {
+    /// A semver range of the platform components (`^1.2.3`).
+    VersionRange
+}
+
+impl VersionRange {
+    pub fn parse(text: &str) -> Result<VersionRange, String> {
+        semver::VersionReq::parse(text)
+            .map(|_| VersionRange(text.to_owned()))
+            .map_err(|e| format!("`{text}` is not a semver range ({e}): write it as \"^1.2.3\""))
+    }
+}
+
+text_value! {
+    /// A release of Podplane's seed: `v` and a version (`v1.4.0-2`).
+    SeedVersion
+}
+
+impl SeedVersion {
+    pub fn parse(text: &str) -> Result<SeedVersion, String> {
+        if text.starts_with('v') && text.len() > 1 {
+            Ok(SeedVersion(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a seed release: write it as \"v1.2.3-1\""
+            ))
+        }
+    }
+}
+
+text_value! {
+    /// The digest Podplane pins a seed release by: `sha512:` and 128 lowercase hex digits.
+    SeedDigest
+}
+
+impl SeedDigest {
+    pub fn parse(text: &str) -> Result<SeedDigest, String> {
+        let hex = text.strip_prefix("sha512:").unwrap_or("");
+        if hex.len() == 128
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            Ok(SeedDigest(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a seed digest: write `sha512:` and 128 lowercase hex digits"
+            ))
+        }
+    }
+}
+
+text_value! {
+    /// A service's version: a semver version that can tag an OCI image (no `+build`).
+    ServiceVersion
+}
+
+impl ServiceVersion {
+    pub fn parse(text: &str) -> Result<ServiceVersion, String> {
+        let version = semver::Version::parse(text).map_err(|e| {
+            format!("`{text}` is not a semver version ({e}): write it as \"1.2.3\"")
+        })?;
+        if version.build.is_empty() {
+            Ok(ServiceVersion(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` cannot tag an image: an OCI tag has no `+`; drop the build metadata (`{}`) or write it as a pre-release, such as `{}-{}`",
+                version.build,
+                semver::Version::new(version.major, version.minor, version.patch),
+                version.build.as_str().replace('+', ".")
+            ))
+        }
+    }
+}
+
+/// Whether `name` is an environment variable's name: letters, digits and underscores,
+/// not starting with a digit.
+pub fn is_env_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+text_value! {
+    /// The ARN of an AWS Secrets Manager secret.
+    SecretArn
+}
+
+impl SecretArn {
+    pub fn parse(text: &str) -> Result<SecretArn, String> {
+        if text.starts_with("arn:aws:secretsmanager:") {
+            Ok(SecretArn(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a Secrets Manager ARN: write it as \"arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME\""
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_a_user_a_dotted_host_and_no_spaces() {
+        assert!(Email::parse("ada@initech.test").is_ok());
+        for bad in ["ada", "@initech.test", "ada@localhost", "ada @initech.test"] {
+            assert_eq!(
+                Email::parse(bad),
+                Err(format!("`{bad}` is not an email address"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_reason_is_not_blank() {
+        assert_eq!(Reason::parse("  \t").map(|r| r.to_string()), None);
+        assert_eq!(
+            Reason::parse("staging uses the ACME staging directory").as_deref(),
+            Some("staging uses the ACME staging directory")
+        );
+    }
+
+    #[test]
+    fn tree_paths_are_dotted_keys_without_empty_segments() {
+        assert!(TreePath::parse("services.*.version").is_ok());
+        for bad in ["", ".a", "a..b", "a."] {
+            assert!(TreePath::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_patterns_are_host_names_with_globs() {
+        assert!(HostPattern::parse("*.example.com").is_ok());
+        assert!(HostPattern::parse("shop.example.com").is_ok());
+        let err = HostPattern::parse("Shop!.example.com").unwrap_err();
+        assert!(
+            err.ends_with("; write a host name, or a glob such as `*.example.com`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_cluster_spans_one_to_six_zones() {
+        assert_eq!(zone_count(1), Ok(1));
+        assert_eq!(zone_count(6), Ok(6));
+        assert!(zone_count(0).is_err());
+        assert_eq!(
+            zone_count(7),
+            Err("zones = 7: a cluster spans 1 to 6 availability zones".to_owned())
+        );
+    }
+
+    #[test]
+    fn instance_types_have_a_family_and_a_size_and_run_the_pools_arch() {
+        assert!(InstanceType::parse("m7g.large", Arch::Arm64).is_ok());
+        assert!(InstanceType::parse("m7i.large", Arch::Amd64).is_ok());
+        // Names that do not tell their architecture are taken as written.
+        assert!(InstanceType::parse("mac2.metal", Arch::Arm64).is_ok());
+        assert_eq!(
+            InstanceType::parse("m7glarge", Arch::Arm64),
+            Err("`m7glarge` is not an instance type: write it as \"m7g.large\"".to_owned())
+        );
+        let err = InstanceType::parse("m7g.large", Arch::Amd64).unwrap_err();
+        assert!(
+            err.starts_with("`m7g.large` runs arm64, but the pool's arch is amd64"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn urls_name_their_scheme() {
+        assert!(AcmeDirectory::parse("https://acme.example/directory").is_ok());
+        assert!(AcmeDirectory::parse("http://acme.example/directory").is_err());
+        for url in [
+            "https://github.com/o/c.git",
+            "ssh://git@host/c.git",
+            "git@github.com:o/c.git",
+        ] {
+            assert!(GitUrl::parse(url).is_ok(), "{url}");
+        }
+        assert!(GitUrl::parse("github.com/o/c").is_err());
+    }
+
+    #[test]
+    fn versions_are_semver_and_tag_images() {
+        assert!(VersionRange::parse("^1.2.3").is_ok());
+        assert!(VersionRange::parse("one").is_err());
+        assert!(ServiceVersion::parse("1.2.3-rc.1").is_ok());
+        assert!(ServiceVersion::parse("1.2").is_err());
+        let err = ServiceVersion::parse("1.2.3+build.5").unwrap_err();
+        assert!(err.contains("such as `1.2.3-build.5`"), "{err}");
+    }
+
+    #[test]
+    fn seeds_are_pinned_by_release_and_lowercase_sha512() {
+        assert!(SeedVersion::parse("v1.4.0-2").is_ok());
+        assert!(SeedVersion::parse("1.4.0").is_err());
+        assert!(SeedVersion::parse("v").is_err());
+        let digest = format!("sha512:{}", "0a".repeat(64));
+        assert!(SeedDigest::parse(&digest).is_ok());
+        assert!(SeedDigest::parse(&digest.to_uppercase().replace("SHA512", "sha512")).is_err());
+        assert!(SeedDigest::parse(&digest[..digest.len() - 2]).is_err());
+    }
+
+    #[test]
+    fn env_var_names_and_secret_arns() {
+        assert!(is_env_var_name("LOG_LEVEL"));
+        assert!(is_env_var_name("_X1"));
+        for bad in ["", "1X", "LOG-LEVEL", "A B"] {
+            assert!(!is_env_var_name(bad), "{bad}");
+        }
+        assert!(SecretArn::parse("arn:aws:secretsmanager:us-east-2:1:secret:x").is_ok());
+        assert!(SecretArn::parse("arn:aws:ssm:us-east-2:1:parameter/x").is_err());
+    }
+}
