@@ -1,4 +1,4 @@
-//! `cargo xtask diff`, `parity` and `promote` on copies of the test organisation, and the
+//! `cargo xtask diff` and `parity` on copies of the test organisation, and the
 //! README's main job on the shipped example.
 
 mod common;
@@ -11,23 +11,6 @@ use serde_json::Value;
 
 const STAGING: &str = "environments/staging/environment.toml";
 const PROD: &str = "environments/prod/environment.toml";
-
-/// Adds a third service crate, the worker `reports`, to the workspace.
-fn add_reports_crate(repo: &Repo) {
-    let manifest = repo
-        .read("crates/mailer/Cargo.toml")
-        .replace("name = \"mailer\"", "name = \"reports\"")
-        .replace("ghcr.io/initech/mailer", "ghcr.io/initech/reports");
-    repo.write("crates/reports/Cargo.toml", &manifest);
-    repo.write("crates/reports/src/main.rs", "fn main() {}\n");
-}
-
-fn json(repo: &Repo, args: &[&str]) -> (i32, Value) {
-    let run = repo.run(args);
-    let value =
-        serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
-    (run.code(), value)
-}
 
 fn difference<'v>(report: &'v Value, path: &str) -> &'v Value {
     report["differences"]
@@ -93,7 +76,7 @@ fn each_difference_gets_its_class() {
         "zones = 3",
         "zones = 3\n\n[names]\nzone = \"stage.initech.test\"",
     );
-    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(code, 1);
     let class = |path: &str| {
         let d = difference(&report, path);
@@ -176,7 +159,7 @@ fn names_are_compared_by_their_conventions_not_by_their_text() {
         "org = \"prod\"\nname = \"Initech\"\ndomain = \"staging.prod.test\"",
     );
     repo.run(&["render"]).success();
-    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(code, 0, "{report:#}");
     for path in [
         "cluster.id",
@@ -199,7 +182,7 @@ fn names_are_compared_by_their_conventions_not_by_their_text() {
 fn the_reference_running_a_version_the_candidate_lacks_is_a_violation() {
     let repo = Repo::fixture();
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
-    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(code, 1);
     assert_eq!(
         difference(&report, "services.storefront.version")["verdict"],
@@ -210,7 +193,7 @@ fn the_reference_running_a_version_the_candidate_lacks_is_a_violation() {
 #[test]
 fn the_set_of_services_has_a_direction_too() {
     let repo = Repo::fixture();
-    add_reports_crate(&repo);
+    repo.add_reports_crate();
     repo.write(
         STAGING,
         &format!(
@@ -218,7 +201,7 @@ fn the_set_of_services_has_a_direction_too() {
             repo.read(STAGING)
         ),
     );
-    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
     assert_eq!(
         code, 0,
         "a service staged but not yet in production is pending promotion"
@@ -232,7 +215,7 @@ fn the_set_of_services_has_a_direction_too() {
         Value::Null
     );
 
-    let (code, report) = json(&repo, &["diff", "prod", "staging", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "prod", "staging", "--format", "json"]);
     assert_eq!(
         code, 1,
         "production running a service staging lacks is a violation"
@@ -322,7 +305,7 @@ fn parity_checks_every_candidate_and_needs_its_table() {
         "candidates = [\"staging\"]",
         "candidates = [\"staging\", \"dev\"]",
     );
-    let (code, reports) = json(&repo, &["parity", "--format", "json"]);
+    let (code, reports) = repo.json(&["parity", "--format", "json"]);
     assert_eq!(code, 1, "dev differs from prod where it must");
     let candidates: Vec<&str> = reports
         .as_array()
@@ -376,7 +359,7 @@ fn secrets_are_said_to_change_never_shown() {
             "services.storefront.env.SESSION  differs (value hidden)",
         ],
     );
-    let (_, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
+    let (_, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
     let token = difference(&report, "services.storefront.env.API_TOKEN");
     assert_eq!(token["masked"], true);
     assert_eq!(token["candidate"]["value"], Value::Null);
@@ -490,7 +473,7 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
         "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
         "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
     );
-    let (code, report) = json(&repo, &["diff", "staging@main", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "staging@main", "prod", "--format", "json"]);
     assert_eq!(code, 0, "as committed, staging matched prod");
     assert_eq!(report["mode"], "parity");
     assert_eq!(report["candidate"], "staging@main");
@@ -516,7 +499,7 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
     repo.edit(PROD, "version = \"2.1.0\"", "version = \"2.0.9\"");
     // A release is not a violation: the report exits 0, its sides are before and after.
-    let (code, report) = json(&repo, &["diff", "prod@main", "prod", "--format", "json"]);
+    let (code, report) = repo.json(&["diff", "prod@main", "prod", "--format", "json"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["mode"], "history");
     assert_eq!(report["before"], "prod@main");
@@ -554,200 +537,6 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
             "behaviour\n  pools.workers.arch  \"arm64\" → \"amd64\"",
             "scale\n  pools.workers.instance_type  \"m7g.xlarge\" → \"m7i.xlarge\"",
             "4 changes from prod@main to prod",
-        ],
-    );
-}
-
-// promote
-
-/// A production file written the way people write them: comments everywhere, aligned
-/// values, inline and dotted tables, blank lines.
-const HAND_WRITTEN_PROD: &str = r#"# Production.   Hands off.
-stage   = "production"   # stage
-description = "Customer-facing services"
-account = "444455556666"
-vpc = "10.30.0.0/16"
-zones = 3
-
-[pools]
-control-plane = { arch = "arm64", instance_type = "m7g.medium", size = 3 }  # small for now
-ingress       = { arch = "arm64", instance_type = "m7g.medium", size = 2 }
-workers.arch = "arm64"
-workers.instance_type = "m7g.large"
-workers.size = 2
-
-[access]
-platform = "admins"
-developers = "editors"
-sre = "operators"
-
-[acme]
-server = "https://acme-staging-v02.api.letsencrypt.org/directory"
-
-# The shop.
-[services.storefront]
-version  =  '1.2.0'     # promoted from staging
-env = { LOG_LEVEL = "info" }
-
-[services]
-mailer = { version = "2.1.0", replicas = 4 }  # sends the receipts
-"#;
-
-#[test]
-fn promote_changes_only_the_versions_byte_for_byte() {
-    let repo = Repo::fixture();
-    repo.write(PROD, HAND_WRITTEN_PROD);
-    let run = repo.run(&["promote", "staging", "prod"]).success();
-    let expected = HAND_WRITTEN_PROD.replace("'1.2.0'", "'1.3.0'");
-    assert_eq!(repo.read(PROD), expected);
-    assert_contains(
-        &run.stdout(),
-        &[
-            "-version  =  '1.2.0'     # promoted from staging\n+version  =  '1.3.0'     # promoted from staging",
-        ],
-    );
-    assert_contains(
-        &run.stderr(),
-        &["promoted storefront in prod from 1.2.0 to 1.3.0, the version staging runs"],
-    );
-    assert_contains(
-        &repo.read("environments/prod/deploy.sh"),
-        &["--image ghcr.io/initech/storefront:1.3.0"],
-    );
-    repo.run(&["render", "--check"]).success();
-    let (code, report) = json(&repo, &["diff", "staging", "prod", "--format", "json"]);
-    assert_eq!(code, 0);
-    assert!(
-        report["differences"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["path"] != "services.storefront.version")
-    );
-}
-
-#[cfg(unix)]
-#[test]
-fn promote_keeps_line_endings_byte_order_mark_mode_and_links() {
-    use std::os::unix::fs::{PermissionsExt as _, symlink};
-    let repo = Repo::fixture();
-    // Windows line endings, a byte-order mark, no final newline.
-    let crlf = format!(
-        "\u{feff}{}",
-        HAND_WRITTEN_PROD.trim_end().replace('\n', "\r\n")
-    );
-    // The file lives elsewhere; the environment holds a link to it.
-    let target = repo.path("shared/prod.toml");
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    std::fs::write(&target, &crlf).unwrap();
-    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::remove_file(repo.path(PROD)).unwrap();
-    symlink(&target, repo.path(PROD)).unwrap();
-    repo.run(&["promote", "staging", "prod"]).success();
-    assert!(
-        std::fs::symlink_metadata(repo.path(PROD))
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the link stays a link"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&target).unwrap(),
-        crlf.replace("'1.2.0'", "'1.3.0'")
-    );
-    assert_eq!(
-        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-}
-
-#[test]
-fn promote_dry_run_writes_nothing() {
-    let repo = Repo::fixture();
-    let before = repo.snapshot();
-    let run = repo
-        .run(&["promote", "staging", "prod", "--dry-run"])
-        .success();
-    assert!(repo.snapshot() == before);
-    assert_contains(
-        &run.stdout(),
-        &["-version = \"1.2.0\"\n+version = \"1.3.0\""],
-    );
-    assert_contains(
-        &run.stderr(),
-        &[
-            "would promote storefront in prod from 1.2.0 to 1.3.0",
-            "dry run: nothing was written",
-        ],
-    );
-}
-
-#[test]
-fn promote_refuses_what_was_not_validated_unless_forced() {
-    let repo = Repo::fixture();
-    repo.edit(
-        STAGING,
-        "env = { LOG_LEVEL = \"info\" }",
-        "env = { LOG_LEVEL = \"trace\" }",
-    );
-    let err = repo.refuses(&["promote", "staging", "prod"]);
-    assert_contains(
-        &err,
-        &[
-            "`staging` differs from `prod` where it must not",
-            "services.storefront.env.LOG_LEVEL  staging \"trace\", prod \"info\"",
-            "--force",
-        ],
-    );
-    repo.run(&["promote", "staging", "prod", "--force"])
-        .success();
-    assert_contains(
-        &repo.read(PROD),
-        &["version = \"1.3.0\"", "env = { LOG_LEVEL = \"info\" }"],
-    );
-}
-
-#[test]
-fn promote_never_lowers_a_version_unless_forced() {
-    let repo = Repo::fixture();
-    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
-    let err = repo.refuses(&["promote", "staging", "prod"]);
-    assert_contains(
-        &err,
-        &["storefront: staging runs 1.3.0, older than 1.5.0 in prod"],
-    );
-}
-
-#[test]
-fn promote_one_service() {
-    let repo = Repo::fixture();
-    add_reports_crate(&repo);
-    for (file, version) in [(STAGING, "2.0.0"), (PROD, "1.0.0")] {
-        repo.write(
-            file,
-            &format!(
-                "{}\n[services.reports]\nversion = \"{version}\"\n",
-                repo.read(file)
-            ),
-        );
-    }
-    repo.run(&["render"]).success();
-    repo.run(&["promote", "staging", "prod", "--service", "reports"])
-        .success();
-    let prod = repo.read(PROD);
-    assert_contains(
-        &prod,
-        &[
-            "version = \"1.2.0\"",
-            "[services.reports]\nversion = \"2.0.0\"",
-        ],
-    );
-    let err = repo.refuses(&["promote", "staging", "prod", "--service", "reprots"]);
-    assert_contains(
-        &err,
-        &[
-            "`staging` deploys no service `reprots`",
-            "did you mean `reports`?",
         ],
     );
 }

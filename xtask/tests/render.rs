@@ -11,20 +11,6 @@ use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-/// Every generated file name under `environments/<env>/`.
-fn generated_in(repo: &Repo, name: &str) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(repo.path("environments")).unwrap() {
-        let dir = entry.unwrap().path();
-        let file = dir.join(name);
-        if file.is_file() {
-            let env = dir.file_name().unwrap().to_string_lossy().into_owned();
-            found.push((env, std::fs::read_to_string(file).unwrap()));
-        }
-    }
-    found.sort();
-    found
-}
 
 /// Asserts that Podplane's schema `schema` accepts `config`, where the schemas are there.
 fn assert_schema_accepts(schema: &str, config: &Value, what: &str) {
@@ -37,7 +23,8 @@ fn assert_schema_accepts(schema: &str, config: &Value, what: &str) {
 /// `podplane login` the generated files show against the issuer's redirect URIs; returns
 /// how many cluster configs there were.
 fn assert_podplane_accepts(repo: &Repo) -> usize {
-    let clusters: Vec<(String, Value)> = generated_in(repo, "podplane.cluster.jsonc")
+    let clusters: Vec<(String, Value)> = repo
+        .generated_in("podplane.cluster.jsonc")
         .into_iter()
         .map(|(env, text)| (env, podplane::parse_jsonc(&text)))
         .collect();
@@ -50,7 +37,7 @@ fn assert_podplane_accepts(repo: &Repo) -> usize {
         );
     }
     assert_eq!(podplane::overlapping_vpcs(&clusters), Vec::<String>::new());
-    let issuers = generated_in(repo, "podplane.oidc.jsonc");
+    let issuers = repo.generated_in("podplane.oidc.jsonc");
     for (env, text) in &issuers {
         let config = podplane::parse_jsonc(text);
         assert_schema_accepts("podplane.oidc.schema.json", &config, env);
@@ -109,7 +96,7 @@ fn the_example_renders_what_podplane_accepts() {
         "the example runs clusters"
     );
     assert_eq!(
-        generated_in(&repo, "podplane.oidc.jsonc").len(),
+        repo.generated_in("podplane.oidc.jsonc").len(),
         1,
         "one issuer"
     );
@@ -123,7 +110,8 @@ fn the_test_organisation_renders_what_podplane_accepts() {
         5,
         "dev, staging, prod, ci, observability"
     );
-    let files: Vec<String> = generated_in(&repo, "podplane.oidc.jsonc")
+    let files: Vec<String> = repo
+        .generated_in("podplane.oidc.jsonc")
         .into_iter()
         .map(|(env, _)| env)
         .collect();
@@ -328,7 +316,7 @@ fn a_member_of_two_teams_gets_both_groups() {
 #[test]
 fn telemetry_goes_to_observability_and_no_credential_is_written() {
     let repo = Repo::fixture();
-    for (env, text) in generated_in(&repo, "platform.auto.tfvars") {
+    for (env, text) in repo.generated_in("platform.auto.tfvars") {
         // Podplane's telemetry variables ship the VMs' logs, and nothing else.
         let comments = text.to_lowercase();
         assert_contains(&comments, &["vm logs", "not\n# metrics or traces"]);
@@ -361,7 +349,7 @@ fn deploy_scripts_pass_bash_and_shellcheck() {
         "env = { LOG_LEVEL = \"debug\", GREETING = \"it's $HOME\" }",
     );
     repo.run(&["render"]).success();
-    let scripts = generated_in(&repo, "deploy.sh");
+    let scripts = repo.generated_in("deploy.sh");
     assert_eq!(scripts.len(), 5);
     let shellcheck = Command::new("shellcheck").arg("--version").output().is_ok();
     if !shellcheck {
@@ -450,7 +438,7 @@ fn deploy_scripts_deploy_each_service_as_podplane_accepts() {
         "env = { LOG_LEVEL = \"debug\", GREETING = \"it's $HOME\" }",
     );
     repo.run(&["render"]).success();
-    for (env, _) in generated_in(&repo, "deploy.sh") {
+    for (env, _) in repo.generated_in("deploy.sh") {
         for (words, _) in run_deploy_script(&repo, &env, "") {
             assert_eq!(
                 podplane::deploy_violations(&words),
@@ -482,7 +470,7 @@ fn deploy_scripts_deploy_each_service_as_podplane_accepts() {
 #[test]
 fn deploy_scripts_never_answer_podplanes_question_to_install_components() {
     let repo = Repo::fixture();
-    for (env, text) in generated_in(&repo, "deploy.sh") {
+    for (env, text) in repo.generated_in("deploy.sh") {
         let words = text
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
@@ -538,250 +526,4 @@ fn the_deploy_checker_catches_what_podplane_refuses() {
         let violations = podplane::deploy_violations(&words(line)).join("\n");
         assert!(violations.contains(expected), "{line}: {violations:?}");
     }
-}
-
-#[test]
-fn every_generated_file_names_its_sources_and_says_do_not_edit() {
-    let repo = Repo::fixture();
-    let mut count = 0;
-    for name in [
-        "podplane.cluster.jsonc",
-        "podplane.oidc.jsonc",
-        "platform.auto.tfvars",
-        "deploy.sh",
-        "README.md",
-    ] {
-        for (env, text) in generated_in(&repo, name) {
-            let head: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
-            assert_contains(
-                &head,
-                &[
-                    "Generated by `cargo xtask render` from environments/platform.toml",
-                    "Do not edit",
-                ],
-            );
-            if name != "podplane.oidc.jsonc" {
-                assert!(
-                    head.contains(&format!("environments/{env}/environment.toml")),
-                    "{env}/{name}: {head}"
-                );
-            }
-            count += 1;
-        }
-    }
-    assert_eq!(count, 5 + 1 + 5 + 5 + 6);
-    assert!(
-        repo.read("docs/environments.md")
-            .starts_with("<!-- Generated by `cargo xtask render`")
-    );
-}
-
-#[test]
-fn rendering_is_deterministic_and_a_second_render_changes_nothing() {
-    let repo = Repo::fixture();
-    let committed = repo.snapshot();
-    for dir in ["dev", "prod", "identity"] {
-        for entry in std::fs::read_dir(repo.path(&format!("environments/{dir}"))).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.ends_with("environment.toml") {
-                std::fs::remove_file(path).unwrap();
-            }
-        }
-    }
-    repo.run(&["render"]).success();
-    assert!(
-        repo.snapshot() == committed,
-        "rendering again gave other bytes"
-    );
-    let again = repo.run(&["render"]).success();
-    assert_contains(&again.stderr(), &["already fresh"]);
-    assert!(repo.snapshot() == committed);
-}
-
-#[test]
-fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
-    let repo = Repo::fixture();
-    std::fs::remove_file(repo.path("environments/dev/deploy.sh")).unwrap();
-    repo.edit(
-        "environments/prod/environment.toml",
-        "size = 2\n",
-        "size = 4\n",
-    );
-    repo.write(
-        "environments/identity/deploy.sh",
-        &repo.read("environments/staging/deploy.sh"),
-    );
-    let before = repo.snapshot();
-
-    let run = repo.run(&["render", "--check"]);
-    assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(repo.snapshot() == before, "--check wrote nothing");
-    assert_contains(
-        &run.stdout(),
-        &[
-            "--- /dev/null\n+++ b/environments/dev/deploy.sh\n",
-            "--- a/environments/prod/podplane.cluster.jsonc\n+++ b/environments/prod/podplane.cluster.jsonc\n",
-            "-        \"size\": 2,\n+        \"size\": 4,\n",
-            "--- a/environments/identity/deploy.sh\n+++ /dev/null\n",
-        ],
-    );
-    assert_contains(
-        &run.stderr(),
-        &[
-            "missing: environments/dev/deploy.sh",
-            "stale: environments/prod/podplane.cluster.jsonc",
-            "stray: environments/identity/deploy.sh",
-            "run `cargo xtask render`",
-        ],
-    );
-
-    let rendered = repo.run(&["render"]).success();
-    assert_contains(&rendered.stderr(), &["1 removed"]);
-    repo.run(&["render", "--check"]).success();
-    assert!(!repo.path("environments/identity/deploy.sh").exists());
-    assert!(repo.path("environments/dev/deploy.sh").exists());
-}
-
-#[test]
-fn a_file_without_the_generated_marker_is_never_taken_for_a_stray() {
-    let repo = Repo::fixture();
-    repo.write("environments/identity/deploy.sh", "#!/bin/sh\necho mine\n");
-    repo.run(&["render", "--check"]).success();
-    repo.run(&["render"]).success();
-    assert_eq!(
-        repo.read("environments/identity/deploy.sh"),
-        "#!/bin/sh\necho mine\n"
-    );
-}
-
-#[test]
-fn a_failed_render_leaves_every_file_as_it_was() {
-    let repo = Repo::fixture();
-    repo.edit(
-        "environments/prod/environment.toml",
-        "size = 2\n",
-        "size = 4\n",
-    );
-    repo.edit(
-        "environments/staging/environment.toml",
-        "zones = 3",
-        "zones = 3\n\n[names]\nzone = \"Staging.initech.test\"",
-    );
-    let err = repo.refuses(&["render"]);
-    assert_contains(&err, &["DNS name `Staging.initech.test` has `S`"]);
-}
-
-#[cfg(unix)]
-#[test]
-fn a_file_that_cannot_be_written_leaves_every_other_as_it_was() {
-    let repo = Repo::fixture();
-    repo.edit(
-        "environments/prod/environment.toml",
-        "version = \"1.2.0\"",
-        "version = \"1.3.0\"",
-    );
-    // docs/environments.md cannot be written: it is a link to a directory that is gone.
-    let overview = repo.path("docs/environments.md");
-    std::fs::remove_file(&overview).unwrap();
-    std::os::unix::fs::symlink("/nonexistent/environments.md", &overview).unwrap();
-    let before = repo.snapshot();
-    let run = repo.run(&["render"]);
-    assert_eq!(run.code(), 2, "{}", run.stderr());
-    assert_contains(&run.stderr(), &["docs/environments.md"]);
-    assert!(
-        !run.stderr().contains(&*repo.dir.path().to_string_lossy()),
-        "{}",
-        run.stderr()
-    );
-    assert!(
-        !run.stderr().contains(".xtask-tmp"),
-        "the destination is named, not the temporary file"
-    );
-    assert!(
-        before == repo.snapshot(),
-        "prod's deploy.sh and README were not written either"
-    );
-}
-
-#[test]
-fn files_left_by_a_killed_render_are_reported_and_removed() {
-    let repo = Repo::fixture();
-    let leftover = "environments/prod/.xtask-tmp-a1b2c3";
-    repo.write(leftover, "half a README");
-    let run = repo.run(&["render", "--check"]);
-    assert_eq!(run.code(), 1);
-    assert_contains(&run.stderr(), &[&format!("stray: {leftover}")]);
-    repo.run(&["render"]).success();
-    assert!(!repo.path(leftover).exists());
-    repo.run(&["render", "--check"]).success();
-}
-
-#[test]
-fn new_env_refuses_a_name_that_breaks_podplane_rules_before_writing() {
-    let repo = Repo::fixture();
-    let err = repo.refuses(&[
-        "new-env",
-        "a-very-long-environment-name-x",
-        "--stage",
-        "development",
-    ]);
-    assert_contains(&err, &["Podplane allows at most 32"]);
-}
-
-#[test]
-fn generated_scripts_are_executable() {
-    let repo = Repo::fixture();
-    std::fs::remove_file(repo.path("environments/prod/deploy.sh")).unwrap();
-    repo.run(&["render"]).success();
-    let mode = std::fs::metadata(repo.path("environments/prod/deploy.sh"))
-        .unwrap()
-        .permissions();
-    assert!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o111 != 0);
-}
-
-#[test]
-fn readmes_show_a_url_only_for_web_services() {
-    let repo = Repo::fixture();
-    let readme = repo.read("environments/prod/README.md");
-    assert_contains(
-        &readme,
-        &[
-            "| mailer | worker | 2.1.0 | 4 | - | `ghcr.io/initech/mailer:2.1.0` |",
-            "| storefront | web | 1.2.0 | 1 | https://storefront.prod.initech.test | `ghcr.io/initech/storefront:1.2.0` |",
-        ],
-    );
-    assert!(!readme.contains("mailer.prod"), "a worker has no host name");
-}
-
-/// The topology diagram draws each relation that many environments share once, from or
-/// to the box that groups them, so that no edge crosses a box it does not connect (checked
-/// by eye in Mermaid's rendering of this diagram; this pins the structure).
-#[test]
-fn the_topology_draws_each_shared_relation_once() {
-    let repo = Repo::fixture();
-    let page = repo.read("docs/environments.md");
-    let start = page.find("```mermaid\n").unwrap();
-    let end = start + page[start..].find("\n```").unwrap();
-    assert_eq!(
-        &page[start..end],
-        r#"```mermaid
-flowchart LR
-  env_identity["identity: OIDC issuer auth.initech.test"]
-  subgraph clusters["clusters: each trusts the OIDC issuer with a client id of its own"]
-    direction LR
-    subgraph telemetry["clusters that ship their VM logs to observability"]
-      env_ci["ci"]
-      env_dev["dev (development)"]
-      env_prod["prod (production)"]
-      env_staging["staging"]
-    end
-    env_observability["observability"]
-  end
-  env_identity -.->|issues tokens to| clusters
-  env_ci -->|deploys merged changes| env_staging
-  env_ci -->|promotes| env_prod
-  telemetry -->|telemetry| env_observability
-  env_observability ~~~ hosted_monitor["hosted monitor: uptime-robot"]
-  hosted_monitor -->|health checks| env_observability"#
-    );
 }

@@ -6,13 +6,12 @@
 //! `output` prints a comparison for people, as JSON, or as Markdown; values that
 //! `crate::secrets` takes for secrets are never printed.
 
+mod paths;
 pub mod report;
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::OnceLock;
 
 use cargo_metadata::semver::Version;
 
@@ -21,6 +20,7 @@ use crate::model::date::Date;
 use crate::model::glob;
 use crate::model::tree::{Leaf, Node, Scalar};
 use crate::model::{Allowance, Environment, Origin, Parity, Secrets};
+use paths::{PathKind, kind_of, larger};
 
 /// What a difference means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -325,7 +325,7 @@ fn visit<'a>(
 ) {
     let mut segments = prefix.to_vec();
     segments.push(key);
-    let Some(rule) = rule_for(&segments) else {
+    let Some(kind) = kind_of(&segments) else {
         return;
     };
     let path = || segments.join(".");
@@ -339,10 +339,10 @@ fn visit<'a>(
         ),
         (Some(Node::Leaf(c)), Some(Node::Leaf(r))) => {
             if c.value != r.value {
-                out.push(compare_leaves(context, path(), rule, c, r));
+                out.push(compare_leaves(context, path(), kind, c, r));
             }
         }
-        (c, r) => out.push(presence(context, path(), rule, side(c), side(r))),
+        (c, r) => out.push(presence(context, path(), kind, side(c), side(r))),
     }
 }
 
@@ -383,17 +383,17 @@ fn side<'a>(node: Option<&Node<'a>>) -> Side<'a> {
 fn presence<'a>(
     context: &Context<'a>,
     path: String,
-    rule: Rule,
+    kind: PathKind,
     candidate: Side<'a>,
     reference: Side<'a>,
 ) -> Difference<'a> {
-    let verdict = match (rule, &candidate) {
-        (Rule::Release, Side::Present) => Verdict::PendingPromotion,
-        (Rule::Free, _) => Verdict::Free,
+    let verdict = match (kind, &candidate) {
+        (PathKind::Release, Side::Present) => Verdict::PendingPromotion,
+        (PathKind::Free, _) => Verdict::Free,
         _ => context.must_match(&path),
     };
-    let class = match rule {
-        Rule::Free => Class::Free,
+    let class = match kind {
+        PathKind::Free => Class::Free,
         _ => Class::MustMatch,
     };
     context.difference(path, class, verdict, candidate, reference)
@@ -403,7 +403,7 @@ fn presence<'a>(
 fn compare_leaves<'a>(
     context: &Context<'a>,
     path: String,
-    rule: Rule,
+    kind: PathKind,
     c: &Leaf<'a>,
     r: &Leaf<'a>,
 ) -> Difference<'a> {
@@ -414,31 +414,31 @@ fn compare_leaves<'a>(
             (Class::MustMatch, context.must_match(&path))
         }
     };
-    let (class, verdict) = match rule {
-        Rule::Fact => (Class::Convention, Verdict::FollowsConvention),
+    let (class, verdict) = match kind {
+        PathKind::Fact => (Class::Convention, Verdict::FollowsConvention),
         // Each environment has its own range, of the same size.
-        Rule::ConventionVpc => {
+        PathKind::ConventionVpc => {
             let prefix = |value: &Scalar| match value {
                 Scalar::String(cidr) => cidr.rsplit('/').next().map(str::to_owned),
                 _ => None,
             };
             convention(prefix(&c.value) == prefix(&r.value))
         }
-        Rule::Convention => convention(
+        PathKind::Convention => convention(
             context.candidate.follows_convention(c) && context.reference.follows_convention(r),
         ),
-        Rule::MustMatch => (Class::MustMatch, context.must_match(&path)),
-        Rule::Release => (
+        PathKind::MustMatch => (Class::MustMatch, context.must_match(&path)),
+        PathKind::Release => (
             Class::MustMatch,
             release(context, &path, &c.value, &r.value),
         ),
-        Rule::Scale => (
+        PathKind::Scale => (
             Class::Scale,
             Verdict::Scaled {
                 larger: larger(&c.value, &r.value),
             },
         ),
-        Rule::Free => (Class::Free, Verdict::Free),
+        PathKind::Free => (Class::Free, Verdict::Free),
     };
     let (candidate, reference) = (Side::Value(c.clone()), Side::Value(r.clone()));
     context.difference(path, class, verdict, candidate, reference)
@@ -506,142 +506,5 @@ impl<'a> Context<'a> {
             Some(allowance) => Verdict::Allowed(allowance),
             None => Verdict::Violation,
         }
-    }
-}
-
-/// Whether the candidate's value is larger: a bigger number, or a bigger size of the same
-/// instance family (`m7g.large` < `m7g.xlarge` < `m7g.2xlarge`).
-fn larger(candidate: &Scalar, reference: &Scalar) -> bool {
-    match (candidate, reference) {
-        (Scalar::Integer(c), Scalar::Integer(r)) => c > r,
-        (Scalar::String(c), Scalar::String(r)) => match (c.split_once('.'), r.split_once('.')) {
-            (Some((cf, cs)), Some((rf, rs))) if cf == rf => {
-                instance_size_rank(cs).cmp(&instance_size_rank(rs)) == Ordering::Greater
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// The order of AWS instance sizes: nano < micro < small < medium < large < xlarge <
-/// 2xlarge < ... < metal.
-fn instance_size_rank(size: &str) -> u32 {
-    match size {
-        "nano" => 0,
-        "micro" => 1,
-        "small" => 2,
-        "medium" => 3,
-        "large" => 4,
-        "xlarge" => 5,
-        "metal" => 1_000,
-        other => other
-            .strip_suffix("xlarge")
-            .and_then(|n| n.parse::<u32>().ok())
-            .map_or(0, |n| 5 + n),
-    }
-}
-
-/// How a path is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rule {
-    MustMatch,
-    /// A service version, or a service's presence: has a direction.
-    Release,
-    Scale,
-    /// A name made by a naming convention: differs only by name when both sides follow it.
-    Convention,
-    /// A fact that defines an environment (its stage, its account): differs by design.
-    Fact,
-    /// A VPC: each environment has its own range, of the same size.
-    ConventionVpc,
-    Free,
-}
-
-/// The rule of every path, first match wins. Paths made from another one (a role's group,
-/// a service's image, the zones' names) are left out: their source is compared instead.
-const RULES: &[(&str, Option<Rule>)] = &[
-    ("description", Some(Rule::Free)),
-    ("stage", Some(Rule::Fact)),
-    ("account", Some(Rule::Fact)),
-    ("cluster.id", Some(Rule::Convention)),
-    ("cluster.name", Some(Rule::Convention)),
-    ("cluster.zone", Some(Rule::Convention)),
-    ("cluster.api_host", Some(Rule::Convention)),
-    ("cluster.registry_host", Some(Rule::Convention)),
-    ("cluster.client_id", None),
-    ("cluster.vpc", Some(Rule::ConventionVpc)),
-    ("cluster.availability_zones", None),
-    ("tags.*", Some(Rule::Convention)),
-    ("pools.*.instance_type", Some(Rule::Scale)),
-    ("pools.*.size", Some(Rule::Scale)),
-    ("pools.*.disk_size", Some(Rule::Scale)),
-    ("access.*.group", None),
-    ("access.*.members", None),
-    ("services.*", Some(Rule::Release)),
-    ("services.*.version", Some(Rule::Release)),
-    ("services.*.replicas", Some(Rule::Scale)),
-    ("services.*.host", Some(Rule::Convention)),
-    ("services.*.image", None),
-    ("observability.retention_days", Some(Rule::Scale)),
-    ("identity.client_secret_arn", Some(Rule::Convention)),
-    ("identity.signing_key_secret_arn", Some(Rule::Convention)),
-];
-
-/// The rule for the path of `segments`; `None` for a path left out of the comparison.
-/// Everything no rule names must match.
-fn rule_for(segments: &[&str]) -> Option<Rule> {
-    type Rules = HashMap<&'static str, Vec<(Vec<&'static str>, Option<Rule>)>>;
-    static BY_FIRST_SEGMENT: OnceLock<Rules> = OnceLock::new();
-    let rules = BY_FIRST_SEGMENT.get_or_init(|| {
-        let mut rules: Rules = HashMap::new();
-        for (pattern, rule) in RULES {
-            let pattern: Vec<&str> = pattern.split('.').collect();
-            rules
-                .entry(pattern[0])
-                .or_default()
-                .push((pattern[1..].to_vec(), *rule));
-        }
-        rules
-    });
-    let (first, rest) = segments.split_first()?;
-    rules
-        .get(first)
-        .and_then(|candidates| {
-            candidates
-                .iter()
-                .find(|(pattern, _)| glob::segments_match(pattern, rest))
-        })
-        .map_or(Some(Rule::MustMatch), |(_, rule)| *rule)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instance_sizes_compare_within_a_family() {
-        let s = |v: &'static str| Scalar::String(v.into());
-        assert!(larger(&s("m7g.xlarge"), &s("m7g.large")));
-        assert!(larger(&s("m7g.2xlarge"), &s("m7g.xlarge")));
-        assert!(!larger(&s("m7g.medium"), &s("m7g.large")));
-        assert!(
-            !larger(&s("r7g.xlarge"), &s("m7g.large")),
-            "another family is not comparable"
-        );
-        assert!(larger(&Scalar::Integer(3), &Scalar::Integer(2)));
-    }
-
-    #[test]
-    fn every_path_has_a_rule() {
-        let rule = |path: &str| rule_for(&path.split('.').collect::<Vec<_>>());
-        assert_eq!(rule("services.hello.version"), Some(Rule::Release));
-        assert_eq!(rule("services.hello"), Some(Rule::Release));
-        assert_eq!(rule("services.hello.env.LOG_LEVEL"), Some(Rule::MustMatch));
-        assert_eq!(rule("pools.ingress.size"), Some(Rule::Scale));
-        assert_eq!(rule("pools.ingress.arch"), Some(Rule::MustMatch));
-        assert_eq!(rule("cluster.acme.server"), Some(Rule::MustMatch));
-        assert_eq!(rule("tags.podplane:stage"), Some(Rule::Convention));
-        assert_eq!(rule("access.developers.group"), None);
     }
 }

@@ -11,6 +11,10 @@ use serde_spanned::Spanned;
 use crate::rule::RuleLevel;
 
 /// A string enum as it appears in the files.
+pub const ENVIRONMENTS_DIR: &str = "environments";
+pub const PLATFORM_FILE: &str = "platform.toml";
+pub const ENVIRONMENT_FILE: &str = "environment.toml";
+
 macro_rules! keyword_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
 
-use super::load::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SourceTree};
+use super::files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
+use super::load::SourceTree;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 
 impl SourceTree {

@@ -15,6 +15,7 @@ pub mod hosts;
 mod load;
 pub mod names;
 pub mod network;
+mod parse;
 mod resolve;
 pub mod services;
 pub mod tree;
@@ -32,11 +33,10 @@ use crate::rule::{RuleId, RuleLevel};
 pub use files::{
     Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
 };
-pub use load::{
-    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, SCHEMA_RULE, SourceTree, load,
-    parse as parse_file,
-};
+pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
+pub use load::{SourceTree, load};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
+pub use parse::{SCHEMA_RULE, parse as parse_file};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
 use values::{
     AcmeDirectory, Email, GitUrl, InstanceType, Reason, SecretArn, SeedDigest, SeedVersion,

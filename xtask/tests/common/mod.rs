@@ -163,6 +163,40 @@ impl Repo {
         assert!(before == self.snapshot(), "{args:?} changed a file");
         run.stderr()
     }
+
+    /// Every environment that has a generated file `name`, with the file's text, by
+    /// environment name.
+    pub fn generated_in(&self, name: &str) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(self.path("environments")).unwrap() {
+            let dir = entry.unwrap().path();
+            let file = dir.join(name);
+            if file.is_file() {
+                let env = dir.file_name().unwrap().to_string_lossy().into_owned();
+                found.push((env, std::fs::read_to_string(file).unwrap()));
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// Runs the binary and parses its stdout as JSON: the exit code and the value.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let run = self.run(args);
+        let value =
+            serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
+        (run.code(), value)
+    }
+
+    /// Adds a third service crate, the worker `reports`, to the workspace.
+    pub fn add_reports_crate(&self) {
+        let manifest = self
+            .read("crates/mailer/Cargo.toml")
+            .replace("name = \"mailer\"", "name = \"reports\"")
+            .replace("ghcr.io/initech/mailer", "ghcr.io/initech/reports");
+        self.write("crates/reports/Cargo.toml", &manifest);
+        self.write("crates/reports/src/main.rs", "fn main() {}\n");
+    }
 }
 
 pub fn copy(from: &Path, to: &Path) {

@@ -9,8 +9,8 @@ use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::conventions::{Pattern, Unmade, Variables};
+use crate::model::files::ENVIRONMENTS_DIR;
 use crate::model::files::{EnvironmentFile, IdentityFile};
-use crate::model::load::ENVIRONMENTS_DIR;
 use crate::model::names::{Account, DnsName, EnvName, Region};
 use crate::model::{
     Access, Breach, Ci, Environment, Identity, Observability, Origin, Runners, Sourced, Stage,

@@ -1,0 +1,362 @@
+//! Bad input in the hand-written files, end to end: each problem located at its file, line
+//! and column, said in words with what would be valid, exit code 2, nothing written.
+
+mod common;
+
+use common::{Repo, assert_commented, assert_contains};
+use pretty_assertions::assert_eq;
+
+#[test]
+fn naming_patterns_in_platform_toml_replace_the_conventions() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\nzone = \"{{env}}.eu.{{domain}}\"\n",
+    );
+    let out = repo.run(&["show", "prod"]).success().stdout();
+    assert_contains(
+        &out,
+        &[
+            "zone = \"prod.eu.initech.test\"",
+            "api_host = \"k8s.prod.eu.initech.test\"",
+            "host = \"storefront.prod.eu.initech.test\"",
+            "otlp_endpoint = \"https://otlp.observability.eu.initech.test\"",
+            "(environments/platform.toml:",
+        ],
+    );
+}
+
+#[test]
+fn a_broken_naming_pattern_is_explained_in_words_once() {
+    for (pattern, expected) in [
+        (
+            "{{envv}}.{{domain}}",
+            "naming pattern `zone` cannot be used: `{{envv}}` is not a variable it may use",
+        ),
+        (
+            "{{env}.{{domain}}",
+            "naming pattern `zone` cannot be used: invalid handlebars syntax: expected identifier",
+        ),
+    ] {
+        let repo = Repo::fixture();
+        repo.edit(
+            "environments/platform.toml",
+            "[naming]\n",
+            &format!("[naming]\nzone = \"{pattern}\"\n"),
+        );
+        let err = repo.refuses(&["list"]);
+        assert_contains(
+            &err,
+            &[expected, "environments/platform.toml:", "found 1 problem"],
+        );
+        assert!(
+            !err.contains("Some(") && !err.contains("Template error"),
+            "{err}"
+        );
+    }
+
+    // A zone the pattern makes but DNS refuses: one problem per environment, none for the
+    // host names made from it, and advice that fits.
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\nzone = \"{{env}}_x.{{domain}}\"\n",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "environment `prod`: DNS name `prod_x.initech.test` has `_`",
+            "change the pattern in [naming] of platform.toml",
+            "found 5 problems",
+        ],
+    );
+    assert!(
+        !err.contains("api_host") && !err.contains("shorter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_value_in_platform_toml_is_one_problem_not_one_per_environment() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "email = \"certs@initech.test\"",
+        "email = \"certs\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_eq!(
+        err.matches("`certs` is not an email address").count(),
+        1,
+        "{err}"
+    );
+    assert_contains(
+        &err,
+        &[
+            "environments/platform.toml:",
+            "found 1 problem in the input",
+        ],
+    );
+}
+
+#[test]
+fn a_name_written_in_the_environment_wins_and_says_so() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "zones = 3\n",
+        "zones = 3\n\n[names]\ncluster_name = \"Initech Live\"\n",
+    );
+    let out = repo.run(&["show", "prod"]).success().stdout();
+    assert_commented(
+        &out,
+        "name = \"Initech Live\"",
+        "environments/prod/environment.toml:",
+    );
+}
+
+#[test]
+fn a_naming_pattern_that_breaks_podplane_rules_is_refused() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\ncluster_id = \"{{org}}--{{env}}\"\n",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "cluster id `initech--prod` contains `--`",
+            "convention cluster_id",
+        ],
+    );
+}
+
+// Bad input: exit code 2, a located message, and the tree unchanged.
+
+#[test]
+fn malformed_toml_is_located() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "zones = 3\n",
+        "zones = [3\n",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &["invalid TOML", "environments/prod/environment.toml:"],
+    );
+}
+
+#[test]
+fn an_unknown_key_suggests_the_closest_valid_one() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "zones = 3\n",
+        "zoens = 3\n",
+    );
+    let err = repo.refuses(&["show", "prod"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown key `zoens`",
+            "environments/prod/environment.toml:7:1",
+            "did you mean `zones`?",
+        ],
+    );
+}
+
+#[test]
+fn a_wrong_type_names_the_key_and_the_expected_type() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/staging/environment.toml",
+        "size = 3\n",
+        "size = \"three\"\n",
+    );
+    let line = 1 + repo
+        .read("environments/staging/environment.toml")
+        .lines()
+        .position(|l| l == "size = \"three\"")
+        .unwrap();
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "wrong type for `size`: expected a whole number in range, found string \"three\"",
+            &format!("environments/staging/environment.toml:{line}:8"),
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_stage_lists_the_valid_ones() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "stage = \"production\"",
+        "stage = \"prod\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown value `prod` for `stage`",
+            "environments/prod/environment.toml:3:9",
+            "did you mean `production`?",
+            "`development`, `staging`, `production`, `ci`, `observability`, `identity`",
+        ],
+    );
+}
+
+#[test]
+fn bad_environment_names_are_refused_by_new_env() {
+    let repo = Repo::fixture();
+    for (name, reason) in [
+        ("../x", "contains `.`"),
+        ("Prod", "contains `P`"),
+        ("a--b", "contains `--`"),
+        ("k8s", "is reserved"),
+        ("", "is empty"),
+        (
+            "abcdefghijklmnopqrstuvwxyz-abc",
+            "cluster id `initech-abcdefghijklmnopqrstuvwxyz-abc` is 38 characters",
+        ),
+    ] {
+        let err = repo.refuses(&["new-env", name, "--stage", "development"]);
+        assert_contains(&err, &[reason]);
+    }
+}
+
+#[test]
+fn a_badly_named_environment_directory_is_refused() {
+    let repo = Repo::fixture();
+    let text = repo
+        .read("environments/dev/environment.toml")
+        .replace("10.10.0.0/16", "10.11.0.0/16");
+    repo.write("environments/Dev/environment.toml", &text);
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &["environment name `Dev` contains `D`", "environments/Dev"],
+    );
+}
+
+#[test]
+fn two_environments_with_the_same_vpc_are_refused() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "10.30.0.0/16",
+        "10.20.0.0/16",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "VPC 10.20.0.0/16 of `staging` overlaps VPC 10.20.0.0/16 of `prod`",
+            "environments/staging/environment.toml:6:7",
+            "environments/prod/environment.toml:6:7",
+            "the lowest free /16 of 10.0.0.0/8 is 10.0.0.0/16",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_like_environment_suggests_the_closest() {
+    let err = Repo::fixture().refuses(&["new-env", "qa", "--stage", "staging", "--like", "stagng"]);
+    assert_contains(
+        &err,
+        &[
+            "unknown environment `stagng` for --like",
+            "did you mean `staging`?",
+        ],
+    );
+}
+
+#[test]
+fn a_service_no_crate_declares_is_refused() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "[services.storefront]",
+        "[services.storefrnt]",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "service `storefrnt` is not declared by any crate",
+            "environments/prod/environment.toml:",
+            "did you mean `storefront`?",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_team_is_refused_with_the_closest_team() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "sre = \"operators\"",
+        "sres = \"operators\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(&err, &["unknown team `sres`", "did you mean `sre`?"]);
+}
+
+#[test]
+fn a_bad_service_declaration_points_into_the_crate_manifest() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "crates/storefront/Cargo.toml",
+        "port = 9090",
+        "port = \"9090\"",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "in [package.metadata.platform]",
+            "crates/storefront/Cargo.toml:10:8",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_environment_for_show_suggests_the_closest() {
+    let err = Repo::fixture().refuses(&["show", "prd"]);
+    assert_contains(&err, &["unknown environment `prd`", "did you mean `prod`?"]);
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/prod/environment.toml",
+        "account = \"444455556666\"",
+        "account = \"4444\"",
+    );
+    repo.edit(
+        "environments/dev/environment.toml",
+        "zones = 2",
+        "zones = 9",
+    );
+    let err = repo.refuses(&["list"]);
+    assert_contains(
+        &err,
+        &[
+            "account `4444` is not an AWS account id",
+            "zones = 9",
+            "found 2 problems",
+        ],
+    );
+}
+
+// new-env
