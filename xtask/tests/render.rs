@@ -11,7 +11,6 @@ use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-
 /// Asserts that Podplane's schema `schema` accepts `config`, where the schemas are there.
 fn assert_schema_accepts(schema: &str, config: &Value, what: &str) {
     if let Some(errors) = podplane::schema_errors(schema, config) {
