@@ -14,6 +14,7 @@ pub mod render;
 pub mod repository;
 pub mod rule;
 pub mod secrets;
+mod templates;
 pub mod terminal;
 
 use std::process::ExitCode;

@@ -11,8 +11,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("secrets", &[]),
     ("parallel", &[]),
     ("terminal", &[]),
+    ("templates", &[]),
     ("diagnostic", &["rule", "secrets"]),
-    ("model", &["rule", "secrets", "parallel", "diagnostic"]),
+    (
+        "model",
+        &["rule", "secrets", "parallel", "diagnostic", "templates"],
+    ),
     ("edit", &["model"]),
     ("repository", &["model", "diagnostic"]),
     (
@@ -21,7 +25,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "render",
-        &["model", "diagnostic", "rule", "edit", "parallel", "secrets"],
+        &[
+            "model",
+            "diagnostic",
+            "rule",
+            "edit",
+            "parallel",
+            "secrets",
+            "templates",
+        ],
     ),
     (
         "checks",

@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::checks::{self, Context};
@@ -19,9 +18,7 @@ use crate::model::{
 };
 use crate::model::{network, services};
 use crate::rule::RuleLevel;
-use crate::{edit, render};
-
-const TEMPLATE: &str = include_str!("../../templates/environment.toml.hbs");
+use crate::{edit, render, templates};
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
     let name = EnvName::parse(&args.name).map_err(|reason| {
@@ -373,10 +370,7 @@ fn render(
         access,
         services,
     };
-    let mut handlebars = Handlebars::new();
-    handlebars.set_strict_mode(true);
-    handlebars.register_escape_fn(handlebars::no_escape);
-    Ok(handlebars.render_template(TEMPLATE, &template)?)
+    templates::fill("environment", &template)
 }
 
 /// Whether a value of the `--like` environment was written in its own file, and so is

@@ -130,9 +130,7 @@ impl Naming {
         naming: &NamingFile,
         platform_file: &Arc<SourceFile>,
     ) -> Result<Naming, Diagnostics> {
-        let mut handlebars = Handlebars::new();
-        handlebars.set_strict_mode(true);
-        handlebars.register_escape_fn(handlebars::no_escape);
+        let mut handlebars = crate::templates::engine();
         let mut rules = Vec::new();
         let mut problems = Diagnostics::default();
         for pattern in Pattern::ALL {

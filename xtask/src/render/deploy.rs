@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
-use super::{Sources, comment_preamble, templates};
+use super::{Sources, comment_preamble};
 use crate::model::{Cluster, Environment, Workload};
+use crate::templates;
 
 pub const FILE: &str = "deploy.sh";
 
@@ -81,7 +82,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
         cluster_id: shell_word(cluster.id.value.as_str()),
         services,
     };
-    templates::render("deploy", &data)
+    templates::fill("deploy", &data)
 }
 
 /// `value` as one shell word: as it is when it holds only characters the shell takes

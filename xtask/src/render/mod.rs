@@ -13,7 +13,6 @@ mod oidc;
 mod overview;
 mod readme;
 mod rules_page;
-mod templates;
 mod tfvars;
 
 use std::collections::HashSet;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Generated, Sources, preamble, templates};
+use super::{Generated, Sources, preamble};
 use crate::model::{Environment, Platform, Stage};
+use crate::templates;
 
 #[derive(Serialize)]
 struct Data<'a> {
@@ -62,7 +63,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
     };
     Ok(Generated {
         path: PathBuf::from("docs/environments.md"),
-        contents: templates::render("overview", &data)?,
+        contents: templates::fill("overview", &data)?,
     })
 }
 

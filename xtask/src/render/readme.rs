@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Sources, preamble, templates};
+use super::{Sources, preamble};
 use crate::model::{Environment, Platform};
+use crate::templates;
 
 pub const FILE: &str = "README.md";
 
@@ -170,5 +171,5 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
             })
             .collect(),
     };
-    templates::render("readme", &data)
+    templates::fill("readme", &data)
 }

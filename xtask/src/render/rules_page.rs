@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Generated, Sources, preamble, templates};
+use super::{Generated, Sources, preamble};
 use crate::rule::RuleDoc;
+use crate::templates;
 
 #[derive(Serialize)]
 struct Data {
@@ -40,6 +41,6 @@ pub fn generate(rules: &[&RuleDoc]) -> anyhow::Result<Generated> {
     };
     Ok(Generated {
         path: PathBuf::from("docs/checks.md"),
-        contents: templates::render("rules", &data)?,
+        contents: templates::fill("rules", &data)?,
     })
 }

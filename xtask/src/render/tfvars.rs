@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::{Sources, comment_preamble, templates};
+use super::{Sources, comment_preamble};
 use crate::model::{Cluster, Environment, Platform, Stage};
+use crate::templates;
 
 pub const FILE: &str = "platform.auto.tfvars";
 
@@ -52,7 +53,7 @@ pub fn generate(
         endpoint: cluster.otlp_endpoint.as_ref().map(|e| hcl_string(&e.value)),
         reason,
     };
-    templates::render("tfvars", &data)
+    templates::fill("tfvars", &data)
 }
 
 /// A quoted HCL string. Besides JSON's escapes, HCL reads `${` and `%{` as the start of a

@@ -1,0 +1,56 @@
+//! Handlebars, the toolkit's template engine, set up in one place: strict mode makes a
+//! missing variable an error, and nothing is HTML-escaped, because none of the output is
+//! HTML. The templates of the toolkit (the generated text files and the file `new-env`
+//! writes) are compiled once, on first use; the naming patterns of `platform.toml` are
+//! compiled per platform by `model::conventions`, with the same engine. Values that need
+//! quoting are quoted before they reach a template.
+
+use std::sync::OnceLock;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+/// The toolkit's templates, by name.
+const TEMPLATES: [(&str, &str); 6] = [
+    (
+        "tfvars",
+        include_str!("../templates/platform.auto.tfvars.hbs"),
+    ),
+    ("deploy", include_str!("../templates/deploy.sh.hbs")),
+    ("readme", include_str!("../templates/README.md.hbs")),
+    ("overview", include_str!("../templates/environments.md.hbs")),
+    ("rules", include_str!("../templates/checks.md.hbs")),
+    (
+        "environment",
+        include_str!("../templates/environment.toml.hbs"),
+    ),
+];
+
+/// A template engine configured as every template of the toolkit needs it.
+pub fn engine() -> Handlebars<'static> {
+    let mut handlebars = Handlebars::new();
+    handlebars.set_strict_mode(true);
+    handlebars.register_escape_fn(handlebars::no_escape);
+    handlebars
+}
+
+fn registry() -> anyhow::Result<&'static Handlebars<'static>> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| {
+        let mut handlebars = engine();
+        for (name, text) in TEMPLATES {
+            handlebars
+                .register_template_string(name, text)
+                .map_err(|err| format!("template {name} does not compile: {err}"))?;
+        }
+        Ok(handlebars)
+    });
+    registry.as_ref().map_err(|err| anyhow::anyhow!("{err}"))
+}
+
+/// Fills one of `TEMPLATES` with `data`. The data comes from the validated model and the
+/// templates are part of this program, so an error here is a bug; the tests fill every
+/// template.
+pub fn fill(name: &str, data: &impl Serialize) -> anyhow::Result<String> {
+    Ok(registry()?.render(name, data)?)
+}
