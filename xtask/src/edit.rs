@@ -190,6 +190,13 @@ impl Staged {
     }
 }
 
+/// Removes the file at `relative` under `root`: a generated file no environment makes any
+/// more.
+pub fn remove_file(root: &Path, relative: &Path) -> anyhow::Result<()> {
+    std::fs::remove_file(root.join(relative))
+        .with_context(|| format!("removing {}", relative.display()))
+}
+
 /// Replaces (or creates) the file `relative` under `root` with `contents`, atomically.
 pub fn write_file(root: &Path, relative: &Path, contents: &str, mode: Mode) -> anyhow::Result<()> {
     stage(root, relative, contents, mode, false)?.commit()

@@ -135,6 +135,44 @@ fn the_check_finds_an_upward_use() {
 }
 
 #[test]
+fn only_edit_writes_or_removes_files() {
+    const WRITES: [&str; 7] = [
+        "fs::write",
+        "fs::remove_file",
+        "fs::remove_dir",
+        "fs::rename",
+        "fs::create_dir",
+        "File::create",
+        "OpenOptions",
+    ];
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let mut writers = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        // A module's unit tests may make the files they test on.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        if WRITES.iter().any(|call| code.contains(call)) {
+            writers.push(file.strip_prefix(src()).unwrap().display().to_string());
+        }
+    }
+    assert_eq!(writers, ["edit.rs"]);
+}
+
+#[test]
+fn only_the_command_line_knows_clap() {
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let mut knowing: Vec<String> = files
+        .iter()
+        .filter(|file| std::fs::read_to_string(file).unwrap().contains("clap"))
+        .map(|file| file.strip_prefix(src()).unwrap().display().to_string())
+        .collect();
+    knowing.sort();
+    assert_eq!(knowing, ["cli.rs", "main.rs"]);
+}
+
+#[test]
 fn no_source_file_is_over_600_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();

@@ -143,8 +143,7 @@ fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
     }
     for change in changes {
         if let Change::Remove { path, .. } = change {
-            std::fs::remove_file(root.join(path))
-                .with_context(|| format!("removing {}", path.display()))?;
+            edit::remove_file(root, path)?;
         }
     }
     Ok(())
@@ -323,7 +322,7 @@ fn preamble(sources: &Sources) -> [String; 2] {
         Sources::All => format!(
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"
         ),
-        Sources::Rules => "the rules of xtask/src/checks/registry.rs".to_owned(),
+        Sources::Rules => "the rules of xtask/src/checks/ and xtask/src/model/".to_owned(),
     };
     [
         format!("{MARKER} from {sources}."),
