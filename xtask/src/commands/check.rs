@@ -79,14 +79,24 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
             });
         }
     };
-    let out_of_date = render::out_of_date(&platform.root, &super::generated_files(&platform)?)?
-        .into_iter()
-        .map(|(path, kind)| OutOfDate { path, kind })
-        .collect();
-    let context = Context {
-        today,
-        out_of_date: Some(out_of_date),
+    // Rendering is the costly part of `check`; a platform that allows `generated-fresh`
+    // does not pay for it.
+    let allowed = platform
+        .checks
+        .get(&RuleId::GeneratedFresh)
+        .is_some_and(|level| level.value == RuleLevel::Allow);
+    let out_of_date = if allowed {
+        None
+    } else {
+        let files = super::generated_files(&platform)?;
+        Some(
+            render::out_of_date(&platform.root, &files)?
+                .into_iter()
+                .map(|(path, kind)| OutOfDate { path, kind })
+                .collect(),
+        )
     };
+    let context = Context { today, out_of_date };
     Ok(Checked {
         findings: checks::findings(&platform, &context)?,
         loaded: true,
