@@ -191,12 +191,8 @@ impl Naming {
         problems.into_result(Naming { handlebars, rules })
     }
 
-    /// Renders `pattern` with `variables`. The result carries the rule as its origin.
-    pub fn render(
-        &self,
-        pattern: Pattern,
-        variables: &Variables,
-    ) -> Result<Sourced<String>, Unmade> {
+    /// Makes the name `pattern` gives for `variables`. The result carries the rule as its origin.
+    pub fn make(&self, pattern: Pattern, variables: &Variables) -> Result<Sourced<String>, Unmade> {
         let index = Pattern::ALL
             .iter()
             .position(|p| *p == pattern)
@@ -301,27 +297,27 @@ mod tests {
     fn defaults_follow_the_design() {
         let naming = naming("").unwrap();
         let mut vars = prod();
-        let id = naming.render(Pattern::ClusterId, &vars).unwrap();
+        let id = naming.make(Pattern::ClusterId, &vars).unwrap();
         assert_eq!(id.value, "acme-prod");
         assert!(matches!(&id.origin, Origin::Convention(rule) if rule.contains("{{org}}-{{env}}")));
         assert_eq!(
-            naming.render(Pattern::ClusterName, &vars).unwrap().value,
+            naming.make(Pattern::ClusterName, &vars).unwrap().value,
             "Acme Production"
         );
-        let zone = naming.render(Pattern::Zone, &vars).unwrap().value;
+        let zone = naming.make(Pattern::Zone, &vars).unwrap().value;
         assert_eq!(zone, "prod.acme.dev");
         vars.set("zone", &zone);
         vars.set("service", "hello");
         assert_eq!(
-            naming.render(Pattern::ApiHost, &vars).unwrap().value,
+            naming.make(Pattern::ApiHost, &vars).unwrap().value,
             "k8s.prod.acme.dev"
         );
         assert_eq!(
-            naming.render(Pattern::ServiceHost, &vars).unwrap().value,
+            naming.make(Pattern::ServiceHost, &vars).unwrap().value,
             "hello.prod.acme.dev"
         );
         assert_eq!(
-            naming.render(Pattern::Issuer, &vars).unwrap().value,
+            naming.make(Pattern::Issuer, &vars).unwrap().value,
             "https://auth.acme.dev"
         );
     }
@@ -329,7 +325,7 @@ mod tests {
     #[test]
     fn overrides_replace_defaults_and_say_where_they_are() {
         let naming = naming("cluster_id = \"{{env}}-{{org}}\"\n").unwrap();
-        let id = naming.render(Pattern::ClusterId, &prod()).unwrap();
+        let id = naming.make(Pattern::ClusterId, &prod()).unwrap();
         assert_eq!(id.value, "prod-acme");
         assert!(
             matches!(&id.origin, Origin::Convention(rule) if rule.contains("environments/platform.toml:1:14"))
@@ -352,7 +348,7 @@ mod tests {
     fn values_are_not_html_escaped() {
         let naming = naming("cluster_name = \"{{name}} & <{{env}}>\"\n").unwrap();
         assert_eq!(
-            naming.render(Pattern::ClusterName, &prod()).unwrap().value,
+            naming.make(Pattern::ClusterName, &prod()).unwrap().value,
             "Acme & <prod>"
         );
     }

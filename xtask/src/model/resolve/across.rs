@@ -112,7 +112,7 @@ pub(super) fn check_across(
             &env.account.value,
         );
         variables.set("observability_zone", &observability_zone);
-        match shared.naming.render(Pattern::OtlpEndpoint, &variables) {
+        match shared.naming.make(Pattern::OtlpEndpoint, &variables) {
             Ok(endpoint) => cluster.otlp_endpoint = Some(endpoint),
             Err(Unmade::Input) => {}
             Err(Unmade::Failed(reason)) => problems.push(Diagnostic::new(

@@ -316,7 +316,7 @@ impl EnvResolver<'_, '_> {
     ) -> Option<Sourced<String>> {
         self.shared
             .naming
-            .render(pattern, variables)
+            .make(pattern, variables)
             .map_err(|unmade| {
                 if let Unmade::Failed(reason) = unmade {
                     self.problems.push(Diagnostic::new(
@@ -338,7 +338,7 @@ impl EnvResolver<'_, '_> {
     ) -> Option<Sourced<U>> {
         match written {
             Some(written) => {
-                if let Ok(conventional) = self.shared.naming.render(pattern, variables)
+                if let Ok(conventional) = self.shared.naming.make(pattern, variables)
                     && conventional.value != *written.get_ref()
                 {
                     self.breaches.push(Breach {
