@@ -354,11 +354,7 @@ fn parity() {
         "parity",
         "`staging` does not match `prod`: pools.workers.arch  staging \"amd64\", prod \"arm64\"",
         |repo| {
-            repo.edit(
-                STAGING,
-                "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-                "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-            );
+            repo.put_workers_on_amd64(STAGING);
         },
     );
 }

@@ -61,11 +61,7 @@ fn diff_shows_the_pending_promotion_and_exits_0() {
 #[test]
 fn each_difference_gets_its_class() {
     let repo = Repo::fixture();
-    repo.edit(
-        STAGING,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-    );
+    repo.put_workers_on_amd64(STAGING);
     repo.edit(
         STAGING,
         "[pools.ingress]\narch = \"arm64\"\ninstance_type = \"m7g.medium\"\nsize = 2",
@@ -468,11 +464,7 @@ fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
 fn a_side_may_be_the_environment_at_a_git_revision() {
     let repo = Repo::fixture();
     init_git(&repo);
-    repo.edit(
-        STAGING,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-    );
+    repo.put_workers_on_amd64(STAGING);
     let (code, report) = repo.json(&["diff", "staging@main", "prod", "--format", "json"]);
     assert_eq!(code, 0, "as committed, staging matched prod");
     assert_eq!(report["mode"], "parity");
@@ -491,11 +483,7 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
 fn an_environment_against_its_own_past_is_a_report_of_changes() {
     let repo = Repo::fixture();
     init_git(&repo);
-    repo.edit(
-        PROD,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-    );
+    repo.put_workers_on_amd64(PROD);
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
     repo.edit(PROD, "version = \"2.1.0\"", "version = \"2.0.9\"");
     // A release is not a violation: the report exits 0, its sides are before and after.

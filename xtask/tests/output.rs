@@ -13,11 +13,7 @@ const STAGING: &str = "environments/staging/environment.toml";
 /// The fixture with one must-match violation between staging and prod.
 fn with_violation() -> Repo {
     let repo = Repo::fixture();
-    repo.edit(
-        STAGING,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-    );
+    repo.put_workers_on_amd64(STAGING);
     repo.run(&["render"]).success();
     repo
 }

@@ -40,11 +40,7 @@ fn check(case: &str, repo: &Repo, args: &[&str]) {
 /// account.
 fn with_problems() -> Repo {
     let repo = Repo::fixture();
-    repo.edit(
-        STAGING,
-        "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
-        "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
-    );
+    repo.put_workers_on_amd64(STAGING);
     let prod_account = repo
         .read(PROD)
         .lines()

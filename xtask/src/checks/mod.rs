@@ -109,7 +109,7 @@ pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Fi
     let mut findings = Vec::new();
     for rule in CHECKED {
         let id = rule.doc.id;
-        let level = level(platform, &rule.doc);
+        let level = level(platform, id);
         if level == RuleLevel::Allow
             || (id == RuleId::GeneratedFresh && context.out_of_date.is_none())
         {
@@ -125,12 +125,12 @@ pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Fi
     Ok(findings)
 }
 
-/// A rule's level: from `[checks]`, else its default.
-fn level(platform: &Platform, doc: &RuleDoc) -> RuleLevel {
+/// A rule's level on `platform`: from `[checks]`, else its default.
+pub fn level(platform: &Platform, rule: RuleId) -> RuleLevel {
     platform
         .checks
-        .get(&doc.id)
-        .map_or(doc.default, |level| level.value)
+        .get(&rule)
+        .map_or_else(|| doc(rule).default, |level| level.value)
 }
 
 /// Where a value came from, as the place a finding points at: its span when it was
@@ -157,6 +157,16 @@ mod tests {
         assert_eq!(ids, RuleId::ALL);
         for &rule in RuleId::ALL {
             assert_eq!(doc(rule).id, rule);
+        }
+    }
+
+    #[test]
+    fn the_docs_kept_in_model_are_those_of_the_rules_found_while_loading() {
+        for doc in super::FOUND_WHILE_LOADING {
+            assert!(doc.id.found_while_loading(), "{}", doc.id);
+        }
+        for rule in super::CHECKED {
+            assert!(!rule.doc.id.found_while_loading(), "{}", rule.doc.id);
         }
     }
 }

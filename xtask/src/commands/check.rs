@@ -81,11 +81,7 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
     };
     // Rendering is the costly part of `check`; a platform that allows `generated-fresh`
     // does not pay for it.
-    let allowed = platform
-        .checks
-        .get(&RuleId::GeneratedFresh)
-        .is_some_and(|level| level.value == RuleLevel::Allow);
-    let out_of_date = if allowed {
+    let out_of_date = if checks::level(&platform, RuleId::GeneratedFresh) == RuleLevel::Allow {
         None
     } else {
         let files = super::generated_files(&platform)?;

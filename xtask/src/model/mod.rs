@@ -6,6 +6,38 @@
 //! and conventions, `names` holds the validated name types, `tree` is the generic view that
 //! `show` prints.
 
+/// A validated text newtype (`struct Name(String)`): read as `&str` (`as_str`, `Deref`,
+/// `AsRef`) and displayed as its text. Its only constructor is the type's own `parse`.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
 pub mod conventions;
 pub mod date;
 pub mod files;

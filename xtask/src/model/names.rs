@@ -3,8 +3,6 @@
 //!
 //! Every constructor returns the reason a value is invalid, written to be shown to a person.
 
-use std::fmt;
-
 /// Names Podplane refuses as cluster ids, and `auth`, whose zone would be the issuer's host.
 const RESERVED_ENV_NAMES: [(&str, &str); 4] = [
     ("local", "Podplane reserves it for local clusters"),
@@ -41,28 +39,6 @@ fn check_label_shape(what: &str, value: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-macro_rules! string_newtype {
-    ($name:ident) => {
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-    };
 }
 
 /// An environment's name: its directory under `environments/`, the `{env}` of every

@@ -6,47 +6,16 @@
 //! Every constructor returns the reason a value is invalid, written to be shown to a
 //! person, with the form a valid value takes.
 
-use std::fmt;
-use std::ops::Deref;
-
 use cargo_metadata::semver;
 
 use super::Arch;
 use super::names::DnsName;
 use super::network;
 
-macro_rules! text_value {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl Deref for $name {
-            type Target = str;
-
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-text_value! {
-    /// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`.
-    Email
-}
+/// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+string_newtype!(Email);
 
 impl Email {
     pub fn parse(text: &str) -> Result<Email, String> {
@@ -61,10 +30,10 @@ impl Email {
     }
 }
 
-text_value! {
-    /// Why an exception is safe: required, and not blank.
-    Reason
-}
+/// Why an exception is safe: required, and not blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason(String);
+string_newtype!(Reason);
 
 impl Reason {
     /// `None` for a blank reason; the caller says what the reason should explain.
@@ -73,11 +42,11 @@ impl Reason {
     }
 }
 
-text_value! {
-    /// A dotted path into an environment's values, or a glob of one, as allowances name
-    /// them: `services.*.version`.
-    TreePath
-}
+/// A dotted path into an environment's values, or a glob of one, as allowances name
+/// them: `services.*.version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreePath(String);
+string_newtype!(TreePath);
 
 impl TreePath {
     pub fn parse(text: &str) -> Result<TreePath, String> {
@@ -91,11 +60,11 @@ impl TreePath {
     }
 }
 
-text_value! {
-    /// A host name, or a glob of host names (`*.example.com`), that `[[hosts.allow]]`
-    /// lets lie outside its zone.
-    HostPattern
-}
+/// A host name, or a glob of host names (`*.example.com`), that `[[hosts.allow]]`
+/// lets lie outside its zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPattern(String);
+string_newtype!(HostPattern);
 
 impl HostPattern {
     pub fn parse(text: &str) -> Result<HostPattern, String> {
@@ -118,11 +87,11 @@ pub fn zone_count(n: u8) -> Result<u8, String> {
     }
 }
 
-text_value! {
-    /// An EC2 instance type (`m7g.large`) whose architecture, when its name tells it,
-    /// is its pool's.
-    InstanceType
-}
+/// An EC2 instance type (`m7g.large`) whose architecture, when its name tells it,
+/// is its pool's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceType(String);
+string_newtype!(InstanceType);
 
 impl InstanceType {
     pub fn parse(text: &str, arch: Arch) -> Result<InstanceType, String> {
@@ -147,10 +116,10 @@ impl InstanceType {
     }
 }
 
-text_value! {
-    /// The ACME directory a cluster's certificates come from: an https:// URL.
-    AcmeDirectory
-}
+/// The ACME directory a cluster's certificates come from: an https:// URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcmeDirectory(String);
+string_newtype!(AcmeDirectory);
 
 impl AcmeDirectory {
     pub fn parse(text: &str) -> Result<AcmeDirectory, String> {
@@ -164,10 +133,10 @@ impl AcmeDirectory {
     }
 }
 
-text_value! {
-    /// A git repository URL: `https://`, `ssh://` or `git@`.
-    GitUrl
-}
+/// A git repository URL: `https://`, `ssh://` or `git@`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitUrl(String);
+string_newtype!(GitUrl);
 
 impl GitUrl {
     pub fn parse(text: &str) -> Result<GitUrl, String> {
@@ -184,10 +153,10 @@ impl GitUrl {
     }
 }
 
-text_value! {
-    /// A semver range of the platform components (`^1.2.3`).
-    VersionRange
-}
+/// A semver range of the platform components (`^1.2.3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRange(String);
+string_newtype!(VersionRange);
 
 impl VersionRange {
     pub fn parse(text: &str) -> Result<VersionRange, String> {
@@ -197,10 +166,10 @@ impl VersionRange {
     }
 }
 
-text_value! {
-    /// A release of Podplane's seed: `v` and a version (`v1.4.0-2`).
-    SeedVersion
-}
+/// A release of Podplane's seed: `v` and a version (`v1.4.0-2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedVersion(String);
+string_newtype!(SeedVersion);
 
 impl SeedVersion {
     pub fn parse(text: &str) -> Result<SeedVersion, String> {
@@ -214,10 +183,10 @@ impl SeedVersion {
     }
 }
 
-text_value! {
-    /// The digest Podplane pins a seed release by: `sha512:` and 128 lowercase hex digits.
-    SeedDigest
-}
+/// The digest Podplane pins a seed release by: `sha512:` and 128 lowercase hex digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedDigest(String);
+string_newtype!(SeedDigest);
 
 impl SeedDigest {
     pub fn parse(text: &str) -> Result<SeedDigest, String> {
@@ -236,10 +205,10 @@ impl SeedDigest {
     }
 }
 
-text_value! {
-    /// A service's version: a semver version that can tag an OCI image (no `+build`).
-    ServiceVersion
-}
+/// A service's version: a semver version that can tag an OCI image (no `+build`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceVersion(String);
+string_newtype!(ServiceVersion);
 
 impl ServiceVersion {
     pub fn parse(text: &str) -> Result<ServiceVersion, String> {
@@ -267,10 +236,10 @@ pub fn is_env_var_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-text_value! {
-    /// The ARN of an AWS Secrets Manager secret.
-    SecretArn
-}
+/// The ARN of an AWS Secrets Manager secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretArn(String);
+string_newtype!(SecretArn);
 
 impl SecretArn {
     pub fn parse(text: &str) -> Result<SecretArn, String> {

@@ -188,6 +188,16 @@ impl Repo {
         (run.code(), value)
     }
 
+    /// Puts the `workers` pool of the environment file `file` on amd64 instances: a
+    /// must-match difference from every other environment.
+    pub fn put_workers_on_amd64(&self, file: &str) {
+        self.edit(
+            file,
+            "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+            "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
+        );
+    }
+
     /// Adds a third service crate, the worker `reports`, to the workspace.
     pub fn add_reports_crate(&self) {
         let manifest = self

@@ -209,7 +209,7 @@ impl EnvResolver<'_, '_> {
 
     /// The subnets of every zone, pools in the order `control-plane`, `ingress`, then the
     /// others by name.
-    pub(super) fn subnets(
+    fn subnets(
         &mut self,
         vpc: &Sourced<Ipv4Net>,
         region: &Region,
@@ -435,7 +435,7 @@ impl EnvResolver<'_, '_> {
 
     /// What the service's template deploys here. Only what reaches the cluster may be
     /// written: a web service's host name, a worker's replica count.
-    pub(super) fn workload(
+    fn workload(
         &mut self,
         service: &str,
         decl: &ServiceDecl,

@@ -216,7 +216,7 @@ impl EnvResolver<'_, '_> {
     }
 
     /// A stage's own table: required in that stage, refused in any other.
-    pub(super) fn stage_table<T>(
+    fn stage_table<T>(
         &mut self,
         table: Option<Spanned<T>>,
         key: &str,
@@ -251,7 +251,7 @@ impl EnvResolver<'_, '_> {
     }
 
     /// Reports every cluster key written in an environment that runs no cluster.
-    pub(super) fn refuse_cluster_keys(&mut self, keys: &ClusterKeys, why: &str) {
+    fn refuse_cluster_keys(&mut self, keys: &ClusterKeys, why: &str) {
         let ClusterKeys {
             acme,
             vpc,
@@ -364,7 +364,7 @@ impl EnvResolver<'_, '_> {
 
     /// A name made by a convention that breaks a rule: the environment's name or the
     /// pattern is at fault, so the help offers both ways out.
-    pub(super) fn convention_problem(&mut self, made: &Sourced<String>, reason: String) {
+    fn convention_problem(&mut self, made: &Sourced<String>, reason: String) {
         let rule = match &made.origin {
             Origin::Convention(rule) => rule.to_string(),
             _ => String::from("a convention"),

@@ -138,7 +138,7 @@ pub(super) fn resolve_parity(
 }
 
 /// `[[secrets.allow]]`: each a dotted path and a reason.
-pub(super) fn resolve_secrets(
+fn resolve_secrets(
     raw: Option<SecretsFile>,
     file: &Arc<SourceFile>,
     problems: &mut Diagnostics,
@@ -253,13 +253,10 @@ pub(super) fn shared<'a>(
             ));
         }
         for member in members.get_ref() {
-            if Email::parse(member.get_ref()).is_err() {
+            if let Err(reason) = Email::parse(member.get_ref()) {
                 problems.push(
-                    Diagnostic::at(
-                        at(member),
-                        format!("`{}` is not an email address", member.get_ref()),
-                    )
-                    .with_help("team members are the emails the OIDC issuer puts in tokens"),
+                    Diagnostic::at(at(member), reason)
+                        .with_help("team members are the emails the OIDC issuer puts in tokens"),
                 );
             }
         }
