@@ -46,6 +46,7 @@ rule_ids! {
     NoSecretValues = "no-secret-values",
     StagedBeforeProd = "staged-before-prod",
     NamingConvention = "naming-convention",
+    Placeholder = "placeholder",
     Parity = "parity",
     /// The one rule that reads the repository's files rather than the model.
     GeneratedFresh = "generated-fresh",

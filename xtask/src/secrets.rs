@@ -424,19 +424,19 @@ mod tests {
 
     /// Values that are not, under keys that do not name a secret.
     const PLAIN_VALUES: &[(&str, &str)] = &[
-        ("KEYCLOAK_URL", "https://keycloak.acme.dev"),
+        ("KEYCLOAK_URL", "https://keycloak.example.com"),
         ("MAX_TOKENS", "4096"),
         ("PRIVATE_NETWORK", "true"),
         ("MONKEY_MODE", "off"),
         ("CACHE_KEY_PREFIX", "hello:v1:"),
-        ("PUBLIC_KEY_URL", "https://auth.acme.dev/keys"),
+        ("PUBLIC_KEY_URL", "https://auth.example.com/keys"),
         ("DB_PASSWORD_FILE", "/run/secrets/db"),
         ("GIT_SHA", "3f9a0c7d2e4b6a8c1f3e5d7b9a0c2e4f6a8b0c1d"),
         ("SENTRY_RELEASE", "hello@0.4.0+3f9a0c7"),
         ("OTEL_SERVICE_NAME", "hello"),
         ("LOG_LEVEL", "info"),
         ("SERVICE", "CheckoutServiceApi2024Edition"),
-        ("IMAGE", "ghcr.io/acme/hello:0.4.0"),
+        ("IMAGE", "ghcr.io/example/hello:0.4.0"),
         (
             "DIGEST",
             "sha512:149ea964a2a9c8437a10aa67a69085453deb019686af889bd263bc7ea13e419a",
@@ -452,7 +452,7 @@ mod tests {
         ),
         ("DB_PASSWORD", "${DB_PASSWORD}"),
         ("API_TOKEN", "ssm:/prod/api-token"),
-        ("CLUSTER", "acme-observability-cluster-2"),
+        ("CLUSTER", "example-observability-cluster-2"),
     ];
 
     #[test]

@@ -17,6 +17,7 @@ mod no_secret_values;
 mod observability_access_separate;
 mod observability_monitored;
 mod parity;
+mod placeholder;
 mod prod_access_narrower;
 mod prod_separate_account;
 mod single_issuer;
@@ -37,7 +38,7 @@ pub struct Rule {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 14] = [
+const CHECKED: [&Rule; 15] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
     &telemetry_to_observability::RULE,
@@ -50,6 +51,7 @@ const CHECKED: [&Rule; 14] = [
     &no_secret_values::RULE,
     &staged_before_prod::RULE,
     &naming_convention::RULE,
+    &placeholder::RULE,
     &parity::RULE,
     &generated_fresh::RULE,
 ];

@@ -282,9 +282,9 @@ mod tests {
 
     fn prod() -> Variables {
         Variables::new(&[
-            ("org", "acme"),
-            ("name", "Acme"),
-            ("domain", "acme.dev"),
+            ("org", "example"),
+            ("name", "Example"),
+            ("domain", "example.com"),
             ("env", "prod"),
             ("stage", "production"),
             ("stage_title", "Production"),
@@ -298,27 +298,27 @@ mod tests {
         let naming = naming("").unwrap();
         let mut vars = prod();
         let id = naming.make(Pattern::ClusterId, &vars).unwrap();
-        assert_eq!(id.value, "acme-prod");
+        assert_eq!(id.value, "example-prod");
         assert!(matches!(&id.origin, Origin::Convention(rule) if rule.contains("{{org}}-{{env}}")));
         assert_eq!(
             naming.make(Pattern::ClusterName, &vars).unwrap().value,
-            "Acme Production"
+            "Example Production"
         );
         let zone = naming.make(Pattern::Zone, &vars).unwrap().value;
-        assert_eq!(zone, "prod.acme.dev");
+        assert_eq!(zone, "prod.example.com");
         vars.set("zone", &zone);
         vars.set("service", "hello");
         assert_eq!(
             naming.make(Pattern::ApiHost, &vars).unwrap().value,
-            "k8s.prod.acme.dev"
+            "k8s.prod.example.com"
         );
         assert_eq!(
             naming.make(Pattern::ServiceHost, &vars).unwrap().value,
-            "hello.prod.acme.dev"
+            "hello.prod.example.com"
         );
         assert_eq!(
             naming.make(Pattern::Issuer, &vars).unwrap().value,
-            "https://auth.acme.dev"
+            "https://auth.example.com"
         );
     }
 
@@ -326,7 +326,7 @@ mod tests {
     fn overrides_replace_defaults_and_say_where_they_are() {
         let naming = naming("cluster_id = \"{{env}}-{{org}}\"\n").unwrap();
         let id = naming.make(Pattern::ClusterId, &prod()).unwrap();
-        assert_eq!(id.value, "prod-acme");
+        assert_eq!(id.value, "prod-example");
         assert!(
             matches!(&id.origin, Origin::Convention(rule) if rule.contains("environments/platform.toml:1:14"))
         );
@@ -349,7 +349,7 @@ mod tests {
         let naming = naming("cluster_name = \"{{name}} & <{{env}}>\"\n").unwrap();
         assert_eq!(
             naming.make(Pattern::ClusterName, &prod()).unwrap().value,
-            "Acme & <prod>"
+            "Example & <prod>"
         );
     }
 }

@@ -62,7 +62,7 @@ impl Stage {
         Stage::Identity,
     ];
 
-    /// The stage as a title, for cluster names ("Acme Production").
+    /// The stage as a title, for cluster names ("Example Production").
     pub fn title(self) -> &'static str {
         match self {
             Stage::Development => "Development",
@@ -178,6 +178,7 @@ pub struct PlatformFile {
     pub parity: Option<ParityFile>,
     pub secrets: Option<SecretsFile>,
     pub hosts: Option<HostsFile>,
+    pub images: Option<ImagesFile>,
     /// `[checks]`: rule id = level.
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
@@ -235,6 +236,14 @@ pub struct SecretsFile {
 pub struct SecretAllowFile {
     pub path: Spanned<String>,
     pub reason: Spanned<String>,
+}
+
+/// `[images]`: where the service images are pushed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesFile {
+    /// The repository prefix a new service's image is named under (`ghcr.io/example`).
+    pub registry: Spanned<String>,
 }
 
 /// `[hosts]`: host names that may lie outside their environment's zone.

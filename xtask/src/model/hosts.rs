@@ -190,15 +190,15 @@ mod tests {
 
     #[test]
     fn a_host_is_in_a_zone_when_it_is_the_zone_or_under_it() {
-        assert!(in_zone("prod.acme.dev", "prod.acme.dev"));
-        assert!(in_zone("k8s.prod.acme.dev", "prod.acme.dev"));
-        assert!(!in_zone("preprod.acme.dev", "prod.acme.dev"));
-        assert!(!in_zone("acme.dev", "prod.acme.dev"));
+        assert!(in_zone("prod.example.com", "prod.example.com"));
+        assert!(in_zone("k8s.prod.example.com", "prod.example.com"));
+        assert!(!in_zone("preprod.example.com", "prod.example.com"));
+        assert!(!in_zone("example.com", "prod.example.com"));
     }
 
     #[test]
     fn the_host_of_a_url_has_no_scheme_port_or_path() {
-        assert_eq!(url_host("https://otlp.acme.dev:4318/v1"), "otlp.acme.dev");
-        assert_eq!(url_host("otlp.acme.dev"), "otlp.acme.dev");
+        assert_eq!(url_host("https://otlp.example.com:4318/v1"), "otlp.example.com");
+        assert_eq!(url_host("otlp.example.com"), "otlp.example.com");
     }
 }

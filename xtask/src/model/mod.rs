@@ -124,6 +124,8 @@ impl<T> Sourced<T> {
 pub struct Platform {
     /// The repository root: the directory that holds `environments/`.
     pub root: PathBuf,
+    /// `environments/platform.toml`, as read.
+    pub file: Arc<SourceFile>,
     pub org: Sourced<Slug>,
     pub name: Sourced<String>,
     pub domain: Sourced<DnsName>,
@@ -139,6 +141,9 @@ pub struct Platform {
     pub checks: BTreeMap<RuleId, Sourced<RuleLevel>>,
     /// `[[hosts.allow]]`: host names that may lie outside their zone.
     pub hosts_allowed: Vec<hosts::HostAllowance>,
+    /// `[images] registry`: where service images are pushed; `new-service` names a new
+    /// service's image under it.
+    pub image_registry: Option<Sourced<String>>,
 }
 
 impl Platform {
@@ -348,7 +353,7 @@ pub struct Cluster {
     /// The subnets of each availability zone, laid out in the VPC.
     pub subnets: Sourced<Vec<ZoneSubnets>>,
     /// Where ingress certificates come from; `None` for self-signed certificates.
-    pub acme: Option<Acme>,
+    pub acme: Option<AcmeAccount>,
     pub pools: BTreeMap<String, Pool>,
     pub components: Components,
     pub services: BTreeMap<String, Service>,
@@ -376,7 +381,7 @@ pub struct Components {
 
 /// The ACME account that gets the cluster's ingress certificates.
 #[derive(Debug)]
-pub struct Acme {
+pub struct AcmeAccount {
     pub email: Sourced<Email>,
     /// The ACME directory; `None` for Podplane's default, Let's Encrypt production.
     pub server: Option<Sourced<AcmeDirectory>>,

@@ -158,14 +158,15 @@ impl DnsName {
     }
 }
 
-/// A cloud account: for AWS, 12 digits.
+/// A cloud account: for AWS, 12 digits; or a placeholder (`<production-account-id>`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Account(String);
 string_newtype!(Account);
 
 impl Account {
     pub fn parse(value: &str) -> Result<Account, String> {
-        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        let id = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
+        if id || super::values::is_placeholder(value) {
             Ok(Account(value.to_owned()))
         } else {
             Err(format!(
@@ -230,7 +231,7 @@ mod tests {
 
     #[test]
     fn cluster_ids_follow_podplane() {
-        assert!(ClusterId::parse("acme-prod").is_ok());
+        assert!(ClusterId::parse("example-prod").is_ok());
         assert!(ClusterId::parse(&"a".repeat(32)).is_ok());
         assert!(
             ClusterId::parse(&"a".repeat(33))
@@ -242,9 +243,9 @@ mod tests {
 
     #[test]
     fn dns_names_follow_rfc_1123() {
-        assert!(DnsName::parse("k8s.prod.acme.dev").is_ok());
-        assert!(DnsName::parse("prod.acme.dev.").is_err());
-        assert!(DnsName::parse("Prod.acme.dev").is_err());
+        assert!(DnsName::parse("k8s.prod.example.com").is_ok());
+        assert!(DnsName::parse("prod.example.com.").is_err());
+        assert!(DnsName::parse("Prod.example.com").is_err());
         assert!(DnsName::parse("a..b").is_err());
         assert!(DnsName::parse("10.0.0.1").is_err());
         assert!(DnsName::parse(&format!("{}.dev", "a".repeat(64))).is_err());

@@ -93,7 +93,7 @@ fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Dia
             },
             format!("{reason} in [package.metadata.platform]"),
         )
-        .with_help("write the image's repository without a tag, such as \"ghcr.io/acme/hello\"; each environment's version becomes its tag"));
+        .with_help("write the image's repository without a tag, such as \"ghcr.io/example/hello\"; each environment's version becomes its tag"));
     }
     let template = Sourced::written(file, declaration.template);
     let port = match (template.value, declaration.port) {
@@ -137,7 +137,7 @@ fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Dia
 /// Checks an image repository as the OCI distribution spec names them: an optional
 /// registry host (with a port), then lowercase path components separated by `/`. No tag
 /// and no digest: each environment's version is the tag.
-fn image_repository(image: &str) -> Result<(), String> {
+pub fn image_repository(image: &str) -> Result<(), String> {
     if image.contains('@') {
         return Err(format!("image `{image}` has a digest"));
     }
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn images_are_oci_repositories_without_a_tag() {
         for good in [
-            "ghcr.io/acme/hello",
+            "ghcr.io/example/hello",
             "localhost:5000/hello",
             "acme/hello-world",
             "registry.example.com/a__b/c.d/e--f",
@@ -196,11 +196,11 @@ mod tests {
             assert_eq!(image_repository(good), Ok(()), "{good}");
         }
         for (bad, why) in [
-            ("ghcr.io/acme/hello:1.0", "already has the tag `1.0`"),
-            ("ghcr.io/Acme/hello", "has `Acme`"),
-            ("ghcr.io/acme/hello@sha256:abc", "has a digest"),
-            ("ghcr.io/acme/-hello", "has `-hello`"),
-            ("ghcr.io/acme/a..b", "has `a..b`"),
+            ("ghcr.io/example/hello:1.0", "already has the tag `1.0`"),
+            ("ghcr.io/Example/hello", "has `Example`"),
+            ("ghcr.io/example/hello@sha256:abc", "has a digest"),
+            ("ghcr.io/example/-hello", "has `-hello`"),
+            ("ghcr.io/example/a..b", "has `a..b`"),
             ("ghcr.io:x/acme", "invalid registry"),
         ] {
             let err = image_repository(bad).unwrap_err();

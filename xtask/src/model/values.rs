@@ -12,16 +12,33 @@ use super::Arch;
 use super::names::DnsName;
 use super::network;
 
-/// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`.
+/// Whether `text` is a placeholder that `new-repo` wrote for a value it cannot know: a
+/// lowercase slug in angle brackets, such as `<production-account-id>`. The types that
+/// may hold one accept it, so that a new repository loads, renders and passes `check`
+/// with warnings (rule `placeholder`) until its owner fills it in.
+pub fn is_placeholder(text: &str) -> bool {
+    text.strip_prefix('<')
+        .and_then(|rest| rest.strip_suffix('>'))
+        .is_some_and(|slug| {
+            !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`,
+/// or a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 string_newtype!(Email);
 
 impl Email {
     pub fn parse(text: &str) -> Result<Email, String> {
-        let valid = text.split_once('@').is_some_and(|(user, host)| {
-            !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
-        });
+        let valid = is_placeholder(text)
+            || text.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
+            });
         if valid {
             Ok(Email(text.to_owned()))
         } else {
@@ -191,7 +208,9 @@ string_newtype!(SeedDigest);
 impl SeedDigest {
     pub fn parse(text: &str) -> Result<SeedDigest, String> {
         let hex = text.strip_prefix("sha512:").unwrap_or("");
-        if hex.len() == 128
+        if is_placeholder(text) {
+            Ok(SeedDigest(text.to_owned()))
+        } else if hex.len() == 128
             && hex
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -201,6 +220,18 @@ impl SeedDigest {
             Err(format!(
                 "`{text}` is not a seed digest: write `sha512:` and 128 lowercase hex digits"
             ))
+        }
+    }
+
+    /// The digest as Podplane's cluster file takes it. A placeholder becomes a digest of
+    /// zeros, which the file's schema accepts and no seed file has: Podplane verifies the
+    /// seed against it before it creates anything, so a cluster cannot start from an
+    /// unverified seed while the placeholder stays.
+    pub fn for_podplane(&self) -> String {
+        if is_placeholder(&self.0) {
+            format!("sha512:{}", "0".repeat(128))
+        } else {
+            self.0.clone()
         }
     }
 }
@@ -357,6 +388,20 @@ mod tests {
         assert!(SeedDigest::parse(&digest).is_ok());
         assert!(SeedDigest::parse(&digest.to_uppercase().replace("SHA512", "sha512")).is_err());
         assert!(SeedDigest::parse(&digest[..digest.len() - 2]).is_err());
+    }
+
+    #[test]
+    fn placeholders_are_slugs_in_angle_brackets_and_fill_typed_values() {
+        for good in ["<production-account-id>", "<a>", "<seed-digest-v2>"] {
+            assert!(is_placeholder(good), "{good}");
+        }
+        for bad in ["<>", "production", "<Production>", "<a b>", "<a>b", "a<b>"] {
+            assert!(!is_placeholder(bad), "{bad}");
+        }
+        assert!(Email::parse("<admin-email>").is_ok());
+        let digest = SeedDigest::parse("<seed-digest>").unwrap();
+        assert_eq!(digest.for_podplane(), format!("sha512:{}", "0".repeat(128)));
+        assert!(SeedDigest::parse(&digest.for_podplane()).is_ok());
     }
 
     #[test]

@@ -30,7 +30,7 @@ struct ClusterConfig<'a> {
     name: &'a str,
     oidc: Oidc<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    acme: Option<Acme<'a>>,
+    acme: Option<AcmeConfig<'a>>,
     domains: Vec<Domain<'a>>,
     pools: BTreeMap<&'a str, Pool<'a>>,
     providers: Vec<Provider<'a>>,
@@ -49,7 +49,7 @@ struct Oidc<'a> {
 }
 
 #[derive(Serialize)]
-struct Acme<'a> {
+struct AcmeConfig<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     server: Option<&'a str>,
     email: &'a str,
@@ -135,7 +135,7 @@ struct SeedConfig<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    digest: Option<&'a str>,
+    digest: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -169,7 +169,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
                 username_claim: "email",
                 groups_claim: "groups",
             },
-            acme: cluster.acme.as_ref().map(|acme| Acme {
+            acme: cluster.acme.as_ref().map(|acme| AcmeConfig {
                 server: acme.server.as_ref().map(|s| s.value.as_str()),
                 email: &acme.email.value,
             }),
@@ -252,7 +252,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
             seed: SeedConfig {
                 name: components.seed.value.as_str(),
                 version: release.map(|r| r.version.value.as_str()),
-                digest: release.map(|r| r.digest.value.as_str()),
+                digest: release.map(|r| r.digest.value.for_podplane()),
             },
             components: Components {
                 source: ComponentsSource {

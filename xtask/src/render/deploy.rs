@@ -115,8 +115,8 @@ mod tests {
     #[test]
     fn words_are_quoted_only_when_the_shell_would_read_them_differently() {
         assert_eq!(
-            shell_word("ghcr.io/acme/hello:0.4.0"),
-            "ghcr.io/acme/hello:0.4.0"
+            shell_word("ghcr.io/example/hello:0.4.0"),
+            "ghcr.io/example/hello:0.4.0"
         );
         assert_eq!(shell_word("LOG_LEVEL=info"), "LOG_LEVEL=info");
         assert_eq!(

@@ -13,7 +13,7 @@ use crate::model::files::{AcmeFile, ComponentsFile, NamesFile, PoolFile, Service
 use crate::model::names::{ClusterId, DnsName, Region, Slug};
 use crate::model::network::{self, ZoneSubnets};
 use crate::model::{
-    Acme, Cluster, Components, Origin, Pool, Seed, SeedRelease, Service, ServiceDecl, Sourced,
+    AcmeAccount, Cluster, Components, Origin, Pool, Seed, SeedRelease, Service, ServiceDecl, Sourced,
     Template, Workload,
 };
 
@@ -244,7 +244,7 @@ impl EnvResolver<'_, '_> {
 
     /// The environment's `[acme]`, key by key over `[acme]` of `platform.toml`; `None`
     /// inside when neither has one (self-signed certificates).
-    pub(super) fn acme(&mut self, own: Option<Spanned<AcmeFile>>) -> Option<Option<Acme>> {
+    pub(super) fn acme(&mut self, own: Option<Spanned<AcmeFile>>) -> Option<Option<AcmeAccount>> {
         let own = own.map(Spanned::into_inner);
         let own = own.as_ref().map(|a| (self.file, a));
         let defaults = self
@@ -275,7 +275,7 @@ impl EnvResolver<'_, '_> {
             })?),
             None => None,
         };
-        Some(Some(Acme {
+        Some(Some(AcmeAccount {
             email: email?,
             server,
         }))

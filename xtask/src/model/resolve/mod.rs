@@ -88,6 +88,13 @@ pub fn resolve(
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
     hosts::check_unique(&resolved, &mut problems);
     let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
+    let image_registry = shared.images.take().and_then(|images| {
+        validated(&mut problems, &shared.platform_file, images.registry, |registry| {
+            crate::model::services::image_repository(registry)
+                .map(|()| registry.clone())
+                .map_err(|reason| format!("{reason}: write where service images are pushed, without a trailing `/`, such as \"ghcr.io/example\""))
+        })
+    });
     let Shared {
         org,
         name,
@@ -105,6 +112,7 @@ pub fn resolve(
     problems.dedup();
     problems.into_result(Platform {
         root: root.to_path_buf(),
+        file: platform_file,
         org,
         name,
         domain,
@@ -115,6 +123,7 @@ pub fn resolve(
         parity,
         checks,
         hosts_allowed,
+        image_registry,
     })
 }
 

@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
 use crate::model::conventions::{Naming, Variables};
 use crate::model::date::Date;
 use crate::model::files::{
-    AcmeFile, ComponentsFile, HostsFile, ParityFile, PlatformFile, SecretsFile,
+    AcmeFile, ComponentsFile, HostsFile, ImagesFile, ParityFile, PlatformFile, SecretsFile,
 };
 use crate::model::hosts::HostAllowance;
 use crate::model::names::{Account, DnsName, EnvName, Region, Slug};
@@ -288,6 +288,7 @@ pub(super) fn shared<'a>(
         parity: platform.parity,
         checks: platform.checks,
         hosts: platform.hosts,
+        images: platform.images,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -311,6 +312,7 @@ pub(super) struct Shared<'a> {
     pub(super) parity: Option<ParityFile>,
     pub(super) checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
     pub(super) hosts: Option<HostsFile>,
+    pub(super) images: Option<ImagesFile>,
     pub(super) teams: BTreeMap<String, Sourced<Vec<String>>>,
     pub(super) naming: Naming,
     pub(super) secrets: Arc<Secrets>,
