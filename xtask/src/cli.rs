@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::model::Stage;
+use crate::model::{Stage, Template};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +65,48 @@ pub enum Command {
             cargo xtask new-env prod-us --stage production --like prod --region us-east-1 --account 345678901234"
     )]
     NewEnv(NewEnvArgs),
+
+    /// Generate a new platform monorepo of this shape for another organisation
+    #[command(
+        name = "new-repo",
+        long_about = "Write a complete platform monorepo for an organisation into DIR: the \
+            workspace (Cargo.toml, Cargo.lock, .cargo/config.toml), the toolkit (xtask/, the same \
+            source as this program), an example service (crates/hello), the six environments \
+            (identity, observability, ci, dev, staging, prod) named by the conventions for --org \
+            and --domain, ci/, docs/, a README, .ci/run, and every generated file. Values it \
+            cannot know (account ids, team members, the seed digest) are placeholders such as \
+            <production-account-id>, which `check` reports as warnings until they are filled \
+            in; the flags below set some of them. The tree is built beside DIR, loaded, checked \
+            and rendered, then moved into place, and a git repository is made with one first \
+            commit on `main` (unless DIR is inside one already, or with --no-git). DIR must be \
+            absent or empty; nothing is written when anything is wrong. The new repository \
+            records the toolkit version and a hash of each toolkit file in \
+            toolkit-provenance.toml.",
+        after_help = "Examples:\n  \
+            cargo xtask new-repo ../initech-platform --org initech --domain initech.com\n  \
+            cargo xtask new-repo ../platform --org initech --domain initech.com --region us-east-2 \\\n    \
+            --prod-account 444455556666 --nonprod-account 111122223333 --admin ada@initech.com\n  \
+            cargo xtask new-repo ../platform --org initech --domain initech.com --dry-run"
+    )]
+    NewRepo(NewRepoArgs),
+
+    /// Add a service crate, and deploy it to environments
+    #[command(
+        name = "new-service",
+        long_about = "Write crates/NAME: a Cargo.toml that inherits the workspace's package \
+            fields and lints and declares the service in [package.metadata.platform], a small \
+            real program (web: an HTTP server with a /healthz health check; worker: a loop that \
+            stops cleanly on SIGTERM) and a README. The image defaults to [images] registry of \
+            platform.toml and the name. Cargo.lock gains the crate. With --deploy-to ENV, each \
+            environment's file gets [services.NAME] at version 0.1.0 (every other byte kept) \
+            and is rendered. A service staging runs and production does not yet is pending \
+            promotion, not a parity violation. Nothing is written when anything is wrong.",
+        after_help = "Examples:\n  \
+            cargo xtask new-service billing --template web --port 9090 --deploy-to dev --deploy-to staging\n  \
+            cargo xtask new-service reports --template worker --deploy-to dev\n  \
+            cargo xtask new-service api --template web --image registry.example.com/team/api --dry-run"
+    )]
+    NewService(NewServiceArgs),
 
     /// Write the files Podplane consumes, and the docs, from the environment files
     #[command(
@@ -270,6 +312,97 @@ pub struct NewEnvArgs {
     /// stage, or to the non-production account for non-production stages
     #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewRepoArgs {
+    /// The directory to create; it must not exist, or be empty
+    pub dir: PathBuf,
+
+    /// The organisation's slug: a lowercase DNS label, such as `initech`
+    #[arg(long)]
+    pub org: String,
+
+    /// The base DNS domain: zones are <env>.DOMAIN, the OIDC issuer auth.DOMAIN
+    #[arg(long)]
+    pub domain: String,
+
+    /// The organisation's human name, used in cluster names; defaults to the slug capitalised
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// The AWS region every environment uses unless it sets its own
+    #[arg(long, default_value = "eu-west-1")]
+    pub region: String,
+
+    /// Where service images are pushed; defaults to ghcr.io/ORG
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
+
+    /// Production's AWS account id (12 digits), shared with no other environment
+    #[arg(long, value_name = "ACCOUNT")]
+    pub prod_account: Option<String>,
+
+    /// The non-production AWS account id that dev, staging and ci share
+    #[arg(long, value_name = "ACCOUNT")]
+    pub nonprod_account: Option<String>,
+
+    /// The observability environment's AWS account id
+    #[arg(long, value_name = "ACCOUNT")]
+    pub observability_account: Option<String>,
+
+    /// The identity environment's AWS account id
+    #[arg(long, value_name = "ACCOUNT")]
+    pub identity_account: Option<String>,
+
+    /// An administrator's email (the platform team); repeatable. The first is also the
+    /// ACME account's email
+    #[arg(long, value_name = "EMAIL")]
+    pub admin: Vec<String>,
+
+    /// Print the files and names it would make, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not make a git repository and first commit
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewServiceArgs {
+    /// The service's name: a DNS label (it becomes a host name), such as `billing`
+    pub name: String,
+
+    /// The Podplane app template: web (HTTP) or worker (background)
+    #[arg(long)]
+    pub template: Template,
+
+    /// The port a web service listens on; default 8080
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// The image repository, without a tag; defaults to [images] registry/NAME
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// An environment to deploy it to at version 0.1.0; repeatable
+    #[arg(long, value_name = "ENV")]
+    pub deploy_to: Vec<String>,
+
+    /// Print what it would write, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl ValueEnum for Template {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Template::Web, Template::Worker]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
 }
 
 impl ValueEnum for Stage {

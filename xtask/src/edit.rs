@@ -62,6 +62,10 @@ fn write_staging(staging: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     std::fs::create_dir(staging).with_context(|| format!("creating {}", staging.display()))?;
     for (file, contents) in files {
         let path = staging.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
         std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
@@ -96,6 +100,36 @@ pub fn set_service_versions(
         at = range.end;
     }
     out.push_str(&text[at..]);
+    Ok(out)
+}
+
+/// `text` (an `environment.toml`) with `[services.NAME]` at `version` added at its end.
+/// Every byte before stays as it was; the line ending is the file's own. Fails when the
+/// file holds `services` in a form a table cannot be added to (an inline table), or has
+/// the service already.
+pub fn add_service(text: &str, name: &str, version: &str) -> anyhow::Result<String> {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(newline);
+    }
+    let key = toml_edit::Key::new(name).display_repr().to_string();
+    let version = toml_edit::Value::from(version).to_string();
+    out.push_str(&format!(
+        "{newline}[services.{key}]{newline}version = {version}{newline}"
+    ));
+    let document = toml_edit::Document::parse(out.as_str())
+        .map_err(|err| anyhow::anyhow!("{err}"))
+        .context("the service's table cannot be added at the end of the file")?;
+    let added = document
+        .get("services")
+        .and_then(|services| services.get(name))
+        .and_then(|service| service.get("version"))
+        .and_then(|v| v.as_str());
+    anyhow::ensure!(
+        added.is_some(),
+        "the service's table could not be added at the end of the file"
+    );
     Ok(out)
 }
 
@@ -197,9 +231,85 @@ pub fn remove_file(root: &Path, relative: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("removing {}", relative.display()))
 }
 
+/// Removes the directory `dir` and everything in it: a crate a failed command created.
+pub fn remove_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))
+}
+
 /// Replaces (or creates) the file `relative` under `root` with `contents`, atomically.
 pub fn write_file(root: &Path, relative: &Path, contents: &str, mode: Mode) -> anyhow::Result<()> {
     stage(root, relative, contents, mode, false)?.commit()
+}
+
+/// A directory tree built in a hidden directory beside its destination and moved into
+/// place whole by [`NewTree::persist`]. Dropped before that, it is removed with everything
+/// in it, so that a failed command leaves nothing behind.
+pub struct NewTree {
+    temp: tempfile::TempDir,
+    destination: PathBuf,
+}
+
+impl NewTree {
+    /// A new tree for `destination`, whose parent must exist. With `beside` false, the tree
+    /// is built in the system's temporary directory and can only be dropped: for a dry run.
+    pub fn new(destination: &Path, beside: bool) -> anyhow::Result<NewTree> {
+        let name = destination
+            .file_name()
+            .context("a new directory needs a name")?
+            .to_string_lossy();
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!(".{name}.new-");
+        builder.prefix(&prefix);
+        let temp = if beside {
+            let parent = destination
+                .parent()
+                .context("a new directory needs a parent")?;
+            builder.tempdir_in(parent)
+        } else {
+            builder.tempdir()
+        }
+        .with_context(|| format!("creating a directory beside {}", destination.display()))?;
+        Ok(NewTree {
+            temp,
+            destination: destination.to_path_buf(),
+        })
+    }
+
+    /// Where the tree is being built.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// Writes a file of the tree, creating its directories; `executable` makes it 0755.
+    pub fn write(&self, relative: &Path, contents: &[u8], executable: bool) -> anyhow::Result<()> {
+        let path = self.temp.path().join(relative);
+        let what = || format!("writing {}", relative.display());
+        std::fs::create_dir_all(path.parent().context("a file needs a directory")?)
+            .with_context(what)?;
+        std::fs::write(&path, contents).with_context(what)?;
+        if let Some(permissions) = generated_permissions(executable) {
+            std::fs::set_permissions(&path, permissions).with_context(what)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the tree to its destination, which must be absent or an empty directory.
+    pub fn persist(self) -> anyhow::Result<()> {
+        let what = || format!("moving the new tree into {}", self.destination.display());
+        if let Ok(mut entries) = std::fs::read_dir(&self.destination)
+            && entries.next().is_some()
+        {
+            anyhow::bail!("{} is no longer empty", self.destination.display());
+        }
+        // A temporary directory is private (0700); the repository is not.
+        if let Some(permissions) = generated_permissions(true) {
+            std::fs::set_permissions(self.temp.path(), permissions).with_context(what)?;
+        }
+        std::fs::rename(self.temp.path(), &self.destination).with_context(what)?;
+        // The directory is where it belongs now: nothing is left to remove.
+        let _ = self.temp.keep();
+        Ok(())
+    }
 }
 
 #[cfg(unix)]
@@ -245,6 +355,18 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("keep")).unwrap(), "mine");
         let entries: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(entries.len(), 1, "the staging directory was removed");
+    }
+
+    #[test]
+    fn a_service_is_added_at_the_end_and_every_byte_before_stays() {
+        let text = "stage = \"dev\"  # kept\r\n[services.hello]\r\nversion = '1.0.0'";
+        let out = add_service(text, "billing", "0.1.0").unwrap();
+        assert_eq!(
+            out,
+            format!("{text}\r\n\r\n[services.billing]\r\nversion = \"0.1.0\"\r\n")
+        );
+        let inline = "services = { hello = { version = \"1.0.0\" } }\n";
+        assert!(add_service(inline, "billing", "0.1.0").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod parallel;
 pub mod render;
 pub mod repository;
 pub mod rule;
+mod scaffold;
 pub mod secrets;
 mod templates;
 pub mod terminal;
@@ -30,16 +31,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(dir) => dir,
         None => std::env::current_dir()?,
     };
-    let root = repository::find_root(&start)?;
+    // Every command but new-repo (which makes a repository) runs in one.
+    let root = || repository::find_root(&start);
     match cli.command {
-        Command::List => commands::list::run(&root),
-        Command::Show(args) => commands::show::run(&root, &args),
-        Command::NewEnv(args) => commands::new_env::run(&root, &args, Date::today()?),
-        Command::Render(args) => commands::render::run(&root, &args),
-        Command::Diff(args) => commands::diff::run(&root, &args, Date::today()?),
-        Command::Parity(args) => commands::parity::run(&root, &args, Date::today()?),
-        Command::Promote(args) => commands::promote::run(&root, &args, Date::today()?),
-        Command::Check(args) => commands::check::run(&root, &args, Date::today()?),
+        Command::List => commands::list::run(&root()?),
+        Command::Show(args) => commands::show::run(&root()?, &args),
+        Command::NewEnv(args) => commands::new_env::run(&root()?, &args, Date::today()?),
+        Command::NewRepo(args) => commands::new_repo::run(&start, &args, Date::today()?),
+        Command::NewService(args) => commands::new_service::run(&root()?, &args, Date::today()?),
+        Command::Render(args) => commands::render::run(&root()?, &args),
+        Command::Diff(args) => commands::diff::run(&root()?, &args, Date::today()?),
+        Command::Parity(args) => commands::parity::run(&root()?, &args, Date::today()?),
+        Command::Promote(args) => commands::promote::run(&root()?, &args, Date::today()?),
+        Command::Check(args) => commands::check::run(&root()?, &args, Date::today()?),
         Command::Explain(args) => commands::explain::run(&args),
     }
 }

@@ -1,7 +1,7 @@
 //! Handlebars, the toolkit's template engine, set up in one place: strict mode makes a
 //! missing variable an error, and nothing is HTML-escaped, because none of the output is
 //! HTML. The templates of the toolkit (the generated text files and the file `new-env`
-//! writes) are compiled once, on first use; the naming patterns of `platform.toml` are
+//! writes, and the files of `new-repo` and `new-service`) are compiled once, on first use; the naming patterns of `platform.toml` are
 //! compiled per platform by `model::conventions`, with the same engine. Values that need
 //! quoting are quoted before they reach a template.
 
@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 17] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -24,7 +24,48 @@ const TEMPLATES: [(&str, &str); 6] = [
         "environment",
         include_str!("../templates/environment.toml.hbs"),
     ),
+    (
+        "repo-platform",
+        include_str!("../templates/repo/platform.toml.hbs"),
+    ),
+    ("repo-dev", include_str!("../templates/repo/dev.toml.hbs")),
+    (
+        "repo-staging",
+        include_str!("../templates/repo/staging.toml.hbs"),
+    ),
+    ("repo-prod", include_str!("../templates/repo/prod.toml.hbs")),
+    ("repo-ci", include_str!("../templates/repo/ci.toml.hbs")),
+    (
+        "repo-observability",
+        include_str!("../templates/repo/observability.toml.hbs"),
+    ),
+    (
+        "repo-identity",
+        include_str!("../templates/repo/identity.toml.hbs"),
+    ),
+    (
+        "repo-readme",
+        include_str!("../templates/repo/README.md.hbs"),
+    ),
+    (
+        "service-manifest",
+        include_str!("../templates/service/Cargo.toml.hbs"),
+    ),
+    (
+        "service-web",
+        include_str!("../templates/service/web.rs.hbs"),
+    ),
+    (
+        "service-readme",
+        include_str!("../templates/service/README.md.hbs"),
+    ),
 ];
+
+/// A new repository's `.ci/run`: no variables.
+pub const REPO_CI_RUN: &str = include_str!("../templates/repo/ci-run.sh");
+
+/// A new worker service's `src/main.rs`: no variables.
+pub const WORKER_MAIN: &str = include_str!("../templates/service/worker.rs");
 
 /// A template engine configured as every template of the toolkit needs it.
 pub fn engine() -> Handlebars<'static> {

@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "checks",
         &["model", "diagnostic", "rule", "comparison", "secrets"],
     ),
+    ("scaffold", &["model", "templates"]),
     ("cli", &["model"]),
 ];
 

@@ -75,11 +75,17 @@ fn warns(rule: &str, edit: impl FnOnce(&Repo)) -> Vec<Value> {
     found
 }
 
+/// What holds for any organisation's repository, this one or one `new-repo` made: no rule
+/// fails, and the only warnings are placeholders still to be filled in.
 #[test]
-fn the_shipped_example_passes_every_rule() {
+fn the_shipped_repository_passes_every_rule_but_placeholders() {
     let repo = Repo::example();
     let (code, found) = findings(&repo);
-    assert_eq!(found, Vec::<Value>::new());
+    let others: Vec<&Value> = found
+        .iter()
+        .filter(|f| f["rule"] != "placeholder" || f["level"] != "warn")
+        .collect();
+    assert_eq!(others, Vec::<&Value>::new());
     assert_eq!(code, 0);
 }
 

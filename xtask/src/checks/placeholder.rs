@@ -32,8 +32,8 @@ so that none comes back.",
 
 fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
-    let files = std::iter::once(&platform.file)
-        .chain(platform.environments.values().map(|env| &env.file));
+    let files =
+        std::iter::once(&platform.file).chain(platform.environments.values().map(|env| &env.file));
     for file in files {
         // The loader parsed every file already; one that no longer parses has nothing
         // resolved from it to check.
@@ -79,7 +79,11 @@ fn walk(item: &Item, path: &mut Vec<String>, found: &mut Vec<(String, String, Ra
     }
 }
 
-fn walk_value(value: &Value, path: &mut Vec<String>, found: &mut Vec<(String, String, Range<usize>)>) {
+fn walk_value(
+    value: &Value,
+    path: &mut Vec<String>,
+    found: &mut Vec<(String, String, Range<usize>)>,
+) {
     match value {
         Value::String(text) if is_placeholder(text.value()) => {
             if let Some(range) = value.span() {

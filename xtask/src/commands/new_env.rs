@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::checks::{self, Context};
 use crate::cli::NewEnvArgs;
-use crate::diagnostic::Diagnostics;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::model::date::Date;
 use crate::model::names::{Account, EnvName, Region};
@@ -17,7 +15,6 @@ use crate::model::{
     ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
 };
 use crate::model::{network, services};
-use crate::rule::RuleLevel;
 use crate::{edit, render, templates};
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -66,7 +63,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
     let resolved = tree.load(declared)?;
     render::refuse_secrets(&resolved)?;
-    refuse_new_findings(&platform, &resolved, today)?;
+    super::refuse_new_findings(&platform, &resolved, today)?;
     let generated = super::generated_files(&resolved)?;
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
     let rendered = render::write(root, &generated)?;
@@ -84,33 +81,6 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         "next: review the file, then `cargo xtask show {name}`"
     ))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Refuses a new environment that would make `check` fail: every finding at `deny` that
-/// the platform did not have before is reported, with the rule that found it, and nothing
-/// is written. Problems the repository already had are not this command's to report.
-fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> anyhow::Result<()> {
-    let key =
-        |finding: &checks::Finding| (finding.diagnostic.rule, finding.diagnostic.message.clone());
-    // The model only: the new environment's generated files are not written yet.
-    let context = Context {
-        today,
-        out_of_date: None,
-    };
-    let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
-        .iter()
-        .map(key)
-        .collect();
-    let new: Vec<_> = checks::findings(after, &context)?
-        .into_iter()
-        .filter(|finding| finding.level == RuleLevel::Deny && !existing.contains(&key(finding)))
-        .map(|finding| finding.diagnostic)
-        .collect();
-    if new.is_empty() {
-        Ok(())
-    } else {
-        Err(Diagnostics(new).into())
-    }
 }
 
 /// Without `--account`: the account of an environment of the same stage; for

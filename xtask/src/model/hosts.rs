@@ -198,7 +198,10 @@ mod tests {
 
     #[test]
     fn the_host_of_a_url_has_no_scheme_port_or_path() {
-        assert_eq!(url_host("https://otlp.example.com:4318/v1"), "otlp.example.com");
+        assert_eq!(
+            url_host("https://otlp.example.com:4318/v1"),
+            "otlp.example.com"
+        );
         assert_eq!(url_host("otlp.example.com"), "otlp.example.com");
     }
 }

@@ -72,7 +72,7 @@ pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>
     Ok(problems.into_result(services)?)
 }
 
-fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Diagnostic> {
+pub fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Diagnostic> {
     if let Err(reason) = Slug::parse(package) {
         return Err(Diagnostic::new(
             format!("crate `{package}` cannot be a service: its name becomes a host name label, and {reason}"),

@@ -208,13 +208,11 @@ string_newtype!(SeedDigest);
 impl SeedDigest {
     pub fn parse(text: &str) -> Result<SeedDigest, String> {
         let hex = text.strip_prefix("sha512:").unwrap_or("");
-        if is_placeholder(text) {
-            Ok(SeedDigest(text.to_owned()))
-        } else if hex.len() == 128
+        let digest = hex.len() == 128
             && hex
                 .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        {
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        if digest || is_placeholder(text) {
             Ok(SeedDigest(text.to_owned()))
         } else {
             Err(format!(

@@ -13,8 +13,8 @@ use crate::model::files::{AcmeFile, ComponentsFile, NamesFile, PoolFile, Service
 use crate::model::names::{ClusterId, DnsName, Region, Slug};
 use crate::model::network::{self, ZoneSubnets};
 use crate::model::{
-    AcmeAccount, Cluster, Components, Origin, Pool, Seed, SeedRelease, Service, ServiceDecl, Sourced,
-    Template, Workload,
+    AcmeAccount, Cluster, Components, Origin, Pool, Seed, SeedRelease, Service, ServiceDecl,
+    Sourced, Template, Workload,
 };
 
 use super::{EnvResolver, inherited, origin_location, validated};

@@ -1,0 +1,293 @@
+//! `cargo xtask new-repo DIR --org ORG --domain DOMAIN`: a new platform monorepo for
+//! another organisation, built beside DIR, loaded, checked and rendered there, given a
+//! first commit, and only then moved into place.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use xshell::{Shell, cmd};
+
+use crate::checks::{self, Context};
+use crate::cli::NewRepoArgs;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::edit::NewTree;
+use crate::model::date::Date;
+use crate::model::{self, Platform};
+use crate::rule::{RuleId, RuleLevel};
+use crate::scaffold::NewFile;
+use crate::scaffold::repo::{ENVIRONMENTS, Spec};
+use crate::scaffold::toolkit::{self, PROVENANCE_FILE, Source};
+use crate::terminal::say;
+
+pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let spec = Spec {
+        org: args.org.clone(),
+        domain: args.domain.clone(),
+        name: args.name.clone(),
+        region: args.region.clone(),
+        registry: args.registry.clone(),
+        prod_account: args.prod_account.clone(),
+        nonprod_account: args.nonprod_account.clone(),
+        observability_account: args.observability_account.clone(),
+        identity_account: args.identity_account.clone(),
+        admins: args.admin.clone(),
+    };
+    spec.validate().map_err(|bad| {
+        Diagnostic::new(
+            format!("invalid {}: {}", bad.flag, bad.reason),
+            Location::Nowhere,
+        )
+        .with_help(bad.help)
+        .into_error()
+    })?;
+    let dir = std::path::absolute(start.join(&args.dir))?;
+    refuse_unusable(&dir, &args.dir)?;
+    let git = !args.no_git && !args.dry_run && !inside_git_repository(&dir);
+
+    let tree = NewTree::new(&dir, !args.dry_run)?;
+    let source = toolkit::source_root();
+    let toolkit_files = toolkit::files(&source)?;
+    let mut files = spec.files()?;
+    files.extend(toolkit_files.iter().cloned());
+    files.push(NewFile {
+        path: PathBuf::from(PROVENANCE_FILE),
+        contents: toolkit::provenance(&source_of(&source), &toolkit_files).into_bytes(),
+        executable: false,
+    });
+    let lock = std::fs::read(source.join("Cargo.lock")).with_context(|| {
+        format!(
+            "reading the toolkit's {}",
+            source.join("Cargo.lock").display()
+        )
+    })?;
+    files.push(NewFile {
+        path: PathBuf::from("Cargo.lock"),
+        contents: lock,
+        executable: false,
+    });
+    for file in &files {
+        tree.write(&file.path, &file.contents, file.executable)?;
+    }
+    // The shipped lock file, with this workspace's own crates in place of the source's:
+    // nothing is resolved anew, so the first build needs no registry.
+    super::update_lock(tree.path())?;
+
+    let platform = model::load(tree.path()).map_err(|err| generated_invalid(err, &dir))?;
+    let findings = checks::findings(
+        &platform,
+        &Context {
+            today,
+            out_of_date: None,
+        },
+    )?;
+    let placeholders = findings
+        .iter()
+        .filter(|f| f.diagnostic.rule == Some(RuleId::Placeholder))
+        .count();
+    let denied: Vec<Diagnostic> = findings
+        .into_iter()
+        .filter(|f| f.level == RuleLevel::Deny)
+        .map(|f| f.diagnostic)
+        .collect();
+    if !denied.is_empty() {
+        return Err(generated_invalid(Diagnostics(denied).into(), &dir));
+    }
+    let generated = super::generated_files(&platform)?;
+    crate::render::write(tree.path(), &generated)?;
+
+    if args.dry_run {
+        let mut written: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
+        written.extend(generated.iter().map(|g| g.path.clone()));
+        written.sort();
+        say(format!(
+            "would create {} with {} files (--dry-run: nothing written):",
+            args.dir.display(),
+            written.len()
+        ))?;
+        for path in written {
+            say(format!("  {}", path.display()))?;
+        }
+        describe(&platform)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if git {
+        first_commit(tree.path(), &platform)?;
+    }
+    tree.persist()?;
+
+    say(format!(
+        "created {}: the platform repository of {}",
+        args.dir.display(),
+        platform.name.value
+    ))?;
+    describe(&platform)?;
+    if git {
+        say("  git repository on branch `main` with one commit")?;
+    } else if !args.no_git {
+        say("  no git repository made: the directory is inside one already")?;
+    }
+    next_steps(&args.dir, placeholders)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a destination that exists and is not an empty directory, or whose parent does
+/// not exist.
+fn refuse_unusable(dir: &Path, shown: &Path) -> anyhow::Result<()> {
+    let refuse = |message: String, help: &str| {
+        Err(Diagnostic::new(message, Location::Nowhere)
+            .with_help(help)
+            .into_error())
+    };
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return refuse(
+                    format!("{} exists and is not empty", shown.display()),
+                    "name a new directory, or an empty one: new-repo never writes over files",
+                );
+            }
+        }
+        Err(_) if dir.exists() => {
+            return refuse(
+                format!("{} exists and is not a directory", shown.display()),
+                "name a new directory, or an empty one",
+            );
+        }
+        Err(_) => {}
+    }
+    if !dir.parent().is_some_and(Path::is_dir) {
+        return refuse(
+            format!("the parent directory of {} does not exist", shown.display()),
+            "create the parent directory first, or name a directory inside an existing one",
+        );
+    }
+    Ok(())
+}
+
+/// Whether `dir` (which may not exist yet) would be inside a git work tree.
+fn inside_git_repository(dir: &Path) -> bool {
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    let Ok(sh) = Shell::new() else {
+        return false;
+    };
+    cmd!(sh, "git -C {parent} rev-parse --is-inside-work-tree")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .is_ok_and(|out| out.trim() == "true")
+}
+
+/// The toolkit's version, and its source commit when the source is a git repository.
+fn source_of(source: &Path) -> Source {
+    let git = |args: &[&str]| -> Option<String> {
+        let sh = Shell::new().ok()?;
+        sh.change_dir(source);
+        cmd!(sh, "git {args...}")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+    };
+    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"]).filter(|c| !c.is_empty());
+    let modified = commit.is_some()
+        && git(&[
+            "status",
+            "--porcelain",
+            "--",
+            "xtask",
+            "Cargo.toml",
+            "docs",
+            "ci",
+            ".cargo",
+        ])
+        .is_some_and(|status| !status.trim().is_empty());
+    Source {
+        version: env!("CARGO_PKG_VERSION"),
+        commit,
+        modified,
+    }
+}
+
+/// A generated repository that does not load or check clean is the toolkit's fault, not
+/// the user's; say so, with what was found.
+fn generated_invalid(err: anyhow::Error, dir: &Path) -> anyhow::Error {
+    err.context(format!(
+        "the repository new-repo made for {} does not pass its own checks; nothing was written (please report this)",
+        dir.display()
+    ))
+}
+
+/// `git init` on `main`, and one commit of everything. Without a git identity, the commit
+/// is authored by the toolkit.
+fn first_commit(root: &Path, platform: &Platform) -> anyhow::Result<()> {
+    let sh = Shell::new()?;
+    sh.change_dir(root);
+    let what = "making the first commit (pass --no-git to skip it)";
+    cmd!(sh, "git init --quiet --initial-branch=main")
+        .quiet()
+        .run()
+        .context(what)?;
+    cmd!(sh, "git add --all").quiet().run().context(what)?;
+    let has_identity = cmd!(sh, "git config user.email")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .is_ok_and(|email| !email.trim().is_empty());
+    if !has_identity {
+        for role in ["AUTHOR", "COMMITTER"] {
+            sh.set_var(format!("GIT_{role}_NAME"), "cargo xtask new-repo");
+            sh.set_var(format!("GIT_{role}_EMAIL"), "new-repo@xtask.invalid");
+        }
+    }
+    let message = format!(
+        "The platform repository of {}, from cargo xtask new-repo",
+        platform.name.value
+    );
+    cmd!(sh, "git commit --quiet --no-verify -m {message}")
+        .quiet()
+        .run()
+        .context(what)?;
+    Ok(())
+}
+
+/// The resolved names, one line per environment, in bring-up order.
+fn describe(platform: &Platform) -> anyhow::Result<()> {
+    for name in ENVIRONMENTS {
+        let Some(env) = platform
+            .environments
+            .values()
+            .find(|e| e.name.as_str() == name)
+        else {
+            continue;
+        };
+        let line = match (&env.cluster, &env.identity) {
+            (Some(cluster), _) => format!(
+                "  {name:<14} cluster {} in zone {}, VPC {}",
+                cluster.id.value, cluster.zone.value, cluster.vpc.value
+            ),
+            (None, Some(identity)) => {
+                format!(
+                    "  {name:<14} OIDC issuer https://{}",
+                    identity.hostname.value
+                )
+            }
+            (None, None) => format!("  {name:<14} no cluster"),
+        };
+        say(line)?;
+    }
+    Ok(())
+}
+
+fn next_steps(dir: &Path, placeholders: usize) -> anyhow::Result<()> {
+    let dir = dir.display();
+    say(format!(
+        "\nnext:\n  \
+         1. cd {dir} && cargo xtask check: {placeholders} placeholder(s) to fill in (account ids, team members, the seed digest), each shown with what belongs there\n  \
+         2. bring the environments up in this order: identity, observability, ci, then dev, staging, prod (each cluster's README says how)\n  \
+         3. turn on the pipelines: copy ci/github-actions.yml to .github/workflows/platform.yml (ci/README.md)"
+    ))?;
+    Ok(())
+}

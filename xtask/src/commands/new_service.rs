@@ -1,0 +1,205 @@
+//! `cargo xtask new-service NAME --template web|worker`: a new service crate, in the lock
+//! file, and with `--deploy-to`, in environments' files and their generated files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::NewServiceArgs;
+use crate::diagnostic::{Diagnostic, Location, SourceFile};
+use crate::edit::{self, Mode};
+use crate::model::date::Date;
+use crate::model::names::Slug;
+use crate::model::services::{self, image_repository};
+use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, SourceTree, Template};
+use crate::scaffold::service::{FIRST_VERSION, ServiceCrate};
+use crate::terminal::say;
+
+pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let refuse = |message: String, help: &str| {
+        Diagnostic::new(message, Location::Nowhere)
+            .with_help(help)
+            .into_error()
+    };
+    let name = args.name.as_str();
+    Slug::parse(name).map_err(|reason| {
+        refuse(
+            format!("invalid service name: {reason}"),
+            "a service's name becomes a host name label (NAME.<zone>): lowercase letters, digits and single hyphens, such as `billing`",
+        )
+    })?;
+    let port = match (args.template, args.port) {
+        (Template::Worker, Some(_)) => {
+            return Err(refuse(
+                "--port is for web services: a worker has no port".to_owned(),
+                "leave out --port, or use --template web for a service that serves HTTP",
+            ));
+        }
+        (Template::Web, Some(0)) => {
+            return Err(refuse(
+                "--port 0 cannot be served".to_owned(),
+                "the port the service listens on, from 1 to 65535",
+            ));
+        }
+        (Template::Web, port) => Some(port.unwrap_or(services::WEB_DEFAULT_PORT)),
+        (Template::Worker, None) => None,
+    };
+
+    let _lock = edit::Lock::repository(root)?;
+    let mut tree = SourceTree::read(root)?;
+    let mut declared = services::declared(root)?;
+    let platform = tree.load(declared.clone())?;
+
+    let crate_dir = Path::new("crates").join(name);
+    if declared.contains_key(name) || root.join(&crate_dir).exists() {
+        return Err(refuse(
+            format!(
+                "a crate named `{name}` exists already ({})",
+                crate_dir.display()
+            ),
+            "choose another name; new-service never overwrites a crate",
+        ));
+    }
+    let image = match (&args.image, &platform.image_registry) {
+        (Some(image), _) => {
+            image_repository(image).map_err(|reason| {
+                refuse(
+                    format!("invalid --image: {reason}"),
+                    "the image's repository without a tag, such as `ghcr.io/example/billing`",
+                )
+            })?;
+            image.clone()
+        }
+        (None, Some(registry)) => format!("{}/{name}", registry.value),
+        (None, None) => {
+            return Err(refuse(
+                "no image for the service: --image is not given and platform.toml has no [images] registry".to_owned(),
+                "pass --image REPOSITORY, or set `registry` under [images] in environments/platform.toml",
+            ));
+        }
+    };
+    let mut targets = Vec::new();
+    for env in &args.deploy_to {
+        let found = platform.find(env).map_err(|mut diagnostic| {
+            diagnostic.message = format!("{} for --deploy-to", diagnostic.message);
+            diagnostic.into_error()
+        })?;
+        if found.cluster.is_none() {
+            return Err(refuse(
+                format!("environment `{env}` runs no cluster to deploy to"),
+                "deploy services to environments with a cluster, such as dev or staging",
+            ));
+        }
+        if !targets.contains(&found.name) {
+            targets.push(found.name.clone());
+        }
+    }
+
+    let files = ServiceCrate {
+        name,
+        template: args.template,
+        port,
+        image: &image,
+    }
+    .files()?;
+    let manifest = files
+        .iter()
+        .find(|f| f.path.ends_with("Cargo.toml"))
+        .expect("a service crate has a manifest");
+    let manifest = SourceFile::new(
+        &manifest.path,
+        String::from_utf8_lossy(&manifest.contents).into_owned(),
+    );
+    declared.insert(
+        name.to_owned(),
+        std::sync::Arc::new(
+            services::declaration(name, &manifest).map_err(Diagnostic::into_error)?,
+        ),
+    );
+    let mut edited = Vec::new();
+    for (dir, file) in &mut tree.environments {
+        if targets.iter().any(|t| t.as_str() == dir.as_str()) {
+            let text = edit::add_service(&file.text, name, FIRST_VERSION)?;
+            *file = SourceFile::new(&file.path, text.as_str());
+            edited.push((
+                Path::new(ENVIRONMENTS_DIR)
+                    .join(&*dir)
+                    .join(ENVIRONMENT_FILE),
+                text,
+            ));
+        }
+    }
+    let resolved = tree.load(declared)?;
+    crate::render::refuse_secrets(&resolved)?;
+    super::refuse_new_findings(&platform, &resolved, today)?;
+    let generated = super::generated_files(&resolved)?;
+
+    if args.dry_run {
+        say(format!(
+            "would create {} (--dry-run: nothing written):",
+            crate_dir.display()
+        ))?;
+        for file in &files {
+            say(format!("  {}", file.path.display()))?;
+        }
+        say(format!(
+            "  image {image}, template {}",
+            args.template.as_str()
+        ))?;
+        for (path, _) in &edited {
+            say(format!(
+                "would add [services.{name}] version {FIRST_VERSION} to {}",
+                path.display()
+            ))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // Every environment edit is staged before anything is in place, the crate is created
+    // whole, and the lock file gains it; only then do the edits land.
+    let staged = edited
+        .iter()
+        .map(|(path, text)| edit::stage(root, path, text, Mode::Kept, false))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let relative: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.path
+                    .strip_prefix(&crate_dir)
+                    .unwrap_or(&f.path)
+                    .to_path_buf(),
+                String::from_utf8_lossy(&f.contents).into_owned(),
+            )
+        })
+        .collect();
+    let contents: Vec<(&str, &str)> = relative
+        .iter()
+        .map(|(path, text)| (path.to_str().unwrap_or_default(), text.as_str()))
+        .collect();
+    edit::create_dir_with_files(&root.join(&crate_dir), &contents)?;
+    if let Err(err) = super::update_lock(root) {
+        edit::remove_dir(&root.join(&crate_dir))?;
+        return Err(err);
+    }
+    for staged in staged {
+        staged.commit()?;
+    }
+    let rendered = crate::render::write(root, &generated)?;
+
+    say(format!(
+        "created {}: a {} service, image {image}",
+        crate_dir.display(),
+        args.template.as_str()
+    ))?;
+    for (path, _) in &edited {
+        say(format!(
+            "  added [services.{name}] version {FIRST_VERSION} to {}",
+            path.display()
+        ))?;
+    }
+    say(rendered)?;
+    say(format!(
+        "next: cargo test -p {name}; deploy it to more environments by adding [services.{name}] to their environment.toml"
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,237 @@
+//! The files of a new platform monorepo for one organisation: the hand-written sources of
+//! its six environments, its README and CI entry point, and its example service. The
+//! toolkit (`toolkit`) and the generated files (`render`) complete it.
+
+use serde::Serialize;
+
+use super::service::{FIRST_VERSION, ServiceCrate};
+use super::{NewFile, toml};
+use crate::model::Template;
+use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
+use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
+use crate::model::values::Email;
+
+/// The environments of a new repository, in the order they are brought up.
+pub const ENVIRONMENTS: [&str; 6] = ["identity", "observability", "ci", "dev", "staging", "prod"];
+
+/// The example service every new repository starts with.
+pub const EXAMPLE_SERVICE: &str = "hello";
+
+/// A new repository's settings, each as its flag gave it, validated by [`Spec::validate`].
+pub struct Spec {
+    pub org: String,
+    pub domain: String,
+    pub name: Option<String>,
+    pub region: String,
+    pub registry: Option<String>,
+    pub prod_account: Option<String>,
+    pub nonprod_account: Option<String>,
+    pub observability_account: Option<String>,
+    pub identity_account: Option<String>,
+    pub admins: Vec<String>,
+}
+
+/// A flag whose value is invalid: the flag, why, and what would be valid.
+#[derive(Debug)]
+pub struct BadFlag {
+    pub flag: &'static str,
+    pub reason: String,
+    pub help: String,
+}
+
+impl Spec {
+    /// Checks every flag as the loader would check the value it becomes, so that a bad
+    /// one is named by its flag rather than by a line of a file the user never wrote.
+    pub fn validate(&self) -> Result<(), BadFlag> {
+        let bad = |flag: &'static str, reason: String, help: &str| BadFlag {
+            flag,
+            reason,
+            help: help.to_owned(),
+        };
+        Slug::parse(&self.org).map_err(|reason| {
+            bad("--org", reason, "the organisation's slug is a lowercase DNS label: letters, digits and single hyphens, such as `initech`")
+        })?;
+        for env in ENVIRONMENTS.iter().filter(|env| **env != "identity") {
+            let id = format!("{}-{env}", self.org);
+            ClusterId::parse(&id).map_err(|reason| {
+                bad("--org", format!("the cluster id `{id}` it makes is invalid: {reason}"), "choose a shorter organisation slug: cluster ids are `<org>-<env>`, at most 32 characters, so the slug can have at most 18")
+            })?;
+        }
+        DnsName::parse(&self.domain).map_err(|reason| {
+            bad(
+                "--domain",
+                reason,
+                "the base DNS domain the organisation controls, lowercase, such as `initech.com`",
+            )
+        })?;
+        let longest = format!("registry.observability.{}", self.domain);
+        DnsName::parse(&longest).map_err(|reason| {
+            bad(
+                "--domain",
+                format!("the host name `{longest}` it makes is invalid: {reason}"),
+                "choose a shorter domain",
+            )
+        })?;
+        if let Some(name) = &self.name
+            && name.trim().is_empty()
+        {
+            return Err(bad(
+                "--name",
+                "the name is blank".to_owned(),
+                "the organisation's human name, such as \"Initech\"",
+            ));
+        }
+        Region::parse(&self.region).map_err(|reason| {
+            bad(
+                "--region",
+                reason,
+                "an AWS region, such as `eu-west-1` or `us-east-2`",
+            )
+        })?;
+        if let Some(registry) = &self.registry {
+            image_repository(registry).map_err(|reason| {
+                bad("--registry", reason, "where service images are pushed, such as `ghcr.io/initech`, without a tag or trailing `/`")
+            })?;
+        }
+        let accounts = [
+            ("--prod-account", &self.prod_account),
+            ("--nonprod-account", &self.nonprod_account),
+            ("--observability-account", &self.observability_account),
+            ("--identity-account", &self.identity_account),
+        ];
+        for (flag, account) in accounts {
+            if let Some(account) = account {
+                Account::parse(account)
+                    .map_err(|reason| bad(flag, reason, "a 12-digit AWS account id"))?;
+            }
+        }
+        if let (Some(prod), Some(nonprod)) = (&self.prod_account, &self.nonprod_account)
+            && prod == nonprod
+        {
+            return Err(bad(
+                "--prod-account",
+                format!("production's account {prod} is the non-production one"),
+                "give production an account of its own (rule `prod-separate-account`)",
+            ));
+        }
+        for admin in &self.admins {
+            Email::parse(admin).map_err(|reason| bad("--admin", reason, "the email the OIDC issuer puts in an administrator's tokens, such as `ada@initech.com`"))?;
+        }
+        Ok(())
+    }
+
+    /// The human name: `--name`, else the slug with its first letter in capitals.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            let mut chars = self.org.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Where service images are pushed: `--registry`, else `ghcr.io/<org>`.
+    pub fn registry(&self) -> String {
+        self.registry
+            .clone()
+            .unwrap_or_else(|| format!("ghcr.io/{}", self.org))
+    }
+
+    /// The hand-written files of the new repository.
+    pub fn files(&self) -> anyhow::Result<Vec<NewFile>> {
+        let account = |given: &Option<String>, placeholder: &str| {
+            toml(given.as_deref().unwrap_or(placeholder))
+        };
+        let admins: Vec<String> = self.admins.iter().map(|a| toml(a)).collect();
+        let platform_team = if admins.is_empty() {
+            toml("<platform-admin-email>")
+        } else {
+            admins.join(", ")
+        };
+        let data = Data {
+            org: toml(&self.org),
+            name: toml(&self.display_name()),
+            name_text: self.display_name(),
+            org_text: self.org.clone(),
+            domain: toml(&self.domain),
+            domain_text: self.domain.clone(),
+            region: toml(&self.region),
+            seed_digest: toml("<seed-digest>"),
+            acme_email: toml(
+                self.admins
+                    .first()
+                    .map_or("<certificates-email>", String::as_str),
+            ),
+            registry: toml(&self.registry()),
+            platform_team,
+            developers_team: toml("<developer-email>"),
+            sre_team: toml("<sre-email>"),
+            prod_account: account(&self.prod_account, "<production-account-id>"),
+            nonprod_account: account(&self.nonprod_account, "<non-production-account-id>"),
+            observability_account: account(
+                &self.observability_account,
+                "<observability-account-id>",
+            ),
+            identity_account: account(&self.identity_account, "<identity-account-id>"),
+            service: EXAMPLE_SERVICE,
+            service_version: toml(FIRST_VERSION),
+        };
+        let mut files = vec![NewFile::text(
+            "environments/platform.toml",
+            crate::templates::fill("repo-platform", &data)?,
+        )];
+        for env in ENVIRONMENTS {
+            files.push(NewFile::text(
+                format!("environments/{env}/environment.toml"),
+                crate::templates::fill(&format!("repo-{env}"), &data)?,
+            ));
+        }
+        files.push(NewFile::text(
+            "README.md",
+            crate::templates::fill("repo-readme", &data)?,
+        ));
+        files.push(NewFile::text(".gitignore", "target/\n"));
+        files.push(NewFile {
+            path: ".ci/run".into(),
+            contents: crate::templates::REPO_CI_RUN.as_bytes().to_vec(),
+            executable: true,
+        });
+        let image = format!("{}/{EXAMPLE_SERVICE}", self.registry());
+        files.extend(
+            ServiceCrate {
+                name: EXAMPLE_SERVICE,
+                template: Template::Web,
+                port: Some(WEB_DEFAULT_PORT),
+                image: &image,
+            }
+            .files()?,
+        );
+        Ok(files)
+    }
+}
+
+/// The variables of the repository's templates. Strings are TOML-encoded, except the
+/// `_text` ones, which are for prose.
+#[derive(Serialize)]
+struct Data {
+    org: String,
+    name: String,
+    name_text: String,
+    org_text: String,
+    domain: String,
+    domain_text: String,
+    region: String,
+    seed_digest: String,
+    acme_email: String,
+    registry: String,
+    platform_team: String,
+    developers_team: String,
+    sre_team: String,
+    prod_account: String,
+    nonprod_account: String,
+    observability_account: String,
+    identity_account: String,
+    service: &'static str,
+    service_version: String,
+}

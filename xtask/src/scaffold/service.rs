@@ -1,0 +1,93 @@
+//! The files of a new service crate: a small real program of its template (`web`: an HTTP
+//! server with a health check; `worker`: a loop that stops cleanly on SIGTERM), its
+//! manifest with `[package.metadata.platform]`, and a README.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{NewFile, toml};
+use crate::model::Template;
+
+/// The version a new service starts at, in its manifest and in `--deploy-to` environments.
+pub const FIRST_VERSION: &str = "0.1.0";
+
+/// A service crate to write, validated by the caller.
+pub struct ServiceCrate<'a> {
+    pub name: &'a str,
+    pub template: Template,
+    /// The port of a `web` service.
+    pub port: Option<u16>,
+    pub image: &'a str,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    name: String,
+    name_text: &'a str,
+    version: String,
+    description: String,
+    template: String,
+    image: String,
+    port: Option<u16>,
+    worker: bool,
+}
+
+#[derive(Serialize)]
+struct Readme<'a> {
+    name: &'a str,
+    description: &'a str,
+    template: &'a str,
+    image: &'a str,
+    port: Option<u16>,
+}
+
+impl ServiceCrate<'_> {
+    /// The crate's directory, relative to the repository root.
+    pub fn dir(&self) -> PathBuf {
+        Path::new("crates").join(self.name)
+    }
+
+    pub fn files(&self) -> anyhow::Result<Vec<NewFile>> {
+        let description = match self.template {
+            Template::Web => "An HTTP service with a health check",
+            Template::Worker => "A background worker that stops cleanly on SIGTERM",
+        };
+        let manifest = crate::templates::fill(
+            "service-manifest",
+            &Manifest {
+                name: toml(self.name),
+                name_text: self.name,
+                version: toml(FIRST_VERSION),
+                description: toml(description),
+                template: toml(self.template.as_str()),
+                image: toml(self.image),
+                port: self.port,
+                worker: self.template == Template::Worker,
+            },
+        )?;
+        let main = match self.template {
+            Template::Web => crate::templates::fill(
+                "service-web",
+                &serde_json::json!({ "port": self.port.unwrap_or(crate::model::services::WEB_DEFAULT_PORT) }),
+            )?,
+            Template::Worker => crate::templates::WORKER_MAIN.to_owned(),
+        };
+        let readme = crate::templates::fill(
+            "service-readme",
+            &Readme {
+                name: self.name,
+                description,
+                template: self.template.as_str(),
+                image: self.image,
+                port: self.port,
+            },
+        )?;
+        let dir = self.dir();
+        Ok(vec![
+            NewFile::text(dir.join("Cargo.toml"), manifest),
+            NewFile::text(dir.join("src/main.rs"), main),
+            NewFile::text(dir.join("README.md"), readme),
+        ])
+    }
+}
