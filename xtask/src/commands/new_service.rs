@@ -99,6 +99,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         template: args.template,
         port,
         image: &image,
+        workspace_signal_hook: declares_signal_hook(root),
     }
     .files()?;
     let manifest = files
@@ -202,4 +203,18 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         "next: cargo test -p {name}; deploy it to more environments by adding [services.{name}] to their environment.toml"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the workspace's root manifest declares `signal-hook` for its members to inherit.
+fn declares_signal_hook(root: &Path) -> bool {
+    std::fs::read_to_string(root.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .is_some_and(|manifest| {
+            manifest
+                .get("workspace")
+                .and_then(|w| w.get("dependencies"))
+                .and_then(|d| d.get("signal-hook"))
+                .is_some()
+        })
 }

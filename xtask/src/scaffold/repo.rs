@@ -64,6 +64,13 @@ impl Spec {
                 "the base DNS domain the organisation controls, lowercase, such as `initech.com`",
             )
         })?;
+        if !self.domain.contains('.') {
+            return Err(bad(
+                "--domain",
+                format!("`{}` is a single label", self.domain),
+                "the base DNS domain the organisation controls, with at least two labels, such as `initech.com`",
+            ));
+        }
         let longest = format!("registry.observability.{}", self.domain);
         DnsName::parse(&longest).map_err(|reason| {
             bad(
@@ -204,6 +211,7 @@ impl Spec {
                 template: Template::Web,
                 port: Some(WEB_DEFAULT_PORT),
                 image: &image,
+                workspace_signal_hook: true,
             }
             .files()?,
         );

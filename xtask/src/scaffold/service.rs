@@ -19,6 +19,9 @@ pub struct ServiceCrate<'a> {
     /// The port of a `web` service.
     pub port: Option<u16>,
     pub image: &'a str,
+    /// Whether the workspace declares `signal-hook` in `[workspace.dependencies]`, for a
+    /// worker to inherit; without it, the worker names a version of its own.
+    pub workspace_signal_hook: bool,
 }
 
 #[derive(Serialize)]
@@ -31,6 +34,7 @@ struct Manifest<'a> {
     image: String,
     port: Option<u16>,
     worker: bool,
+    workspace_signal_hook: bool,
 }
 
 #[derive(Serialize)]
@@ -64,6 +68,7 @@ impl ServiceCrate<'_> {
                 image: toml(self.image),
                 port: self.port,
                 worker: self.template == Template::Worker,
+                workspace_signal_hook: self.workspace_signal_hook,
             },
         )?;
         let main = match self.template {

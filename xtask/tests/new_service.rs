@@ -1,0 +1,301 @@
+//! End to end: `new-service` writes a web or worker crate that builds and runs, puts it in
+//! the lock file and, with `--deploy-to`, in environments and their deploy scripts; it
+//! refuses bad input without writing anything.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Repo, assert_contains};
+use pretty_assertions::assert_eq;
+
+/// A repository `new-repo` made for Globex (its example service is `hello`), without git.
+fn globex() -> Repo {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repo { dir };
+    repo.run_in(
+        repo.dir.path(),
+        &[
+            "new-repo",
+            "globex",
+            "--org",
+            "globex",
+            "--domain",
+            "globex.io",
+            "--no-git",
+        ],
+    )
+    .success();
+    // The repository is the new directory; move it up so that `Repo` paths start there.
+    let inner = repo.path("globex");
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::remove_dir(tree.path()).unwrap();
+    std::fs::rename(&inner, tree.path()).unwrap();
+    Repo { dir: tree }
+}
+
+/// Builds `package` in `repo` with the lock file as it is, into a target directory the
+/// tests share (not the one `cargo test` holds), and returns the binary.
+fn build(repo: &Repo, package: &str) -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-services");
+    let out = Command::new("cargo")
+        .args(["build", "--locked", "--quiet", "-p", package])
+        .current_dir(repo.dir.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target.join("debug").join(package)
+}
+
+/// A line of `reader` that contains `needle`, within ten seconds.
+fn wait_for_line(reader: &mut impl BufRead, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if line.contains(needle) {
+            return line;
+        }
+    }
+    panic!("no line with `{needle}`");
+}
+
+#[test]
+fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
+    let repo = globex();
+    let staging_before = repo.read("environments/staging/environment.toml");
+    let run = repo
+        .run(&[
+            "new-service",
+            "billing",
+            "--template",
+            "web",
+            "--port",
+            "9090",
+            "--deploy-to",
+            "staging",
+        ])
+        .success();
+    assert_contains(
+        &run.stderr(),
+        &[
+            "created crates/billing: a web service, image ghcr.io/globex/billing",
+            "added [services.billing] version 0.1.0 to environments/staging/environment.toml",
+        ],
+    );
+    let manifest = repo.read("crates/billing/Cargo.toml");
+    assert_contains(
+        &manifest,
+        &[
+            "edition.workspace = true",
+            "[package.metadata.platform]",
+            "template = \"web\"",
+            "image = \"ghcr.io/globex/billing\"",
+            "port = 9090",
+            "[lints]\nworkspace = true",
+        ],
+    );
+    assert!(repo.path("crates/billing/README.md").is_file());
+    let staging = repo.read("environments/staging/environment.toml");
+    assert_eq!(
+        staging,
+        format!("{staging_before}\n[services.billing]\nversion = \"0.1.0\"\n"),
+        "every byte before is kept"
+    );
+    assert_contains(
+        &repo.read("environments/staging/deploy.sh"),
+        &[
+            "  --name billing \\\n  --image ghcr.io/globex/billing:0.1.0 \\\n  --hostname billing.staging.globex.io \\\n  --set app.port=9090 \\",
+        ],
+    );
+    assert!(!repo.read("environments/prod/deploy.sh").contains("billing"));
+
+    // Staging runs it and production does not yet: pending promotion, not a violation.
+    repo.run(&["check"]).success();
+    let diff = repo.run(&["diff", "staging", "prod"]).success().stdout();
+    assert_contains(
+        &diff,
+        &[
+            "pending promotion",
+            "services.billing  staging (present), prod (absent)",
+        ],
+    );
+    repo.run(&["render", "--check"]).success();
+
+    let binary = build(&repo, "billing");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut server = Command::new(binary)
+        .env("PORT", port.to_string())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(server.stderr.take().unwrap());
+    wait_for_line(&mut log, "listening on port");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nok\n"), "{answer}");
+}
+
+#[test]
+fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
+    let repo = globex();
+    repo.run(&[
+        "new-service",
+        "reports",
+        "--template",
+        "worker",
+        "--deploy-to",
+        "dev",
+    ])
+    .success();
+    let manifest = repo.read("crates/reports/Cargo.toml");
+    assert_contains(
+        &manifest,
+        &["template = \"worker\"", "signal-hook.workspace = true"],
+    );
+    assert!(!manifest.contains("port ="), "{manifest}");
+    assert_contains(
+        &repo.read("environments/dev/deploy.sh"),
+        &[
+            "podplane deploy worker \\\n  --name reports \\\n  --image ghcr.io/globex/reports:0.1.0 \\",
+            "--set app.replicas=1",
+        ],
+    );
+    repo.run(&["check"]).success();
+
+    let binary = build(&repo, "reports");
+    let mut worker = Command::new(binary)
+        .env("INTERVAL_SECS", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(worker.stderr.take().unwrap());
+    wait_for_line(&mut log, "unit 1 done");
+    let kill = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let stopped = wait_for_line(&mut log, "stopping after");
+    let status = worker.wait().unwrap();
+    assert!(status.success(), "{status:?}: {stopped}");
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let repo = globex();
+    let before = repo.snapshot();
+    let out = repo
+        .run(&[
+            "new-service",
+            "billing",
+            "--template",
+            "web",
+            "--deploy-to",
+            "dev",
+            "--dry-run",
+        ])
+        .success()
+        .stderr();
+    assert_contains(
+        &out,
+        &[
+            "would create crates/billing (--dry-run: nothing written)",
+            "crates/billing/src/main.rs",
+            "would add [services.billing] version 0.1.0 to environments/dev/environment.toml",
+        ],
+    );
+    assert!(before == repo.snapshot(), "the tree changed");
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let repo = globex();
+    for (args, expected) in [
+        (
+            &["new-service", "hello", "--template", "web"][..],
+            "a crate named `hello` exists already",
+        ),
+        (
+            &["new-service", "Billing", "--template", "web"][..],
+            "invalid service name",
+        ),
+        (
+            &["new-service", "bill_ing", "--template", "web"][..],
+            "invalid service name",
+        ),
+        (
+            &[
+                "new-service",
+                "reports",
+                "--template",
+                "worker",
+                "--port",
+                "8080",
+            ][..],
+            "--port is for web services",
+        ),
+        (
+            &[
+                "new-service",
+                "billing",
+                "--template",
+                "web",
+                "--deploy-to",
+                "qa",
+            ][..],
+            "unknown environment `qa` for --deploy-to",
+        ),
+        (
+            &[
+                "new-service",
+                "billing",
+                "--template",
+                "web",
+                "--deploy-to",
+                "identity",
+            ][..],
+            "environment `identity` runs no cluster",
+        ),
+        (
+            &[
+                "new-service",
+                "billing",
+                "--template",
+                "web",
+                "--image",
+                "ghcr.io/x:1",
+            ][..],
+            "invalid --image",
+        ),
+    ] {
+        assert_contains(&repo.refuses(args), &[expected]);
+    }
+    repo.edit(
+        "environments/platform.toml",
+        "[images]\nregistry = \"ghcr.io/globex\"\n",
+        "",
+    );
+    assert_contains(
+        &repo.refuses(&["new-service", "billing", "--template", "web"]),
+        &["--image is not given and platform.toml has no [images] registry"],
+    );
+}
