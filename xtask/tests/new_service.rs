@@ -55,6 +55,21 @@ fn build(repo: &Repo, package: &str) -> PathBuf {
     target.join("debug").join(package)
 }
 
+/// Fails unless rustfmt leaves `file` of `repo` as it is: `cargo fmt --check` in the new
+/// repository's CI must pass on what new-service wrote.
+fn assert_formatted(repo: &Repo, file: &str) {
+    let out = Command::new("rustfmt")
+        .args(["--edition", "2024", "--check"])
+        .arg(repo.path(file))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{file} is not formatted:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// A line of `reader` that contains `needle`, within ten seconds.
 fn wait_for_line(reader: &mut impl BufRead, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -107,6 +122,7 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
         ],
     );
     assert!(repo.path("crates/billing/README.md").is_file());
+    assert_formatted(&repo, "crates/billing/src/main.rs");
     let staging = repo.read("environments/staging/environment.toml");
     assert_eq!(
         staging,
@@ -172,6 +188,7 @@ fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
         &["template = \"worker\"", "signal-hook.workspace = true"],
     );
     assert!(!manifest.contains("port ="), "{manifest}");
+    assert_formatted(&repo, "crates/reports/src/main.rs");
     assert_contains(
         &repo.read("environments/dev/deploy.sh"),
         &[
