@@ -21,7 +21,8 @@ use crate::model::{Stage, Template};
         cargo xtask list\n  \
         cargo xtask show prod\n  \
         cargo xtask new-env qa --stage staging --like staging\n  \
-        cargo xtask render --check\n\n\
+        cargo xtask render --check\n  \
+        cargo xtask new-repo ../initech-platform --org initech --domain initech.com\n\n\
         Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input).\n\n\
         Environment: XTASK_TODAY=YYYY-MM-DD runs diff, parity, promote and check as on that day \
         (parity allowances expire); without it, the system clock's day in UTC."
