@@ -7,20 +7,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, TODAY, assert_contains};
+use common::{Run, assert_contains};
 use pretty_assertions::assert_eq;
 use sha2::{Digest, Sha256};
 
 /// Runs the binary in `cwd`.
 fn xtask(cwd: &Path, args: &[&str]) -> Run {
-    Run(Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(cwd)
-        .env("XTASK_TODAY", TODAY)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap())
+    Run(common::xtask(cwd, args).output().unwrap())
 }
 
 /// A new repository for Globex in a fresh temporary directory, made with `extra` flags.

@@ -12,31 +12,6 @@ use std::time::{Duration, Instant};
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 
-/// A repository `new-repo` made for Globex (its example service is `hello`), without git.
-fn globex() -> Repo {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Repo { dir };
-    repo.run_in(
-        repo.dir.path(),
-        &[
-            "new-repo",
-            "globex",
-            "--org",
-            "globex",
-            "--domain",
-            "globex.io",
-            "--no-git",
-        ],
-    )
-    .success();
-    // The repository is the new directory; move it up so that `Repo` paths start there.
-    let inner = repo.path("globex");
-    let tree = tempfile::tempdir().unwrap();
-    std::fs::remove_dir(tree.path()).unwrap();
-    std::fs::rename(&inner, tree.path()).unwrap();
-    Repo { dir: tree }
-}
-
 /// Builds `package` in `repo` with the lock file as it is, into a target directory the
 /// tests share (not the one `cargo test` holds), and returns the binary.
 fn build(repo: &Repo, package: &str) -> PathBuf {
@@ -88,7 +63,7 @@ fn wait_for_line(reader: &mut impl BufRead, needle: &str) -> String {
 
 #[test]
 fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
-    let repo = globex();
+    let repo = Repo::generated();
     let staging_before = repo.read("environments/staging/environment.toml");
     let run = repo
         .run(&[
@@ -172,7 +147,7 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
 
 #[test]
 fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
-    let repo = globex();
+    let repo = Repo::generated();
     repo.run(&[
         "new-service",
         "reports",
@@ -218,7 +193,7 @@ fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
 
 #[test]
 fn dry_run_writes_nothing() {
-    let repo = globex();
+    let repo = Repo::generated();
     let before = repo.snapshot();
     let out = repo
         .run(&[
@@ -245,7 +220,7 @@ fn dry_run_writes_nothing() {
 
 #[test]
 fn bad_input_is_refused_and_nothing_is_written() {
-    let repo = globex();
+    let repo = Repo::generated();
     for (args, expected) in [
         (
             &["new-service", "hello", "--template", "web"][..],

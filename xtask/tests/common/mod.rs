@@ -51,6 +51,23 @@ impl Repo {
         repo
     }
 
+    /// A repository `new-repo` made for Globex (domain `globex.io`), without git: what any
+    /// organisation starts from.
+    pub fn generated() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let args = [
+            "new-repo",
+            ".",
+            "--org",
+            "globex",
+            "--domain",
+            "globex.io",
+            "--no-git",
+        ];
+        Run(xtask(dir.path(), &args).output().unwrap()).success();
+        Repo { dir }
+    }
+
     /// A copy of the shipped example, as committed: for the tests that the example itself
     /// is sound. Tests of the tool's behaviour use [`Repo::fixture`].
     pub fn example() -> Repo {
@@ -99,14 +116,7 @@ impl Repo {
 
     /// The binary with `args`, in `cwd`, on [`TODAY`], without colour settings.
     pub fn command(&self, cwd: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        command
-            .args(args)
-            .current_dir(cwd)
-            .env("XTASK_TODAY", TODAY)
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE");
-        command
+        xtask(cwd, args)
     }
 
     /// Every file under the repository and its bytes.
@@ -222,6 +232,18 @@ pub fn copy(from: &Path, to: &Path) {
     } else if from.exists() {
         std::fs::copy(from, to).unwrap();
     }
+}
+
+/// The binary with `args`, in `cwd`, on [`TODAY`], without colour settings.
+pub fn xtask(cwd: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .args(args)
+        .current_dir(cwd)
+        .env("XTASK_TODAY", TODAY)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
 }
 
 pub struct Run(pub Output);
