@@ -16,7 +16,7 @@ fn main() {
     let files = xtask::commands::generated_files(&platform).expect("the repository renders");
     xtask::render::write(root, &files).expect("the rendered files are written");
     let today = xtask::model::date::Date::today().expect("XTASK_TODAY, when set, is a day");
-    let findings = xtask::commands::check::check(root, today)
+    let findings = xtask::commands::check::check(root, today, None)
         .expect("the check runs")
         .findings;
     let mut by_rule = std::collections::BTreeMap::new();
@@ -35,6 +35,6 @@ fn main() {
         platform.environments.len()
     );
     report("check (load + every rule + render --check)", || {
-        xtask::commands::check::check(root, today).unwrap();
+        xtask::commands::check::check(root, today, None).unwrap();
     });
 }

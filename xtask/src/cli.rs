@@ -174,6 +174,20 @@ pub enum Command {
     )]
     Check(CheckArgs),
 
+    /// List the services to rebuild and the environments whose deployment changed since REV
+    #[command(
+        long_about = "Compare the working tree with a git revision and say what the change \
+            reaches. Services: the deployable crates whose image must be rebuilt because a file \
+            they are built from changed (their own directory, a path dependency's, a workspace-wide \
+            input such as the root Cargo.toml or the toolchain, or a Cargo.lock entry that their \
+            build resolves). Environments: those whose resolved configuration or generated files \
+            differ from ENV@REV; `deploy` says whether its deploy.sh changed. With --format github, \
+            prints `services=`, `environments=` and `deploy=` lines (JSON arrays) to append to \
+            $GITHUB_OUTPUT for a workflow's matrix. Exits 2 when git does not know REV.",
+        after_help = "Examples:\n  cargo xtask affected --base main\n  cargo xtask affected --base HEAD~1 --format json\n  cargo xtask affected --base \"$BASE_SHA\" --format github >> \"$GITHUB_OUTPUT\""
+    )]
+    Affected(AffectedArgs),
+
     /// Say what a check rule is for and why, like rustc --explain
     #[command(after_help = "Example:\n  cargo xtask explain single-issuer")]
     Explain(ExplainArgs),
@@ -196,6 +210,32 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+
+    /// The revision that `service-version-bumped` compares services with (default: HEAD,
+    /// so uncommitted changes; a pull request's checks give its base)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AffectedArgs {
+    /// The git revision to compare the working tree with: a branch, tag or commit
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AffectedFormat::Human)]
+    pub format: AffectedFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AffectedFormat {
+    /// A summary for reading in a terminal
+    Human,
+    /// One object with `services` and `environments`
+    Json,
+    /// `key=JSON` lines for $GITHUB_OUTPUT: services, environments, deploy
+    Github,
 }
 
 #[derive(Debug, clap::Args)]

@@ -2,6 +2,7 @@
 //! and calls [`run`]; each command lives in its own module under `commands`, with one
 //! entry point. `docs/ARCHITECTURE.md` draws the layers.
 
+pub mod affected;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parity(args) => commands::parity::run(&root()?, &args, Date::today()?),
         Command::Promote(args) => commands::promote::run(&root()?, &args, Date::today()?),
         Command::Check(args) => commands::check::run(&root()?, &args, Date::today()?),
+        Command::Affected(args) => commands::affected::run(&root()?, &args, Date::today()?),
         Command::Explain(args) => commands::explain::run(&args),
     }
 }

@@ -45,6 +45,7 @@ rule_ids! {
     InstanceArchUnchecked = "instance-arch-unchecked",
     NoSecretValues = "no-secret-values",
     StagedBeforeProd = "staged-before-prod",
+    ServiceVersionBumped = "service-version-bumped",
     NamingConvention = "naming-convention",
     Placeholder = "placeholder",
     Parity = "parity",

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// violation. Lower layers first.
 const LAYERS: &[(&str, &[&str])] = &[
     ("rule", &[]),
+    ("affected", &[]),
     ("secrets", &[]),
     ("parallel", &[]),
     ("terminal", &[]),

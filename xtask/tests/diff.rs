@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -387,7 +385,7 @@ fn unknown_environments_and_revisions_are_refused() {
         &err,
         &["unknown environment `stagin`", "did you mean `staging`?"],
     );
-    init_git(&repo);
+    repo.commit_all();
     let err = repo.refuses(&["diff", "prod@no-such-branch", "prod"]);
     assert_contains(&err, &["unknown revision `no-such-branch`"]);
     let err = repo.refuses(&["diff", "prd@HEAD", "prod"]);
@@ -400,49 +398,26 @@ fn unknown_environments_and_revisions_are_refused() {
     );
 }
 
-fn init_git(repo: &Repo) {
-    git(repo, &["init", "-q", "-b", "main"]);
-    git(repo, &["add", "-A"]);
-    git(repo, &["commit", "-q", "-m", "example"]);
-}
-
-fn git(repo: &Repo, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .current_dir(repo.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
     let origin = Repo::fixture();
-    init_git(&origin);
+    origin.commit_all();
     origin.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
-    git(&origin, &["commit", "-q", "-am", "release"]);
+    origin.git(&["commit", "-q", "-am", "release"]);
     let clone = Repo {
         dir: tempfile::tempdir().unwrap(),
     };
     let url = format!("file://{}", origin.dir.path().display());
-    git(
-        &clone,
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            &url,
-            ".",
-        ],
-    );
-    git(&clone, &["checkout", "-q", "-b", "topic"]);
+    clone.git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-single-branch",
+        &url,
+        ".",
+    ]);
+    clone.git(&["checkout", "-q", "-b", "topic"]);
     let err = clone.refuses(&["diff", "prod@HEAD~1", "prod"]);
     assert_contains(
         &err,
@@ -453,17 +428,17 @@ fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
         ],
     );
     // A branch of the remote, asked for by its name, is found under `origin/`.
-    git(&clone, &["branch", "-q", "-D", "main"]);
+    clone.git(&["branch", "-q", "-D", "main"]);
     let err = clone.refuses(&["diff", "prod@main", "prod"]);
     assert_contains(&err, &["the remote's branch is here as `origin/main`"]);
-    git(&clone, &["fetch", "-q", "--unshallow"]);
+    clone.git(&["fetch", "-q", "--unshallow"]);
     clone.run(&["diff", "prod@HEAD~1", "prod"]).success();
 }
 
 #[test]
 fn a_side_may_be_the_environment_at_a_git_revision() {
     let repo = Repo::fixture();
-    init_git(&repo);
+    repo.commit_all();
     repo.put_workers_on_amd64(STAGING);
     let (code, report) = repo.json(&["diff", "staging@main", "prod", "--format", "json"]);
     assert_eq!(code, 0, "as committed, staging matched prod");
@@ -482,7 +457,7 @@ fn a_side_may_be_the_environment_at_a_git_revision() {
 #[test]
 fn an_environment_against_its_own_past_is_a_report_of_changes() {
     let repo = Repo::fixture();
-    init_git(&repo);
+    repo.commit_all();
     repo.put_workers_on_amd64(PROD);
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
     repo.edit(PROD, "version = \"2.1.0\"", "version = \"2.0.9\"");

@@ -168,6 +168,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                         let context = Context {
                             today,
                             out_of_date: None,
+                            unbumped: None,
                         };
                         checks::findings(&platform, &context)
                             .map_err(|e| TestCaseError::fail(e.to_string()))?;

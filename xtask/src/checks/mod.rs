@@ -20,6 +20,7 @@ mod parity;
 mod placeholder;
 mod prod_access_narrower;
 mod prod_separate_account;
+mod service_version_bumped;
 mod single_issuer;
 mod staged_before_prod;
 mod telemetry_to_observability;
@@ -38,7 +39,7 @@ pub struct Rule {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 15] = [
+const CHECKED: [&Rule; 16] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
     &telemetry_to_observability::RULE,
@@ -50,6 +51,7 @@ const CHECKED: [&Rule; 15] = [
     &instance_arch_unchecked::RULE,
     &no_secret_values::RULE,
     &staged_before_prod::RULE,
+    &service_version_bumped::RULE,
     &naming_convention::RULE,
     &placeholder::RULE,
     &parity::RULE,
@@ -88,6 +90,21 @@ pub struct Context {
     /// The generated files that are missing, stale or stray; `None` when the rules look at
     /// the model only, for a platform not yet written (as `new-env` makes).
     pub out_of_date: Option<Vec<OutOfDate>>,
+    /// The services changed since a base revision without a new version; `None` when no
+    /// revision is compared with (outside git, or for a platform not yet written).
+    pub unbumped: Option<Vec<Unbumped>>,
+}
+
+/// A service whose image must be rebuilt, whose crate still has the version it had.
+pub struct Unbumped {
+    pub name: String,
+    pub version: String,
+    /// The revision it is compared with, as the user named it.
+    pub base: String,
+    /// The crate's `version`, or its manifest.
+    pub location: Location,
+    /// The changed paths (or lock entries) that reach it.
+    pub because: Vec<String>,
 }
 
 /// A generated file that is not what rendering makes.

@@ -7,19 +7,20 @@ use std::process::ExitCode;
 use annotate_snippets::Renderer;
 use serde_json::json;
 
-use crate::checks::{self, Context, Finding, OutOfDate};
+use crate::checks::{self, Context, Finding, OutOfDate, Unbumped};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::diagnostic::{Diagnostics, Location};
-use crate::model::SourceTree;
+use crate::diagnostic::{Diagnostics, Location, SourceFile, Span, display_path};
 use crate::model::date::Date;
+use crate::model::git::Revision;
 use crate::model::services;
+use crate::model::{Platform, SourceTree};
 use crate::render;
 use crate::rule::{RuleId, RuleLevel};
 use crate::secrets::redact;
 use crate::terminal;
 
 pub fn run(root: &Path, args: &CheckArgs, today: Date) -> anyhow::Result<ExitCode> {
-    let Checked { findings, loaded } = check(root, today)?;
+    let Checked { findings, loaded } = check(root, today, args.base.as_deref())?;
     match args.format {
         CheckFormat::Human => print_human(&findings)?,
         CheckFormat::Json => {
@@ -52,10 +53,17 @@ pub struct Checked {
 
 /// Every finding of every rule on the repository at `root`, at its level, `allow`ed ones
 /// left out, as on the day `today` (parity allowances expire). An error is a check that
-/// could not run.
-pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
+/// could not run. `base` is the revision services are compared with; without one, HEAD
+/// when git knows it.
+pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Checked> {
     let tree = SourceTree::read(root)?;
-    let loaded = services::declared(root).and_then(|services| Ok(tree.load(services)?));
+    let base = match base {
+        Some(base) => Some(Revision::resolve(root, base)?),
+        None => Revision::resolve(root, "HEAD").ok(),
+    };
+    let metadata = services::metadata(root)?;
+    let loaded =
+        services::declared_in(root, &metadata).and_then(|services| Ok(tree.load(services)?));
     let platform = match loaded {
         Ok(platform) => platform,
         Err(err) => {
@@ -92,11 +100,101 @@ pub fn check(root: &Path, today: Date) -> anyhow::Result<Checked> {
                 .collect(),
         )
     };
-    let context = Context { today, out_of_date };
+    let unbumped = match &base {
+        Some(base) => Some(unbumped(root, base, &metadata, &platform)?),
+        None => None,
+    };
+    let context = Context {
+        today,
+        out_of_date,
+        unbumped,
+    };
     Ok(Checked {
         findings: checks::findings(&platform, &context)?,
         loaded: true,
     })
+}
+
+/// The services a change since `base` reaches whose crate has the version it had there.
+/// A crate that `base` did not have is new, and its version is new with it.
+fn unbumped(
+    root: &Path,
+    base: &Revision,
+    metadata: &cargo_metadata::Metadata,
+    platform: &Platform,
+) -> anyhow::Result<Vec<Unbumped>> {
+    let mut found = Vec::new();
+    for (name, because) in super::affected::rebuilds(root, base, metadata, platform)? {
+        let Some(package) = metadata
+            .workspace_packages()
+            .into_iter()
+            .find(|package| package.name.as_str() == name)
+        else {
+            continue;
+        };
+        let manifest = display_path(root, package.manifest_path.as_std_path());
+        let manifest = manifest.to_string_lossy().replace('\\', "/");
+        let Some(version_before) = version_at(root, base, &manifest)? else {
+            continue;
+        };
+        let version = package.version.to_string();
+        if version != version_before {
+            continue;
+        }
+        let text = std::fs::read_to_string(package.manifest_path.as_std_path())?;
+        let file = SourceFile::new(manifest.as_str(), text);
+        let location = toml_edit::Document::parse(file.text.as_str())
+            .ok()
+            .and_then(|document| document.get("package")?.get("version")?.span())
+            .map_or_else(
+                || Location::Path(file.path.clone()),
+                |range| {
+                    Location::Span(Span {
+                        file: file.clone(),
+                        range,
+                    })
+                },
+            );
+        found.push(Unbumped {
+            name,
+            version,
+            base: base.name.clone(),
+            location,
+            because,
+        });
+    }
+    Ok(found)
+}
+
+/// The version of the crate whose manifest is at `manifest` as committed at `revision`,
+/// following `version.workspace = true` to the root manifest; `None` when the revision
+/// has no such crate.
+fn version_at(root: &Path, revision: &Revision, manifest: &str) -> anyhow::Result<Option<String>> {
+    let Some(text) = revision.file(root, manifest)? else {
+        return Ok(None);
+    };
+    let Ok(document) = text.parse::<toml_edit::DocumentMut>() else {
+        return Ok(None);
+    };
+    let Some(version) = document.get("package").and_then(|p| p.get("version")) else {
+        return Ok(None);
+    };
+    if let Some(version) = version.as_str() {
+        return Ok(Some(version.to_owned()));
+    }
+    let Some(workspace) = revision.file(root, "Cargo.toml")? else {
+        return Ok(None);
+    };
+    Ok(workspace
+        .parse::<toml_edit::DocumentMut>()
+        .ok()
+        .and_then(|d| {
+            d.get("workspace")?
+                .get("package")?
+                .get("version")?
+                .as_str()
+                .map(str::to_owned)
+        }))
 }
 
 fn print_human(findings: &[Finding]) -> std::io::Result<()> {

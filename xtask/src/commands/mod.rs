@@ -3,6 +3,7 @@
 //! modules together: `render` and `checks` never call each other, so a command passes
 //! what one needs from the other (the rules' docs, the generated files out of date).
 
+pub mod affected;
 pub mod check;
 pub mod diff;
 pub mod explain;
@@ -42,6 +43,7 @@ pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> 
     let context = Context {
         today,
         out_of_date: None,
+        unbumped: None,
     };
     let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
         .iter()

@@ -79,6 +79,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         &Context {
             today,
             out_of_date: None,
+            unbumped: None,
         },
     )?;
     let placeholders = findings

@@ -133,6 +133,16 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// How a change reaches production (the topology guide's two release flows).
+    Flow {
+        /// Merged main deploys to staging; production deploys when a promotion lands.
+        PullRequest = "pull-request",
+        /// Merged main deploys to staging and then, after staging's checks, to production.
+        Trunk = "trunk",
+    }
+}
+
+keyword_enum! {
     /// The self-hosted observability platform the observability cluster runs.
     ObservabilityPlatform {
         Openobserve = "openobserve",
@@ -357,6 +367,7 @@ pub struct ServiceFile {
 #[serde(deny_unknown_fields)]
 pub struct CiFile {
     pub runners: Spanned<Runners>,
+    pub flow: Option<Spanned<Flow>>,
 }
 
 #[derive(Debug, Deserialize)]

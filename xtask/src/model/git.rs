@@ -1,6 +1,7 @@
 //! The hand-written sources as committed at a git revision, read with git, so that
 //! `diff prod@main prod` compares a branch with what it started from.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -14,28 +15,16 @@ impl SourceTree {
     /// The sources as committed at `revision` (any revision git understands). Files are
     /// named `REVISION:path`, as git names them.
     pub fn at_revision(root: &Path, revision: &str) -> anyhow::Result<SourceTree> {
+        let revision = Revision::resolve(root, revision)?;
+        let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
+            let text = revision
+                .file(root, path)?
+                .with_context(|| format!("{path} is not in {}", revision.name))?;
+            Ok(SourceFile::new(format!("{}:{path}", revision.name), text))
+        };
         let sh = Shell::new()?;
         sh.change_dir(root);
-        let spec = format!("{revision}^{{commit}}");
-        let commit = cmd!(sh, "git rev-parse --verify --quiet {spec}")
-            .quiet()
-            .ignore_stderr()
-            .read()
-            .map_err(|_| {
-                Diagnostic::new(format!("unknown revision `{revision}`"), Location::Nowhere)
-                    .with_help(unknown_revision_help(&sh, revision))
-                    .into_error()
-            })?;
-        let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
-            let object = format!("{commit}:{path}");
-            let output = cmd!(sh, "git show {object}")
-                .quiet()
-                .output()
-                .with_context(|| format!("reading {path} at {revision}"))?;
-            let text = String::from_utf8(output.stdout)
-                .with_context(|| format!("{path} at {revision} is not UTF-8"))?;
-            Ok(SourceFile::new(format!("{revision}:{path}"), text))
-        };
+        let (commit, revision) = (revision.commit.as_str(), revision.name.as_str());
         let listing = cmd!(
             sh,
             "git ls-tree -r --name-only {commit} -- {ENVIRONMENTS_DIR}"
@@ -73,6 +62,95 @@ impl SourceTree {
     }
 }
 
+/// A git revision as the user named it, and the commit it names.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub name: String,
+    pub commit: String,
+}
+
+impl Revision {
+    /// The commit `revision` (any revision git understands) names in the repository at
+    /// `root`; a diagnostic that says what to do when git does not know it.
+    pub fn resolve(root: &Path, revision: &str) -> anyhow::Result<Revision> {
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let spec = format!("{revision}^{{commit}}");
+        let commit = cmd!(sh, "git rev-parse --verify --quiet {spec}")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .map_err(|_| {
+                Diagnostic::new(format!("unknown revision `{revision}`"), Location::Nowhere)
+                    .with_help(unknown_revision_help(&sh, revision))
+                    .into_error()
+            })?;
+        Ok(Revision {
+            name: revision.to_owned(),
+            commit,
+        })
+    }
+
+    /// The text of `path` (relative to the root) as committed at this revision; `None`
+    /// when the revision has no such file.
+    pub fn file(&self, root: &Path, path: &str) -> anyhow::Result<Option<String>> {
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let object = format!("{}:{path}", self.commit);
+        let Ok(output) = cmd!(sh, "git show {object}")
+            .quiet()
+            .ignore_stderr()
+            .output()
+        else {
+            return Ok(None);
+        };
+        String::from_utf8(output.stdout)
+            .map(Some)
+            .with_context(|| format!("{path} at {} is not UTF-8", self.name))
+    }
+
+    /// Every file committed at this revision, by path.
+    pub fn files(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let commit = &self.commit;
+        let listing = cmd!(sh, "git ls-tree -r -z --name-only {commit}")
+            .quiet()
+            .read()
+            .with_context(|| format!("listing the files of {}", self.name))?;
+        Ok(split_nul(&listing))
+    }
+
+    /// The paths whose content in the working tree differs from this revision: changed,
+    /// added, deleted (under both names when renamed) and untracked files that git does
+    /// not ignore.
+    pub fn changed_paths(&self, root: &Path) -> anyhow::Result<BTreeSet<String>> {
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let commit = &self.commit;
+        let tracked = cmd!(sh, "git diff --name-only --no-renames -z {commit} --")
+            .quiet()
+            .read()
+            .with_context(|| format!("listing what changed since {}", self.name))?;
+        let untracked = cmd!(sh, "git ls-files --others --exclude-standard -z")
+            .quiet()
+            .read()
+            .context("listing the files git does not track yet")?;
+        Ok(split_nul(&tracked)
+            .into_iter()
+            .chain(split_nul(&untracked))
+            .collect())
+    }
+}
+
+fn split_nul(listing: &str) -> Vec<String> {
+    listing
+        .split('\0')
+        .filter(|path| !path.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// What to do about a revision git does not know here: a remote branch by its local name,
 /// or a shallow clone (as CI checks out) that lacks the history.
 fn unknown_revision_help(sh: &Shell, revision: &str) -> String {
@@ -84,7 +162,7 @@ fn unknown_revision_help(sh: &Shell, revision: &str) -> String {
             .ok()
     };
     let mut help =
-        "give a branch, a tag or a commit of this repository, such as `prod@main` or `prod@HEAD~1`"
+        "give a branch, a tag or a commit of this repository, such as `main` or `HEAD~1`"
             .to_owned();
     let remote = format!("refs/remotes/origin/{revision}");
     if git_says(&["rev-parse", "--verify", "--quiet", &remote]).is_some() {

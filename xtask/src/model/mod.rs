@@ -41,7 +41,7 @@ macro_rules! string_newtype {
 pub mod conventions;
 pub mod date;
 pub mod files;
-mod git;
+pub mod git;
 pub mod glob;
 pub mod hosts;
 mod load;
@@ -63,7 +63,7 @@ use crate::diagnostic::{SourceFile, Span};
 use crate::model::network::ZoneSubnets;
 use crate::rule::{RuleId, RuleLevel};
 pub use files::{
-    Arch, Connector, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
+    Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
 pub use load::{SourceTree, load};
@@ -447,6 +447,8 @@ impl Service {
 #[derive(Debug)]
 pub struct Ci {
     pub runners: Sourced<Runners>,
+    /// How merged changes reach production.
+    pub flow: Sourced<Flow>,
 }
 
 #[derive(Debug)]

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, display_path};
+use crate::model::git::Revision;
 use crate::model::names::Slug;
 use crate::model::{Origin, ServiceDecl, Sourced, Template};
 
@@ -46,12 +47,24 @@ struct Metadata {
 /// `cargo metadata` says which packages are in the workspace and which declare a service;
 /// the declaration itself is read from the manifest, so that its values keep their spans.
 pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
-    let metadata = cargo_metadata::MetadataCommand::new()
+    declared_in(root, &metadata(root)?)
+}
+
+/// What `cargo metadata` says of the workspace at `root`, its own packages only.
+pub fn metadata(root: &Path) -> anyhow::Result<cargo_metadata::Metadata> {
+    cargo_metadata::MetadataCommand::new()
         .manifest_path(root.join("Cargo.toml"))
         .current_dir(root)
         .no_deps()
         .exec()
-        .context("running `cargo metadata` to find the service crates")?;
+        .context("running `cargo metadata` to find the service crates")
+}
+
+/// The services that the workspace `metadata` describes declares, as [`declared`].
+pub fn declared_in(
+    root: &Path,
+    metadata: &cargo_metadata::Metadata,
+) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
     let mut services = BTreeMap::new();
     let mut problems = Diagnostics::default();
     for package in metadata.workspace_packages() {
@@ -65,6 +78,47 @@ pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>
         match declaration(&package.name, &file) {
             Ok(decl) => {
                 services.insert(package.name.to_string(), Arc::new(decl));
+            }
+            Err(diagnostic) => problems.push(diagnostic),
+        }
+    }
+    Ok(problems.into_result(services)?)
+}
+
+/// The services declared as committed at `revision`: every manifest of that commit with a
+/// `[package.metadata.platform]` table, its files named `REVISION:path`. No cargo runs: the
+/// workspace of the past is not checked out.
+pub fn declared_at(
+    root: &Path,
+    revision: &Revision,
+) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
+    let mut services = BTreeMap::new();
+    let mut problems = Diagnostics::default();
+    for path in revision.files(root)? {
+        if path == "Cargo.toml" || !path.ends_with("/Cargo.toml") {
+            continue;
+        }
+        let Some(text) = revision.file(root, &path)? else {
+            continue;
+        };
+        let Ok(manifest) = text.parse::<toml_edit::DocumentMut>() else {
+            continue;
+        };
+        let package = manifest.get("package");
+        let Some(name) = package.and_then(|p| p.get("name")).and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let declares = package
+            .and_then(|p| p.get("metadata"))
+            .and_then(|m| m.get("platform"))
+            .is_some();
+        if !declares {
+            continue;
+        }
+        let file = SourceFile::new(format!("{}:{path}", revision.name), text.clone());
+        match declaration(name, &file) {
+            Ok(decl) => {
+                services.insert(name.to_owned(), Arc::new(decl));
             }
             Err(diagnostic) => problems.push(diagnostic),
         }

@@ -69,6 +69,7 @@ str_scalar!(
     super::Arch,
     super::Seed,
     super::Runners,
+    super::Flow,
     super::ObservabilityPlatform,
     super::Connector,
     super::Template
@@ -248,7 +249,12 @@ impl Environment {
             });
         }
         if let Some(ci) = &self.ci {
-            root = root.table("ci", Table::default().leaf("runners", &ci.runners));
+            root = root.table(
+                "ci",
+                Table::default()
+                    .leaf("runners", &ci.runners)
+                    .leaf("flow", &ci.flow),
+            );
         }
         if let Some(o) = &self.observability {
             root = root.table(

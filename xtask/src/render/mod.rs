@@ -312,12 +312,12 @@ fn read_if_exists(root: &Path, relative: &Path) -> anyhow::Result<Option<String>
 fn preamble(sources: &Sources) -> [String; 2] {
     let sources = match sources {
         Sources::Environment(env) => format!(
-            "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and {}",
-            env.file.path.display()
+            "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and {ENVIRONMENTS_DIR}/{}/{ENVIRONMENT_FILE}",
+            env.name
         ),
         Sources::EnvironmentAndCrates(env) => format!(
-            "{ENVIRONMENTS_DIR}/{PLATFORM_FILE}, {} and crates/*/Cargo.toml",
-            env.file.path.display()
+            "{ENVIRONMENTS_DIR}/{PLATFORM_FILE}, {ENVIRONMENTS_DIR}/{}/{ENVIRONMENT_FILE} and crates/*/Cargo.toml",
+            env.name
         ),
         Sources::All => format!(
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"

@@ -208,6 +208,28 @@ impl Repo {
         );
     }
 
+    /// Makes the repository a git repository on `main` with everything committed.
+    pub fn commit_all(&self) {
+        self.git(&["init", "-q", "-b", "main"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "example"]);
+    }
+
+    /// Runs git in the repository, as a test author with no identity of their own.
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Adds a third service crate, the worker `reports`, to the workspace.
     pub fn add_reports_crate(&self) {
         let manifest = self

@@ -13,7 +13,7 @@ use crate::model::files::ENVIRONMENTS_DIR;
 use crate::model::files::{EnvironmentFile, IdentityFile};
 use crate::model::names::{Account, DnsName, EnvName, Region};
 use crate::model::{
-    Access, Breach, Ci, Environment, Identity, Observability, Origin, Runners, Sourced, Stage,
+    Access, Breach, Ci, Environment, Flow, Identity, Observability, Origin, Runners, Sourced, Stage,
 };
 
 use super::{ClusterKeys, HasSpan, Shared, validated};
@@ -89,6 +89,15 @@ impl EnvResolver<'_, '_> {
             .stage_table(ci, "ci", Stage::Ci, stage.value)
             .map(|ci| Ci {
                 runners: Sourced::written(self.file, ci.runners),
+                flow: ci.flow.map_or_else(
+                    || {
+                        Sourced::new(
+                            Flow::PullRequest,
+                            Origin::Builtin("default: flow = \"pull-request\""),
+                        )
+                    },
+                    |flow| Sourced::written(self.file, flow),
+                ),
             });
         let observability = self
             .stage_table(
