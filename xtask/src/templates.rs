@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 22] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -54,6 +54,26 @@ const TEMPLATES: [(&str, &str); 17] = [
     (
         "service-web",
         include_str!("../templates/service/web.rs.hbs"),
+    ),
+    (
+        "workflow-steps-checks",
+        include_str!("../templates/workflows/steps-checks.yml.hbs"),
+    ),
+    (
+        "workflow-pull-request",
+        include_str!("../templates/workflows/pull-request.yml.hbs"),
+    ),
+    (
+        "workflow-main",
+        include_str!("../templates/workflows/main.yml.hbs"),
+    ),
+    (
+        "workflow-promote",
+        include_str!("../templates/workflows/promote.yml.hbs"),
+    ),
+    (
+        "service-containerfile",
+        include_str!("../templates/service/Containerfile.hbs"),
     ),
     (
         "service-readme",

@@ -122,7 +122,7 @@ fn a_new_repository_works_at_once_for_another_organisation() {
             "identity       OIDC issuer https://auth.globex.io",
             "placeholder(s) to fill in",
             "identity, observability, ci, then dev, staging, prod",
-            ".github/workflows/platform.yml",
+            ".github/workflows/ deploys through",
         ],
     );
     for expected in [
@@ -137,7 +137,13 @@ fn a_new_repository_works_at_once_for_another_organisation() {
         "xtask/src/main.rs",
         "crates/hello/Cargo.toml",
         "crates/hello/src/main.rs",
-        "ci/github-actions.yml",
+        "ci/pins.toml",
+        "ci/build-image.sh",
+        "crates/hello/Containerfile",
+        ".dockerignore",
+        ".github/workflows/pull-request.yml",
+        ".github/workflows/main.yml",
+        ".github/workflows/promote.yml",
         "docs/environments.md",
         "docs/checks.md",
         "environments/platform.toml",

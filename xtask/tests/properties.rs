@@ -162,6 +162,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                     root: tree.root.clone(),
                     platform: tree.platform.clone(),
                     environments,
+                    pins: None,
                 };
                 match edited.load(services.clone()) {
                     Ok(platform) => {

@@ -288,7 +288,7 @@ fn next_steps(dir: &Path, placeholders: usize) -> anyhow::Result<()> {
         "\nnext:\n  \
          1. cd {dir} && cargo xtask check: {placeholders} placeholder(s) to fill in (account ids, team members, the seed digest), each shown with what belongs there\n  \
          2. bring the environments up in this order: identity, observability, ci, then dev, staging, prod (each cluster's README says how)\n  \
-         3. turn on the pipelines: copy ci/github-actions.yml to .github/workflows/platform.yml (ci/README.md)"
+         3. push it to GitHub and set up what .github/workflows/ deploys through: the GitHub Environments, their reviewers, and the OIDC trust of the cloud and the clusters (ci/README.md)"
     ))?;
     Ok(())
 }

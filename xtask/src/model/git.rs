@@ -58,6 +58,8 @@ impl SourceTree {
             root: root.to_path_buf(),
             platform: show(&platform_path)?,
             environments,
+            // The workflows are not compared across revisions.
+            pins: None,
         })
     }
 }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 
 use super::files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, PlatformFile};
 use super::parse::parse;
+use super::pins::PINS_FILE;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::model::Platform;
 
@@ -19,6 +20,8 @@ pub struct SourceTree {
     pub platform: Arc<SourceFile>,
     /// Each environment directory's name and its `environment.toml`, in name order.
     pub environments: Vec<(String, Arc<SourceFile>)>,
+    /// `ci/pins.toml`, when there is one.
+    pub pins: Option<Arc<SourceFile>>,
 }
 
 impl SourceTree {
@@ -56,10 +59,17 @@ impl SourceTree {
             return Err(missing.into());
         }
         environments.sort_by(|a, b| a.0.cmp(&b.0));
+        let pins_path = root.join(PINS_FILE);
+        let pins = if pins_path.is_file() {
+            Some(read_source(root, &pins_path)?)
+        } else {
+            None
+        };
         Ok(SourceTree {
             root: root.to_path_buf(),
             platform,
             environments,
+            pins,
         })
     }
 
@@ -68,13 +78,25 @@ impl SourceTree {
         &self,
         services: std::collections::BTreeMap<String, Arc<crate::model::ServiceDecl>>,
     ) -> Result<Platform, Diagnostics> {
-        super::resolve(
+        let platform = super::resolve(
             &self.root,
             &self.platform,
             parse::<PlatformFile>(&self.platform),
             &self.environments,
             services,
-        )
+        );
+        let pins = self.pins.as_ref().map(super::pins::load).transpose();
+        match (platform, pins) {
+            (Ok(mut platform), Ok(pins)) => {
+                platform.pins = pins;
+                Ok(platform)
+            }
+            (Err(problems), Ok(_)) | (Ok(_), Err(problems)) => Err(problems),
+            (Err(mut problems), Err(more)) => {
+                problems.0.extend(more.0);
+                Err(problems)
+            }
+        }
     }
 }
 

@@ -48,6 +48,7 @@ mod load;
 pub mod names;
 pub mod network;
 mod parse;
+pub mod pins;
 mod resolve;
 pub mod services;
 pub mod tree;
@@ -144,6 +145,8 @@ pub struct Platform {
     /// `[images] registry`: where service images are pushed; `new-service` names a new
     /// service's image under it.
     pub image_registry: Option<Sourced<String>>,
+    /// `ci/pins.toml`, when the repository has one: the workflows are rendered from it.
+    pub pins: Option<pins::Pins>,
 }
 
 impl Platform {

@@ -14,6 +14,7 @@ mod overview;
 mod readme;
 mod rules_page;
 mod tfvars;
+mod workflows;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -185,6 +186,7 @@ pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<G
     }
     files.push(overview::generate(platform)?);
     files.push(rules_page::generate(rules)?);
+    files.extend(workflows::generate(platform)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -248,6 +250,27 @@ pub fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
     dirs.sort();
     changes.extend(leftovers(root, files, &dirs)?);
     let expected: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    // Workflows this tool wrote that it no longer makes (the pins file is gone, or the
+    // flow has no promotion); a workflow written by hand has no marker and stays.
+    let workflows = root.join(workflows::DIR);
+    if let Ok(entries) = std::fs::read_dir(&workflows) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let relative = crate::diagnostic::display_path(root, &path);
+            if expected.contains(relative.as_path()) || !path.is_file() {
+                continue;
+            }
+            if let Some(old) = read_if_exists(root, &relative)?
+                && old.contains(MARKER)
+            {
+                changes.push(Change::Remove {
+                    path: relative,
+                    old,
+                });
+            }
+        }
+    }
     for dir in dirs {
         for name in ENVIRONMENT_FILES {
             let path = dir.join(name);
@@ -323,6 +346,10 @@ fn preamble(sources: &Sources) -> [String; 2] {
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"
         ),
         Sources::Rules => "the rules of xtask/src/checks/ and xtask/src/model/".to_owned(),
+        Sources::Workflows => format!(
+            "{ENVIRONMENTS_DIR}/{PLATFORM_FILE}, every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}, crates/*/Cargo.toml and {}",
+            crate::model::pins::PINS_FILE
+        ),
     };
     [
         format!("{MARKER} from {sources}."),
@@ -336,6 +363,7 @@ enum Sources<'a> {
     EnvironmentAndCrates(&'a Environment),
     All,
     Rules,
+    Workflows,
 }
 
 /// The preamble as comment lines starting with `prefix` (`//`, `#`), each ending in a newline.

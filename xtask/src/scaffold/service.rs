@@ -88,8 +88,13 @@ impl ServiceCrate<'_> {
                 port: self.port,
             },
         )?;
+        let containerfile = crate::templates::fill(
+            "service-containerfile",
+            &serde_json::json!({ "name": self.name, "image": self.image, "version": FIRST_VERSION }),
+        )?;
         let dir = self.dir();
         Ok(vec![
+            NewFile::text(dir.join("Containerfile"), containerfile),
             NewFile::text(dir.join("Cargo.toml"), manifest),
             NewFile::text(dir.join("src/main.rs"), main),
             NewFile::text(dir.join("README.md"), readme),

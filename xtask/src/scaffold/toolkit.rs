@@ -12,20 +12,20 @@ use super::NewFile;
 /// The file in a new repository that records where its toolkit came from.
 pub const PROVENANCE_FILE: &str = "toolkit-provenance.toml";
 
-/// The directory of the toolkit's crate, as built.
-const XTASK_DIR: &str = "xtask";
-
-/// The toolkit's files outside `xtask/`, relative to the workspace root: the workspace's
-/// build settings, the toolkit's own documentation and the pipelines that run it. Nothing
-/// in them names an organisation.
-const ROOT_FILES: [&str; 6] = [
+/// The toolkit's files outside `xtask/` and `ci/`, relative to the workspace root: the
+/// workspace's build settings, what image builds leave out, and the toolkit's own
+/// documentation. Nothing in them names an organisation.
+const ROOT_FILES: [&str; 5] = [
     "Cargo.toml",
     ".cargo/config.toml",
+    ".dockerignore",
     "docs/ARCHITECTURE.md",
     "docs/environments-reference.md",
-    "ci/README.md",
-    "ci/github-actions.yml",
 ];
+
+/// The toolkit's directories, copied whole: the program, and what the pipelines run
+/// with their pins.
+const DIRS: [&str; 2] = ["xtask", "ci"];
 
 /// The workspace the running program was built from.
 pub fn source_root() -> PathBuf {
@@ -34,10 +34,12 @@ pub fn source_root() -> PathBuf {
 }
 
 /// The toolkit's files under `source` (a workspace root): everything of `xtask/` but
-/// build output, and [`ROOT_FILES`]. In path order.
+/// build output, everything of `ci/`, and [`ROOT_FILES`]. In path order.
 pub fn files(source: &Path) -> anyhow::Result<Vec<NewFile>> {
     let mut paths: Vec<PathBuf> = ROOT_FILES.iter().map(PathBuf::from).collect();
-    walk(source, Path::new(XTASK_DIR), &mut paths)?;
+    for dir in DIRS {
+        walk(source, Path::new(dir), &mut paths)?;
+    }
     paths.sort();
     paths
         .into_iter()

@@ -29,6 +29,8 @@ const FIXTURE: &str = "tests/fixtures/initech";
 /// What a copy of the shipped example takes from the real repository: enough for
 /// `cargo metadata`.
 const COPIED: &[&str] = &[
+    ".github",
+    "ci",
     "docs",
     "Cargo.toml",
     "Cargo.lock",

@@ -124,6 +124,7 @@ pub fn resolve(
         checks,
         hosts_allowed,
         image_registry,
+        pins: None,
     })
 }
 

@@ -1,0 +1,154 @@
+//! `ci/pins.toml`: the third-party code the rendered workflows run, pinned. Actions by a
+//! full commit SHA (a tag can be moved to other code; a commit cannot), tools by an exact
+//! version. `render` writes the pins into `.github/workflows/`; this file is where they
+//! are changed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::Sourced;
+use super::parse::parse;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
+
+/// Where the pins are, relative to the root.
+pub const PINS_FILE: &str = "ci/pins.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinsFile {
+    actions: BTreeMap<Spanned<String>, ActionFile>,
+    tools: ToolsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionFile {
+    commit: Spanned<String>,
+    version: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolsFile {
+    rust: Spanned<String>,
+    podplane: Spanned<String>,
+}
+
+/// The pins, validated.
+#[derive(Debug)]
+pub struct Pins {
+    pub file: Arc<SourceFile>,
+    /// By the action's `owner/repository`.
+    pub actions: BTreeMap<String, ActionPin>,
+    /// The Rust toolchain every job builds with, so that a new release's lints cannot
+    /// fail a pipeline that passed yesterday.
+    pub rust: Sourced<String>,
+    /// The Podplane CLI version the deploy jobs install (`go install ...@VERSION`).
+    pub podplane: Sourced<String>,
+}
+
+#[derive(Debug)]
+pub struct ActionPin {
+    pub commit: Sourced<String>,
+    /// The release the commit is, for people: written beside the SHA as a comment.
+    pub version: Sourced<String>,
+}
+
+impl Pins {
+    /// `owner/repository@SHA # VERSION`, as a workflow's `uses:` takes it; a diagnostic
+    /// at the pins file when `action` has no pin.
+    pub fn uses(&self, action: &str) -> Result<String, Diagnostic> {
+        match self.actions.get(action) {
+            Some(pin) => Ok(format!(
+                "{action}@{} # {}",
+                pin.commit.value, pin.version.value
+            )),
+            None => Err(Diagnostic::new(
+                format!("{PINS_FILE} has no pin for the action `{action}`, which the workflows use"),
+                Location::Path(self.file.path.clone()),
+            )
+            .with_help(format!(
+                "add [actions.\"{action}\"] with `commit` (the full 40-character SHA of a release) and `version` (its tag)"
+            ))),
+        }
+    }
+}
+
+/// Parses and validates the pins file.
+pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
+    let parsed: PinsFile = parse(file).map_err(|d| Diagnostics(vec![d]))?;
+    let mut problems = Diagnostics::default();
+    let span = |range: std::ops::Range<usize>| Span {
+        file: file.clone(),
+        range,
+    };
+    let mut actions = BTreeMap::new();
+    for (name, action) in parsed.actions {
+        let valid_name = name.get_ref().split('/').count() >= 2
+            && name.get_ref().split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            });
+        if !valid_name {
+            problems.push(
+                Diagnostic::at(
+                    span(name.span()),
+                    format!("`{}` is not an action's `owner/repository`", name.get_ref()),
+                )
+                .with_help(
+                    "name the action as a workflow's `uses:` does, such as \"actions/checkout\"",
+                ),
+            );
+        }
+        let commit = action.commit.get_ref();
+        if commit.len() != 40
+            || !commit
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            problems.push(
+                Diagnostic::at(
+                    span(action.commit.span()),
+                    format!("`{commit}` is not a full commit SHA"),
+                )
+                .with_label("a tag or a short SHA can come to name other code")
+                .with_help("write the 40 lowercase hexadecimal digits of the release's commit, as `git rev-parse TAG^{commit}` prints them"),
+            );
+        }
+        actions.insert(
+            name.into_inner(),
+            ActionPin {
+                commit: Sourced::written(file, action.commit),
+                version: Sourced::written(file, action.version),
+            },
+        );
+    }
+    let ToolsFile { rust, podplane } = parsed.tools;
+    for (tool, example) in [(&rust, "\"1.95.0\""), (&podplane, "\"v1.2.3\" or a commit")] {
+        let version_ok = !tool.get_ref().is_empty()
+            && tool
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c));
+        if !version_ok {
+            problems.push(
+                Diagnostic::at(
+                    span(tool.span()),
+                    format!("`{}` is not a version", tool.get_ref()),
+                )
+                .with_help(format!("write an exact version, such as {example}")),
+            );
+        }
+    }
+    problems.into_result(Pins {
+        file: file.clone(),
+        actions,
+        rust: Sourced::written(file, rust),
+        podplane: Sourced::written(file, podplane),
+    })
+}

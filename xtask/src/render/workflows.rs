@@ -1,0 +1,216 @@
+//! `.github/workflows/`: the release flow of the topology guide as GitHub Actions
+//! workflows, rendered from the model and `ci/pins.toml`. Pull requests are checked and
+//! planned on hosted runners; a push to main builds the images a change rebuilds and
+//! deploys the staging-stage environments whose deployment changed; production-stage
+//! environments deploy after them, when a promotion lands (or, with `flow = "trunk"`,
+//! once staging is deployed). Which jobs exist follows the environments: `new-env` adds a
+//! deploy job on the next render.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Generated, Sources, comment_preamble};
+use crate::diagnostic::Diagnostics;
+use crate::model::pins::Pins;
+use crate::model::{Flow, Platform, Runners, Stage};
+use crate::templates;
+
+/// Where GitHub reads workflows.
+pub const DIR: &str = ".github/workflows";
+
+/// The hosted runner image of every job that runs untrusted code, and of every job when
+/// the platform has no self-hosted runners.
+const HOSTED: &str = "ubuntu-24.04";
+
+/// The only action the workflows use; everything else is a script in `ci/`.
+const CHECKOUT: &str = "actions/checkout";
+
+/// The registry that the job's own token can push to.
+const GITHUB_REGISTRY: &str = "ghcr.io";
+
+#[derive(Serialize)]
+struct Data<'a> {
+    preamble: String,
+    checkout: String,
+    rust: &'a str,
+    podplane: &'a str,
+    hosted: &'static str,
+    /// Where jobs that hold credentials run: hosted, or the CI environment's runners.
+    trusted: String,
+    self_hosted: bool,
+    /// The label of the CI environment's runners, when they are self-hosted.
+    #[serde(skip)]
+    runner_label: Option<String>,
+    trunk: bool,
+    /// An image is pushed to ghcr.io, with the job's token.
+    packages_write: bool,
+    /// An image is pushed elsewhere, with cloud credentials from OIDC federation.
+    registry_federation: bool,
+    deploys: Vec<Deploy>,
+    from: String,
+    to: String,
+}
+
+/// One environment's deploy job.
+#[derive(Serialize)]
+struct Deploy {
+    name: String,
+    cluster: String,
+    needs: String,
+    /// The command that must pass before a production-stage environment deploys.
+    gate: Option<String>,
+    gate_name: &'static str,
+}
+
+/// The workflows of `platform`; none when it has no `ci/pins.toml`.
+pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
+    let Some(pins) = &platform.pins else {
+        return Ok(Vec::new());
+    };
+    let data = data(platform, pins)?;
+    let mut files = vec![
+        file(
+            "pull-request.yml",
+            templates::fill("workflow-pull-request", &data)?,
+        ),
+        file("main.yml", templates::fill("workflow-main", &data)?),
+    ];
+    files.push(Generated {
+        path: Path::new(".github").join("actionlint.yaml"),
+        contents: actionlint_config(&data),
+    });
+    if !data.trunk && !data.from.is_empty() {
+        files.push(file(
+            "promote.yml",
+            templates::fill("workflow-promote", &data)?,
+        ));
+    }
+    Ok(files)
+}
+
+/// actionlint's configuration: the labels of the self-hosted runners, which it cannot know.
+fn actionlint_config(data: &Data) -> String {
+    let labels = match &data.runner_label {
+        Some(label) => format!("\n    - {label}\n"),
+        None => " []\n".to_owned(),
+    };
+    format!(
+        "{}\n# actionlint reads this file: the labels of the self-hosted runners the workflows use.\nself-hosted-runner:\n  labels:{labels}",
+        data.preamble
+    )
+}
+
+fn file(name: &str, contents: String) -> Generated {
+    Generated {
+        path: Path::new(DIR).join(name),
+        contents,
+    }
+}
+
+fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> {
+    let checkout = pins.uses(CHECKOUT).map_err(|d| Diagnostics(vec![d]))?;
+    let ci = platform.of_stage(Stage::Ci).find_map(|env| {
+        let ci = env.ci.as_ref()?;
+        Some((env, ci))
+    });
+    let self_hosted = ci.filter(|(_, ci)| ci.runners.value == Runners::SelfHosted);
+    let runner_label = self_hosted
+        .and_then(|(env, _)| env.cluster.as_ref())
+        .map(|cluster| cluster.id.value.as_str().to_owned());
+    let trusted = match &runner_label {
+        Some(label) => format!("[self-hosted, linux, {label}]"),
+        None => HOSTED.to_owned(),
+    };
+    let trunk = ci.is_some_and(|(_, ci)| ci.flow.value == Flow::Trunk);
+    let registries: Vec<&str> = platform
+        .services
+        .values()
+        .map(|service| service.image.value.split('/').next().unwrap_or_default())
+        .collect();
+    let staging: Vec<String> = platform
+        .of_stage(Stage::Staging)
+        .filter(|env| env.cluster.is_some())
+        .map(|env| env.name.as_str().to_owned())
+        .collect();
+    let base_needs = "checks, plan, images".to_owned();
+    let mut deploys: Vec<Deploy> = staging
+        .iter()
+        .map(|name| Deploy {
+            name: name.clone(),
+            cluster: cluster_id(platform, name),
+            needs: base_needs.clone(),
+            gate: None,
+            gate_name: "",
+        })
+        .collect();
+    let after_staging = std::iter::once(base_needs)
+        .chain(staging.iter().map(|name| format!("deploy-{name}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // What production is promoted from: its parity candidate in the staging stage.
+    let candidate = platform.parity.as_ref().and_then(|parity| {
+        parity
+            .candidates
+            .iter()
+            .map(|c| c.value.as_str())
+            .find(|name| staging.iter().any(|s| s == name))
+            .map(|name| (name.to_owned(), parity.reference.value.as_str().to_owned()))
+    });
+    for env in platform
+        .of_stage(Stage::Production)
+        .filter(|env| env.cluster.is_some())
+    {
+        let name = env.name.as_str();
+        let promoted_from = candidate
+            .as_ref()
+            .filter(|(_, reference)| reference == name)
+            .map(|(from, _)| from.clone());
+        let (gate, gate_name) = match (trunk, promoted_from) {
+            (false, Some(from)) => (
+                format!("cargo xtask diff \"{from}@$BASE_SHA\" {name}"),
+                "only versions staging ran before this push (the promotion path)",
+            ),
+            _ => (
+                "cargo xtask parity".to_owned(),
+                "staging matches production",
+            ),
+        };
+        deploys.push(Deploy {
+            name: name.to_owned(),
+            cluster: cluster_id(platform, name),
+            needs: after_staging.clone(),
+            gate: Some(gate),
+            gate_name,
+        });
+    }
+    let (from, to) = candidate.unwrap_or_default();
+    Ok(Data {
+        preamble: comment_preamble("#", &Sources::Workflows)
+            .trim_end()
+            .to_owned(),
+        checkout,
+        rust: pins.rust.value.as_str(),
+        podplane: pins.podplane.value.as_str(),
+        hosted: HOSTED,
+        trusted,
+        self_hosted: self_hosted.is_some(),
+        runner_label,
+        trunk,
+        packages_write: registries.contains(&GITHUB_REGISTRY),
+        registry_federation: registries.iter().any(|r| *r != GITHUB_REGISTRY),
+        deploys,
+        from,
+        to,
+    })
+}
+
+fn cluster_id(platform: &Platform, env: &str) -> String {
+    platform
+        .environments
+        .values()
+        .find(|e| e.name.as_str() == env)
+        .and_then(|e| e.cluster.as_ref())
+        .map(|cluster| cluster.id.value.as_str().to_owned())
+        .unwrap_or_default()
+}
