@@ -22,6 +22,7 @@ use crate::model::{Stage, Template};
         cargo xtask show prod\n  \
         cargo xtask new-env qa --stage staging --like staging\n  \
         cargo xtask render --check\n  \
+        cargo xtask affected --base main\n  \
         cargo xtask new-repo ../initech-platform --org initech --domain initech.com\n\n\
         Exit codes: 0 success, 1 findings, 2 the command could not run (bad arguments or invalid input).\n\n\
         Environment: XTASK_TODAY=YYYY-MM-DD runs diff, parity, promote and check as on that day \
@@ -165,7 +166,8 @@ pub enum Command {
     #[command(
         long_about = "Check that the repository is sound: the files' schema, the isolation rules \
             of the topology (production's account, access, telemetry, CI, the one issuer, VPCs), \
-            no secret values, staging before production, naming conventions, parity and fresh \
+            no secret values, staging before production, a new version for every service whose \
+            code changed since --base (HEAD by default), naming conventions, parity and fresh \
             generated files. Every finding names its rule and level; [checks] in platform.toml \
             sets a rule to deny, warn or allow, like clippy's lints. `cargo xtask explain RULE` \
             says what a rule is for. Exits 0 when no finding is at deny level, 1 when one is, \
