@@ -24,10 +24,15 @@ done < <(cargo xtask affected --base "$base" --format github)
 environments="${environments//[\[\]\"]/}"
 IFS=, read -r -a names <<< "$environments"
 for env in "${names[@]}"; do
-  [[ -d "environments/$env" ]] || continue
   echo
-  echo "### $env"
-  echo
-  # A history of one environment exits 0; its report is the diff.
+  if [[ ! -d "environments/$env" ]]; then
+    printf '### %s\n\nRemoved by this change.\n' "$env"
+    continue
+  fi
+  if ! git cat-file -e "$base:environments/$env/environment.toml" 2>/dev/null; then
+    printf '### %s\n\nAdded by this change: %s prints all of it.\n' "$env" "\`cargo xtask show $env\`"
+    continue
+  fi
+  # One environment against its own past: a report of changes, under its own heading.
   cargo xtask diff "$env@$base" "$env" --format markdown
 done
