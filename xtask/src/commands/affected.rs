@@ -23,8 +23,7 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
     let revision = Revision::resolve(root, &args.base)?;
     let metadata = services::metadata(root)?;
     let platform = SourceTree::read(root)?.load(services::declared_in(root, &metadata)?)?;
-    let before =
-        SourceTree::at_revision(root, &args.base)?.load(services::declared_at(root, &revision)?)?;
+    let before = SourceTree::at(root, &revision)?.load(services::declared_at(root, &revision)?)?;
     let rebuilds = rebuilds(root, &revision, &metadata, &platform)?;
     let environments = environments(&before, &platform, today)?;
     let services: Vec<Value> = rebuilds
@@ -60,15 +59,18 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// `path` relative to `root`, with `/` separators, as git names paths.
+pub fn relative(root: &Path, path: &Path) -> String {
+    crate::diagnostic::display_path(root, path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The workspace's packages as [`Crate`]s, paths relative to `root`.
 pub fn crates(root: &Path, metadata: &cargo_metadata::Metadata) -> Vec<Crate> {
-    let relative = |path: &Path| -> String {
-        let path = path.strip_prefix(root).unwrap_or(path);
-        path.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
-    };
+    let relative = |path: &Path| relative(root, path);
     metadata
         .workspace_packages()
         .iter()
@@ -126,11 +128,7 @@ fn service_json(
         .find(|package| package.name.as_str() == name);
     let version = package.map(|p| p.version.to_string()).unwrap_or_default();
     let manifest = package
-        .map(|p| {
-            crate::diagnostic::display_path(&platform.root, p.manifest_path.as_std_path())
-                .display()
-                .to_string()
-        })
+        .map(|p| relative(&platform.root, p.manifest_path.as_std_path()))
         .unwrap_or_default();
     let mut platforms: BTreeSet<String> = platform
         .environments

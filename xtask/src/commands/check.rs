@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::checks::{self, Context, Finding, OutOfDate, Unbumped};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::diagnostic::{Diagnostics, Location, SourceFile, Span, display_path};
+use crate::diagnostic::{Diagnostics, Location, SourceFile, Span};
 use crate::model::date::Date;
 use crate::model::git::Revision;
 use crate::model::services;
@@ -132,8 +132,7 @@ fn unbumped(
         else {
             continue;
         };
-        let manifest = display_path(root, package.manifest_path.as_std_path());
-        let manifest = manifest.to_string_lossy().replace('\\', "/");
+        let manifest = super::affected::relative(root, package.manifest_path.as_std_path());
         let Some(version_before) = version_at(root, base, &manifest)? else {
             continue;
         };

@@ -15,7 +15,11 @@ impl SourceTree {
     /// The sources as committed at `revision` (any revision git understands). Files are
     /// named `REVISION:path`, as git names them.
     pub fn at_revision(root: &Path, revision: &str) -> anyhow::Result<SourceTree> {
-        let revision = Revision::resolve(root, revision)?;
+        SourceTree::at(root, &Revision::resolve(root, revision)?)
+    }
+
+    /// The sources as committed at `revision`, already resolved.
+    pub fn at(root: &Path, revision: &Revision) -> anyhow::Result<SourceTree> {
         let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
             let text = revision
                 .file(root, path)?

@@ -250,42 +250,33 @@ pub fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
     dirs.sort();
     changes.extend(leftovers(root, files, &dirs)?);
     let expected: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    // Workflows this tool wrote that it no longer makes (the pins file is gone, or the
-    // flow has no promotion); a workflow written by hand has no marker and stays.
-    let workflows = root.join(workflows::DIR);
-    if let Ok(entries) = std::fs::read_dir(&workflows) {
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for path in paths {
-            let relative = crate::diagnostic::display_path(root, &path);
-            if expected.contains(relative.as_path()) || !path.is_file() {
-                continue;
-            }
-            if let Some(old) = read_if_exists(root, &relative)?
-                && old.contains(MARKER)
-            {
-                changes.push(Change::Remove {
-                    path: relative,
-                    old,
-                });
-            }
+    // What may be a stray: every file of the workflows directory (the pins file is gone, or
+    // the flow has no promotion), then the generated names in every environment directory.
+    // Only a file with the marker was written by this tool; a hand-written one stays.
+    let mut candidates: Vec<PathBuf> = match std::fs::read_dir(root.join(workflows::DIR)) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|path| path.is_file())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    candidates.sort();
+    candidates.extend(
+        dirs.iter()
+            .flat_map(|dir| ENVIRONMENT_FILES.iter().map(move |name| dir.join(name))),
+    );
+    for path in candidates {
+        let relative = crate::diagnostic::display_path(root, &path);
+        if expected.contains(relative.as_path()) {
+            continue;
         }
-    }
-    for dir in dirs {
-        for name in ENVIRONMENT_FILES {
-            let path = dir.join(name);
-            let relative = crate::diagnostic::display_path(root, &path);
-            if expected.contains(relative.as_path()) {
-                continue;
-            }
-            if let Some(old) = read_if_exists(root, &relative)?
-                && old.contains(MARKER)
-            {
-                changes.push(Change::Remove {
-                    path: relative,
-                    old,
-                });
-            }
+        if let Some(old) = read_if_exists(root, &relative)?
+            && old.contains(MARKER)
+        {
+            changes.push(Change::Remove {
+                path: relative,
+                old,
+            });
         }
     }
     Ok(changes)
