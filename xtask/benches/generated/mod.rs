@@ -1,5 +1,6 @@
-//! A generated repository for the benchmarks: `ENVIRONMENTS` environments with
-//! `SERVICES` services each, and as many service crates; and the timing helpers.
+//! The generated repositories of the benchmarks, in two shapes: many environments with a
+//! few services each (`generate`), and two environments with many services each, every
+//! one its own crate (`generate_pair`); and the timing helpers.
 
 #![allow(dead_code)] // each benchmark uses its own subset of these helpers
 
@@ -44,25 +45,29 @@ pub fn report_after(what: &str, mut setup: impl FnMut(), mut f: impl FnMut()) {
     );
 }
 
-/// Writes the workspace: `SERVICES` service crates and `ENVIRONMENTS` environments, one
-/// of them observability and one identity, the rest development, staging and production.
-pub fn generate(root: &Path) {
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+/// Writes `text` to `path` under `root`, with the directories it needs.
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Writes the workspace manifest and `services` service crates, `svc00`, `svc01` ... (as
+/// many digits as `services - 1` needs); odd ones are workers.
+fn crates(root: &Path, services: usize) {
     write(
+        root,
         "Cargo.toml",
         "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n",
     );
-    for s in 0..SERVICES {
+    for s in 0..services {
+        let name = service(s, services);
         write(
-            &format!("crates/svc{s:02}/Cargo.toml"),
+            root,
+            &format!("crates/{name}/Cargo.toml"),
             &format!(
-                "[package]\nname = \"svc{s:02}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-                 [package.metadata.platform]\n{}image = \"ghcr.io/bench/svc{s:02}\"\n",
-                // Odd services are workers.
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+                 [package.metadata.platform]\n{}image = \"ghcr.io/bench/{name}\"\n",
                 if s % 2 == 1 {
                     "template = \"worker\"\n"
                 } else {
@@ -70,8 +75,22 @@ pub fn generate(root: &Path) {
                 }
             ),
         );
-        write(&format!("crates/svc{s:02}/src/lib.rs"), "");
+        write(root, &format!("crates/{name}/src/lib.rs"), "");
     }
+}
+
+/// The name of service `s` of `services`: `svc` and its number, zero-padded to the width
+/// of the largest.
+pub fn service(s: usize, services: usize) -> String {
+    let width = (services.max(2) - 1).to_string().len().max(2);
+    format!("svc{s:0width$}")
+}
+
+/// Writes the workspace: `SERVICES` service crates and `ENVIRONMENTS` environments, one
+/// of them observability and one identity, the rest development, staging and production.
+pub fn generate(root: &Path) {
+    let write = |path: &str, text: &str| write(root, path, text);
+    crates(root, SERVICES);
     write(
         "environments/platform.toml",
         "org = \"bench\"\nname = \"Bench\"\ndomain = \"bench.dev\"\n\n\
@@ -114,12 +133,56 @@ pub fn generate(root: &Path) {
                 let replicas = if s % 2 == 1 { "replicas = 2\n" } else { "" };
                 writeln!(
                     text,
-                    "[services.svc{s:02}]\nversion = \"1.{}.{s}\"\n{replicas}env = {{ LOG_LEVEL = \"info\", REGION = \"eu-west-1\" }}\n",
+                    "[services.{}]\nversion = \"1.{}.{s}\"\n{replicas}env = {{ LOG_LEVEL = \"info\", REGION = \"eu-west-1\" }}\n",
+                    service(s, SERVICES),
                     e % 7
                 )
                 .unwrap();
             }
         }
         write(&format!("environments/e{e:04}/environment.toml"), &text);
+    }
+}
+
+/// Writes the workspace: `services` service crates, and two environments, `staging` and
+/// `prod`, that deploy every one of them, with a `[parity]` pair between them. Staging runs
+/// every tenth service one minor version ahead; workers have a replica count per stage.
+pub fn generate_pair(root: &Path, services: usize) {
+    crates(root, services);
+    write(
+        root,
+        "environments/platform.toml",
+        "org = \"bench\"\nname = \"Bench\"\ndomain = \"bench.dev\"\n\n\
+         [defaults]\nprovider = \"aws\"\nregion = \"eu-west-1\"\n\n\
+         [defaults.components]\nversion = \"^1.2.3\"\nseed = \"none\"\n\n\
+         [parity]\nreference = \"prod\"\ncandidates = [\"staging\"]\n\n\
+         [[parity.allow]]\npath = \"services.*.env.REGION\"\nreason = \"each stage has its own\"\n\n\
+         [teams]\nplatform = [\"a@bench.dev\"]\n",
+    );
+    for (env, stage, vpc, replicas) in
+        [("staging", "staging", 20, 2), ("prod", "production", 30, 3)]
+    {
+        let mut text = format!(
+            "stage = \"{stage}\"\naccount = \"1000000000{vpc}\"\nvpc = \"10.{vpc}.0.0/16\"\n\n\
+             [pools.control-plane]\narch = \"arm64\"\ninstance_type = \"m7g.large\"\nsize = 3\n\n\
+             [pools.ingress]\narch = \"arm64\"\ninstance_type = \"m7g.large\"\nsize = {replicas}\n\n\
+             [access]\nplatform = \"admins\"\n\n"
+        );
+        for s in 0..services {
+            let minor = u8::from(env == "staging" && s % 10 == 0);
+            let replicas = if s % 2 == 1 {
+                format!("replicas = {replicas}\n")
+            } else {
+                String::new()
+            };
+            writeln!(
+                text,
+                "[services.{}]\nversion = \"1.{minor}.{}\"\n{replicas}env = {{ LOG_LEVEL = \"info\", REGION = \"{env}\" }}\n",
+                service(s, services),
+                s % 7
+            )
+            .unwrap();
+        }
+        write(root, &format!("environments/{env}/environment.toml"), &text);
     }
 }
