@@ -20,13 +20,13 @@ rules stops everything. Fix the file at the line shown; the message says what wo
 
 /// Deserializes one file, or explains in a diagnostic why it cannot be.
 pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diagnostic> {
-    toml_edit::de::from_str(&file.text).map_err(|err| toml_diagnostic(file, &err))
+    toml::from_str(&file.text).map_err(|err| toml_diagnostic(file, &err))
 }
 
 /// Turns a TOML parse or serde error into a diagnostic. Serde's messages for unknown keys
 /// and values name the offending word and the valid ones in backticks; those become a
 /// closest-match suggestion.
-pub fn toml_diagnostic(file: &Arc<SourceFile>, err: &toml_edit::de::Error) -> Diagnostic {
+pub fn toml_diagnostic(file: &Arc<SourceFile>, err: &toml::de::Error) -> Diagnostic {
     let message = err.message().trim();
     let words = backticked(message);
     let location = match err.span() {
