@@ -158,7 +158,10 @@ fn only_edit_writes_or_removes_files() {
             writers.push(file.strip_prefix(src()).unwrap().display().to_string());
         }
     }
-    assert_eq!(writers, ["edit.rs"]);
+    // The one other writer keeps cargo's answer under the target directory, never in the
+    // repository's own files, and through a temporary file renamed into place.
+    writers.sort();
+    assert_eq!(writers, ["edit.rs", "model/workspace.rs"]);
 }
 
 #[test]

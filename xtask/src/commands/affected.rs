@@ -12,6 +12,7 @@ use crate::affected::{self, Change, Crate, LOCK_FILE};
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
 use crate::model::git::Revision;
+use crate::model::workspace::Workspace;
 use crate::model::{Platform, SourceTree, Stage, services};
 use crate::model::{date::Date, files::ENVIRONMENTS_DIR};
 use crate::terminal;
@@ -21,14 +22,14 @@ const DEPLOY_SCRIPT: &str = "deploy.sh";
 
 pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<ExitCode> {
     let revision = Revision::resolve(root, &args.base)?;
-    let metadata = services::metadata(root)?;
-    let platform = SourceTree::read(root)?.load(services::declared_in(root, &metadata)?)?;
+    let workspace = Workspace::load(root)?;
+    let platform = SourceTree::read(root)?.load(services::declared_in(&workspace)?)?;
     let before = SourceTree::at(root, &revision)?.load(services::declared_at(root, &revision)?)?;
-    let rebuilds = rebuilds(root, &revision, &metadata, &platform)?;
+    let rebuilds = rebuilds(root, &revision, &workspace, &platform)?;
     let environments = environments(&before, &platform, today)?;
     let services: Vec<Value> = rebuilds
         .iter()
-        .map(|(name, because)| service_json(&platform, &metadata, name, because))
+        .map(|(name, because)| service_json(&platform, &workspace, name, because))
         .collect();
     match args.format {
         AffectedFormat::Human => terminal::print(&human(&revision, &services, &environments))?,
@@ -59,35 +60,15 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// `path` relative to `root`, with `/` separators, as git names paths.
-pub fn relative(root: &Path, path: &Path) -> String {
-    crate::diagnostic::display_path(root, path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The workspace's packages as [`Crate`]s, paths relative to `root`.
-pub fn crates(root: &Path, metadata: &cargo_metadata::Metadata) -> Vec<Crate> {
-    let relative = |path: &Path| relative(root, path);
-    metadata
-        .workspace_packages()
+/// The workspace's packages as [`Crate`]s.
+pub fn crates(workspace: &Workspace) -> Vec<Crate> {
+    workspace
+        .packages
         .iter()
         .map(|package| Crate {
-            name: package.name.to_string(),
-            dir: relative(
-                package
-                    .manifest_path
-                    .parent()
-                    .map_or(root, |dir| dir.as_std_path()),
-            ),
-            path_dependencies: package
-                .dependencies
-                .iter()
-                .filter_map(|dep| dep.path.as_ref())
-                .map(|path| relative(path.as_std_path()))
-                .collect(),
+            name: package.name.clone(),
+            dir: package.dir().to_owned(),
+            path_dependencies: package.path_dependencies.clone(),
         })
         .collect()
 }
@@ -96,7 +77,7 @@ pub fn crates(root: &Path, metadata: &cargo_metadata::Metadata) -> Vec<Crate> {
 pub fn rebuilds(
     root: &Path,
     revision: &Revision,
-    metadata: &cargo_metadata::Metadata,
+    workspace: &Workspace,
     platform: &Platform,
 ) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
     let paths = revision.changed_paths(root)?;
@@ -108,7 +89,7 @@ pub fn rebuilds(
         lock_after: lock_after.as_deref(),
     };
     Ok(affected::services(
-        &crates(root, metadata),
+        &crates(workspace),
         platform.services.keys().map(String::as_str),
         &change,
     ))
@@ -118,18 +99,13 @@ pub fn rebuilds(
 /// and the platforms are those of the clusters that deploy it.
 fn service_json(
     platform: &Platform,
-    metadata: &cargo_metadata::Metadata,
+    workspace: &Workspace,
     name: &str,
     because: &[String],
 ) -> Value {
-    let package = metadata
-        .workspace_packages()
-        .into_iter()
-        .find(|package| package.name.as_str() == name);
-    let version = package.map(|p| p.version.to_string()).unwrap_or_default();
-    let manifest = package
-        .map(|p| relative(&platform.root, p.manifest_path.as_std_path()))
-        .unwrap_or_default();
+    let package = workspace.package(name);
+    let version = package.map(|p| p.version.as_str()).unwrap_or_default();
+    let manifest = package.map(|p| p.manifest.as_str()).unwrap_or_default();
     let mut platforms: BTreeSet<String> = platform
         .environments
         .values()

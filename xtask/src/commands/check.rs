@@ -9,10 +9,11 @@ use serde_json::json;
 
 use crate::checks::{self, Context, Finding, OutOfDate, Unbumped};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::diagnostic::{Diagnostics, Location, SourceFile, Span};
+use crate::diagnostic::{Location, SourceFile, Span};
 use crate::model::date::Date;
 use crate::model::git::Revision;
 use crate::model::services;
+use crate::model::workspace::Workspace;
 use crate::model::{Platform, SourceTree};
 use crate::render;
 use crate::rule::{RuleId, RuleLevel};
@@ -61,15 +62,12 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
         Some(base) => Some(Revision::resolve(root, base)?),
         None => Revision::resolve(root, "HEAD").ok(),
     };
-    let metadata = services::metadata(root)?;
-    let loaded =
-        services::declared_in(root, &metadata).and_then(|services| Ok(tree.load(services)?));
+    let workspace = Workspace::load(root)?;
+    let loaded = services::declared_in(&workspace).and_then(|services| tree.load(services));
     let platform = match loaded {
         Ok(platform) => platform,
-        Err(err) => {
-            // Problems in the files are findings of the rule that found them; anything
-            // else means the check could not run.
-            let diagnostics = err.downcast::<Diagnostics>()?;
+        Err(diagnostics) => {
+            // Problems in the files are findings of the rule that found them.
             let findings = diagnostics
                 .0
                 .into_iter()
@@ -101,7 +99,7 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
         )
     };
     let unbumped = match &base {
-        Some(base) => Some(unbumped(root, base, &metadata, &platform)?),
+        Some(base) => Some(unbumped(root, base, &workspace, &platform)?),
         None => None,
     };
     let context = Context {
@@ -120,28 +118,22 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
 fn unbumped(
     root: &Path,
     base: &Revision,
-    metadata: &cargo_metadata::Metadata,
+    workspace: &Workspace,
     platform: &Platform,
 ) -> anyhow::Result<Vec<Unbumped>> {
     let mut found = Vec::new();
-    for (name, because) in super::affected::rebuilds(root, base, metadata, platform)? {
-        let Some(package) = metadata
-            .workspace_packages()
-            .into_iter()
-            .find(|package| package.name.as_str() == name)
-        else {
+    for (name, because) in super::affected::rebuilds(root, base, workspace, platform)? {
+        let Some((package, text)) = workspace.manifests().find(|(p, _)| p.name == name) else {
             continue;
         };
-        let manifest = super::affected::relative(root, package.manifest_path.as_std_path());
-        let Some(version_before) = version_at(root, base, &manifest)? else {
+        let Some(version_before) = version_at(root, base, &package.manifest)? else {
             continue;
         };
-        let version = package.version.to_string();
+        let version = package.version.clone();
         if version != version_before {
             continue;
         }
-        let text = std::fs::read_to_string(package.manifest_path.as_std_path())?;
-        let file = SourceFile::new(manifest.as_str(), text);
+        let file = SourceFile::new(package.manifest.as_str(), text);
         let location = toml_edit::Document::parse(file.text.as_str())
             .ok()
             .and_then(|document| document.get("package")?.get("version")?.span())

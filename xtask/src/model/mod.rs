@@ -53,6 +53,7 @@ mod resolve;
 pub mod services;
 pub mod tree;
 pub mod values;
+pub mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::git::Revision;
 use crate::model::names::Slug;
+use crate::model::workspace::Workspace;
 use crate::model::{Origin, ServiceDecl, Sourced, Template};
 
 /// `[package.metadata.platform]` of a service crate.
@@ -47,42 +47,33 @@ struct Metadata {
 /// `cargo metadata` says which packages are in the workspace and which declare a service;
 /// the declaration itself is read from the manifest, so that its values keep their spans.
 pub fn declared(root: &Path) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
-    declared_in(root, &metadata(root)?)
+    Ok(declared_in(&Workspace::load(root)?)?)
 }
 
-/// What `cargo metadata` says of the workspace at `root`, its own packages only.
-pub fn metadata(root: &Path) -> anyhow::Result<cargo_metadata::Metadata> {
-    cargo_metadata::MetadataCommand::new()
-        .manifest_path(root.join("Cargo.toml"))
-        .current_dir(root)
-        .no_deps()
-        .exec()
-        .context("running `cargo metadata` to find the service crates")
-}
-
-/// The services that the workspace `metadata` describes declares, as [`declared`].
+/// The services that `workspace`'s packages declare, as [`declared`].
 pub fn declared_in(
-    root: &Path,
-    metadata: &cargo_metadata::Metadata,
-) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
+    workspace: &Workspace,
+) -> Result<BTreeMap<String, Arc<ServiceDecl>>, Diagnostics> {
+    let declaring: Vec<_> = workspace
+        .manifests()
+        .filter(|(package, _)| package.declares_service)
+        .collect();
+    let declarations = crate::parallel::map(declaring, |(package, text)| {
+        let file = SourceFile::new(package.manifest.as_str(), text);
+        let declaration = declaration(&package.name, &file);
+        (package.name.clone(), declaration)
+    });
     let mut services = BTreeMap::new();
     let mut problems = Diagnostics::default();
-    for package in metadata.workspace_packages() {
-        if package.metadata.get("platform").is_none() {
-            continue;
-        }
-        let path = package.manifest_path.as_std_path();
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let file = SourceFile::new(display_path(root, path), text);
-        match declaration(&package.name, &file) {
+    for (name, declaration) in declarations {
+        match declaration {
             Ok(decl) => {
-                services.insert(package.name.to_string(), Arc::new(decl));
+                services.insert(name, Arc::new(decl));
             }
             Err(diagnostic) => problems.push(diagnostic),
         }
     }
-    Ok(problems.into_result(services)?)
+    problems.into_result(services)
 }
 
 /// The services declared as committed at `revision`: every manifest of that commit with a

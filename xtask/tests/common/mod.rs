@@ -121,7 +121,8 @@ impl Repo {
         xtask(cwd, args)
     }
 
-    /// Every file under the repository and its bytes.
+    /// Every file under the repository and its bytes; `target`, cargo's output and the
+    /// xtask's record of it, left out.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         let mut stack = vec![self.dir.path().to_path_buf()];
@@ -129,6 +130,9 @@ impl Repo {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
                 let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+                if kind.is_dir() && path == self.dir.path().join("target") {
+                    continue;
+                }
                 if kind.is_dir() {
                     stack.push(path);
                 } else {
@@ -265,6 +269,8 @@ pub fn xtask(cwd: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(cwd)
         .env("XTASK_TODAY", TODAY)
+        // Each repository keeps its record of `cargo metadata` in its own `target`.
+        .env_remove("CARGO_TARGET_DIR")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE");
     command

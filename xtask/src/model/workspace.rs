@@ -1,0 +1,287 @@
+//! The workspace's own packages, as `cargo metadata` describes them: the part of its
+//! answer the xtask reads, kept under the target directory between commands.
+//!
+//! `cargo metadata` stays the source of truth, but it costs more than everything else a
+//! command does (seconds, on thousands of crates). Its answer depends only on the
+//! workspace's manifests and on which directories its member globs match, so the answer
+//! is kept with a fingerprint of exactly those: the root manifest, every package's
+//! manifest, and the listing of each directory a member glob reads. A command reads the
+//! manifests anyway (the service declarations are in them) and hashes them; when the hash
+//! is the kept one, cargo is not asked again. A missing, stale, unreadable or corrupt
+//! record is ignored and written anew; a workspace whose members the fingerprint cannot
+//! cover (a glob that is not the last component of its path) always asks cargo.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::diagnostic::display_path;
+
+/// The directory of the records under the target directory.
+const RECORDS: &str = "xtask";
+
+/// Changes whenever the record's shape or the meaning of its fingerprint does, so that a
+/// record an older xtask wrote is never read as this one's.
+const FORMAT: u32 = 1;
+
+/// A package of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    /// Its manifest, relative to the root, with `/` separators.
+    pub manifest: String,
+    /// The directories of its path dependencies, relative to the root as well.
+    pub path_dependencies: Vec<String>,
+    /// Whether it has a `[package.metadata.platform]` table: whether it declares a service.
+    pub declares_service: bool,
+}
+
+impl Package {
+    /// Its directory, relative to the root: empty for the root package.
+    pub fn dir(&self) -> &str {
+        self.manifest.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+}
+
+/// The workspace's packages, with the text of each manifest as it was read.
+pub struct Workspace {
+    pub packages: Vec<Package>,
+    manifests: Vec<String>,
+}
+
+impl Workspace {
+    /// The workspace at `root`: from the record when its fingerprint still holds, else from
+    /// `cargo metadata`, and the record written anew.
+    pub fn load(root: &Path) -> anyhow::Result<Workspace> {
+        let record = record_path(root);
+        let root_manifest = std::fs::read_to_string(root.join("Cargo.toml")).ok();
+        if let Some(root_manifest) = &root_manifest
+            && let Some(workspace) = recorded(root, &record, root_manifest)
+        {
+            return Ok(workspace);
+        }
+        let packages = from_cargo(root)?;
+        let manifests = packages
+            .iter()
+            .map(|package| {
+                let path = root.join(&package.manifest);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))
+            })
+            .collect::<anyhow::Result<Vec<String>>>()?;
+        let workspace = Workspace {
+            packages,
+            manifests,
+        };
+        if let Some(root_manifest) = &root_manifest
+            && let Some(key) = fingerprint(root, root_manifest, &workspace)
+        {
+            // Keeping it is an optimisation: a read-only checkout works without.
+            let _ = keep(&record, &key, &workspace.packages);
+        }
+        Ok(workspace)
+    }
+
+    /// Each package with the text of its manifest.
+    pub fn manifests(&self) -> impl Iterator<Item = (&Package, &str)> {
+        self.packages
+            .iter()
+            .zip(self.manifests.iter().map(String::as_str))
+    }
+
+    pub fn package(&self, name: &str) -> Option<&Package> {
+        self.packages.iter().find(|package| package.name == name)
+    }
+}
+
+/// `path` relative to `root`, with `/` separators, as git names paths.
+pub fn relative(root: &Path, path: &Path) -> String {
+    display_path(root, path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Where the record of the workspace at `root` is kept: in the target directory cargo
+/// uses, `CARGO_TARGET_DIR` when it is set, else `target` at the root; named after the
+/// root, as one target directory may serve several workspaces.
+fn record_path(root: &Path) -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => std::path::absolute(PathBuf::from(dir)).unwrap_or_default(),
+        None => root.join("target"),
+    };
+    let root_hash = format!("{:x}", Sha256::digest(root.as_os_str().as_encoded_bytes()));
+    target
+        .join(RECORDS)
+        .join(format!("workspace-{}.json", &root_hash[..16]))
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    format: u32,
+    /// The [`seal`] of the inputs' fingerprint and the packages.
+    key: String,
+    packages: Vec<Package>,
+}
+
+/// The workspace as recorded, if a record is there and its fingerprint is the workspace's
+/// now.
+fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace> {
+    let record: Record = serde_json::from_slice(&std::fs::read(record).ok()?).ok()?;
+    if record.format != FORMAT {
+        return None;
+    }
+    let manifests = record
+        .packages
+        .iter()
+        .map(|package| std::fs::read_to_string(root.join(&package.manifest)).ok())
+        .collect::<Option<Vec<String>>>()?;
+    let workspace = Workspace {
+        packages: record.packages,
+        manifests,
+    };
+    let key = seal(
+        &fingerprint(root, root_manifest, &workspace)?,
+        &workspace.packages,
+    );
+    (key == record.key).then_some(workspace)
+}
+
+/// The fingerprint of the inputs, sealed with the answer kept for them: a record whose
+/// answer was changed after it was written does not match either.
+fn seal(fingerprint: &str, packages: &[Package]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(fingerprint.as_bytes());
+    hash.update(serde_json::to_vec(packages).unwrap_or_default());
+    format!("{:x}", hash.finalize())
+}
+
+/// Writes the record beside its final place, then moves it there, so that a command
+/// reading it at the same time finds the old one or the new one, never half of one.
+fn keep(record: &Path, fingerprint: &str, packages: &[Package]) -> anyhow::Result<()> {
+    let dir = record.parent().context("the record has a directory")?;
+    std::fs::create_dir_all(dir)?;
+    let text = serde_json::to_vec(&Record {
+        format: FORMAT,
+        key: seal(fingerprint, packages),
+        packages: packages.to_vec(),
+    })?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut file, &text)?;
+    file.persist(record)?;
+    Ok(())
+}
+
+/// What `cargo metadata` says of the workspace's own packages.
+fn from_cargo(root: &Path) -> anyhow::Result<Vec<Package>> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(root.join("Cargo.toml"))
+        .current_dir(root)
+        .no_deps()
+        .exec()
+        .context("running `cargo metadata` to find the service crates")?;
+    Ok(metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|package| Package {
+            name: package.name.to_string(),
+            version: package.version.to_string(),
+            manifest: relative(root, package.manifest_path.as_std_path()),
+            path_dependencies: package
+                .dependencies
+                .iter()
+                .filter_map(|dep| dep.path.as_ref())
+                .map(|path| relative(root, path.as_std_path()))
+                .collect(),
+            declares_service: package.metadata.get("platform").is_some(),
+        })
+        .collect())
+}
+
+/// The hash of everything `cargo metadata`'s answer depends on: the root manifest, each
+/// package's manifest, and the entries of each directory a member glob reads. `None` when
+/// a member glob reads more than one directory level, which no listing covers.
+fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Option<String> {
+    let mut hash = Sha256::new();
+    let mut add = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    };
+    add(&FORMAT.to_le_bytes());
+    // Paths outside the root are recorded whole: the same manifests elsewhere mean others.
+    add(root.as_os_str().as_encoded_bytes());
+    add(root_manifest.as_bytes());
+    for (package, text) in workspace.manifests() {
+        add(package.manifest.as_bytes());
+        add(text.as_bytes());
+    }
+    for dir in globbed_dirs(root_manifest)? {
+        add(dir.as_bytes());
+        match std::fs::read_dir(root.join(&dir)) {
+            Ok(entries) => {
+                let mut names: Vec<_> = entries
+                    .filter_map(|entry| Some(entry.ok()?.file_name()))
+                    .collect();
+                names.sort();
+                add(&names.len().to_le_bytes());
+                for name in names {
+                    add(name.as_encoded_bytes());
+                }
+            }
+            Err(_) => add(b"\0absent"),
+        }
+    }
+    Some(format!("{:x}", hash.finalize()))
+}
+
+/// The directories whose entries decide what the root manifest's `workspace.members`
+/// globs match: `crates` for `crates/*`. `None` for a glob before the last component,
+/// such as `crates/*/service`, and for a root manifest that does not parse.
+fn globbed_dirs(root_manifest: &str) -> Option<Vec<String>> {
+    let document = toml_edit::Document::parse(root_manifest).ok()?;
+    let Some(members) = document
+        .get("workspace")
+        .and_then(|workspace| workspace.get("members"))
+    else {
+        return Some(Vec::new());
+    };
+    let mut dirs = Vec::new();
+    for member in members.as_array()? {
+        let member = member.as_str()?;
+        let is_glob = |component: &str| component.contains(['*', '?', '[']);
+        let (parent, last) = member.rsplit_once('/').unwrap_or((".", member));
+        if parent.split('/').any(is_glob) || last.contains("**") {
+            return None;
+        }
+        if is_glob(last) {
+            dirs.push(parent.to_owned());
+        }
+    }
+    Some(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_globs_read_the_directory_they_list() {
+        let dirs = |text: &str| globbed_dirs(text);
+        assert_eq!(
+            dirs("[workspace]\nmembers = [\"xtask\", \"crates/*\", \"tools/a?\", \"x*\"]\n"),
+            Some(vec!["crates".into(), "tools".into(), ".".into()])
+        );
+        assert_eq!(dirs("[package]\nname = \"one\"\n"), Some(vec![]));
+        assert_eq!(
+            dirs("[workspace]\nmembers = [\"crates/*/service\"]\n"),
+            None
+        );
+        assert_eq!(dirs("[workspace]\nmembers = [\"a/**\"]\n"), None);
+        assert_eq!(dirs("[workspace]\nmembers = [\"**/x\"]\n"), None);
+        assert_eq!(dirs("[workspace\n"), None);
+    }
+}

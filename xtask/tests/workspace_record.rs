@@ -1,0 +1,112 @@
+//! The record of `cargo metadata` under the target directory: used while the manifests it
+//! was made from are unchanged, never once they are not. Each test tells whether cargo was
+//! asked by making it fail (`CARGO=false`): a command that needs cargo then exits 2.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Repo;
+
+/// Runs `args` with a cargo that always fails: exit code 0 when the record was used.
+fn without_cargo(repo: &Repo, args: &[&str]) -> i32 {
+    let output = repo
+        .command(repo.dir.path(), args)
+        .env("CARGO", "false")
+        .output()
+        .unwrap();
+    output.status.code().unwrap()
+}
+
+/// The records under `target`.
+fn records(target: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(target.join("xtask")) {
+        Ok(entries) => entries.map(|entry| entry.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn cargo_is_asked_again_only_when_a_manifest_changes() {
+    let repo = Repo::fixture();
+    assert_eq!(
+        records(&repo.path("target")).len(),
+        1,
+        "render kept a record"
+    );
+    assert_eq!(without_cargo(&repo, &["list"]), 0, "the record is used");
+
+    repo.edit("crates/storefront/Cargo.toml", "port = 9090", "port = 9091");
+    assert_eq!(without_cargo(&repo, &["list"]), 2, "a changed manifest");
+    let (_, shown) = repo.json(&["show", "prod", "--format", "json"]);
+    assert_eq!(
+        shown["values"]["services"]["storefront"]["port"]["value"], 9091,
+        "{shown:#}"
+    );
+    assert_eq!(without_cargo(&repo, &["list"]), 0, "the new record is used");
+
+    let root = repo.read("Cargo.toml");
+    repo.write("Cargo.toml", &format!("{root}# a comment\n"));
+    assert_eq!(
+        without_cargo(&repo, &["list"]),
+        2,
+        "a changed root manifest"
+    );
+}
+
+#[test]
+fn a_crate_added_under_a_member_glob_is_seen() {
+    let repo = Repo::fixture();
+    repo.write(
+        "crates/billing/Cargo.toml",
+        "[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [package.metadata.platform]\ntemplate = \"worker\"\nimage = \"ghcr.io/initech/billing\"\n",
+    );
+    repo.write("crates/billing/src/main.rs", "fn main() {}\n");
+    assert_eq!(without_cargo(&repo, &["list"]), 2, "a new crate");
+    let env = repo.read("environments/dev/environment.toml");
+    repo.write(
+        "environments/dev/environment.toml",
+        &format!("{env}\n[services.billing]\nversion = \"0.1.0\"\n"),
+    );
+    let (_, shown) = repo.json(&["show", "dev", "--format", "json"]);
+    assert_eq!(
+        shown["values"]["services"]["billing"]["image"]["value"], "ghcr.io/initech/billing:0.1.0",
+        "{shown:#}"
+    );
+
+    std::fs::remove_dir_all(repo.path("crates/billing")).unwrap();
+    assert_eq!(without_cargo(&repo, &["list"]), 2, "a removed crate");
+}
+
+#[test]
+fn a_corrupt_or_foreign_record_is_ignored_and_replaced() {
+    let repo = Repo::fixture();
+    let [record] = records(&repo.path("target")).try_into().unwrap();
+    let good = std::fs::read_to_string(&record).unwrap();
+    for bad in [
+        "{\"format\": 1, \"key\": \"".to_owned(),
+        good.replace("\"format\":1", "\"format\":0"),
+        good.replace("storefront", "storefrnt"),
+        String::new(),
+    ] {
+        std::fs::write(&record, &bad).unwrap();
+        assert_eq!(without_cargo(&repo, &["list"]), 2, "{bad}");
+        repo.run(&["list"]).success();
+        assert_eq!(std::fs::read_to_string(&record).unwrap(), good);
+    }
+}
+
+#[test]
+fn the_record_goes_where_cargo_puts_its_output() {
+    let repo = Repo::fixture();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let status = repo
+        .command(repo.dir.path(), &["list"])
+        .env("CARGO_TARGET_DIR", elsewhere.path())
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    assert_eq!(records(elsewhere.path()).len(), 1);
+}
