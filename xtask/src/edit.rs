@@ -142,8 +142,7 @@ pub enum Mode {
     Kept,
 }
 
-/// A file written to a temporary file beside its destination and flushed to disk, not yet
-/// in place. [`Staged::commit`] renames it over the destination; dropping it removes it.
+/// A file written to a temporary file beside its destination, not yet in place. [`Staged::commit`] renames it over the destination; dropping it removes it.
 pub struct Staged {
     temp: tempfile::NamedTempFile,
     destination: PathBuf,
@@ -157,7 +156,8 @@ pub struct Staged {
 pub const TEMPORARY_PREFIX: &str = ".xtask-tmp-";
 
 /// Writes `contents` for `relative` (a path under `root`) into a temporary file in the same
-/// directory (so that the rename is atomic) and flushes it. A symbolic link is followed:
+/// directory (so that the rename is atomic), flushed to disk when it is hand-written
+/// ([`Mode::Kept`]). A symbolic link is followed:
 /// its target is replaced, and the link stays. `new` files must not exist when committed.
 /// Errors name the destination as the user knows it.
 pub fn stage(
@@ -194,7 +194,13 @@ pub fn stage(
             .set_permissions(permissions)
             .with_context(what)?;
     }
-    temp.as_file().sync_all().with_context(what)?;
+    // A hand-written file is flushed to disk before it replaces the old one, so that a
+    // power cut cannot leave it empty. Generated files are not, as git does not flush the
+    // files it checks out: `render` makes them again, and flushing 4,000 of them one by one
+    // took most of a large render.
+    if mode == Mode::Kept {
+        temp.as_file().sync_all().with_context(what)?;
+    }
     Ok(Staged {
         temp,
         destination,

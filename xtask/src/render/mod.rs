@@ -125,7 +125,7 @@ pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
 }
 
 /// Writes what `changes` says in two steps: every file is first written beside its
-/// destination and flushed (spread over the cores), and only when all of them are is each
+/// destination (spread over the cores), and only when all of them are is each
 /// renamed into place and the stray ones removed. A file that cannot be written therefore
 /// leaves every destination as it was. A new file must still not exist when it is renamed.
 fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
