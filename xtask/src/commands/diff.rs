@@ -65,12 +65,13 @@ pub(super) fn print(
             terminal::print(&text.join("\n"))?;
         }
         ComparisonFormat::Json => {
-            let values: Vec<_> = comparisons.iter().map(comparison::report::json).collect();
-            let value = match values.as_slice() {
-                [one] => one.clone(),
-                _ => serde_json::Value::Array(values),
+            let reports: Vec<_> = comparisons.iter().map(comparison::report::Json).collect();
+            let mut text = match reports.as_slice() {
+                [one] => serde_json::to_string_pretty(one)?,
+                _ => serde_json::to_string_pretty(&reports)?,
             };
-            terminal::print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+            text.push('\n');
+            terminal::print(&text)?;
         }
         ComparisonFormat::Markdown => {
             let text: Vec<String> = comparisons

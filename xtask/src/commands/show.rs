@@ -1,11 +1,11 @@
 //! `cargo xtask show ENV`: one environment resolved, each value with its origin.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde_json::{Map, Value, json};
-use toml_edit::{DocumentMut, Item, Table};
+use serde::ser::{Serialize, SerializeMap as _, Serializer};
 
 use crate::cli::{ShowArgs, ShowFormat};
 use crate::diagnostic::Diagnostic;
@@ -17,10 +17,9 @@ pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
         ShowFormat::Toml => crate::terminal::print(&to_toml(env))?,
-        ShowFormat::Json => crate::terminal::print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&to_json(env))?
-        ))?,
+        ShowFormat::Json => {
+            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&Json(env))?))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -34,16 +33,18 @@ pub fn describe(origin: &Origin) -> String {
     }
 }
 
-/// The environment as TOML, each value followed by a comment naming its origin.
+/// The environment as TOML, each value followed by a comment naming its origin. Written
+/// line by line, as `toml_edit` lays out a document: a table's values under its header,
+/// then its tables; no header for a table that holds only tables.
 fn to_toml(env: &Environment) -> String {
-    let mut document = DocumentMut::new();
-    fill_table(document.as_table_mut(), "", &env.tree(), &env.secrets);
-    format!(
-        "# environment `{}`, resolved from {} and environments/platform.toml\n# by `cargo xtask show {}`; each comment says where its value came from\n\n{document}",
+    let mut out = format!(
+        "# environment `{}`, resolved from {} and environments/platform.toml\n# by `cargo xtask show {}`; each comment says where its value came from\n\n",
         env.name,
         env.file.path.display(),
         env.name
-    )
+    );
+    write_table(&mut out, &mut Vec::new(), "", &env.tree(), &env.secrets);
+    out
 }
 
 /// Comments line up in a column, except after lines too long to be worth aligning with.
@@ -63,46 +64,51 @@ fn path(prefix: &str, key: &str) -> String {
     }
 }
 
-fn fill_table(
-    table: &mut Table,
+/// Writes the table at `header` (its keys, as TOML writes them) and the tables in it.
+fn write_table(
+    out: &mut String,
+    header: &mut Vec<String>,
     prefix: &str,
     entries: &[(Cow<'_, str>, Node<'_>)],
     secrets: &Secrets,
 ) {
-    let width = entries
+    let lines: Vec<(String, String, &Leaf)> = entries
         .iter()
         .filter_map(|(key, node)| match node {
-            Node::Leaf(leaf) => {
-                Some(toml_key(key).len() + 3 + toml_value(&leaf.value).to_string().len())
-            }
-            Node::Table(_) => None,
-        })
-        .filter(|length| *length <= ALIGN_UP_TO)
-        .max()
-        .unwrap_or(0);
-    for (key, node) in entries {
-        match node {
             Node::Leaf(leaf) => {
                 let shown = match secrets.judge(&path(prefix, key), &leaf.value) {
                     Some(kind) => hidden(kind),
                     None => leaf.value.clone(),
                 };
-                let mut value = toml_value(&shown);
-                let length = toml_key(key).len() + 3 + value.to_string().len();
-                value.decor_mut().set_suffix(format!(
-                    "{}  # {}",
-                    " ".repeat(width.saturating_sub(length)),
-                    describe(leaf.origin.as_ref())
-                ));
-                table.insert(key, Item::Value(value));
+                Some((toml_key(key), toml_value(&shown).to_string(), leaf))
             }
-            Node::Table(children) => {
-                let mut child = Table::new();
-                // A table holding only tables (`[pools]`) needs no header of its own.
-                child.set_implicit(children.iter().all(|(_, n)| matches!(n, Node::Table(_))));
-                fill_table(&mut child, &path(prefix, key), children, secrets);
-                table.insert(key, Item::Table(child));
-            }
+            Node::Table(_) => None,
+        })
+        .collect();
+    if !header.is_empty() && !lines.is_empty() {
+        let _ = writeln!(out, "\n[{}]", header.join("."));
+    }
+    let length = |(key, value, _): &(String, String, &Leaf)| key.len() + 3 + value.len();
+    let width = lines
+        .iter()
+        .map(length)
+        .filter(|length| *length <= ALIGN_UP_TO)
+        .max()
+        .unwrap_or(0);
+    for line in &lines {
+        let (key, value, leaf) = line;
+        let _ = writeln!(
+            out,
+            "{key} = {value}{}  # {}",
+            " ".repeat(width.saturating_sub(length(line))),
+            describe(leaf.origin.as_ref())
+        );
+    }
+    for (key, node) in entries {
+        if let Node::Table(children) = node {
+            header.push(toml_key(key));
+            write_table(out, header, &path(prefix, key), children, secrets);
+            header.pop();
         }
     }
 }
@@ -120,48 +126,100 @@ fn toml_value(scalar: &Scalar) -> toml_edit::Value {
 }
 
 /// The environment as JSON: `{"environment": name, "values": {...}}`, every value as
-/// `{"value": ..., "source": {"kind": ..., ...}}`.
-fn to_json(env: &Environment) -> Value {
-    json!({
-        "environment": env.name.as_str(),
-        "file": env.file.path.to_string_lossy(),
-        "values": json_table("", &env.tree(), &env.secrets),
-    })
+/// `{"value": ..., "source": {"kind": ..., ...}}`; serialized as it is written out.
+struct Json<'e>(&'e Environment);
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let env = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("environment", env.name.as_str())?;
+        map.serialize_entry("file", &env.file.path.to_string_lossy())?;
+        map.serialize_entry(
+            "values",
+            &JsonTable {
+                prefix: "",
+                entries: &env.tree(),
+                secrets: &env.secrets,
+            },
+        )?;
+        map.end()
+    }
 }
 
-fn json_table(prefix: &str, entries: &[(Cow<'_, str>, Node<'_>)], secrets: &Secrets) -> Value {
-    let map: Map<String, Value> = entries
-        .iter()
-        .map(|(key, node)| {
-            let path = path(prefix, key);
-            let value = match node {
-                Node::Table(children) => json_table(&path, children, secrets),
-                Node::Leaf(leaf) => json_leaf(leaf, secrets.judge(&path, &leaf.value)),
-            };
-            (key.to_string(), value)
-        })
-        .collect();
-    Value::Object(map)
+struct JsonTable<'t, 'a> {
+    prefix: &'t str,
+    entries: &'t [(Cow<'a, str>, Node<'a>)],
+    secrets: &'t Secrets,
+}
+
+impl Serialize for JsonTable<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, node) in self.entries {
+            let path = path(self.prefix, key);
+            match node {
+                Node::Table(children) => map.serialize_entry(
+                    key,
+                    &JsonTable {
+                        prefix: &path,
+                        entries: children,
+                        secrets: self.secrets,
+                    },
+                )?,
+                Node::Leaf(leaf) => map.serialize_entry(
+                    key,
+                    &JsonLeaf {
+                        leaf,
+                        secret: self.secrets.judge(&path, &leaf.value),
+                    },
+                )?,
+            }
+        }
+        map.end()
+    }
 }
 
 /// A value and its source; a secret's value is `null`, with `hidden` saying why.
-fn json_leaf(leaf: &Leaf, secret: Option<crate::secrets::Kind>) -> Value {
-    let value = match (&leaf.value, secret) {
-        (_, Some(_)) => Value::Null,
-        (Scalar::String(s), None) => json!(s),
-        (Scalar::Integer(i), None) => json!(i),
-        (Scalar::List(items), None) => json!(items),
-    };
-    let source = match leaf.origin.as_ref() {
-        Origin::File(span) => {
-            let (line, column) = span.file.line_column(span.range.start);
-            json!({"kind": "file", "path": span.file.path.to_string_lossy(), "line": line, "column": column})
+struct JsonLeaf<'l, 'a> {
+    leaf: &'l Leaf<'a>,
+    secret: Option<crate::secrets::Kind>,
+}
+
+impl Serialize for JsonLeaf<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("value", &self.secret.is_none().then_some(&self.leaf.value))?;
+        if let Some(kind) = self.secret {
+            map.serialize_entry("hidden", &kind.to_string())?;
         }
-        Origin::Convention(rule) => json!({"kind": "convention", "rule": rule.as_ref()}),
-        Origin::Builtin(rule) => json!({"kind": "builtin", "rule": rule}),
-    };
-    match secret {
-        Some(kind) => json!({"value": value, "hidden": kind.to_string(), "source": source}),
-        None => json!({"value": value, "source": source}),
+        map.serialize_entry("source", &JsonSource(self.leaf.origin.as_ref()))?;
+        map.end()
+    }
+}
+
+struct JsonSource<'o>(&'o Origin);
+
+impl Serialize for JsonSource<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self.0 {
+            Origin::File(span) => {
+                let (line, column) = span.file.line_column(span.range.start);
+                map.serialize_entry("kind", "file")?;
+                map.serialize_entry("path", &span.file.path.to_string_lossy())?;
+                map.serialize_entry("line", &line)?;
+                map.serialize_entry("column", &column)?;
+            }
+            Origin::Convention(rule) => {
+                map.serialize_entry("kind", "convention")?;
+                map.serialize_entry("rule", rule.as_ref())?;
+            }
+            Origin::Builtin(rule) => {
+                map.serialize_entry("kind", "builtin")?;
+                map.serialize_entry("rule", rule)?;
+            }
+        }
+        map.end()
     }
 }

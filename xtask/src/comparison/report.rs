@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use serde_json::{Value, json};
+use serde::ser::{Serialize, SerializeMap as _, Serializer};
 
 use super::{Class, Comparison, Difference, Mode, Side, Verdict};
 use crate::model::Allowance;
@@ -316,66 +316,114 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The JSON report: stable field names, every difference.
-pub fn json(comparison: &Comparison) -> Value {
-    let side = |side: &Side, masked: bool| match side {
-        Side::Absent => Value::Null,
-        Side::Present => json!({"present": true}),
-        Side::Value(leaf) => {
-            let value = if masked {
-                Value::Null
-            } else {
-                match &leaf.value {
-                    Scalar::String(s) => json!(s),
-                    Scalar::Integer(i) => json!(i),
-                    Scalar::List(items) => json!(items),
-                }
-            };
-            let (file, line) = match leaf.origin.as_ref() {
-                Origin::File(span) => (
-                    json!(span.file.path.to_string_lossy()),
-                    json!(span.file.line_column(span.range.start).0),
-                ),
-                _ => (Value::Null, Value::Null),
-            };
-            json!({"value": value, "file": file, "line": line})
+/// The JSON report: stable field names, every difference. It is serialized as it is
+/// written out, without a tree of values in between.
+pub struct Json<'c, 'a>(pub &'c Comparison<'a>);
+
+impl Serialize for Json<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let comparison = self.0;
+        let (first, second) = sides(comparison.mode);
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry(
+            "mode",
+            match comparison.mode {
+                Mode::Parity => "parity",
+                Mode::History => "history",
+            },
+        )?;
+        map.serialize_entry(first, &comparison.candidate)?;
+        map.serialize_entry(second, &comparison.reference)?;
+        map.serialize_entry("violations", &comparison.violations())?;
+        map.serialize_entry(
+            "differences",
+            &Each(comparison.differences.iter().map(|d| JsonDifference {
+                mode: comparison.mode,
+                d,
+            })),
+        )?;
+        map.end()
+    }
+}
+
+/// A sequence serialized from an iterator, which it takes on the one pass serializing
+/// makes.
+struct Each<I>(I);
+
+impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Each<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+struct JsonDifference<'d, 'a> {
+    mode: Mode,
+    d: &'d Difference<'a>,
+}
+
+impl Serialize for JsonDifference<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.d;
+        let (first, second) = sides(self.mode);
+        let allowance = match &d.verdict {
+            Verdict::Allowed(a) | Verdict::Expired(a) => Some(JsonAllowance(a)),
+            _ => None,
+        };
+        let mut map = serializer.serialize_map(Some(7))?;
+        map.serialize_entry("path", &d.path)?;
+        map.serialize_entry("class", d.class.as_str())?;
+        map.serialize_entry("verdict", d.verdict.as_str())?;
+        map.serialize_entry(first, &JsonSide(&d.candidate, d.masked))?;
+        map.serialize_entry(second, &JsonSide(&d.reference, d.masked))?;
+        map.serialize_entry("masked", &d.masked)?;
+        map.serialize_entry("allowance", &allowance)?;
+        map.end()
+    }
+}
+
+/// One side of a difference: `null` when absent, `{"present": true}` for a table, else the
+/// value (`null` when masked) with the file and line it was written at, if it was.
+struct JsonSide<'s, 'a>(&'s Side<'a>, bool);
+
+impl Serialize for JsonSide<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let JsonSide(side, masked) = *self;
+        match side {
+            Side::Absent => serializer.serialize_none(),
+            Side::Present => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("present", &true)?;
+                map.end()
+            }
+            Side::Value(leaf) => {
+                let (file, line) = match leaf.origin.as_ref() {
+                    Origin::File(span) => (
+                        Some(span.file.path.to_string_lossy()),
+                        Some(span.file.line_column(span.range.start).0),
+                    ),
+                    _ => (None, None),
+                };
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("value", &(!masked).then_some(&leaf.value))?;
+                map.serialize_entry("file", &file)?;
+                map.serialize_entry("line", &line)?;
+                map.end()
+            }
         }
-    };
-    let differences: Vec<Value> = comparison
-        .differences
-        .iter()
-        .map(|d| {
-            let allowance = match &d.verdict {
-                Verdict::Allowed(a) | Verdict::Expired(a) => json!({
-                    "path": a.path.value.as_str(),
-                    "reason": a.reason.value.as_str(),
-                    "until": a.until.as_ref().map(|u| u.value.to_string()),
-                }),
-                _ => Value::Null,
-            };
-            let (first, second) = sides(comparison.mode);
-            json!({
-                "path": d.path,
-                "class": d.class.as_str(),
-                "verdict": d.verdict.as_str(),
-                first: side(&d.candidate, d.masked),
-                second: side(&d.reference, d.masked),
-                "masked": d.masked,
-                "allowance": allowance,
-            })
-        })
-        .collect();
-    let (first, second) = sides(comparison.mode);
-    json!({
-        "mode": match comparison.mode {
-            Mode::Parity => "parity",
-            Mode::History => "history",
-        },
-        first: comparison.candidate,
-        second: comparison.reference,
-        "violations": comparison.violations(),
-        "differences": differences,
-    })
+    }
+}
+
+struct JsonAllowance<'a>(&'a Allowance);
+
+impl Serialize for JsonAllowance<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("path", a.path.value.as_str())?;
+        map.serialize_entry("reason", a.reason.value.as_str())?;
+        map.serialize_entry("until", &a.until.as_ref().map(|u| u.value.to_string()))?;
+        map.end()
+    }
 }
 
 /// The names of the two sides in JSON: a candidate and its reference, or one environment

@@ -28,6 +28,17 @@ pub enum Scalar<'a> {
     List(Cow<'a, [String]>),
 }
 
+/// A scalar in JSON is the value itself: a string, a number or an array of strings.
+impl serde::Serialize for Scalar<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Scalar::String(text) => serializer.serialize_str(text),
+            Scalar::Integer(number) => serializer.serialize_i64(*number),
+            Scalar::List(items) => serializer.collect_seq(items.iter()),
+        }
+    }
+}
+
 /// Values that can be a leaf.
 trait ToScalar {
     fn to_scalar(&self) -> Scalar<'_>;
