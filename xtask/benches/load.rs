@@ -1,20 +1,29 @@
-//! Loads and resolves a generated repository of 1,000 environments with 50 services each.
+//! Loads and resolves the generated repositories: 1,000 environments with 50 services
+//! each, and 2 environments with 5,000 services each, every one a crate.
 //!
 //! `cargo bench -p xtask --bench load` prints the median and the fastest of several runs,
 //! for the whole load (as every command does it) and for its parts.
 
 mod generated;
 
-use generated::{ENVIRONMENTS, generate, report, tempdir};
+use std::path::Path;
+
+use generated::{ENVIRONMENTS, generate, generate_pair, report, tempdir};
 
 fn main() {
     let dir = tempdir();
     generate(dir.path());
-    let root = dir.path();
+    measure(dir.path(), ENVIRONMENTS);
+    let dir = tempdir();
+    generate_pair(dir.path(), 5_000);
+    measure(dir.path(), 2);
+}
 
-    // Once to warm the file system cache and check that the repository is valid.
+fn measure(root: &Path, environments: usize) {
+    // Once to warm the file system cache, keep the record of the workspace, and check that
+    // the repository is valid.
     let platform = xtask::model::load(root).expect("the generated repository loads");
-    assert_eq!(platform.environments.len(), ENVIRONMENTS);
+    assert_eq!(platform.environments.len(), environments);
     let services: usize = platform
         .environments
         .values()
@@ -27,17 +36,21 @@ fn main() {
         platform.services.len()
     );
 
-    report("load (read + cargo metadata + parse + resolve)", || {
+    report("load (read + workspace + parse + resolve)", || {
         xtask::model::load(root).unwrap();
     });
     report("  read the files", || {
         xtask::model::SourceTree::read(root).unwrap();
     });
-    report("  cargo metadata and the service manifests", || {
-        xtask::model::services::declared(root).unwrap();
+    report("  the workspace, from its record", || {
+        xtask::model::workspace::Workspace::load(root).unwrap();
+    });
+    let workspace = xtask::model::workspace::Workspace::load(root).unwrap();
+    report("  the service declarations (all cores)", || {
+        xtask::model::services::declared_in(&workspace).unwrap();
     });
     let tree = xtask::model::SourceTree::read(root).unwrap();
-    let declared = xtask::model::services::declared(root).unwrap();
+    let declared = xtask::model::services::declared_in(&workspace).unwrap();
     report("  parse the environment files (one thread)", || {
         for (_, file) in &tree.environments {
             xtask::model::parse_file::<xtask::model::files::EnvironmentFile>(file).unwrap();
