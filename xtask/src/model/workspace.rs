@@ -64,14 +64,7 @@ impl Workspace {
             return Ok(workspace);
         }
         let packages = from_cargo(root)?;
-        let manifests = packages
-            .iter()
-            .map(|package| {
-                let path = root.join(&package.manifest);
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))
-            })
-            .collect::<anyhow::Result<Vec<String>>>()?;
+        let manifests = read_manifests(root, &packages)?;
         let workspace = Workspace {
             packages,
             manifests,
@@ -95,6 +88,16 @@ impl Workspace {
     pub fn package(&self, name: &str) -> Option<&Package> {
         self.packages.iter().find(|package| package.name == name)
     }
+}
+
+/// The text of each package's manifest, read on all cores.
+fn read_manifests(root: &Path, packages: &[Package]) -> anyhow::Result<Vec<String>> {
+    crate::parallel::map(packages.iter().collect(), |package| {
+        let path = root.join(&package.manifest);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// `path` relative to `root`, with `/` separators, as git names paths.
@@ -135,11 +138,7 @@ fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace
     if record.format != FORMAT {
         return None;
     }
-    let manifests = record
-        .packages
-        .iter()
-        .map(|package| std::fs::read_to_string(root.join(&package.manifest)).ok())
-        .collect::<Option<Vec<String>>>()?;
+    let manifests = read_manifests(root, &record.packages).ok()?;
     let workspace = Workspace {
         packages: record.packages,
         manifests,
