@@ -84,6 +84,16 @@ const KEY_QUALIFIERS: &[&str] = &[
 /// ends in another word (`DB_PASSWORD_FILE`, `TOKEN_URL`, `MAX_TOKENS`) names something
 /// else about the secret, not the secret.
 pub fn names_a_secret(key: &str) -> bool {
+    // Most keys hold none of the words: an ASCII key without one of them as a substring,
+    // in any case, cannot end in one, and is not split into words.
+    let holds = |word: &str| {
+        key.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    if key.is_ascii() && !holds("key") && !SECRET_NOUNS.iter().any(|noun| holds(noun)) {
+        return false;
+    }
     // A number at the end counts one of several: `DB_PASSWORD_2`, `TOKEN2`.
     let mut words = words(key);
     while words
@@ -214,6 +224,9 @@ fn word_shape(word: &str) -> Option<Kind> {
 
 /// `header.payload.signature`, base64url, the header a JSON object (`eyJ`).
 fn is_jwt(word: &str) -> bool {
+    if !word.starts_with("eyJ") {
+        return false;
+    }
     let parts: Vec<&str> = word.split('.').collect();
     parts.len() == 3
         && parts[0].starts_with("eyJ")
@@ -483,6 +496,9 @@ mod tests {
             "SMTP_PASS",
             "DB_PASSWORD_2",
             "TOKEN2",
+            "dbPASSWORD",
+            // Not ASCII: the Kelvin sign is a `k` in lower case.
+            "API_\u{212A}EY",
         ] {
             assert!(names_a_secret(key), "{key}");
             assert_eq!(classify(key, "Tr0ub4dor&3"), Some(Kind::Named), "{key}");

@@ -156,8 +156,10 @@ impl Platform {
     pub fn secret_diagnostics(&self) -> Vec<crate::diagnostic::Diagnostic> {
         let mut seen = std::collections::HashSet::new();
         let mut found = Vec::new();
-        for env in self.environments.values() {
-            for secret in env.secret_values() {
+        let environments: Vec<&Environment> = self.environments.values().collect();
+        let secrets = crate::parallel::map(environments.clone(), Environment::secret_values);
+        for (env, secrets) in environments.into_iter().zip(secrets) {
+            for secret in secrets {
                 let place = match &secret.origin {
                     Origin::File(span) => (span.file.path.clone(), span.range.start, String::new()),
                     _ => (env.file.path.clone(), 0, secret.path.clone()),
@@ -234,18 +236,27 @@ impl Secrets {
     /// Whether the value at `path` of an environment's tree is a secret, and why.
     pub fn judge(&self, path: &str, value: &tree::Scalar) -> Option<crate::secrets::Kind> {
         let key = path.rsplit('.').next().unwrap_or(path);
-        let kind = match value {
+        let kind = Secrets::classify(key, value)?;
+        (!self.allowed(path)).then_some(kind)
+    }
+
+    /// Whether the value of `key` (the last segment of its path) looks like a secret,
+    /// allowances aside.
+    pub fn classify(key: &str, value: &tree::Scalar) -> Option<crate::secrets::Kind> {
+        match value {
             tree::Scalar::String(text) => crate::secrets::classify(key, text),
             tree::Scalar::List(items) => items
                 .iter()
                 .find_map(|item| crate::secrets::classify(key, item)),
             tree::Scalar::Integer(_) => None,
-        }?;
-        (!self
-            .allow
+        }
+    }
+
+    /// Whether `[[secrets.allow]]` allows the value at `path`.
+    pub fn allowed(&self, path: &str) -> bool {
+        self.allow
             .iter()
-            .any(|a| glob::matches(&a.path.value, path)))
-        .then_some(kind)
+            .any(|a| glob::matches(&a.path.value, path))
     }
 }
 

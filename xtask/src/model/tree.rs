@@ -290,43 +290,44 @@ impl Environment {
     }
 }
 
-/// Every leaf of a tree with its dotted path, in the tree's order.
-pub fn leaves<'t, 'a>(entries: &'t [(Cow<'a, str>, Node<'a>)]) -> Vec<(String, &'t Leaf<'a>)> {
-    fn collect<'t, 'a>(
-        prefix: &str,
-        entries: &'t [(Cow<'a, str>, Node<'a>)],
-        out: &mut Vec<(String, &'t Leaf<'a>)>,
-    ) {
-        for (key, node) in entries {
-            let path = if prefix.is_empty() {
-                key.to_string()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            match node {
-                Node::Leaf(leaf) => out.push((path, leaf)),
-                Node::Table(children) => collect(&path, children, out),
-            }
-        }
-    }
-    let mut out = Vec::new();
-    collect("", entries, &mut out);
-    out
-}
-
 impl Environment {
     /// The values of this environment that are secrets, in the tree's order.
     pub fn secret_values(&self) -> Vec<super::SecretValue> {
-        leaves(&self.tree())
-            .into_iter()
-            .filter_map(|(path, leaf)| {
-                let kind = self.secrets.judge(&path, &leaf.value)?;
-                Some(super::SecretValue {
-                    path,
-                    kind,
-                    origin: leaf.origin.as_ref().clone(),
-                })
-            })
-            .collect()
+        /// Judges each leaf by its key; its path is spelled out only for a secret.
+        fn collect<'a>(
+            secrets: &super::Secrets,
+            prefix: &mut Vec<&'a str>,
+            entries: &'a [(Cow<'a, str>, Node<'a>)],
+            out: &mut Vec<super::SecretValue>,
+        ) {
+            for (key, node) in entries {
+                match node {
+                    Node::Leaf(leaf) => {
+                        let Some(kind) = super::Secrets::classify(key, &leaf.value) else {
+                            continue;
+                        };
+                        prefix.push(key);
+                        let path = prefix.join(".");
+                        prefix.pop();
+                        if !secrets.allowed(&path) {
+                            out.push(super::SecretValue {
+                                path,
+                                kind,
+                                origin: leaf.origin.as_ref().clone(),
+                            });
+                        }
+                    }
+                    Node::Table(children) => {
+                        prefix.push(key);
+                        collect(secrets, prefix, children, out);
+                        prefix.pop();
+                    }
+                }
+            }
+        }
+        let tree = self.tree();
+        let mut out = Vec::new();
+        collect(&self.secrets, &mut Vec::new(), &tree, &mut out);
+        out
     }
 }
