@@ -38,7 +38,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "checks",
-        &["model", "diagnostic", "rule", "comparison", "secrets"],
+        &[
+            "model",
+            "diagnostic",
+            "rule",
+            "comparison",
+            "parallel",
+            "secrets",
+        ],
     ),
     ("scaffold", &["model", "templates"]),
     ("cli", &["model"]),

@@ -517,3 +517,27 @@ fn explain_says_what_a_rule_is_for() {
         ],
     );
 }
+
+#[test]
+fn a_placeholder_is_found_however_it_is_written() {
+    let repo = Repo::fixture();
+    repo.edit(
+        STAGING,
+        "description = \"Release validation\"",
+        "description = \"\\u003cstaging-purpose>\"",
+    );
+    repo.edit(PROD, "account = \"444455556666\"", "account = '<prod-account>'");
+    let (_, found) = findings(&repo);
+    let messages: Vec<&str> = found
+        .iter()
+        .filter(|f| f["rule"] == "placeholder")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`account` is still the placeholder `<prod-account>`",
+            "`description` is still the placeholder `<staging-purpose>`",
+        ]
+    );
+}

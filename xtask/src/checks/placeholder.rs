@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use toml_edit::{Item, Value};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::model::Platform;
 use crate::model::values::is_placeholder;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
@@ -31,18 +31,31 @@ so that none comes back.",
 };
 
 fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
-    let mut found = Vec::new();
-    let files =
-        std::iter::once(&platform.file).chain(platform.environments.values().map(|env| &env.file));
-    for file in files {
-        // The loader parsed every file already; one that no longer parses has nothing
-        // resolved from it to check.
-        let Ok(document) = toml_edit::Document::parse(file.text.as_str()) else {
-            continue;
-        };
-        let mut placeholders = Vec::new();
-        walk(document.as_item(), &mut Vec::new(), &mut placeholders);
-        found.extend(placeholders.into_iter().map(|(path, text, range)| {
+    let files: Vec<&Arc<SourceFile>> = std::iter::once(&platform.file)
+        .chain(platform.environments.values().map(|env| &env.file))
+        .collect();
+    Ok(crate::parallel::map(files, in_file)
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+fn in_file(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+    // A placeholder starts with `<`, written as it is or as an escape: a file with neither
+    // has none, and is not parsed again.
+    if !file.text.contains(['<', '\\']) {
+        return Vec::new();
+    }
+    // The loader parsed every file already; one that no longer parses has nothing
+    // resolved from it to check.
+    let Ok(document) = toml_edit::Document::parse(file.text.as_str()) else {
+        return Vec::new();
+    };
+    let mut placeholders = Vec::new();
+    walk(document.as_item(), &mut Vec::new(), &mut placeholders);
+    placeholders
+        .into_iter()
+        .map(|(path, text, range)| {
             let span = Span {
                 file: Arc::clone(file),
                 range,
@@ -50,9 +63,8 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
             Diagnostic::at(span, format!("`{path}` is still the placeholder `{text}`"))
                 .with_label("fill this in")
                 .with_help(what_belongs(&path))
-        }));
-    }
-    Ok(found)
+        })
+        .collect()
 }
 
 /// Every placeholder string under `item`, with its dotted key path and its span.
