@@ -45,12 +45,12 @@ pub struct Generated {
     pub contents: String,
 }
 
-/// What rendering would do to one file.
+/// What rendering would do to one file, of the generated files `'f`.
 #[derive(Debug)]
-pub enum Change {
-    Create(Generated),
+pub enum Change<'f> {
+    Create(&'f Generated),
     Update {
-        file: Generated,
+        file: &'f Generated,
         old: String,
     },
     /// A file that looks generated but that no environment produces any more.
@@ -60,7 +60,7 @@ pub enum Change {
     },
 }
 
-impl Change {
+impl Change<'_> {
     /// What is wrong with the file on disk: `missing`, `stale` or `stray`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -224,17 +224,18 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
 /// Compares the generated files with the tree under `root`: what to create, update, and
 /// remove. A file in an environment's directory with a generated file's name counts as
 /// stray when it carries the generated-file marker and no environment produces it.
-pub fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
+/// The files are read and compared on all cores; only what differs is kept.
+pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
+    let compared = crate::parallel::map(files.iter().collect(), |file| {
+        anyhow::Ok(match read_if_exists(root, &file.path)? {
+            None => Some(Change::Create(file)),
+            Some(old) if old != file.contents => Some(Change::Update { file, old }),
+            Some(_) => None,
+        })
+    });
     let mut changes = Vec::new();
-    for file in files {
-        match read_if_exists(root, &file.path)? {
-            None => changes.push(Change::Create(file.clone())),
-            Some(old) if old != file.contents => changes.push(Change::Update {
-                file: file.clone(),
-                old,
-            }),
-            Some(_) => {}
-        }
+    for change in compared {
+        changes.extend(change?);
     }
     let environments = root.join(ENVIRONMENTS_DIR);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&environments)
@@ -284,7 +285,11 @@ pub fn plan(root: &Path, files: &[Generated]) -> anyhow::Result<Vec<Change>> {
 
 /// Temporary files that a killed run left beside the generated files: to be removed, and
 /// reported by `render --check`.
-fn leftovers(root: &Path, files: &[Generated], dirs: &[PathBuf]) -> anyhow::Result<Vec<Change>> {
+fn leftovers<'f>(
+    root: &Path,
+    files: &[Generated],
+    dirs: &[PathBuf],
+) -> anyhow::Result<Vec<Change<'f>>> {
     let mut places: Vec<PathBuf> = files
         .iter()
         .filter_map(|f| f.path.parent().map(|p| root.join(p)))
