@@ -43,7 +43,7 @@ fn to_toml(env: &Environment) -> String {
         env.file.path.display(),
         env.name
     );
-    write_table(&mut out, &mut Vec::new(), "", &env.tree(), &env.secrets);
+    write_table(&mut out, &[], "", &env.tree(), &env.secrets);
     out
 }
 
@@ -53,6 +53,13 @@ const ALIGN_UP_TO: usize = 60;
 /// A secret's value as `show` prints it: never the value itself.
 fn hidden(kind: crate::secrets::Kind) -> Scalar<'static> {
     Scalar::String(Cow::Owned(format!("(hidden: {kind})")))
+}
+
+/// Why the value of `key` under `prefix` is a secret, if it is one. Judged by the key and
+/// the value first: the path is spelled out only for the allowances of a value that looks
+/// like a secret.
+fn secret(secrets: &Secrets, prefix: &str, key: &str, leaf: &Leaf) -> Option<crate::secrets::Kind> {
+    Secrets::classify(key, &leaf.value).filter(|_| !secrets.allowed(&path(prefix, key)))
 }
 
 /// The dotted path of `key` under `prefix`.
@@ -67,7 +74,7 @@ fn path(prefix: &str, key: &str) -> String {
 /// Writes the table at `header` (its keys, as TOML writes them) and the tables in it.
 fn write_table(
     out: &mut String,
-    header: &mut Vec<String>,
+    header: &[String],
     prefix: &str,
     entries: &[(Cow<'_, str>, Node<'_>)],
     secrets: &Secrets,
@@ -76,7 +83,7 @@ fn write_table(
         .iter()
         .filter_map(|(key, node)| match node {
             Node::Leaf(leaf) => {
-                let shown = match secrets.judge(&path(prefix, key), &leaf.value) {
+                let shown = match secret(secrets, prefix, key, leaf) {
                     Some(kind) => hidden(kind),
                     None => leaf.value.clone(),
                 };
@@ -104,12 +111,24 @@ fn write_table(
             describe(leaf.origin.as_ref())
         );
     }
-    for (key, node) in entries {
-        if let Node::Table(children) = node {
-            header.push(toml_key(key));
-            write_table(out, header, &path(prefix, key), children, secrets);
-            header.pop();
-        }
+    // The tables in it, on all cores when there are many (the services of a large
+    // environment), each written apart and joined in order.
+    let tables: Vec<_> = entries
+        .iter()
+        .filter_map(|(key, node)| match node {
+            Node::Table(children) => Some((key.as_ref(), children.as_slice())),
+            Node::Leaf(_) => None,
+        })
+        .collect();
+    let written = crate::parallel::map(tables, |(key, children)| {
+        let mut out = String::new();
+        let mut header = header.to_vec();
+        header.push(toml_key(key));
+        write_table(&mut out, &header, &path(prefix, key), children, secrets);
+        out
+    });
+    for table in written {
+        out.push_str(&table);
     }
 }
 
@@ -157,12 +176,11 @@ impl Serialize for JsonTable<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
         for (key, node) in self.entries {
-            let path = path(self.prefix, key);
             match node {
                 Node::Table(children) => map.serialize_entry(
                     key,
                     &JsonTable {
-                        prefix: &path,
+                        prefix: &path(self.prefix, key),
                         entries: children,
                         secrets: self.secrets,
                     },
@@ -171,7 +189,7 @@ impl Serialize for JsonTable<'_, '_> {
                     key,
                     &JsonLeaf {
                         leaf,
-                        secret: self.secrets.judge(&path, &leaf.value),
+                        secret: secret(self.secrets, self.prefix, key, leaf),
                     },
                 )?,
             }
