@@ -526,7 +526,11 @@ fn a_placeholder_is_found_however_it_is_written() {
         "description = \"Release validation\"",
         "description = \"\\u003cstaging-purpose>\"",
     );
-    repo.edit(PROD, "account = \"444455556666\"", "account = '<prod-account>'");
+    repo.edit(
+        PROD,
+        "account = \"444455556666\"",
+        "account = '<prod-account>'",
+    );
     let (_, found) = findings(&repo);
     let messages: Vec<&str> = found
         .iter()
