@@ -412,8 +412,10 @@ pub struct SeedRelease {
 #[derive(Debug)]
 pub struct Service {
     pub version: Sourced<ServiceVersion>,
-    /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`.
-    pub env: BTreeMap<String, Sourced<String>>,
+    /// Non-secret configuration, passed as `podplane deploy -e KEY=VALUE`, in key order.
+    /// A list rather than a map: a service has a few variables, and each of the thousands
+    /// of services would hold a map node sized for eleven.
+    pub env: Vec<(String, Sourced<String>)>,
     /// What its template makes of it here: a route, or a number of replicas.
     pub workload: Workload,
     /// What the service's crate declares: template, image and port.

@@ -408,7 +408,8 @@ impl EnvResolver<'_, '_> {
                 variables,
             );
             let version = self.validated(service.version, |s| ServiceVersion::parse(s));
-            let mut env = BTreeMap::new();
+            // The file's map is in key order, and so is the list.
+            let mut env = Vec::with_capacity(service.env.len());
             for (key, value) in service.env {
                 if !is_env_var_name(key.get_ref()) {
                     self.problems.push(
@@ -416,7 +417,7 @@ impl EnvResolver<'_, '_> {
                             .with_help("use letters, digits and underscores, not starting with a digit, such as LOG_LEVEL"),
                     );
                 }
-                env.insert(key.into_inner(), Sourced::written(self.file, value));
+                env.push((key.into_inner(), Sourced::written(self.file, value)));
             }
             if let (Some(workload), Some(version)) = (workload, version) {
                 services.insert(
