@@ -201,11 +201,40 @@ fn shape(value: &str) -> Option<Kind> {
 
 /// Characters that end a word when looking for tokens in text.
 fn is_word_break(c: char) -> bool {
-    c.is_whitespace() || "\"'`,;()[]{}<>=:@\\|".contains(c)
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\''
+                | '`'
+                | ','
+                | ';'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '='
+                | ':'
+                | '@'
+                | '\\'
+                | '|'
+        )
 }
+
+/// No word shorter than this has a credential's shape: the shortest known token
+/// (`xoxb-` and ten characters), a JWT and a random key are all longer. Most words of
+/// configuration are shorter, and are passed over at once.
+const SHORTEST_CREDENTIAL: usize = 15;
+const _: () = assert!(RANDOM_FROM >= SHORTEST_CREDENTIAL);
 
 /// The shape of one word: a known token, a JWT, or a random key.
 fn word_shape(word: &str) -> Option<Kind> {
+    if word.len() < SHORTEST_CREDENTIAL {
+        return None;
+    }
     for (prefix, rest, format) in TOKEN_FORMATS {
         if let Some(tail) = word.strip_prefix(prefix)
             && tail.len() >= *rest
@@ -480,6 +509,17 @@ mod tests {
         for (key, value) in PLAIN_VALUES {
             assert_eq!(classify(key, value), None, "{key} = {value}");
         }
+    }
+
+    #[test]
+    fn no_credential_is_shorter_than_the_shortest_judged() {
+        for (prefix, rest, format) in TOKEN_FORMATS {
+            assert!(prefix.len() + rest >= SHORTEST_CREDENTIAL, "{format}");
+        }
+        // The shortest JWT: ten characters, a dot, ten more, a dot.
+        assert!(is_jwt("eyJhbGciOi.eyJzdWIiOi."));
+        assert!(!is_jwt("eyJhbGciO.eyJzdWIiOi."));
+        assert!("eyJhbGciOi.eyJzdWIiOi.".len() >= SHORTEST_CREDENTIAL);
     }
 
     #[test]
