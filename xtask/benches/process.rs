@@ -250,22 +250,36 @@ fn many(bench: &Bench) {
         || {
             let dir = tempdir();
             generate(dir.path());
-            xtask(dir.path(), &["list"])
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
+            xtask(dir.path(), &["list"]).output().unwrap();
             fresh.borrow_mut().push(dir);
         },
         || xtask(fresh.borrow().last().unwrap().path(), &["render"]),
         &[0],
     );
     drop(fresh);
-    row("render, every file new", from_scratch, &anchors);
-    let status = xtask(root, &["render"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "render exits 0");
+    let output = xtask(root, &["render"]).output().unwrap();
+    assert!(output.status.success(), "render exits 0");
+    // What the file system costs: the same tree, generated files and all, copied by `cp`.
+    let copies: std::cell::RefCell<Vec<tempfile::TempDir>> = Default::default();
+    let copy = bench.median(
+        || copies.borrow_mut().push(tempdir()),
+        || {
+            let mut command = Command::new("cp");
+            command
+                .arg("-r")
+                .arg(root.join("environments"))
+                .arg(copies.borrow().last().unwrap().path());
+            command
+        },
+        &[0],
+    );
+    drop(copies);
+    row("floor: cp -r of the rendered environments", copy, &[]);
+    row(
+        "render, every file new",
+        from_scratch,
+        &[("kustomize", kustomize), ("cp -r", Some(copy))],
+    );
     row(
         "render, nothing to change",
         bench.xtask(root, &["render"], &[0]),
