@@ -84,9 +84,11 @@ fn a_corrupt_or_foreign_record_is_ignored_and_replaced() {
     let repo = Repo::fixture();
     let [record] = records(&repo.path("target")).try_into().unwrap();
     let good = std::fs::read_to_string(&record).unwrap();
+    let mut older: serde_json::Value = serde_json::from_str(&good).unwrap();
+    older["format"] = 0.into();
     for bad in [
-        "{\"format\": 1, \"key\": \"".to_owned(),
-        good.replace("\"format\":1", "\"format\":0"),
+        "{\"format\": 2, \"key\": \"".to_owned(),
+        older.to_string(),
         good.replace("storefront", "storefrnt"),
         String::new(),
     ] {
@@ -109,4 +111,29 @@ fn the_record_goes_where_cargo_puts_its_output() {
         .status;
     assert!(status.success());
     assert_eq!(records(elsewhere.path()).len(), 1);
+}
+
+#[test]
+fn the_record_answers_as_cargo_and_the_manifests_do() {
+    let repo = Repo::fixture();
+    let show = || repo.run(&["show", "prod", "--format", "json"]).stdout();
+    for edit in [None, Some(("port = 9090\n", ""))] {
+        if let Some((from, to)) = edit {
+            repo.edit("crates/storefront/Cargo.toml", from, to);
+            repo.run(&["list"]).success();
+        }
+        assert_eq!(
+            without_cargo(&repo, &["show", "prod"]),
+            0,
+            "the record is used"
+        );
+        let from_record = show();
+        std::fs::remove_dir_all(repo.path("target")).unwrap();
+        let from_cargo = show();
+        assert_eq!(from_record, from_cargo, "{edit:?}");
+        assert!(
+            from_cargo.contains("crates/storefront/Cargo.toml"),
+            "{from_cargo}"
+        );
+    }
 }

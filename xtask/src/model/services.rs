@@ -2,6 +2,7 @@
 //! `[package.metadata.platform]`, read through `cargo metadata`.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use serde_spanned::Spanned;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::git::Revision;
 use crate::model::names::Slug;
-use crate::model::workspace::Workspace;
+use crate::model::workspace::{Declared, Workspace};
 use crate::model::{Origin, ServiceDecl, Sourced, Template};
 
 /// `[package.metadata.platform]` of a service crate.
@@ -60,7 +61,10 @@ pub fn declared_in(
         .collect();
     let declarations = crate::parallel::map(declaring, |(package, text)| {
         let file = SourceFile::new(package.manifest.as_str(), text);
-        let declaration = declaration(&package.name, &file);
+        let declaration = match &package.declared {
+            Some(declared) => Ok(from_record(&file, declared)),
+            None => declaration(&package.name, &file),
+        };
         (package.name.clone(), declaration)
     });
     let mut services = BTreeMap::new();
@@ -117,6 +121,56 @@ pub fn declared_at(
     Ok(problems.into_result(services)?)
 }
 
+/// The declaration of package `name` in its manifest `text` (at `path`), as the workspace
+/// record keeps it: `None` when it is not valid, or not all written in the manifest.
+pub fn recorded(name: &str, path: &str, text: &str) -> Option<Declared> {
+    let file = SourceFile::new(path, text);
+    let decl = declaration(name, &file).ok()?;
+    let written = |origin: &Origin| match origin {
+        Origin::File(span) => Some(span.range.clone()),
+        _ => None,
+    };
+    let port = match &decl.port {
+        Some(port) => written(&port.origin).map(|range| (port.value, range)),
+        None => None,
+    };
+    Some(Declared {
+        template: (decl.template.value, written(&decl.template.origin)?),
+        image: (decl.image.value.clone(), written(&decl.image.origin)?),
+        port,
+    })
+}
+
+/// The declaration a record kept, its values located in `file`: what [`declaration`]
+/// makes of the same manifest.
+fn from_record(file: &Arc<SourceFile>, declared: &Declared) -> ServiceDecl {
+    let at = |range: &Range<usize>| {
+        Origin::File(Span {
+            file: file.clone(),
+            range: range.clone(),
+        })
+    };
+    let (template, template_range) = &declared.template;
+    let (image, image_range) = &declared.image;
+    ServiceDecl {
+        template: Sourced::new(*template, at(template_range)),
+        image: Sourced::new(image.clone(), at(image_range)),
+        port: match (template, &declared.port) {
+            (Template::Web, Some((port, range))) => Some(Sourced::new(*port, at(range))),
+            (Template::Web, None) => Some(default_port()),
+            (Template::Worker, _) => None,
+        },
+    }
+}
+
+/// A web service's port when its crate names none.
+fn default_port() -> Sourced<u16> {
+    Sourced::new(
+        WEB_DEFAULT_PORT,
+        Origin::Builtin("default: port = 8080, the web template's app.port"),
+    )
+}
+
 pub fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl, Diagnostic> {
     if let Err(reason) = Slug::parse(package) {
         return Err(Diagnostic::new(
@@ -153,10 +207,7 @@ pub fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl,
             .with_help("write the port the service listens on, from 1 to 65535"));
         }
         (Template::Web, Some(port)) => Some(Sourced::written(file, port)),
-        (Template::Web, None) => Some(Sourced::new(
-            WEB_DEFAULT_PORT,
-            Origin::Builtin("default: port = 8080, the web template's app.port"),
-        )),
+        (Template::Web, None) => Some(default_port()),
         (Template::Worker, Some(port)) => {
             return Err(Diagnostic::at(
                 Span {

@@ -11,6 +11,7 @@
 //! record is ignored and written anew; a workspace whose members the fingerprint cannot
 //! cover (a glob that is not the last component of its path) always asks cargo.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -18,13 +19,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::diagnostic::display_path;
+use crate::model::Template;
 
 /// The directory of the records under the target directory.
 const RECORDS: &str = "xtask";
 
 /// Changes whenever the record's shape or the meaning of its fingerprint does, so that a
 /// record an older xtask wrote is never read as this one's.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A package of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +39,19 @@ pub struct Package {
     pub path_dependencies: Vec<String>,
     /// Whether it has a `[package.metadata.platform]` table: whether it declares a service.
     pub declares_service: bool,
+    /// Its service declaration as validated when the record was made, while its manifest
+    /// is unchanged; `None` when it declares none, or one that is not valid.
+    pub declared: Option<Declared>,
+}
+
+/// A valid service declaration: its values and where each is written in the manifest, so
+/// that a command does not parse the manifest again while it is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declared {
+    pub template: (Template, Range<usize>),
+    pub image: (String, Range<usize>),
+    /// The port as written; `None` when the manifest names none.
+    pub port: Option<(u16, Range<usize>)>,
 }
 
 impl Package {
@@ -72,8 +87,24 @@ impl Workspace {
         if let Some(root_manifest) = &root_manifest
             && let Some(key) = fingerprint(root, root_manifest, &workspace)
         {
+            // The record keeps each valid declaration; this command reads them from the
+            // manifests, as every command does without a record.
+            let declared = crate::parallel::map(workspace.manifests().collect(), |(p, text)| {
+                p.declares_service
+                    .then(|| super::services::recorded(&p.name, &p.manifest, text))
+                    .flatten()
+            });
+            let recorded: Vec<Package> = workspace
+                .packages
+                .iter()
+                .zip(declared)
+                .map(|(package, declared)| Package {
+                    declared,
+                    ..package.clone()
+                })
+                .collect();
             // Keeping it is an optimisation: a read-only checkout works without.
-            let _ = keep(&record, &key, &workspace.packages);
+            let _ = keep(&record, &key, &recorded);
         }
         Ok(workspace)
     }
@@ -197,6 +228,7 @@ fn from_cargo(root: &Path) -> anyhow::Result<Vec<Package>> {
                 .map(|path| relative(root, path.as_std_path()))
                 .collect(),
             declares_service: package.metadata.get("platform").is_some(),
+            declared: None,
         })
         .collect())
 }
