@@ -12,7 +12,7 @@
 //! - 1,000 environments of 50 services each: `list`, `check` and `render`, against one
 //!   `kubectl kustomize` overlay of 50 Deployments (`kubectl` on the `PATH`).
 //!
-//! `XTASK_BENCH_RUNS` sets the number of runs (5); `XTASK_BENCH_DIR` the directory the
+//! `XTASK_BENCH_RUNS` sets the number of runs (9); `XTASK_BENCH_DIR` the directory the
 //! repositories are generated in (a tmpfs such as `/dev/shm` takes the disk out).
 
 mod generated;
@@ -31,7 +31,7 @@ fn main() {
     let runs: usize = std::env::var("XTASK_BENCH_RUNS")
         .ok()
         .and_then(|runs| runs.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(9)
         .max(1);
     let bench = Bench { runs };
     pair(&bench);
