@@ -132,7 +132,7 @@ fn read_manifests(root: &Path, packages: &[Package]) -> anyhow::Result<Vec<Strin
 }
 
 /// `path` relative to `root`, with `/` separators, as git names paths.
-pub fn relative(root: &Path, path: &Path) -> String {
+fn relative(root: &Path, path: &Path) -> String {
     display_path(root, path)
         .components()
         .map(|c| c.as_os_str().to_string_lossy())
