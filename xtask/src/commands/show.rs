@@ -55,13 +55,6 @@ fn hidden(kind: crate::secrets::Kind) -> Scalar<'static> {
     Scalar::String(Cow::Owned(format!("(hidden: {kind})")))
 }
 
-/// Why the value of `key` under `prefix` is a secret, if it is one. Judged by the key and
-/// the value first: the path is spelled out only for the allowances of a value that looks
-/// like a secret.
-fn secret(secrets: &Secrets, prefix: &str, key: &str, leaf: &Leaf) -> Option<crate::secrets::Kind> {
-    Secrets::classify(key, &leaf.value).filter(|_| !secrets.allowed(&path(prefix, key)))
-}
-
 /// The dotted path of `key` under `prefix`.
 fn path(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
@@ -83,7 +76,7 @@ fn write_table(
         .iter()
         .filter_map(|(key, node)| match node {
             Node::Leaf(leaf) => {
-                let shown = match secret(secrets, prefix, key, leaf) {
+                let shown = match secrets.judge_key(key, &leaf.value, || path(prefix, key)) {
                     Some(kind) => hidden(kind),
                     None => leaf.value.clone(),
                 };
@@ -189,7 +182,9 @@ impl Serialize for JsonTable<'_, '_> {
                     key,
                     &JsonLeaf {
                         leaf,
-                        secret: secret(self.secrets, self.prefix, key, leaf),
+                        secret: self
+                            .secrets
+                            .judge_key(key, &leaf.value, || path(self.prefix, key)),
                     },
                 )?,
             }

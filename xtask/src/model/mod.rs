@@ -236,27 +236,31 @@ impl Secrets {
     /// Whether the value at `path` of an environment's tree is a secret, and why.
     pub fn judge(&self, path: &str, value: &tree::Scalar) -> Option<crate::secrets::Kind> {
         let key = path.rsplit('.').next().unwrap_or(path);
-        let kind = Secrets::classify(key, value)?;
-        (!self.allowed(path)).then_some(kind)
+        self.judge_key(key, value, || path.to_owned())
     }
 
-    /// Whether the value of `key` (the last segment of its path) looks like a secret,
-    /// allowances aside.
-    pub fn classify(key: &str, value: &tree::Scalar) -> Option<crate::secrets::Kind> {
-        match value {
+    /// [`Secrets::judge`] for the value of `key` (the last segment of its path), whose
+    /// dotted path `path` spells out. It is judged by the key and the value first; the path
+    /// is spelled out only for a value that looks like a secret, to check the allowances.
+    pub fn judge_key(
+        &self,
+        key: &str,
+        value: &tree::Scalar,
+        path: impl FnOnce() -> String,
+    ) -> Option<crate::secrets::Kind> {
+        let kind = match value {
             tree::Scalar::String(text) => crate::secrets::classify(key, text),
             tree::Scalar::List(items) => items
                 .iter()
                 .find_map(|item| crate::secrets::classify(key, item)),
             tree::Scalar::Integer(_) => None,
-        }
-    }
-
-    /// Whether `[[secrets.allow]]` allows the value at `path`.
-    pub fn allowed(&self, path: &str) -> bool {
-        self.allow
+        }?;
+        let path = path();
+        (!self
+            .allow
             .iter()
-            .any(|a| glob::matches(&a.path.value, path))
+            .any(|a| glob::matches(&a.path.value, &path)))
+        .then_some(kind)
     }
 }
 

@@ -303,15 +303,16 @@ impl Environment {
             for (key, node) in entries {
                 match node {
                     Node::Leaf(leaf) => {
-                        let Some(kind) = super::Secrets::classify(key, &leaf.value) else {
-                            continue;
+                        let path = || {
+                            let mut path = prefix.join(".");
+                            if !path.is_empty() {
+                                path.push('.');
+                            }
+                            path + key
                         };
-                        prefix.push(key);
-                        let path = prefix.join(".");
-                        prefix.pop();
-                        if !secrets.allowed(&path) {
+                        if let Some(kind) = secrets.judge_key(key, &leaf.value, path) {
                             out.push(super::SecretValue {
-                                path,
+                                path: path(),
                                 kind,
                                 origin: leaf.origin.as_ref().clone(),
                             });
