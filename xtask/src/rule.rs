@@ -81,7 +81,7 @@ impl fmt::Display for RuleId {
 }
 
 /// How much a rule's findings matter, as clippy's lint levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
     Allow,

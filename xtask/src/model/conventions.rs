@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
+use crate::model::spanned::Spanned;
 use handlebars::{Context, Handlebars, RenderError, RenderErrorReason, TemplateError};
 use serde_json::{Map, Value};
-use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::model::files::NamingFile;

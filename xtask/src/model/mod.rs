@@ -48,9 +48,11 @@ mod load;
 pub mod names;
 pub mod network;
 mod parse;
+pub mod patterns;
 pub mod pins;
 mod resolve;
 pub mod services;
+pub mod spanned;
 pub mod tree;
 pub mod values;
 pub mod workspace;
@@ -101,7 +103,7 @@ impl<T> Sourced<T> {
     }
 
     /// A value as written in `file`.
-    pub fn written(file: &Arc<SourceFile>, value: serde_spanned::Spanned<T>) -> Sourced<T> {
+    pub fn written(file: &Arc<SourceFile>, value: spanned::Spanned<T>) -> Sourced<T> {
         let range = value.span();
         Sourced::new(
             value.into_inner(),

@@ -6,34 +6,49 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::spanned::Spanned;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_spanned::Spanned;
 
 use super::Sourced;
 use super::parse::parse;
+use super::patterns;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 
 /// Where the pins are, relative to the root.
 pub const PINS_FILE: &str = "ci/pins.toml";
 
-#[derive(Deserialize)]
+/// `ci/pins.toml` as written; also the source of its JSON Schema.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PinsFile {
+pub struct PinsFile {
+    /// The actions the workflows use, by `owner/repository`.
+    #[schemars(extend("propertyNames" = { "pattern": patterns::ACTION }))]
     actions: BTreeMap<Spanned<String>, ActionFile>,
+    /// The tools every job installs, at exact versions.
     tools: ToolsFile,
 }
 
-#[derive(Deserialize)]
+/// `[actions."OWNER/REPO"]`: an action pinned to a commit.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "action")]
 struct ActionFile {
+    /// The full 40-character commit SHA of a release: a tag or a short SHA can come to name other code.
+    #[schemars(pattern(patterns::COMMIT_SHA))]
     commit: Spanned<String>,
+    /// The release's tag, written beside the SHA for people and update tools.
     version: Spanned<String>,
 }
 
-#[derive(Deserialize)]
+/// `[tools]`: the toolchain and CLI versions the jobs install.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "tools")]
 struct ToolsFile {
+    /// The Rust toolchain every job installs: an exact version, so that a new release's lints cannot fail a pipeline that passed yesterday.
     rust: Spanned<String>,
+    /// The Podplane CLI version the deploy jobs install with `go install github.com/podplane/podplane@<version>`.
     podplane: Spanned<String>,
 }
 
@@ -87,14 +102,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
     };
     let mut actions = BTreeMap::new();
     for (name, action) in parsed.actions {
-        let valid_name = name.get_ref().split('/').count() >= 2
-            && name.get_ref().split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            });
-        if !valid_name {
+        if !is_action_name(name.get_ref()) {
             problems.push(
                 Diagnostic::at(
                     span(name.span()),
@@ -106,11 +114,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
             );
         }
         let commit = action.commit.get_ref();
-        if commit.len() != 40
-            || !commit
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if !is_commit_sha(commit) {
             problems.push(
                 Diagnostic::at(
                     span(action.commit.span()),
@@ -151,4 +155,23 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         rust: Sourced::written(file, rust),
         podplane: Sourced::written(file, podplane),
     })
+}
+
+/// An action as a workflow's `uses:` names it: `owner/repository`, maybe with a path.
+pub fn is_action_name(name: &str) -> bool {
+    name.split('/').count() >= 2
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+}
+
+/// The 40 lowercase hexadecimal digits of a full commit SHA.
+pub fn is_commit_sha(commit: &str) -> bool {
+    commit.len() == 40
+        && commit
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -6,8 +6,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::model::spanned::Spanned;
 use serde::Deserialize;
-use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::git::Revision;

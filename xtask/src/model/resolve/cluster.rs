@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::spanned::Spanned;
 use ipnet::Ipv4Net;
-use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Location, Span, help_valid};
 use crate::model::conventions::{Pattern, Variables};

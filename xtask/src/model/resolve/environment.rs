@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_spanned::Spanned;
+use crate::model::spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::conventions::{Pattern, Unmade, Variables};

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::spanned::Spanned;
 use ipnet::Ipv4Net;
-use serde_spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
 use crate::model::conventions::{Naming, Variables};
