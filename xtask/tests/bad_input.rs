@@ -166,7 +166,7 @@ fn an_unknown_key_suggests_the_closest_valid_one() {
         &err,
         &[
             "unknown key `zoens`",
-            "environments/prod/environment.toml:7:1",
+            "environments/prod/environment.toml:8:1",
             "did you mean `zones`?",
         ],
     );
@@ -208,7 +208,7 @@ fn an_unknown_stage_lists_the_valid_ones() {
         &err,
         &[
             "unknown value `prod` for `stage`",
-            "environments/prod/environment.toml:3:9",
+            "environments/prod/environment.toml:4:9",
             "did you mean `production`?",
             "`development`, `staging`, `production`, `ci`, `observability`, `identity`",
         ],
@@ -261,8 +261,8 @@ fn two_environments_with_the_same_vpc_are_refused() {
         &err,
         &[
             "VPC 10.20.0.0/16 of `staging` overlaps VPC 10.20.0.0/16 of `prod`",
-            "environments/staging/environment.toml:6:7",
-            "environments/prod/environment.toml:6:7",
+            "environments/staging/environment.toml:7:7",
+            "environments/prod/environment.toml:7:7",
             "the lowest free /16 of 10.0.0.0/8 is 10.0.0.0/16",
         ],
     );

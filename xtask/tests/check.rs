@@ -116,7 +116,7 @@ fn prod_separate_account() {
         },
     );
     assert_eq!(found[0]["file"], STAGING);
-    assert_eq!(found[0]["line"], 5);
+    assert_eq!(found[0]["line"], 6);
     assert_eq!(found[0]["column"], 11);
 }
 
@@ -273,7 +273,7 @@ fn host_in_zone() {
     );
     assert_eq!(
         (found[0]["file"].as_str(), found[0]["line"].as_u64()),
-        (Some(PROD), Some(31))
+        (Some(PROD), Some(32))
     );
     assert_contains(
         found[0]["help"].as_str().unwrap(),
@@ -388,7 +388,7 @@ fn schema_errors_are_findings_too() {
     assert_eq!(found[0]["message"], "unknown key `zoens`");
     assert_eq!(
         (found[0]["line"].as_u64(), found[0]["column"].as_u64()),
-        (Some(7), Some(1))
+        (Some(8), Some(1))
     );
 }
 
@@ -453,8 +453,8 @@ fn human_output_is_rustc_like() {
         &run.stderr(),
         &[
             "error[prod-separate-account]: `staging` shares production's account 444455556666 with `prod`",
-            " --> environments/staging/environment.toml:5:11",
-            "5 | account = \"444455556666\"",
+            " --> environments/staging/environment.toml:6:11",
+            "6 | account = \"444455556666\"",
             "  |           ^^^^^^^^^^^^^^ production's account",
             "= help: move `staging` to an account of its own",
             "check: 1 error, 0 warnings",
@@ -481,7 +481,7 @@ fn github_output_is_workflow_annotations() {
     let lines: Vec<String> = run.stdout().lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].starts_with(
-        "::error file=environments/staging/environment.toml,line=5,col=11,title=prod-separate-account::`staging` shares production's account"
+        "::error file=environments/staging/environment.toml,line=6,col=11,title=prod-separate-account::`staging` shares production's account"
     ));
     assert!(
         lines[0].contains("%0Ahelp: move `staging`"),

@@ -123,14 +123,12 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
         })
         .collect();
     assert_eq!(
-        vpcs.iter()
-            .map(|l| &l[..l.find('#').unwrap()])
-            .collect::<Vec<_>>(),
+        vpcs,
         vec![
-            "vpc = \"10.0.0.0/16\"  ",
-            "vpc = \"10.1.0.0/16\"  ",
-            "vpc = \"10.2.0.0/16\"  ",
-            "vpc = \"10.3.0.0/16\"  ",
+            "vpc = \"10.0.0.0/16\"",
+            "vpc = \"10.1.0.0/16\"",
+            "vpc = \"10.2.0.0/16\"",
+            "vpc = \"10.3.0.0/16\"",
         ]
     );
 }
@@ -254,7 +252,7 @@ fn new_env_needs_an_account_for_a_first_production_of_its_own() {
     repo.run(&["new-env", "live", "--stage", "production"])
         .success();
     let text = repo.read("environments/live/environment.toml");
-    assert_contains(&text, &["account = \"444455556666\"  # shared with prod"]);
+    assert_contains(&text, &["# Shared with prod\naccount = \"444455556666\"\n"]);
 
     let empty = Repo::fixture();
     std::fs::remove_dir_all(empty.path("environments/identity")).unwrap();

@@ -179,7 +179,7 @@ fn a_new_repository_works_at_once_for_another_organisation() {
         &human,
         &[
             "`account` is still the placeholder `<production-account-id>`",
-            "--> environments/prod/environment.toml:6:11",
+            "--> environments/prod/environment.toml:8:11",
             "help: put the 12-digit AWS account id",
             "`defaults.components.seed_digest` is still the placeholder `<seed-digest>`",
             "`teams.developers` is still the placeholder `<developer-email>`",

@@ -16,7 +16,7 @@ fn invalid_environments_are_refused_with_the_reason() {
             "vpc = \"10.60.0.0/16\"\n\n[identity]",
             &[
                 "vpc has no meaning here: an identity environment runs no cluster",
-                "identity/environment.toml:7:7",
+                "identity/environment.toml:8:7",
             ],
         ),
         (
@@ -213,7 +213,7 @@ fn a_worker_has_no_port_and_no_host_name() {
         &err,
         &[
             "`hostname` cannot be set for `mailer`: a worker is not served at a host name",
-            "environments/prod/environment.toml:35:12",
+            "environments/prod/environment.toml:36:12",
         ],
     );
 }
@@ -231,7 +231,7 @@ fn only_a_worker_takes_a_replica_count() {
         &err,
         &[
             "`replicas` cannot be set for `storefront`: Podplane's web template runs one replica",
-            "environments/prod/environment.toml:32:12",
+            "environments/prod/environment.toml:33:12",
             "accept no replica count",
         ],
     );
@@ -258,7 +258,7 @@ fn vpcs_are_private_unless_the_platform_says_why_not() {
         &repo.refuses(&["list"]),
         &[
             "`8.8.0.0/16` is not a private range",
-            "environments/staging/environment.toml:6:7",
+            "environments/staging/environment.toml:7:7",
             "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16",
         ],
     );
@@ -271,7 +271,7 @@ fn vpcs_are_private_unless_the_platform_says_why_not() {
         &repo.refuses(&["list"]),
         &[
             "`10.0.0.0/7` is not a private range",
-            "environments/platform.toml:21:",
+            "environments/platform.toml:22:",
         ],
     );
     repo.edit(
@@ -352,7 +352,7 @@ fn images_and_versions_follow_the_oci_rules() {
         &repo.refuses(&["show", "staging"]),
         &[
             "`1.3.0+build.5` cannot tag an image: an OCI tag has no `+`",
-            "environments/staging/environment.toml:33:",
+            "environments/staging/environment.toml:34:",
             "such as `1.3.0-build.5`",
         ],
     );
@@ -396,7 +396,7 @@ fn a_pools_instance_type_runs_its_arch() {
         &repo.refuses(&["list"]),
         &[
             "`m7i.large` runs amd64, but the pool's arch is arm64",
-            "environments/staging/environment.toml:24:",
+            "environments/staging/environment.toml:25:",
         ],
     );
 }

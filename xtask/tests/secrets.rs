@@ -164,7 +164,7 @@ fn render_refuses_to_write_a_secret_and_says_where_each_is() {
         &err,
         &[
             "error: `services.storefront.env.DB_PWD` holds a secret: a value under a key named like a secret",
-            "environments/staging/environment.toml:34:",
+            "environments/staging/environment.toml:35:",
             "error: `services.storefront.env.AUTH_HEADER` holds a secret: a JSON Web Token",
             "error: `services.storefront.env.DATABASE_URL` holds a secret: a URL with a password in it",
             "error: `services.storefront.env.UPSTREAM` holds a secret: a random-looking key",

@@ -294,7 +294,7 @@ fn a_pin_that_is_not_a_full_commit_is_bad_input_and_nothing_is_written() {
         &err,
         &[
             "`v4` is not a full commit SHA",
-            "ci/pins.toml:10:10",
+            "ci/pins.toml:11:10",
             "40 lowercase hexadecimal digits",
         ],
     );

@@ -199,7 +199,7 @@ fn render(
         .map(|env| env.name.as_str())
         .collect::<Vec<_>>();
     let account_note =
-        (!shared_with.is_empty()).then(|| format!("shared with {}", shared_with.join(", ")));
+        (!shared_with.is_empty()).then(|| format!("Shared with {}", shared_with.join(", ")));
     let like_cluster = like.and_then(|env| env.cluster.as_ref());
     let pools = match like_cluster {
         Some(c) => c

@@ -4,8 +4,9 @@
 //!
 //! One module per kind of file: `cluster` (`podplane.cluster.jsonc`), `oidc`
 //! (`podplane.oidc.jsonc`), `tfvars` (`platform.auto.tfvars`), `deploy` (`deploy.sh`),
-//! `readme` (each environment's `README.md`), `overview` (`docs/environments.md`) and
-//! `rules_page` (`docs/checks.md`).
+//! `readme` (each environment's `README.md`), `overview` (`docs/environments.md`),
+//! `rules_page` (`docs/checks.md`), `workflows` (`.github/workflows/`) and `schemas` (the
+//! JSON Schemas of the hand-written TOML files).
 
 mod cluster;
 mod deploy;
@@ -13,6 +14,7 @@ mod oidc;
 mod overview;
 mod readme;
 mod rules_page;
+pub mod schemas;
 mod tfvars;
 mod workflows;
 
@@ -187,6 +189,7 @@ pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<G
     files.push(overview::generate(platform)?);
     files.push(rules_page::generate(rules)?);
     files.extend(workflows::generate(platform)?);
+    files.extend(schemas::generate(platform, rules)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -342,6 +345,9 @@ fn preamble(sources: &Sources) -> [String; 2] {
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"
         ),
         Sources::Rules => "the rules of xtask/src/checks/ and xtask/src/model/".to_owned(),
+        Sources::Schemas => {
+            "the types xtask/src/model/ reads the hand-written files with".to_owned()
+        }
         Sources::Workflows => format!(
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE}, every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}, crates/*/Cargo.toml and {}",
             crate::model::pins::PINS_FILE
@@ -359,6 +365,7 @@ enum Sources<'a> {
     EnvironmentAndCrates(&'a Environment),
     All,
     Rules,
+    Schemas,
     Workflows,
 }
 

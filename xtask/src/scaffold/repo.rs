@@ -150,12 +150,11 @@ impl Spec {
         let account = |given: &Option<String>, placeholder: &str| {
             toml(given.as_deref().unwrap_or(placeholder))
         };
-        let admins: Vec<String> = self.admins.iter().map(|a| toml(a)).collect();
-        let platform_team = if admins.is_empty() {
-            toml("<platform-admin-email>")
-        } else {
-            admins.join(", ")
-        };
+        let mut admins: Vec<String> = self.admins.iter().map(|a| toml(a)).collect();
+        if admins.is_empty() {
+            admins.push(toml("<platform-admin-email>"));
+        }
+        let platform_team = array("platform", &admins);
         let data = Data {
             org: toml(&self.org),
             name: toml(&self.display_name()),
@@ -172,8 +171,8 @@ impl Spec {
             ),
             registry: toml(&self.registry()),
             platform_team,
-            developers_team: toml("<developer-email>"),
-            sre_team: toml("<sre-email>"),
+            developers_team: array("developers", &[toml("<developer-email>")]),
+            sre_team: array("sre", &[toml("<sre-email>")]),
             prod_account: account(&self.prod_account, "<production-account-id>"),
             nonprod_account: account(&self.nonprod_account, "<non-production-account-id>"),
             observability_account: account(
@@ -243,3 +242,23 @@ struct Data {
     service: &'static str,
     service_version: String,
 }
+
+/// The value of `key = [items]` as `taplo fmt` lays it out, so that a team that formats
+/// with taplo sees no change: on the key's line when the line fits in 80 columns, else one
+/// item per line, indented, with a trailing comma.
+fn array(key: &str, items: &[String]) -> String {
+    let line = format!("[{}]", items.join(", "));
+    if key.len() + " = ".len() + line.chars().count() <= TAPLO_COLUMNS {
+        line
+    } else {
+        let mut lines = String::from("[\n");
+        for item in items {
+            lines.push_str(&format!("  {item},\n"));
+        }
+        lines.push(']');
+        lines
+    }
+}
+
+/// The line width `taplo fmt` wraps arrays at, by default.
+const TAPLO_COLUMNS: usize = 80;
