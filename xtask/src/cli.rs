@@ -40,8 +40,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every environment: name, stage, account, region, cluster id and zone
-    #[command(after_help = "Example:\n  cargo xtask list")]
-    List,
+    #[command(
+        long_about = "List every environment: name, stage, account, region, cluster id and zone. \
+            With --format json, one object per environment with its resolved names (cluster id \
+            and name, zone, API and registry hosts, VPC) and its services with their versions, \
+            as docs/json-output.md describes.",
+        after_help = "Examples:\n  cargo xtask list\n  cargo xtask list --format json | jq -r '.[] | select(.stage == \"production\") | .cluster.zone'"
+    )]
+    List(ListArgs),
 
     /// Show one environment fully resolved, each value marked with where it came from
     #[command(
@@ -114,11 +120,13 @@ pub enum Command {
     #[command(
         long_about = "Write every generated file from the environment files: per cluster \
             podplane.cluster.jsonc, platform.auto.tfvars, deploy.sh and README.md; for the \
-            identity environment podplane.oidc.jsonc; and docs/environments.md. Only files whose \
-            contents change are written, each atomically, and generated files that no \
-            environment produces any more are removed. With --check, nothing is written: the \
-            command shows a unified diff of what would change and exits 1 if anything would.",
-        after_help = "Examples:\n  cargo xtask render\n  cargo xtask render --check"
+            identity environment podplane.oidc.jsonc; docs/environments.md and docs/checks.md; \
+            the workflows of .github/workflows/; and the JSON Schemas of the hand-written \
+            files, which editors read. Only files whose contents change are written, each \
+            atomically, and generated files that no environment produces any more are removed. \
+            With --check, nothing is written: the command shows a unified diff of what would \
+            change and exits 1 if anything would.",
+        after_help = "Examples:\n  cargo xtask render\n  cargo xtask render --check\n  cargo xtask render --check --format json | jq -r '.changes[].path'"
     )]
     Render(RenderArgs),
 
@@ -244,6 +252,10 @@ pub enum AffectedFormat {
 pub struct ExplainArgs {
     /// The rule's id, such as `prod-separate-account`
     pub rule: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -265,6 +277,10 @@ pub struct PromoteArgs {
     /// Promote even when FROM differs from TO where it must not
     #[arg(long)]
     pub force: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -293,6 +309,26 @@ pub struct RenderArgs {
     /// stale or stray
     #[arg(long)]
     pub check: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+/// How `list`, `render`, `promote` and `explain` print what they report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For reading in a terminal
+    Human,
+    /// One JSON document on stdout, as docs/json-output.md describes
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

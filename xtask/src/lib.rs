@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Every command but new-repo (which makes a repository) runs in one.
     let root = || repository::find_root(&start);
     match cli.command {
-        Command::List => commands::list::run(&root()?),
+        Command::List(args) => commands::list::run(&root()?, &args),
         Command::Show(args) => commands::show::run(&root()?, &args),
         Command::NewEnv(args) => commands::new_env::run(&root()?, &args, Date::today()?),
         Command::NewRepo(args) => commands::new_repo::run(&start, &args, Date::today()?),

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::checks;
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, ReportFormat};
 use crate::diagnostic::{Diagnostic, Location, help_valid};
 use crate::rule::RuleId;
 use crate::terminal;
@@ -18,6 +18,17 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
                 .into_error(),
         );
     };
+    if args.format == ReportFormat::Json {
+        let explained = Explained {
+            id: info.id.as_str(),
+            summary: info.summary,
+            default: info.default.as_str(),
+            configurable: !info.id.found_while_loading(),
+            explanation: info.explanation,
+        };
+        terminal::print(&format!("{}\n", serde_json::to_string_pretty(&explained)?))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut text = format!(
         "{}: {}\n\ndefault level: {}{}\n\n{}\n",
         info.id,
@@ -38,6 +49,18 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     terminal::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `explain --format json` (docs/json-output.md).
+#[derive(serde::Serialize)]
+struct Explained {
+    id: &'static str,
+    summary: &'static str,
+    /// `deny`, `warn` or `allow`.
+    default: &'static str,
+    /// Whether `[checks]` can change its level (a rule found while loading cannot).
+    configurable: bool,
+    explanation: &'static str,
 }
 
 /// `text` wrapped at `width` columns.

@@ -1,12 +1,28 @@
-//! `cargo xtask list`: every environment in one table.
+//! `cargo xtask list`: every environment in one table, or as JSON with its resolved names
+//! and services.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::model;
+use serde::Serialize;
 
-pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
+use crate::cli::{ListArgs, ReportFormat};
+use crate::model::{self, Environment, Workload};
+
+pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
+    match args.format {
+        ReportFormat::Human => crate::terminal::print(&human(&platform))?,
+        ReportFormat::Json => {
+            let listed: Vec<Listed> = platform.environments.values().map(listed).collect();
+            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&listed)?))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human(platform: &model::Platform) -> String {
     let header = ["NAME", "STAGE", "ACCOUNT", "REGION", "CLUSTER ID", "ZONE"].map(String::from);
     let rows: Vec<[String; 6]> = platform
         .environments
@@ -26,8 +42,85 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    crate::terminal::print(&table(&header, &rows))?;
-    Ok(ExitCode::SUCCESS)
+    table(&header, &rows)
+}
+
+/// One environment as `list --format json` prints it (docs/json-output.md).
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    stage: &'a str,
+    description: Option<&'a str>,
+    account: &'a str,
+    region: &'a str,
+    /// `None` for an environment without a cluster (identity, hosted CI).
+    cluster: Option<ListedCluster<'a>>,
+    /// By name; empty without a cluster.
+    services: BTreeMap<&'a str, ListedService<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListedCluster<'a> {
+    id: &'a str,
+    name: &'a str,
+    zone: &'a str,
+    api_host: &'a str,
+    registry_host: &'a str,
+    vpc: String,
+}
+
+#[derive(Serialize)]
+struct ListedService<'a> {
+    version: &'a str,
+    template: &'a str,
+    image: String,
+    /// A web service's host name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    /// A worker's number of replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replicas: Option<u32>,
+}
+
+fn listed(env: &Environment) -> Listed<'_> {
+    let cluster = env.cluster.as_ref();
+    Listed {
+        name: env.name.as_str(),
+        stage: env.stage.value.as_str(),
+        description: env.description.as_ref().map(|d| d.value.as_str()),
+        account: env.account.value.as_str(),
+        region: env.region.value.as_str(),
+        cluster: cluster.map(|cluster| ListedCluster {
+            id: cluster.id.value.as_str(),
+            name: cluster.name.value.as_str(),
+            zone: cluster.zone.value.as_str(),
+            api_host: cluster.api_host.value.as_str(),
+            registry_host: cluster.registry_host.value.as_str(),
+            vpc: cluster.vpc.value.to_string(),
+        }),
+        services: cluster
+            .map(|cluster| {
+                cluster
+                    .services
+                    .iter()
+                    .map(|(name, service)| {
+                        let (host, replicas) = match &service.workload {
+                            Workload::Web { host } => (Some(host.value.as_str()), None),
+                            Workload::Worker { replicas } => (None, Some(replicas.value)),
+                        };
+                        let listed = ListedService {
+                            version: service.version.value.as_str(),
+                            template: service.declaration.template.value.as_str(),
+                            image: service.image().value,
+                            host,
+                            replicas,
+                        };
+                        (name.as_str(), listed)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 /// Left-aligned columns separated by two spaces, without trailing spaces.

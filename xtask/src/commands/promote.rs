@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use cargo_metadata::semver::Version;
+use serde::Serialize;
 
-use crate::cli::PromoteArgs;
+use crate::cli::{PromoteArgs, ReportFormat};
 use crate::comparison;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::model::date::Date;
@@ -86,11 +87,28 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             ))?;
         }
     }
+    let json = args.format == ReportFormat::Json;
+    let report = |written: bool| -> anyhow::Result<()> {
+        if json {
+            let promoted = Promoted {
+                from: from.name.as_str(),
+                to: to.name.as_str(),
+                written,
+                services: versions
+                    .iter()
+                    .map(|(name, new, old)| PromotedService { name, old, new })
+                    .collect(),
+            };
+            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&promoted)?))?;
+        }
+        Ok(())
+    };
     if versions.is_empty() {
         crate::terminal::say(format!(
             "nothing to promote: `{}` already runs the versions of `{}`",
             to.name, from.name
         ))?;
+        report(false)?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -154,7 +172,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     render::refuse_secrets(&promoted_platform)?;
     let generated = super::generated_files(&promoted_platform)?;
 
-    crate::terminal::print(&format!(
+    let diff = format!(
         "{}",
         similar::TextDiff::from_lines(&old_text, &new_text)
             .unified_diff()
@@ -162,7 +180,10 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                 &format!("a/{}", path.display()),
                 &format!("b/{}", path.display())
             )
-    ))?;
+    );
+    if !json {
+        crate::terminal::print(&diff)?;
+    }
     for (service, new, old) in &versions {
         crate::terminal::say(format!(
             "{} {service} in {} from {old} to {new}, the version {} runs",
@@ -177,11 +198,32 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     }
     if args.dry_run {
         crate::terminal::say("dry run: nothing was written")?;
+        report(false)?;
         return Ok(ExitCode::SUCCESS);
     }
     edit::write_file(root, &path, &new_text, edit::Mode::Kept)?;
     crate::terminal::say(render::write(root, &generated)?)?;
+    report(true)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `promote --format json` (docs/json-output.md): the versions promoted, or that would be.
+#[derive(Serialize)]
+struct Promoted<'a> {
+    from: &'a str,
+    to: &'a str,
+    /// Whether TO's file was written (not with `--dry-run`, nor with nothing to promote).
+    written: bool,
+    services: Vec<PromotedService<'a>>,
+}
+
+#[derive(Serialize)]
+struct PromotedService<'a> {
+    name: &'a str,
+    /// TO's version before.
+    old: &'a str,
+    /// FROM's version, now TO's.
+    new: &'a str,
 }
 
 fn refusal(message: &str, help: &str) -> anyhow::Error {

@@ -4,9 +4,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::RenderArgs;
+use serde::Serialize;
+
+use crate::cli::{RenderArgs, ReportFormat};
 use crate::model;
-use crate::render;
+use crate::render::{self, Change};
 use crate::secrets::redact;
 use crate::terminal;
 
@@ -14,26 +16,77 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
     render::refuse_secrets(&platform)?;
     let files = super::generated_files(&platform)?;
-    if !args.check {
-        terminal::say(render::write(root, &files)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let changes = render::plan(root, &files)?;
-    if changes.is_empty() {
-        terminal::say("every generated file is fresh")?;
+    let json = args.format == ReportFormat::Json;
+    if !args.check {
+        let said = render::apply_changes(root, &changes)?;
+        if json {
+            print_json(&changes, true)?;
+        } else {
+            terminal::say(said)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    for change in &changes {
-        // What is on disk may hold a secret written before it was taken for one.
-        terminal::print(&redact(&change.diff()))?;
+    if json {
+        print_json(&changes, false)?;
+    } else if changes.is_empty() {
+        terminal::say("every generated file is fresh")?;
+    } else {
+        for change in &changes {
+            // What is on disk may hold a secret written before it was taken for one.
+            terminal::print(&redact(&change.diff()))?;
+        }
+        for change in &changes {
+            terminal::say(format!("{}: {}", change.kind(), change.path().display()))?;
+        }
+        terminal::say(format!(
+            "{} generated file{} out of date; run `cargo xtask render`",
+            changes.len(),
+            if changes.len() == 1 { " is" } else { "s are" }
+        ))?;
     }
-    for change in &changes {
-        terminal::say(format!("{}: {}", change.kind(), change.path().display()))?;
-    }
-    terminal::say(format!(
-        "{} generated file{} out of date; run `cargo xtask render`",
-        changes.len(),
-        if changes.len() == 1 { " is" } else { "s are" }
-    ))?;
-    Ok(ExitCode::from(1))
+    Ok(if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `render --format json` (docs/json-output.md): every file that was (or, with `--check`,
+/// would be) written or removed, with what was wrong with it.
+#[derive(Serialize)]
+struct Report {
+    /// Whether the changes were written (`render`) or only found (`render --check`).
+    written: bool,
+    /// Whether every generated file was fresh before the command ran.
+    fresh: bool,
+    changes: Vec<Changed>,
+}
+
+#[derive(Serialize)]
+struct Changed {
+    path: String,
+    /// `missing`, `stale` or `stray`.
+    state: &'static str,
+    /// With `--check`: the unified diff from the file on disk to what rendering makes,
+    /// secrets hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+}
+
+fn print_json(changes: &[Change], written: bool) -> anyhow::Result<()> {
+    let report = Report {
+        written,
+        fresh: changes.is_empty(),
+        changes: changes
+            .iter()
+            .map(|change| Changed {
+                path: change.path().display().to_string(),
+                state: change.kind(),
+                diff: (!written).then(|| redact(&change.diff()).into_owned()),
+            })
+            .collect(),
+    };
+    terminal::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+    Ok(())
 }

@@ -122,8 +122,13 @@ pub fn out_of_date(
 /// `generate` makes them); says what it did.
 pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
     let changes = plan(root, files)?;
-    apply(root, &changes)?;
-    Ok(summary(&changes))
+    apply_changes(root, &changes)
+}
+
+/// Writes what `changes` (a [`plan`]) says; says what it did.
+pub fn apply_changes(root: &Path, changes: &[Change]) -> anyhow::Result<String> {
+    apply(root, changes)?;
+    Ok(summary(changes))
 }
 
 /// Writes what `changes` says in two steps: every file is first written beside its

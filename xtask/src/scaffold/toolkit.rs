@@ -15,12 +15,13 @@ pub const PROVENANCE_FILE: &str = "toolkit-provenance.toml";
 /// The toolkit's files outside `xtask/` and `ci/`, relative to the workspace root: the
 /// workspace's build settings, what image builds leave out, and the toolkit's own
 /// documentation. Nothing in them names an organisation.
-const ROOT_FILES: [&str; 5] = [
+const ROOT_FILES: [&str; 6] = [
     "Cargo.toml",
     ".cargo/config.toml",
     ".dockerignore",
     "docs/ARCHITECTURE.md",
     "docs/environments-reference.md",
+    "docs/json-output.md",
 ];
 
 /// The toolkit's directories, copied whole: the program, and what the pipelines run
