@@ -115,3 +115,21 @@ fn registry() -> anyhow::Result<&'static Handlebars<'static>> {
 pub fn fill(name: &str, data: &impl Serialize) -> anyhow::Result<String> {
     Ok(registry()?.render(name, data)?)
 }
+
+/// `text` wrapped at `width` columns, at its spaces: for a terminal, and for Markdown
+/// paragraphs that linters hold to a line length.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines.join("\n")
+}

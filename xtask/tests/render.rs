@@ -526,3 +526,54 @@ fn the_deploy_checker_catches_what_podplane_refuses() {
         assert!(violations.contains(expected), "{line}: {violations:?}");
     }
 }
+
+/// The Markdown `render` writes (each environment's README.md, docs/environments.md and
+/// docs/checks.md) passes markdownlint-cli2 with the repository's configuration, which
+/// relaxes only the line length of tables: a long description, hosts and emails included.
+/// Skipped with a note without markdownlint-cli2, unless `REQUIRE_MARKDOWNLINT` is set.
+#[test]
+fn generated_markdown_passes_markdownlint() {
+    if Command::new("markdownlint-cli2")
+        .arg("--help")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("REQUIRE_MARKDOWNLINT").is_none(),
+            "REQUIRE_MARKDOWNLINT is set but markdownlint-cli2 is not installed"
+        );
+        common::notice("markdownlint-cli2 is not installed: the generated Markdown is not linted");
+        return;
+    }
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.markdownlint-cli2.jsonc")
+        .canonicalize()
+        .unwrap();
+    let fixture = Repo::fixture();
+    fixture.edit(
+        "environments/staging/environment.toml",
+        "description = \"Release validation\"",
+        "description = \"Release validation: every change merged to main runs here first, with production's pools and components, before it is promoted\"",
+    );
+    fixture.run(&["render"]).success();
+    for repo in [fixture, Repo::generated()] {
+        let lint = Command::new("markdownlint-cli2")
+            .args([
+                "environments/*/README.md",
+                "docs/environments.md",
+                "docs/checks.md",
+                "--config",
+            ])
+            .arg(&config)
+            .current_dir(repo.path("."))
+            .output()
+            .unwrap();
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+        assert!(lint.status.success(), "{out}");
+        assert!(out.contains("Linting: 8 file(s)"), "{out}");
+    }
+}

@@ -6,7 +6,7 @@ use crate::checks;
 use crate::cli::{ExplainArgs, ReportFormat};
 use crate::diagnostic::{Diagnostic, Location, help_valid};
 use crate::rule::RuleId;
-use crate::terminal;
+use crate::{templates, terminal};
 
 /// `cargo xtask explain RULE`.
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -39,7 +39,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         } else {
             ""
         },
-        wrap(info.explanation, 88)
+        templates::wrap(info.explanation, 88)
     );
     if !info.id.found_while_loading() {
         text.push_str(&format!(
@@ -61,21 +61,4 @@ struct Explained {
     /// Whether `[checks]` can change its level (a rule found while loading cannot).
     configurable: bool,
     explanation: &'static str,
-}
-
-/// `text` wrapped at `width` columns.
-fn wrap(text: &str, width: usize) -> String {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("one line at least");
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines.join("\n")
 }

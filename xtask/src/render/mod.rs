@@ -374,6 +374,19 @@ enum Sources<'a> {
     Workflows,
 }
 
+/// The preamble as a Markdown (HTML) comment, wrapped to the line length Markdown linters
+/// hold files to.
+fn markdown_preamble(sources: &Sources) -> String {
+    let lines: Vec<String> = preamble(sources)
+        .iter()
+        .map(|line| crate::templates::wrap(line, MARKDOWN_WIDTH))
+        .collect();
+    format!("<!--\n{}\n-->", lines.join("\n"))
+}
+
+/// The line length of the generated Markdown's prose: markdownlint's default.
+const MARKDOWN_WIDTH: usize = 80;
+
 /// The preamble as comment lines starting with `prefix` (`//`, `#`), each ending in a newline.
 fn comment_preamble(prefix: &str, sources: &Sources) -> String {
     preamble(sources)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Generated, Sources, preamble};
+use super::{Generated, Sources, markdown_preamble};
 use crate::model::{Environment, Platform, Stage};
 use crate::templates;
 
@@ -56,7 +56,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
         })
         .collect();
     let data = Data {
-        preamble: preamble(&Sources::All).join(" "),
+        preamble: markdown_preamble(&Sources::All),
         name: &platform.name.value,
         environments,
         diagram: topology(platform),
@@ -108,10 +108,7 @@ fn topology(platform: &Platform) -> Vec<String> {
     let mut lines: Vec<String> = issuers.iter().map(|env| node(env)).collect();
     let mut indent = "";
     if group_clusters {
-        lines.push(
-            "subgraph clusters[\"clusters: each trusts the OIDC issuer with a client id of its own\"]"
-                .to_owned(),
-        );
+        lines.push("subgraph clusters[\"clusters, each an OIDC client of the issuer\"]".to_owned());
         lines.push("  direction LR".to_owned());
         indent = "  ";
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Sources, preamble};
+use super::{Sources, markdown_preamble};
 use crate::model::{Environment, Platform};
 use crate::templates;
 
@@ -13,7 +13,8 @@ struct Data<'a> {
     preamble: String,
     title: String,
     env: &'a str,
-    description: Option<&'a str>,
+    /// Wrapped as the page's prose is.
+    description: Option<String>,
     stage: &'a str,
     provider: &'a str,
     account: &'a str,
@@ -89,7 +90,7 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 "ACME ({}), account `{}`",
                 acme.server
                     .as_ref()
-                    .map_or("Let's Encrypt", |s| s.value.as_str()),
+                    .map_or("Let's Encrypt".to_owned(), |s| format!("`{}`", s.value)),
                 acme.email.value
             ),
             None => "self-signed".to_owned(),
@@ -100,10 +101,13 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
         None => format!("{} {}", platform.name.value, env.stage.value.title()),
     };
     let data = Data {
-        preamble: preamble(&Sources::EnvironmentAndCrates(env)).join(" "),
+        preamble: markdown_preamble(&Sources::EnvironmentAndCrates(env)),
         title,
         env: env.name.as_str(),
-        description: env.description.as_ref().map(|d| d.value.as_str()),
+        description: env
+            .description
+            .as_ref()
+            .map(|d| templates::wrap(&d.value, super::MARKDOWN_WIDTH)),
         stage: env.stage.value.as_str(),
         provider: env.provider.value.as_str(),
         account: env.account.value.as_str(),
@@ -148,7 +152,13 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 team,
                 role: a.role.value.as_str(),
                 group: &a.group.value,
-                members: a.members.value.join(", "),
+                members: a
+                    .members
+                    .value
+                    .iter()
+                    .map(|member| format!("`{member}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
         services: env
@@ -162,9 +172,9 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                     s.version.value,
                     // A web service always runs one, as its template fixes.
                     s.replicas().map_or(1, |r| r.value),
-                    // `https://<host>` of a web service, `-` for a worker.
+                    // `https://<host>` of a web service (an autolink), `-` for a worker.
                     s.host()
-                        .map_or("-".to_owned(), |h| format!("https://{}", h.value)),
+                        .map_or("-".to_owned(), |h| format!("<https://{}>", h.value)),
                     s.image().value
                 ),
             })

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Generated, Sources, preamble};
+use super::{Generated, Sources, markdown_preamble};
 use crate::rule::RuleDoc;
 use crate::templates;
 
@@ -22,12 +22,12 @@ struct Rule {
     level: &'static str,
     adjustable: bool,
     summary: &'static str,
-    explanation: &'static str,
+    explanation: String,
 }
 
 pub fn generate(rules: &[&RuleDoc]) -> anyhow::Result<Generated> {
     let data = Data {
-        preamble: preamble(&Sources::Rules).join(" "),
+        preamble: markdown_preamble(&Sources::Rules),
         rules: rules
             .iter()
             .map(|rule| Rule {
@@ -35,7 +35,7 @@ pub fn generate(rules: &[&RuleDoc]) -> anyhow::Result<Generated> {
                 level: rule.default.as_str(),
                 adjustable: !rule.id.found_while_loading(),
                 summary: rule.summary,
-                explanation: rule.explanation,
+                explanation: templates::wrap(rule.explanation, super::MARKDOWN_WIDTH),
             })
             .collect(),
     };

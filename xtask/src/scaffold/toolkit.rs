@@ -13,12 +13,13 @@ use super::NewFile;
 pub const PROVENANCE_FILE: &str = "toolkit-provenance.toml";
 
 /// The toolkit's files outside `xtask/` and `ci/`, relative to the workspace root: the
-/// workspace's build settings, what image builds leave out, and the toolkit's own
-/// documentation. Nothing in them names an organisation.
-const ROOT_FILES: [&str; 6] = [
+/// workspace's build settings, what image builds leave out, how the generated Markdown is
+/// linted, and the toolkit's own documentation. Nothing in them names an organisation.
+const ROOT_FILES: [&str; 7] = [
     "Cargo.toml",
     ".cargo/config.toml",
     ".dockerignore",
+    ".markdownlint-cli2.jsonc",
     "docs/ARCHITECTURE.md",
     "docs/environments-reference.md",
     "docs/json-output.md",
