@@ -113,7 +113,11 @@ fn registry() -> anyhow::Result<&'static Handlebars<'static>> {
 /// templates are part of this program, so an error here is a bug; the tests fill every
 /// template.
 pub fn fill(name: &str, data: &impl Serialize) -> anyhow::Result<String> {
-    Ok(registry()?.render(name, data)?)
+    let mut filled = registry()?.render(name, data)?;
+    // Handlebars writes into a buffer of 8 KiB at least; a render of thousands of small
+    // files would otherwise hold that much for each until it ends.
+    filled.shrink_to_fit();
+    Ok(filled)
 }
 
 /// `text` wrapped at `width` columns, at its spaces: for a terminal, and for Markdown

@@ -197,7 +197,7 @@ impl Naming {
             .iter()
             .position(|p| *p == pattern)
             .expect("every pattern is in Pattern::ALL");
-        let value = self
+        let mut value = self
             .handlebars
             .render_with_context(pattern.key(), &variables.0)
             .map_err(|err| match err.reason() {
@@ -212,6 +212,8 @@ impl Naming {
                     render_error(&err)
                 )),
             })?;
+        // A name of a few bytes, kept for the whole command, in handlebars' 8 KiB buffer.
+        value.shrink_to_fit();
         Ok(Sourced::new(
             value,
             Origin::Convention(self.rules[index].clone()),
