@@ -210,6 +210,11 @@ pub fn stage(
 }
 
 impl Staged {
+    /// Where the file is written until it is renamed into place.
+    pub fn temporary(&self) -> &Path {
+        self.temp.path()
+    }
+
     /// Renames the staged file into place.
     pub fn commit(self) -> anyhow::Result<()> {
         let destination = self.destination;

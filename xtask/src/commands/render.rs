@@ -7,28 +7,44 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{RenderArgs, ReportFormat};
-use crate::model;
-use crate::render::{self, Change};
+use crate::render;
 use crate::secrets::redact;
 use crate::terminal;
+use crate::{checks, model};
 
 pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
     render::refuse_secrets(&platform)?;
-    let files = super::generated_files(&platform)?;
-    let changes = render::plan(root, &files)?;
     let json = args.format == ReportFormat::Json;
     if !args.check {
-        let said = render::apply_changes(root, &changes)?;
+        let (done, said) = render::render(root, &platform, &checks::docs())?;
         if json {
-            print_json(&changes, true)?;
+            let changes = done
+                .into_iter()
+                .map(|done| Changed {
+                    path: done.path.display().to_string(),
+                    state: done.kind,
+                    diff: None,
+                })
+                .collect();
+            print_json(true, changes)?;
         } else {
             terminal::say(said)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let files = super::generated_files(&platform)?;
+    let changes = render::plan(root, &files)?;
     if json {
-        print_json(&changes, false)?;
+        let changes = changes
+            .iter()
+            .map(|change| Changed {
+                path: change.path().display().to_string(),
+                state: change.kind(),
+                diff: Some(redact(&change.diff()).into_owned()),
+            })
+            .collect();
+        print_json(false, changes)?;
     } else if changes.is_empty() {
         terminal::say("every generated file is fresh")?;
     } else {
@@ -74,18 +90,11 @@ struct Changed {
     diff: Option<String>,
 }
 
-fn print_json(changes: &[Change], written: bool) -> anyhow::Result<()> {
+fn print_json(written: bool, changes: Vec<Changed>) -> anyhow::Result<()> {
     let report = Report {
         written,
         fresh: changes.is_empty(),
-        changes: changes
-            .iter()
-            .map(|change| Changed {
-                path: change.path().display().to_string(),
-                state: change.kind(),
-                diff: (!written).then(|| redact(&change.diff()).into_owned()),
-            })
-            .collect(),
+        changes,
     };
     terminal::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     Ok(())

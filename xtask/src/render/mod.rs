@@ -122,13 +122,88 @@ pub fn out_of_date(
 /// `generate` makes them); says what it did.
 pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
     let changes = plan(root, files)?;
-    apply_changes(root, &changes)
+    apply(root, &changes)?;
+    let removed = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Remove { .. }))
+        .count();
+    Ok(summary(changes.len() - removed, removed))
 }
 
-/// Writes what `changes` (a [`plan`]) says; says what it did.
-pub fn apply_changes(root: &Path, changes: &[Change]) -> anyhow::Result<String> {
-    apply(root, changes)?;
-    Ok(summary(changes))
+/// One file `render` wrote or removed, and what was wrong with it (`missing`, `stale` or
+/// `stray`).
+pub struct Done {
+    pub path: PathBuf,
+    pub kind: &'static str,
+}
+
+/// Brings every generated file of `platform` under `root` up to date, as [`write`] does,
+/// but makes the files one environment at a time (on all cores) and writes each changed
+/// one beside its destination before the environment's files are dropped: a large
+/// platform's generated files are never all in memory at once. As with `write`, nothing is
+/// renamed into place until every file is written beside it. What was done, in path order,
+/// and what to say of it.
+pub fn render(
+    root: &Path,
+    platform: &Platform,
+    rules: &[&RuleDoc],
+) -> anyhow::Result<(Vec<Done>, String)> {
+    let groups: Vec<Option<&Environment>> = platform
+        .environments
+        .values()
+        .map(Some)
+        .chain([None])
+        .collect();
+    let made = crate::parallel::map(groups, |group| {
+        let files = match group {
+            Some(env) => environment_files(platform, env)?,
+            None => shared_files(platform, rules)?,
+        };
+        let mut staged = Vec::new();
+        for change in compare(root, &files)? {
+            let done = Done {
+                path: change.path().to_path_buf(),
+                kind: change.kind(),
+            };
+            if let Some(file) = stage(root, &change)? {
+                staged.push((file, done));
+            }
+        }
+        let paths: Vec<PathBuf> = files.into_iter().map(|file| file.path).collect();
+        anyhow::Ok((paths, staged))
+    });
+    let mut paths = Vec::new();
+    let mut staged = Vec::new();
+    for group in made {
+        let (group_paths, group_staged) = group?;
+        paths.extend(group_paths);
+        staged.extend(group_staged);
+    }
+    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    // The files staged above look like a killed run's leftovers; they are this run's.
+    let ours: HashSet<PathBuf> = staged
+        .iter()
+        .map(|(file, _)| crate::diagnostic::display_path(root, file.temporary()))
+        .collect();
+    let removals: Vec<Change> = not_generated(root, &paths)?
+        .into_iter()
+        .filter(|removal| !ours.contains(removal.path()))
+        .collect();
+    let mut done = Vec::with_capacity(staged.len() + removals.len());
+    for (file, what) in staged {
+        file.commit()?;
+        done.push(what);
+    }
+    for removal in &removals {
+        edit::remove_file(root, removal.path())?;
+        done.push(Done {
+            path: removal.path().to_path_buf(),
+            kind: removal.kind(),
+        });
+    }
+    done.sort_by(|a, b| a.path.cmp(&b.path));
+    let said = summary(done.len() - removals.len(), removals.len());
+    Ok((done, said))
 }
 
 /// Writes what `changes` says in two steps: every file is first written beside its
@@ -136,15 +211,7 @@ pub fn apply_changes(root: &Path, changes: &[Change]) -> anyhow::Result<String> 
 /// renamed into place and the stray ones removed. A file that cannot be written therefore
 /// leaves every destination as it was. A new file must still not exist when it is renamed.
 fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
-    let staged = crate::parallel::map(changes.iter().collect(), |change| match change {
-        Change::Create(file) => {
-            edit::stage(root, &file.path, &file.contents, mode(&file.path), true).map(Some)
-        }
-        Change::Update { file, .. } => {
-            edit::stage(root, &file.path, &file.contents, mode(&file.path), false).map(Some)
-        }
-        Change::Remove { .. } => Ok(None),
-    });
+    let staged = crate::parallel::map(changes.iter().collect(), |change| stage(root, change));
     let staged: Vec<Option<edit::Staged>> = staged.into_iter().collect::<anyhow::Result<_>>()?;
     for file in staged.into_iter().flatten() {
         file.commit()?;
@@ -157,6 +224,19 @@ fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A created or updated file written beside its destination; nothing for a removal.
+fn stage(root: &Path, change: &Change) -> anyhow::Result<Option<edit::Staged>> {
+    match change {
+        Change::Create(file) => {
+            edit::stage(root, &file.path, &file.contents, mode(&file.path), true).map(Some)
+        }
+        Change::Update { file, .. } => {
+            edit::stage(root, &file.path, &file.contents, mode(&file.path), false).map(Some)
+        }
+        Change::Remove { .. } => Ok(None),
+    }
+}
+
 fn mode(path: &Path) -> edit::Mode {
     edit::Mode::Generated {
         executable: is_executable(path),
@@ -164,13 +244,8 @@ fn mode(path: &Path) -> edit::Mode {
 }
 
 /// "rendered: 3 written, 1 removed", or that nothing changed.
-fn summary(changes: &[Change]) -> String {
-    let removed = changes
-        .iter()
-        .filter(|c| matches!(c, Change::Remove { .. }))
-        .count();
-    let written = changes.len() - removed;
-    if changes.is_empty() {
+fn summary(written: usize, removed: usize) -> String {
+    if written + removed == 0 {
         "every generated file was already fresh".to_owned()
     } else {
         format!("rendered: {written} file(s) written, {removed} removed")
@@ -191,11 +266,16 @@ pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<G
     for env_files in per_environment {
         files.extend(env_files?);
     }
-    files.push(overview::generate(platform)?);
-    files.push(rules_page::generate(rules)?);
+    files.extend(shared_files(platform, rules)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The generated files of no one environment: the docs, the workflows and the schemas.
+fn shared_files(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<Generated>> {
+    let mut files = vec![overview::generate(platform)?, rules_page::generate(rules)?];
     files.extend(workflows::generate(platform)?);
     files.extend(schemas::generate(platform, rules)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
@@ -232,8 +312,16 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
 /// Compares the generated files with the tree under `root`: what to create, update, and
 /// remove. A file in an environment's directory with a generated file's name counts as
 /// stray when it carries the generated-file marker and no environment produces it.
-/// The files are read and compared on all cores; only what differs is kept.
 pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
+    let mut changes = compare(root, files)?;
+    let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
+    changes.extend(not_generated(root, &paths)?);
+    Ok(changes)
+}
+
+/// Each of `files` that is missing or differs on disk. Read and compared on all cores when
+/// there are many; only what differs is kept.
+fn compare<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
     let compared = crate::parallel::map(files.iter().collect(), |file| {
         anyhow::Ok(match read_if_exists(root, &file.path)? {
             None => Some(Change::Create(file)),
@@ -245,6 +333,12 @@ pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Chang
     for change in compared {
         changes.extend(change?);
     }
+    Ok(changes)
+}
+
+/// What is under `root` that rendering, which makes the files at `paths`, would remove:
+/// temporary files a killed run left, and generated files nothing makes any more.
+fn not_generated(root: &Path, paths: &[&Path]) -> anyhow::Result<Vec<Change<'static>>> {
     let environments = root.join(ENVIRONMENTS_DIR);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&environments)
         .with_context(|| format!("reading {}", environments.display()))?
@@ -257,11 +351,12 @@ pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Chang
         })
         .collect();
     dirs.sort();
-    changes.extend(leftovers(root, files, &dirs)?);
-    let expected: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let mut changes = leftovers(root, paths, &dirs)?;
+    let expected: HashSet<&Path> = paths.iter().copied().collect();
     // What may be a stray: every file of the workflows directory (the pins file is gone, or
-    // the flow has no promotion), then the generated names in every environment directory.
-    // Only a file with the marker was written by this tool; a hand-written one stays.
+    // the flow has no promotion), the pins' schema, then the generated names in every
+    // environment directory. Only a file with the marker was written by this tool; a
+    // hand-written one stays.
     let mut candidates: Vec<PathBuf> = match std::fs::read_dir(root.join(workflows::DIR)) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -270,6 +365,7 @@ pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Chang
         Err(_) => Vec::new(),
     };
     candidates.sort();
+    candidates.push(root.join(schemas::PINS));
     candidates.extend(
         dirs.iter()
             .flat_map(|dir| ENVIRONMENT_FILES.iter().map(move |name| dir.join(name))),
@@ -293,14 +389,14 @@ pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Chang
 
 /// Temporary files that a killed run left beside the generated files: to be removed, and
 /// reported by `render --check`.
-fn leftovers<'f>(
+fn leftovers(
     root: &Path,
-    files: &[Generated],
+    paths: &[&Path],
     dirs: &[PathBuf],
-) -> anyhow::Result<Vec<Change<'f>>> {
-    let mut places: Vec<PathBuf> = files
+) -> anyhow::Result<Vec<Change<'static>>> {
+    let mut places: Vec<PathBuf> = paths
         .iter()
-        .filter_map(|f| f.path.parent().map(|p| root.join(p)))
+        .filter_map(|path| path.parent().map(|p| root.join(p)))
         .chain(dirs.iter().cloned())
         .collect();
     places.sort();
