@@ -447,3 +447,31 @@ fn the_toml_the_tool_writes_is_as_taplo_formats_it() {
         );
     }
 }
+
+/// `render` writes the schemas, `render --check` finds one edited by hand, and the pins'
+/// schema goes when `ci/pins.toml` does, as the workflows do.
+#[test]
+fn render_keeps_the_schemas_fresh() {
+    let repo = Repo::fixture();
+    let schema = "environments/environment.schema.json";
+    let text = repo.read(schema);
+    repo.write(
+        schema,
+        &text.replace(
+            "\"additionalProperties\": false",
+            "\"additionalProperties\": true",
+        ),
+    );
+    let run = repo.run(&["render", "--check"]);
+    assert_eq!(run.code(), 1);
+    common::assert_contains(&run.stderr(), &[&format!("stale: {schema}")]);
+    repo.run(&["render"]).success();
+    assert_eq!(repo.read(schema), text);
+
+    std::fs::remove_file(repo.path("ci/pins.toml")).unwrap();
+    let run = repo.run(&["render"]).success();
+    common::assert_contains(&run.stderr(), &["removed"]);
+    assert!(!repo.path("ci/pins.schema.json").exists());
+    assert!(repo.path("environments/platform.schema.json").exists());
+    repo.run(&["render", "--check"]).success();
+}
