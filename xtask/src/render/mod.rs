@@ -14,7 +14,7 @@ mod oidc;
 mod overview;
 mod readme;
 mod rules_page;
-pub mod schemas;
+mod schemas;
 mod tfvars;
 mod workflows;
 
