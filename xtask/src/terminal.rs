@@ -20,6 +20,16 @@ pub fn print(text: &str) -> io::Result<()> {
     write(&mut anstream::stdout().lock(), text, &STDOUT_CLOSED)
 }
 
+/// Writes `value` to stdout as pretty JSON and a newline: a report for a script. JSON has
+/// no styling and escapes every control character, so it is written as it is, without
+/// `anstream` scanning megabytes of it for colour codes to strip.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write(&mut io::stdout().lock(), &text, &STDOUT_CLOSED)?;
+    Ok(())
+}
+
 /// Writes `text` and a newline to stderr: a message for the person at the terminal.
 pub fn say(text: impl Display) -> io::Result<()> {
     write(

@@ -39,7 +39,7 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
                 "services": services,
                 "environments": environments,
             });
-            terminal::print(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+            terminal::print_json(&value)?;
         }
         AffectedFormat::Github => {
             let names = |deploy_only: bool| -> Vec<&Value> {

@@ -66,12 +66,10 @@ pub(super) fn print(
         }
         ComparisonFormat::Json => {
             let reports: Vec<_> = comparisons.iter().map(comparison::report::Json).collect();
-            let mut text = match reports.as_slice() {
-                [one] => serde_json::to_string_pretty(one)?,
-                _ => serde_json::to_string_pretty(&reports)?,
-            };
-            text.push('\n');
-            terminal::print(&text)?;
+            match reports.as_slice() {
+                [one] => terminal::print_json(one)?,
+                _ => terminal::print_json(&reports)?,
+            }
         }
         ComparisonFormat::Markdown => {
             let text: Vec<String> = comparisons

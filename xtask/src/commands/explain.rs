@@ -26,7 +26,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             configurable: !info.id.found_while_loading(),
             explanation: info.explanation,
         };
-        terminal::print(&format!("{}\n", serde_json::to_string_pretty(&explained)?))?;
+        terminal::print_json(&explained)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut text = format!(

@@ -16,7 +16,7 @@ pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Human => crate::terminal::print(&human(&platform))?,
         ReportFormat::Json => {
             let listed: Vec<Listed> = platform.environments.values().map(listed).collect();
-            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&listed)?))?;
+            crate::terminal::print_json(&listed)?;
         }
     }
     Ok(ExitCode::SUCCESS)

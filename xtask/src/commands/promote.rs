@@ -99,7 +99,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                     .map(|(name, new, old)| PromotedService { name, old, new })
                     .collect(),
             };
-            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&promoted)?))?;
+            crate::terminal::print_json(&promoted)?;
         }
         Ok(())
     };

@@ -96,6 +96,5 @@ fn print_json(written: bool, changes: Vec<Changed>) -> anyhow::Result<()> {
         fresh: changes.is_empty(),
         changes,
     };
-    terminal::print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
-    Ok(())
+    terminal::print_json(&report)
 }

@@ -17,9 +17,7 @@ pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
         ShowFormat::Toml => crate::terminal::print(&to_toml(env))?,
-        ShowFormat::Json => {
-            crate::terminal::print(&format!("{}\n", serde_json::to_string_pretty(&Json(env))?))?
-        }
+        ShowFormat::Json => crate::terminal::print_json(&Json(env))?,
     }
     Ok(ExitCode::SUCCESS)
 }
