@@ -3,6 +3,8 @@
 //! port, a worker with its replica count. Only flags and values Podplane's `deploy` and
 //! its templates accept are written.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
@@ -16,82 +18,77 @@ struct Data<'a> {
     preamble: String,
     env: &'a str,
     cluster_id: String,
-    services: Vec<Service>,
-}
-
-/// One service: the comment above its command, and the command, one option per line,
-/// every value already quoted for the shell. The command is laid out here rather than in
-/// the template: an environment has hundreds of services, and the template engine costs
-/// far more per value than a `format!`.
-#[derive(Serialize)]
-struct Service {
-    /// `NAME VERSION, what it is`.
-    heading: String,
-    command: String,
+    /// Every service's command, each after a blank line and a comment line; empty without
+    /// services.
+    services: String,
 }
 
 pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> {
     let cluster_id = shell_word(cluster.id.value.as_str());
-    let services = cluster
-        .services
-        .iter()
-        .map(|(name, service)| {
-            let name = shell_word(name);
-            let summary = match &service.workload {
-                Workload::Web { host } => format!("served at https://{}", host.value),
-                Workload::Worker { replicas } => format!(
-                    "a worker with {} {} and no route",
-                    replicas.value,
-                    if replicas.value == 1 {
-                        "replica"
-                    } else {
-                        "replicas"
-                    }
-                ),
-            };
-            let mut lines = vec![
-                format!(
-                    "podplane deploy {}",
-                    service.declaration.template.value.as_str()
-                ),
-                format!("  --name {name}"),
-                format!("  --image {}", shell_word(&service.image().value)),
-            ];
-            if let Some(host) = service.host() {
-                lines.push(format!("  --hostname {}", shell_word(host.value.as_str())));
-            }
-            // A web service's `app.port`, a worker's `app.replicas`.
-            match &service.workload {
-                Workload::Web { .. } => lines.extend(
-                    service
-                        .declaration
-                        .port
-                        .iter()
-                        .map(|port| format!("  --set app.port={}", port.value)),
-                ),
-                Workload::Worker { replicas } => {
-                    lines.push(format!("  --set app.replicas={}", replicas.value));
-                }
-            }
-            lines.push(format!("  --context {cluster_id}"));
-            lines.extend(service.env.iter().map(|(key, value)| {
-                format!("  -e {}", shell_word(&format!("{key}={}", value.value)))
-            }));
-            Service {
-                heading: format!("{name} {}, {summary}", service.version.value),
-                command: lines.join(" \\\n"),
-            }
-        })
-        .collect();
     let data = Data {
         preamble: comment_preamble("#", &Sources::EnvironmentAndCrates(env))
             .trim_end()
             .to_owned(),
         env: env.name.as_str(),
+        services: commands(cluster, &cluster_id),
         cluster_id,
-        services,
     };
     templates::fill("deploy", &data)
+}
+
+/// The command of each service, one option per line, every value already quoted for the
+/// shell, under a comment saying what it deploys. Written here rather than in the
+/// template: an environment has hundreds of services, and the template engine costs far
+/// more per value than writing it out.
+fn commands(cluster: &Cluster, cluster_id: &str) -> String {
+    let mut out = String::new();
+    for (name, service) in &cluster.services {
+        let name = shell_word(name);
+        let _ = write!(out, "\n# {name} {}, ", service.version.value);
+        match &service.workload {
+            Workload::Web { host } => {
+                let _ = write!(out, "served at https://{}", host.value);
+            }
+            Workload::Worker { replicas } => {
+                let unit = if replicas.value == 1 {
+                    "replica"
+                } else {
+                    "replicas"
+                };
+                let _ = write!(out, "a worker with {} {unit} and no route", replicas.value);
+            }
+        }
+        let _ = write!(
+            out,
+            "\npodplane deploy {} \\\n  --name {name} \\\n  --image {}",
+            service.declaration.template.value.as_str(),
+            shell_word(&service.image().value)
+        );
+        if let Some(host) = service.host() {
+            let _ = write!(out, " \\\n  --hostname {}", shell_word(host.value.as_str()));
+        }
+        // A web service's `app.port`, a worker's `app.replicas`.
+        match &service.workload {
+            Workload::Web { .. } => {
+                if let Some(port) = &service.declaration.port {
+                    let _ = write!(out, " \\\n  --set app.port={}", port.value);
+                }
+            }
+            Workload::Worker { replicas } => {
+                let _ = write!(out, " \\\n  --set app.replicas={}", replicas.value);
+            }
+        }
+        let _ = write!(out, " \\\n  --context {cluster_id}");
+        for (key, value) in &service.env {
+            let _ = write!(
+                out,
+                " \\\n  -e {}",
+                shell_word(&format!("{key}={}", value.value))
+            );
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `value` as one shell word: as it is when it holds only characters the shell takes

@@ -1,9 +1,11 @@
 //! Each environment's `README.md`: the environment at a glance, for the people who use it.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::{Sources, markdown_preamble};
-use crate::model::{Environment, Platform};
+use crate::model::{Cluster, Environment, Platform};
 use crate::templates;
 
 pub const FILE: &str = "README.md";
@@ -25,7 +27,9 @@ struct Data<'a> {
     observability: Option<String>,
     identity: Option<IdentityData<'a>>,
     access: Vec<AccessRow<'a>>,
-    services: Vec<ServiceRow>,
+    /// The rows of the services' table, one a line, without the last newline; empty
+    /// without services.
+    services: String,
 }
 
 #[derive(Serialize)]
@@ -55,14 +59,6 @@ struct AccessRow<'a> {
     role: &'a str,
     group: &'a str,
     members: String,
-}
-
-/// A row of the services' table, written here rather than in the template: an
-/// environment has hundreds of services, and the template engine costs far more per value
-/// than a `format!`.
-#[derive(Serialize)]
-struct ServiceRow {
-    row: String,
 }
 
 pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String> {
@@ -161,24 +157,35 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                     .join(", "),
             })
             .collect(),
-        services: env
-            .cluster
-            .iter()
-            .flat_map(|c| &c.services)
-            .map(|(name, s)| ServiceRow {
-                row: format!(
-                    "| {name} | {} | {} | {} | {} | `{}` |",
-                    s.declaration.template.value.as_str(),
-                    s.version.value,
-                    // A web service always runs one, as its template fixes.
-                    s.replicas().map_or(1, |r| r.value),
-                    // `https://<host>` of a web service (an autolink), `-` for a worker.
-                    s.host()
-                        .map_or("-".to_owned(), |h| format!("<https://{}>", h.value)),
-                    s.image().value
-                ),
-            })
-            .collect(),
+        services: env.cluster.as_ref().map(service_rows).unwrap_or_default(),
     };
     templates::fill("readme", &data)
+}
+
+/// The rows of the services' table, written here rather than in the template: an
+/// environment has hundreds of services, and the template engine costs far more per value
+/// than writing it out.
+fn service_rows(cluster: &Cluster) -> String {
+    let mut rows = String::new();
+    for (name, s) in &cluster.services {
+        let _ = write!(
+            rows,
+            "| {name} | {} | {} | {} | ",
+            s.declaration.template.value.as_str(),
+            s.version.value,
+            // A web service always runs one, as its template fixes.
+            s.replicas().map_or(1, |r| r.value),
+        );
+        // `https://<host>` of a web service (an autolink), `-` for a worker.
+        match s.host() {
+            Some(host) => {
+                let _ = write!(rows, "<https://{}>", host.value);
+            }
+            None => rows.push('-'),
+        }
+        let _ = writeln!(rows, " | `{}` |", s.image().value);
+    }
+    // The template ends the last row's line.
+    rows.pop();
+    rows
 }
