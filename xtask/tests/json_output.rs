@@ -258,4 +258,21 @@ fn every_json_key_is_documented() {
     let check = repo.run(&["check", "--format", "json"]);
     let finding: Value = serde_json::from_str(check.stdout().lines().next().unwrap()).unwrap();
     assert_documented("check", &finding);
+
+    // A service changed since the last commit, with a new version: one to rebuild, and
+    // the environments that deploy it.
+    repo.commit_all();
+    repo.write("crates/mailer/src/main.rs", "fn main() {}\n");
+    repo.edit(
+        "crates/mailer/Cargo.toml",
+        "version = \"2.1.0\"",
+        "version = \"2.1.1\"",
+    );
+    repo.edit(STAGING, "version = \"2.1.0\"", "version = \"2.1.1\"");
+    let (code, affected) = repo.json(&["affected", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_documented("affected", &affected);
+    assert_documented("affected", &affected["base"]);
+    assert_documented("affected", &affected["services"][0]);
+    assert_documented("affected", &affected["environments"][0]);
 }
