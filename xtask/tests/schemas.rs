@@ -373,31 +373,16 @@ fn the_toml_the_tool_writes_is_as_taplo_formats_it() {
         return;
     }
     // Enough platform admins that their array cannot stay on one line.
-    let repo = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "new-repo",
-        ".",
-        "--org",
-        "globex",
-        "--domain",
-        "globex.io",
-        "--no-git",
-    ];
-    for admin in [
+    let generated = Repo::generated_with(&[
+        "--admin",
         "ada@globex.io",
+        "--admin",
         "bo.the.builder@globex.io",
+        "--admin",
         "cy@globex.io",
+        "--admin",
         "di@globex.io",
-    ] {
-        args.extend(["--admin", admin]);
-    }
-    let made = common::xtask(repo.path(), &args).output().unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let generated = Repo { dir: repo };
+    ]);
     assert!(
         generated
             .read("environments/platform.toml")

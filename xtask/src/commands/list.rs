@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{ListArgs, ReportFormat};
-use crate::model::{self, Environment, Workload};
+use crate::model::{self, Environment};
 
 pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let platform = model::load(root)?;
@@ -104,16 +104,12 @@ fn listed(env: &Environment) -> Listed<'_> {
                     .services
                     .iter()
                     .map(|(name, service)| {
-                        let (host, replicas) = match &service.workload {
-                            Workload::Web { host } => (Some(host.value.as_str()), None),
-                            Workload::Worker { replicas } => (None, Some(replicas.value)),
-                        };
                         let listed = ListedService {
                             version: service.version.value.as_str(),
                             template: service.declaration.template.value.as_str(),
                             image: service.image().value,
-                            host,
-                            replicas,
+                            host: service.host().map(|host| host.value.as_str()),
+                            replicas: service.replicas().map(|replicas| replicas.value),
                         };
                         (name.as_str(), listed)
                     })

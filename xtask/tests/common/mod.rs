@@ -56,8 +56,13 @@ impl Repo {
     /// A repository `new-repo` made for Globex (domain `globex.io`), without git: what any
     /// organisation starts from.
     pub fn generated() -> Repo {
+        Repo::generated_with(&[])
+    }
+
+    /// [`Repo::generated`] with more arguments to `new-repo`.
+    pub fn generated_with(more: &[&str]) -> Repo {
         let dir = tempfile::tempdir().unwrap();
-        let args = [
+        let mut args = vec![
             "new-repo",
             ".",
             "--org",
@@ -66,6 +71,7 @@ impl Repo {
             "globex.io",
             "--no-git",
         ];
+        args.extend(more);
         Run(xtask(dir.path(), &args).output().unwrap()).success();
         Repo { dir }
     }
