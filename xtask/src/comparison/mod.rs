@@ -388,7 +388,8 @@ fn presence<'a>(
     reference: Side<'a>,
 ) -> Difference<'a> {
     let verdict = match (kind, &candidate) {
-        (PathKind::Release, Side::Present) => Verdict::PendingPromotion,
+        // A service, or a secret a service binds, that only the candidate has.
+        (PathKind::Release, Side::Present | Side::Value(_)) => Verdict::PendingPromotion,
         (PathKind::Free, _) => Verdict::Free,
         _ => context.must_match(&path),
     };

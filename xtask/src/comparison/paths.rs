@@ -67,6 +67,7 @@ const PATH_KINDS: &[(&str, Option<PathKind>)] = &[
     ("cluster.name", Some(PathKind::Convention)),
     ("cluster.zone", Some(PathKind::Convention)),
     ("cluster.api_host", Some(PathKind::Convention)),
+    ("cluster.trust_domain", Some(PathKind::Convention)),
     ("cluster.registry_host", Some(PathKind::Convention)),
     ("cluster.client_id", None),
     ("cluster.vpc", Some(PathKind::ConventionVpc)),
@@ -82,10 +83,15 @@ const PATH_KINDS: &[(&str, Option<PathKind>)] = &[
     ("services.*.replicas", Some(PathKind::Scale)),
     ("services.*.host", Some(PathKind::Convention)),
     ("services.*.image", None),
+    ("services.*.secrets.*", Some(PathKind::Release)),
     ("observability.retention_days", Some(PathKind::Scale)),
     ("identity.client_secret_arn", Some(PathKind::Convention)),
     (
         "identity.signing_key_secret_arn",
+        Some(PathKind::Convention),
+    ),
+    (
+        "identity.encryption_key_secret_arn",
         Some(PathKind::Convention),
     ),
 ];

@@ -28,6 +28,7 @@ pub enum Pattern {
     OtlpEndpoint,
     ConnectorSecretArn,
     SigningKeySecretArn,
+    EncryptionKeySecretArn,
 }
 
 /// Variables every pattern may use.
@@ -43,7 +44,7 @@ const ENV_VARIABLES: &[&str] = &[
 ];
 
 impl Pattern {
-    pub const ALL: [Pattern; 10] = [
+    pub const ALL: [Pattern; 11] = [
         Pattern::ClusterId,
         Pattern::ClusterName,
         Pattern::Zone,
@@ -54,6 +55,7 @@ impl Pattern {
         Pattern::OtlpEndpoint,
         Pattern::ConnectorSecretArn,
         Pattern::SigningKeySecretArn,
+        Pattern::EncryptionKeySecretArn,
     ];
 
     /// The key in `[naming]`.
@@ -69,6 +71,7 @@ impl Pattern {
             Pattern::OtlpEndpoint => "otlp_endpoint",
             Pattern::ConnectorSecretArn => "connector_secret_arn",
             Pattern::SigningKeySecretArn => "signing_key_secret_arn",
+            Pattern::EncryptionKeySecretArn => "encryption_key_secret_arn",
         }
     }
 
@@ -87,6 +90,9 @@ impl Pattern {
             }
             Pattern::SigningKeySecretArn => {
                 "arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-signing-key"
+            }
+            Pattern::EncryptionKeySecretArn => {
+                "arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-encryption-key"
             }
         }
     }
@@ -114,6 +120,7 @@ impl Pattern {
             Pattern::OtlpEndpoint => naming.otlp_endpoint.as_ref(),
             Pattern::ConnectorSecretArn => naming.connector_secret_arn.as_ref(),
             Pattern::SigningKeySecretArn => naming.signing_key_secret_arn.as_ref(),
+            Pattern::EncryptionKeySecretArn => naming.encryption_key_secret_arn.as_ref(),
         }
     }
 }

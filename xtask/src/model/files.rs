@@ -160,6 +160,28 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// Where services' secrets are kept: the object type of Podplane's `aws` secrets
+    /// provider, which every cluster gets as its default provider.
+    SecretStore {
+        /// AWS Secrets Manager.
+        SecretsManager = "secretsmanager",
+        /// AWS Systems Manager Parameter Store.
+        SsmParameter = "ssmparameter",
+    }
+}
+
+impl SecretStore {
+    /// The name of the provider in `cluster.secrets.providers`, which `podplane secret`
+    /// and `podplane deploy --secret` use unless told otherwise.
+    pub fn provider_name(self) -> &'static str {
+        match self {
+            SecretStore::SecretsManager => "aws-secrets-manager",
+            SecretStore::SsmParameter => "aws-parameter-store",
+        }
+    }
+}
+
+keyword_enum! {
     /// The Podplane app template a service is deployed with (`podplane deploy <template>`).
     Template {
         /// An HTTP service: one replica behind a route at its host name, with TLS.
@@ -218,6 +240,8 @@ pub struct PlatformFile {
     pub hosts: Option<HostsFile>,
     /// Where the service images are pushed.
     pub images: Option<ImagesFile>,
+    /// The GitHub repository CI deploys from: the clusters trust its deploy jobs, by the ids GitHub puts in their tokens.
+    pub github: Option<GithubFile>,
     /// Rule id = `deny`, `warn` or `allow`: the level of a rule of `cargo xtask check` (docs/checks.md).
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
@@ -286,6 +310,8 @@ pub struct AllowFile {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "secrets")]
 pub struct SecretsFile {
+    /// Where services' secrets are kept, the default secrets provider of every cluster: `secretsmanager` (AWS Secrets Manager, the default) or `ssmparameter` (Parameter Store).
+    pub store: Option<Spanned<SecretStore>>,
     /// A value that looks like a secret but is not. Such values are shown and rendered; every other secret is refused by `render`.
     #[serde(default)]
     pub allow: Vec<SecretAllowFile>,
@@ -311,6 +337,23 @@ pub struct SecretAllowFile {
 pub struct ImagesFile {
     /// The repository prefix a new service's image is named under (`ghcr.io/example`): `cargo xtask new-service NAME` names its image `<registry>/NAME`.
     pub registry: Spanned<String>,
+}
+
+/// `[github]`: the repository whose deploy jobs the clusters trust, by the ids GitHub
+/// puts in their tokens (names can be taken over after a rename; ids cannot).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "github")]
+pub struct GithubFile {
+    /// The repository as `owner/name`, which the deploy workflow's `job_workflow_ref` names.
+    #[schemars(pattern(patterns::GITHUB_REPOSITORY))]
+    pub repository: Spanned<String>,
+    /// The owner's numeric id: `gh api repos/OWNER/NAME --jq .owner.id`.
+    #[schemars(pattern(patterns::GITHUB_ID))]
+    pub owner_id: Spanned<String>,
+    /// The repository's numeric id: `gh api repos/OWNER/NAME --jq .id`.
+    #[schemars(pattern(patterns::GITHUB_ID))]
+    pub repository_id: Spanned<String>,
 }
 
 /// `[hosts]`: host names that may lie outside their environment's zone.
@@ -363,6 +406,8 @@ pub struct NamingFile {
     pub connector_secret_arn: Option<Spanned<String>>,
     /// The Secrets Manager ARN of the OIDC signing key; default `arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-signing-key`.
     pub signing_key_secret_arn: Option<Spanned<String>>,
+    /// The Secrets Manager ARN of the key the issuer encrypts upstream tokens with, which a GitHub connector needs; default `arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-encryption-key`.
+    pub encryption_key_secret_arn: Option<Spanned<String>>,
 }
 
 /// `environments/<env>/environment.toml`: only what is specific to one environment.
@@ -503,6 +548,10 @@ pub struct ServiceFile {
     /// A web service's host name, replacing the convention; it must lie in the environment's zone unless `[[hosts.allow]]` names it.
     #[schemars(pattern(patterns::DNS_NAME), length(max = 253))]
     pub hostname: Option<Spanned<String>>,
+    /// The names of the secrets the service reads, never their values: each is bound with `podplane deploy --secret` and mounted at `/var/run/podplane/secrets/<name>`; create it first with `podplane secret create --for <service> <name>`.
+    #[serde(default)]
+    #[schemars(inner(pattern(patterns::SECRET_KEY)))]
+    pub secrets: Vec<Spanned<String>>,
 }
 
 /// `[ci]`: where CI jobs run, and how a change reaches production.
@@ -543,4 +592,7 @@ pub struct IdentityFile {
     /// Replaces the conventional Secrets Manager ARN of the signing key.
     #[schemars(pattern(patterns::SECRET_ARN))]
     pub signing_key_secret_arn: Option<Spanned<String>>,
+    /// Replaces the conventional Secrets Manager ARN of the encryption key, which only a `github` connector uses.
+    #[schemars(pattern(patterns::SECRET_ARN))]
+    pub encryption_key_secret_arn: Option<Spanned<String>>,
 }

@@ -67,7 +67,8 @@ use crate::diagnostic::{SourceFile, Span};
 use crate::model::network::ZoneSubnets;
 use crate::rule::{RuleId, RuleLevel};
 pub use files::{
-    Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, Seed, Stage, Template,
+    Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, SecretStore, Seed,
+    Stage, Template,
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
 pub use load::{SourceTree, load};
@@ -75,8 +76,8 @@ use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 pub use parse::{SCHEMA_RULE, parse as parse_file};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
 use values::{
-    AcmeDirectory, Email, GitUrl, InstanceType, Reason, SecretArn, SeedDigest, SeedVersion,
-    ServiceVersion, TreePath, VersionRange,
+    AcmeDirectory, Email, GitUrl, GithubId, GithubRepository, InstanceType, Reason, SecretArn,
+    SecretKey, SeedDigest, SeedVersion, ServiceVersion, TreePath, VersionRange,
 };
 
 /// Where a resolved value came from.
@@ -150,6 +151,17 @@ pub struct Platform {
     pub image_registry: Option<Sourced<String>>,
     /// `ci/pins.toml`, when the repository has one: the workflows are rendered from it.
     pub pins: Option<pins::Pins>,
+    /// `[github]`: the repository whose deploy jobs the clusters trust; `None` until it
+    /// is written, and then no trust binding is rendered.
+    pub github: Option<GithubRepo>,
+}
+
+/// The GitHub repository CI deploys from, and the immutable ids its tokens carry.
+#[derive(Debug)]
+pub struct GithubRepo {
+    pub repository: Sourced<GithubRepository>,
+    pub owner_id: Sourced<GithubId>,
+    pub repository_id: Sourced<GithubId>,
 }
 
 impl Platform {
@@ -361,7 +373,12 @@ pub struct Cluster {
     /// The DNS zone, the ingress apex of the cluster.
     pub zone: Sourced<DnsName>,
     pub api_host: Sourced<DnsName>,
+    /// The SPIFFE trust domain of the cluster's workload identities: immutable once the
+    /// cluster exists, the Kubernetes API host by Podplane's own default.
+    pub trust_domain: Sourced<DnsName>,
     pub registry_host: Sourced<DnsName>,
+    /// Where the cluster's default secrets provider keeps services' secrets.
+    pub secret_store: Sourced<SecretStore>,
     pub issuer: Sourced<String>,
     /// The OIDC client id: the cluster id, so a token for one cluster is refused by another.
     pub client_id: Sourced<ClusterId>,
@@ -424,6 +441,9 @@ pub struct Service {
     pub env: Vec<(String, Sourced<String>)>,
     /// What its template makes of it here: a route, or a number of replicas.
     pub workload: Workload,
+    /// The names of the secrets it reads, bound with `podplane deploy --secret`, in
+    /// name order.
+    pub secrets: Vec<Sourced<SecretKey>>,
     /// What the service's crate declares: template, image and port.
     pub declaration: Arc<ServiceDecl>,
 }
@@ -489,4 +509,7 @@ pub struct Identity {
     pub connector: Sourced<Connector>,
     pub client_secret_arn: Sourced<SecretArn>,
     pub signing_key_secret_arn: Sourced<SecretArn>,
+    /// The key the issuer encrypts GitHub's upstream tokens with; `None` for a connector
+    /// that needs none.
+    pub encryption_key_secret_arn: Option<Sourced<SecretArn>>,
 }

@@ -65,6 +65,17 @@ pub const ACTION: &str = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$";
 /// [`super::pins::is_commit_sha`].
 pub const COMMIT_SHA: &str = r"^[0-9a-f]{40}$";
 
+/// [`super::values::SecretKey`]: lowercase letters, digits and single hyphens, at most 63.
+pub const SECRET_KEY: &str = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){0,62}$";
+
+/// [`super::values::GithubRepository`]: `owner/name` as GitHub spells them.
+pub const GITHUB_REPOSITORY: &str =
+    r"^[A-Za-z0-9]([A-Za-z0-9]|-[A-Za-z0-9]){0,38}/[A-Za-z0-9_.-]{1,100}$";
+
+/// [`super::values::GithubId`]: GitHub's numeric id of an owner or a repository, or a
+/// placeholder.
+pub const GITHUB_ID: &str = r"^([1-9][0-9]{0,19}|<[a-z0-9-]+>)$";
+
 /// [`super::values::Reason`]: anything but blank.
 pub const NOT_BLANK: &str = r"\S";
 
@@ -75,8 +86,9 @@ mod tests {
     use super::*;
     use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
     use crate::model::values::{
-        AcmeDirectory, Email, GitUrl, HostPattern, InstanceType, Reason, SecretArn, SeedDigest,
-        SeedVersion, ServiceVersion, TreePath, is_env_var_name,
+        AcmeDirectory, Email, GitUrl, GithubId, GithubRepository, HostPattern, InstanceType,
+        Reason, SecretArn, SecretKey, SeedDigest, SeedVersion, ServiceVersion, TreePath,
+        is_env_var_name,
     };
     use crate::model::{Arch, network, pins};
 
@@ -134,6 +146,13 @@ mod tests {
             ("NOT_BLANK", NOT_BLANK, true, |t| Reason::parse(t).is_some()),
             ("ACTION", ACTION, true, pins::is_action_name),
             ("COMMIT_SHA", COMMIT_SHA, true, pins::is_commit_sha),
+            ("SECRET_KEY", SECRET_KEY, true, |t| {
+                SecretKey::parse(t).is_ok()
+            }),
+            ("GITHUB_REPOSITORY", GITHUB_REPOSITORY, true, |t| {
+                GithubRepository::parse(t).is_ok()
+            }),
+            ("GITHUB_ID", GITHUB_ID, true, |t| GithubId::parse(t).is_ok()),
         ]
     }
 
@@ -161,6 +180,10 @@ mod tests {
             (ENV_VAR, "LOG_LEVEL"),
             (ACTION, "actions/checkout"),
             (COMMIT_SHA, "08eba0b27e820071cde6df949e0beb9ba4906955"),
+            (SECRET_KEY, "database-url"),
+            (GITHUB_REPOSITORY, "acme/platform"),
+            (GITHUB_ID, "123456"),
+            (GITHUB_ID, "<repository-id>"),
         ] {
             assert!(matches(pattern, text), "{pattern} refuses {text}");
         }
@@ -178,6 +201,8 @@ mod tests {
             "(https://|ssh://|git@|arn:aws:secretsmanager:|v|<)[a-z0-9.-]{0,8}>?",
             "[a-z]{1,3}(-[a-z0-9]{1,5}){1,3}-[0-9]{1,2}",
             "[0-9]{11,13}",
+            "[A-Za-z0-9-]{0,6}/[A-Za-z0-9_.-]{0,6}",
+            "0?[0-9]{1,21}",
             "[0-9a-fA-F]{39,41}",
             "[A-Za-z0-9_./-]{0,20}",
             "(0|[1-9])\\.[0-9]{1,2}\\.[0-9]{1,2}(-[a-z0-9.]{0,5})?(\\+[a-z0-9]{1,3})?",

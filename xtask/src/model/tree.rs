@@ -83,7 +83,8 @@ str_scalar!(
     super::Flow,
     super::ObservabilityPlatform,
     super::Connector,
-    super::Template
+    super::Template,
+    super::SecretStore
 );
 
 impl ToScalar for ipnet::Ipv4Net {
@@ -175,7 +176,9 @@ impl Environment {
                 .leaf("name", &cluster.name)
                 .leaf("zone", &cluster.zone)
                 .leaf("api_host", &cluster.api_host)
+                .leaf("trust_domain", &cluster.trust_domain)
                 .leaf("registry_host", &cluster.registry_host)
+                .leaf("secret_store", &cluster.secret_store)
                 .leaf("issuer", &cluster.issuer)
                 .leaf("client_id", &cluster.client_id)
                 .maybe("otlp_endpoint", cluster.otlp_endpoint.as_ref())
@@ -252,10 +255,25 @@ impl Environment {
                     )
                     .leaf("template", &service.declaration.template)
                     .maybe("port", service.declaration.port.as_ref());
-                if env.0.is_empty() {
+                // Each secret by name, with the file it becomes in the containers: a
+                // secret the reference binds and the candidate does not is a violation,
+                // one only the candidate binds is pending promotion.
+                let secrets = service.secrets.iter().fold(Table::default(), |t, key| {
+                    t.owned_leaf(
+                        key.value.as_str(),
+                        Scalar::String(Cow::Owned(key.value.mount_path())),
+                        Cow::Borrowed(&key.origin),
+                    )
+                });
+                let table = if env.0.is_empty() {
                     table
                 } else {
                     table.table("env", env)
+                };
+                if secrets.0.is_empty() {
+                    table
+                } else {
+                    table.table("secrets", secrets)
                 }
             });
         }
@@ -283,7 +301,11 @@ impl Environment {
                     .leaf("hostname", &identity.hostname)
                     .leaf("connector", &identity.connector)
                     .leaf("client_secret_arn", &identity.client_secret_arn)
-                    .leaf("signing_key_secret_arn", &identity.signing_key_secret_arn),
+                    .leaf("signing_key_secret_arn", &identity.signing_key_secret_arn)
+                    .maybe(
+                        "encryption_key_secret_arn",
+                        identity.encryption_key_secret_arn.as_ref(),
+                    ),
             );
         }
         root.0

@@ -47,6 +47,93 @@ impl Email {
     }
 }
 
+/// The name of a secret a service reads: a key of Podplane's default secrets provider,
+/// mounted at `/var/run/podplane/secrets/<key>`. Lowercase letters, digits and single
+/// hyphens, at most 63 characters, as Podplane's examples name them (`database-url`): a
+/// file name, a path segment of the provider's backend, and one shell word.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SecretKey(String);
+string_newtype!(SecretKey);
+
+impl SecretKey {
+    pub fn parse(text: &str) -> Result<SecretKey, String> {
+        let valid = (1..=63).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !text.starts_with('-')
+            && !text.ends_with('-')
+            && !text.contains("--");
+        if valid {
+            Ok(SecretKey(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a secret name: use lowercase letters, digits and single hyphens, at most 63, such as \"database-url\""
+            ))
+        }
+    }
+
+    /// Where the secret's file is in the service's containers.
+    pub fn mount_path(&self) -> String {
+        format!("/var/run/podplane/secrets/{}", self.0)
+    }
+}
+
+/// A GitHub repository as `owner/name`: the owner a user or organisation login (letters,
+/// digits and single hyphens, at most 39), the name letters, digits, `_`, `.` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GithubRepository(String);
+string_newtype!(GithubRepository);
+
+impl GithubRepository {
+    pub fn parse(text: &str) -> Result<GithubRepository, String> {
+        let owner_ok = |owner: &str| {
+            (1..=39).contains(&owner.len())
+                && owner
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !owner.starts_with('-')
+                && !owner.ends_with('-')
+                && !owner.contains("--")
+        };
+        let name_ok = |name: &str| {
+            (1..=100).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        };
+        match text.split_once('/') {
+            Some((owner, name)) if owner_ok(owner) && name_ok(name) => {
+                Ok(GithubRepository(text.to_owned()))
+            }
+            _ => Err(format!(
+                "`{text}` is not a GitHub repository: write it as `owner/name`, such as \"acme/platform\""
+            )),
+        }
+    }
+}
+
+/// GitHub's numeric id of an owner or a repository (what its OIDC tokens carry as
+/// `repository_owner_id` and `repository_id`), or a placeholder until it is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GithubId(String);
+string_newtype!(GithubId);
+
+impl GithubId {
+    pub fn parse(text: &str) -> Result<GithubId, String> {
+        let number = (1..=20).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && !text.starts_with('0');
+        if number || is_placeholder(text) {
+            Ok(GithubId(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a GitHub id: write the number `gh api repos/OWNER/NAME` prints, as a string such as \"123456\""
+            ))
+        }
+    }
+}
+
 /// Why an exception is safe: required, and not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason(String);

@@ -29,6 +29,7 @@ struct ClusterConfig<'a> {
     id: &'a str,
     name: &'a str,
     oidc: Oidc<'a>,
+    spiffe: Spiffe<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     acme: Option<AcmeConfig<'a>>,
     domains: Vec<Domain<'a>>,
@@ -36,6 +37,7 @@ struct ClusterConfig<'a> {
     providers: Vec<Provider<'a>>,
     kubernetes: Kubernetes<'a>,
     registry: Registry<'a>,
+    secrets: Secrets<'a>,
     seed: SeedConfig<'a>,
     components: Components<'a>,
 }
@@ -46,6 +48,27 @@ struct Oidc<'a> {
     client_id: &'a str,
     username_claim: &'static str,
     groups_claim: &'static str,
+}
+
+#[derive(Serialize)]
+struct Spiffe<'a> {
+    trust_domain: &'a str,
+}
+
+/// `cluster.secrets`: one provider, the default, which `podplane secret` and
+/// `podplane deploy --secret` use. Only its kind and where it keeps values: credentials
+/// are the operator's, never the config's.
+#[derive(Serialize)]
+struct Secrets<'a> {
+    default_provider: &'static str,
+    providers: BTreeMap<&'static str, SecretsProvider<'a>>,
+}
+
+#[derive(Serialize)]
+struct SecretsProvider<'a> {
+    kind: &'static str,
+    object_type: &'static str,
+    region: &'a str,
 }
 
 #[derive(Serialize)]
@@ -166,8 +189,14 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
             oidc: Oidc {
                 issuer_url: &cluster.issuer.value,
                 client_id: cluster.client_id.value.as_str(),
-                username_claim: "email",
+                // What Podplane's API servers use (and the default): people's tokens
+                // carry their email there, CI's service tokens their `trusted:` subject,
+                // so one claim names both.
+                username_claim: "sub",
                 groups_claim: "groups",
+            },
+            spiffe: Spiffe {
+                trust_domain: cluster.trust_domain.value.as_str(),
             },
             acme: cluster.acme.as_ref().map(|acme| AcmeConfig {
                 server: acme.server.as_ref().map(|s| s.value.as_str()),
@@ -248,6 +277,17 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
             },
             registry: Registry {
                 hostname: cluster.registry_host.value.as_str(),
+            },
+            secrets: Secrets {
+                default_provider: cluster.secret_store.value.provider_name(),
+                providers: BTreeMap::from([(
+                    cluster.secret_store.value.provider_name(),
+                    SecretsProvider {
+                        kind: "aws",
+                        object_type: cluster.secret_store.value.as_str(),
+                        region: env.region.value.as_str(),
+                    },
+                )]),
             },
             seed: SeedConfig {
                 name: components.seed.value.as_str(),

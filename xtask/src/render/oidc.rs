@@ -30,6 +30,8 @@ struct Oidc<'a> {
     domain: Domain<'a>,
     connector: Connector<'a>,
     signing_key_secret_arn: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption_key_secret_arn: Option<&'a str>,
     default_redirect_uris: [&'static str; 1],
     clients: BTreeMap<&'a str, Client<'a>>,
     groups_overrides: BTreeMap<&'a str, BTreeMap<&'a str, BTreeSet<&'a str>>>,
@@ -113,6 +115,10 @@ pub fn generate(
                 client_secret_arn: &identity.client_secret_arn.value,
             },
             signing_key_secret_arn: &identity.signing_key_secret_arn.value,
+            encryption_key_secret_arn: identity
+                .encryption_key_secret_arn
+                .as_ref()
+                .map(|arn| arn.value.as_str()),
             default_redirect_uris: [LOGIN_REDIRECT_URI],
             clients,
             groups_overrides,

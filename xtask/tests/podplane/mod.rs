@@ -4,7 +4,7 @@
 //! both.
 //!
 //! The schemas are files of Podplane's that this repository does not copy. They are read
-//! from `$PODPLANE_SCHEMA_DIR`, else from `../shared/podplane/` beside the checkout; where
+//! from `$PODPLANE_SCHEMA_DIR`, else from `../shared/podplane/newer/` (the contract this repository targets) beside the checkout; where
 //! neither exists the schema assertions are skipped with a notice, unless
 //! `REQUIRE_PODPLANE_SCHEMAS` is set (`.ci/run` sets it). Everything else here needs no
 //! files and always runs.
@@ -29,7 +29,7 @@ pub fn schema_dir() -> Option<&'static Path> {
     DIR.get_or_init(|| {
         let candidates = [
             std::env::var_os(SCHEMA_DIR_VAR).map(PathBuf::from),
-            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/podplane")),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/podplane/newer")),
         ];
         let found = candidates
             .into_iter()
@@ -38,10 +38,10 @@ pub fn schema_dir() -> Option<&'static Path> {
         if found.is_none() {
             assert!(
                 std::env::var_os(REQUIRE_VAR).is_none(),
-                "{REQUIRE_VAR} is set, but Podplane's schemas are in neither ${SCHEMA_DIR_VAR} nor ../shared/podplane"
+                "{REQUIRE_VAR} is set, but Podplane's schemas are in neither ${SCHEMA_DIR_VAR} nor ../shared/podplane/newer"
             );
             crate::common::notice(&format!(
-                "Podplane's schemas were not found (set {SCHEMA_DIR_VAR}, or put shared/podplane beside the checkout): skipping the schema assertions; Podplane's rules are still checked"
+                "Podplane's schemas were not found (set {SCHEMA_DIR_VAR}, or put shared/podplane/newer beside the checkout): skipping the schema assertions; Podplane's rules are still checked"
             ));
         }
         found

@@ -19,7 +19,7 @@ use crate::model::{
 
 use super::{EnvResolver, inherited, origin_location, validated};
 use crate::model::values::{
-    AcmeDirectory, Email, GitUrl, InstanceType, SeedDigest, SeedVersion, ServiceVersion,
+    AcmeDirectory, Email, GitUrl, InstanceType, SecretKey, SeedDigest, SeedVersion, ServiceVersion,
     VersionRange, is_env_var_name, zone_count,
 };
 
@@ -125,12 +125,22 @@ impl EnvResolver<'_, '_> {
                 Origin::Builtin("convention: OIDC client id = cluster id"),
             )
         });
+        let trust_domain = api_host.clone().map(|host| {
+            Sourced::new(
+                host.value,
+                Origin::Builtin(
+                    "Podplane's default: SPIFFE trust domain = the Kubernetes API host",
+                ),
+            )
+        });
         Some(Cluster {
             id: id?,
             name: name?,
             zone: zone?,
             api_host: api_host?,
+            trust_domain: trust_domain?,
             registry_host: registry_host?,
+            secret_store: self.shared.secret_store.clone(),
             issuer: issuer?,
             client_id: client_id?,
             otlp_endpoint: None,
@@ -408,6 +418,7 @@ impl EnvResolver<'_, '_> {
                 variables,
             );
             let version = self.validated(service.version, |s| ServiceVersion::parse(s));
+            let secrets = self.secret_keys(name.get_ref(), service.secrets);
             // The file's map is in key order, and so is the list.
             let mut env = Vec::with_capacity(service.env.len());
             for (key, value) in service.env {
@@ -419,19 +430,52 @@ impl EnvResolver<'_, '_> {
                 }
                 env.push((key.into_inner(), Sourced::written(self.file, value)));
             }
-            if let (Some(workload), Some(version)) = (workload, version) {
+            if let (Some(workload), Some(version), Some(secrets)) = (workload, version, secrets) {
                 services.insert(
                     name.into_inner(),
                     Service {
                         version,
                         env,
                         workload,
+                        secrets,
                         declaration: decl.clone(),
                     },
                 );
             }
         }
         (self.problems.0.len() == before).then_some(services)
+    }
+
+    /// The secrets a service reads, validated, in name order; each named once.
+    fn secret_keys(
+        &mut self,
+        service: &str,
+        raw: Vec<Spanned<String>>,
+    ) -> Option<Vec<Sourced<SecretKey>>> {
+        let before = self.problems.0.len();
+        let mut keys: Vec<Sourced<SecretKey>> = Vec::with_capacity(raw.len());
+        for key in raw {
+            let span = self.span(&key);
+            let Some(key) = self.validated(key, |s| SecretKey::parse(s)) else {
+                continue;
+            };
+            if keys.iter().any(|k| k.value == key.value) {
+                self.problems.push(
+                    Diagnostic::at(
+                        span,
+                        format!(
+                            "`{}` is named twice in the secrets of `{service}`",
+                            key.value
+                        ),
+                    )
+                    .with_help("name each secret once"),
+                );
+                continue;
+            }
+            keys.push(key);
+        }
+        keys.sort_by(|a, b| a.value.cmp(&b.value));
+        (self.problems.0.len() == before).then_some(keys)
     }
 
     /// What the service's template deploys here. Only what reaches the cluster may be

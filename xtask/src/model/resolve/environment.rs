@@ -10,7 +10,7 @@ use crate::model::spanned::Spanned;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::conventions::{Pattern, Unmade, Variables};
 use crate::model::files::ENVIRONMENTS_DIR;
-use crate::model::files::{EnvironmentFile, IdentityFile};
+use crate::model::files::{Connector, EnvironmentFile, IdentityFile};
 use crate::model::names::{Account, DnsName, EnvName, Region};
 use crate::model::{
     Access, Breach, Ci, Environment, Flow, Identity, Observability, Origin, Runners, Sourced, Stage,
@@ -411,11 +411,23 @@ impl EnvResolver<'_, '_> {
             variables,
             SecretArn::parse,
         );
+        // Truster keeps GitHub's upstream tokens encrypted, with a key of its own; Google
+        // sign-in needs none.
+        let encryption_key_secret_arn = match raw.connector.get_ref() {
+            Connector::Github => Some(self.name(
+                raw.encryption_key_secret_arn,
+                Pattern::EncryptionKeySecretArn,
+                variables,
+                SecretArn::parse,
+            )?),
+            Connector::Google => None,
+        };
         Some(Identity {
             hostname,
             connector: Sourced::written(self.file, raw.connector),
             client_secret_arn: client_secret_arn?,
             signing_key_secret_arn: signing_key_secret_arn?,
+            encryption_key_secret_arn,
         })
     }
 }

@@ -29,7 +29,7 @@ pub use across::VPC_NO_OVERLAP_RULE;
 use across::{check_across, suggest_free_vpc};
 use cluster::ClusterKeys;
 use environment::{EnvResolver, parse_environment};
-use platform::{Shared, resolve_checks, resolve_hosts, resolve_parity, shared};
+use platform::{Shared, resolve_checks, resolve_github, resolve_hosts, resolve_parity, shared};
 
 /// Resolves one repository: `platform` as parsed from `platform_file`, and every
 /// environment directory's name and `environment.toml`. Each environment is parsed and
@@ -95,6 +95,7 @@ pub fn resolve(
                 .map_err(|reason| format!("{reason}: write where service images are pushed, without a trailing `/`, such as \"ghcr.io/example\""))
         })
     });
+    let github = resolve_github(shared.github.take(), &shared.platform_file, &mut problems);
     let Shared {
         org,
         name,
@@ -125,6 +126,7 @@ pub fn resolve(
         hosts_allowed,
         image_registry,
         pins: None,
+        github,
     })
 }
 

@@ -12,18 +12,19 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
 use crate::model::conventions::{Naming, Variables};
 use crate::model::date::Date;
 use crate::model::files::{
-    AcmeFile, ComponentsFile, HostsFile, ImagesFile, ParityFile, PlatformFile, SecretsFile,
+    AcmeFile, ComponentsFile, GithubFile, HostsFile, ImagesFile, ParityFile, PlatformFile,
+    SecretStore, SecretsFile,
 };
 use crate::model::hosts::HostAllowance;
 use crate::model::names::{Account, DnsName, EnvName, Region, Slug};
 use crate::model::network::{self};
 use crate::model::{
-    Allowance, Origin, Parity, SecretAllowance, Secrets, ServiceDecl, Sourced, Stage,
+    Allowance, GithubRepo, Origin, Parity, SecretAllowance, Secrets, ServiceDecl, Sourced, Stage,
 };
 use crate::rule::{RuleId, RuleLevel};
 
 use super::{HasSpan, origin_location, validated};
-use crate::model::values::{Email, HostPattern, Reason, TreePath};
+use crate::model::values::{Email, GithubId, GithubRepository, HostPattern, Reason, TreePath};
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
 pub(super) fn resolve_checks(
@@ -159,6 +160,25 @@ fn resolve_secrets(
     Secrets { allow }
 }
 
+/// `[github]`: the repository and its ids, validated.
+pub(super) fn resolve_github(
+    raw: Option<GithubFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Option<GithubRepo> {
+    let raw = raw?;
+    let repository = validated(problems, file, raw.repository, |s| {
+        GithubRepository::parse(s)
+    });
+    let owner_id = validated(problems, file, raw.owner_id, |s| GithubId::parse(s));
+    let repository_id = validated(problems, file, raw.repository_id, |s| GithubId::parse(s));
+    Some(GithubRepo {
+        repository: repository?,
+        owner_id: owner_id?,
+        repository_id: repository_id?,
+    })
+}
+
 /// `[[hosts.allow]]`: each a host name or glob, and a reason.
 pub(super) fn resolve_hosts(
     raw: Option<HostsFile>,
@@ -271,6 +291,15 @@ pub(super) fn shared<'a>(
         teams.insert(team.into_inner(), members);
     }
     let naming = Naming::new(&platform.naming, platform_file).map_err(|d| problems.0.extend(d.0));
+    // Podplane's `aws` secrets provider keeps secrets in Secrets Manager unless told
+    // otherwise; AWS is the one cloud the conventions are written for.
+    let secret_store = match platform.secrets.as_ref().and_then(|s| s.store.clone()) {
+        Some(store) => Sourced::written(platform_file, store),
+        None => Sourced::new(
+            SecretStore::SecretsManager,
+            Origin::Builtin("default for AWS: [secrets] store = \"secretsmanager\""),
+        ),
+    };
     let secrets = resolve_secrets(platform.secrets, platform_file, problems);
     let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
         (org, domain, region, vpc_range, naming)
@@ -289,6 +318,8 @@ pub(super) fn shared<'a>(
         checks: platform.checks,
         hosts: platform.hosts,
         images: platform.images,
+        github: platform.github,
+        secret_store,
         platform_file: platform_file.clone(),
         teams,
         naming,
@@ -313,6 +344,8 @@ pub(super) struct Shared<'a> {
     pub(super) checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
     pub(super) hosts: Option<HostsFile>,
     pub(super) images: Option<ImagesFile>,
+    pub(super) github: Option<GithubFile>,
+    pub(super) secret_store: Sourced<SecretStore>,
     pub(super) teams: BTreeMap<String, Sourced<Vec<String>>>,
     pub(super) naming: Naming,
     pub(super) secrets: Arc<Secrets>,
