@@ -418,6 +418,11 @@ pub struct NewRepoArgs {
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
 
+    /// The GitHub repository CI deploys from, OWNER/NAME; defaults to ORG/ and the name
+    /// of DIR. The clusters trust its deploy jobs
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub github: Option<String>,
+
     /// Production's AWS account id (12 digits), shared with no other environment
     #[arg(long, value_name = "ACCOUNT")]
     pub prod_account: Option<String>,

@@ -27,6 +27,14 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         name: args.name.clone(),
         region: args.region.clone(),
         registry: args.registry.clone(),
+        github: args.github.clone().unwrap_or_else(|| {
+            let name = args
+                .dir
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("{}/{name}", args.org)
+        }),
         prod_account: args.prod_account.clone(),
         nonprod_account: args.nonprod_account.clone(),
         observability_account: args.observability_account.clone(),

@@ -205,6 +205,16 @@ impl Platform {
             })
     }
 
+    /// The environments CI deploys, in the order it deploys them: the staging-stage ones
+    /// with a cluster, then the production-stage ones. CI never deploys dev, ci or
+    /// observability.
+    pub fn deployed_by_ci(&self) -> impl Iterator<Item = &Environment> {
+        [Stage::Staging, Stage::Production]
+            .into_iter()
+            .flat_map(|stage| self.of_stage(stage))
+            .filter(|env| env.cluster.is_some())
+    }
+
     /// Environments of one stage, in name order.
     pub fn of_stage(&self, stage: Stage) -> impl Iterator<Item = &Environment> {
         self.environments

@@ -62,6 +62,9 @@ pub const ENV_VAR: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
 /// [`super::pins::is_action_name`]: `owner/repository`, maybe with a path.
 pub const ACTION: &str = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$";
 
+/// [`super::pins::is_version`].
+pub const TOOL_VERSION: &str = r"^[A-Za-z0-9._+-]{1,64}$";
+
 /// [`super::pins::is_commit_sha`].
 pub const COMMIT_SHA: &str = r"^[0-9a-f]{40}$";
 
@@ -146,6 +149,7 @@ mod tests {
             ("NOT_BLANK", NOT_BLANK, true, |t| Reason::parse(t).is_some()),
             ("ACTION", ACTION, true, pins::is_action_name),
             ("COMMIT_SHA", COMMIT_SHA, true, pins::is_commit_sha),
+            ("TOOL_VERSION", TOOL_VERSION, true, pins::is_version),
             ("SECRET_KEY", SECRET_KEY, true, |t| {
                 SecretKey::parse(t).is_ok()
             }),

@@ -37,7 +37,8 @@ struct ActionFile {
     /// The full 40-character commit SHA of a release: a tag or a short SHA can come to name other code.
     #[schemars(pattern(patterns::COMMIT_SHA))]
     commit: Spanned<String>,
-    /// The release's tag, written beside the SHA for people and update tools.
+    /// The release's tag, written beside the SHA for people and update tools: letters, digits, `.`, `_`, `+` and `-`.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
     version: Spanned<String>,
 }
 
@@ -47,9 +48,17 @@ struct ActionFile {
 #[schemars(rename = "tools")]
 struct ToolsFile {
     /// The Rust toolchain every job installs: an exact version, so that a new release's lints cannot fail a pipeline that passed yesterday.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
     rust: Spanned<String>,
-    /// The Podplane CLI version the deploy jobs install with `go install github.com/podplane/podplane@<version>`.
+    /// The Podplane CLI the deploy jobs install with `go install github.com/podplane/podplane@<version>` (Go's checksum database verifies it): a release tag or a full commit.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
     podplane: Spanned<String>,
+    /// The kubectl release the deploy jobs install (`v1.37.0`), checked against the checksum Kubernetes publishes beside it.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
+    kubectl: Spanned<String>,
+    /// The Helm release the deploy jobs install (`v4.0.0`), which `podplane deploy` runs, checked against the checksum Helm publishes beside it.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
+    helm: Spanned<String>,
 }
 
 /// The pins, validated.
@@ -63,6 +72,10 @@ pub struct Pins {
     pub rust: Sourced<String>,
     /// The Podplane CLI version the deploy jobs install (`go install ...@VERSION`).
     pub podplane: Sourced<String>,
+    /// The kubectl release the deploy jobs install.
+    pub kubectl: Sourced<String>,
+    /// The Helm release the deploy jobs install.
+    pub helm: Sourced<String>,
 }
 
 #[derive(Debug)]
@@ -101,7 +114,9 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         range,
     };
     let mut actions = BTreeMap::new();
+    let mut tags = Vec::new();
     for (name, action) in parsed.actions {
+        tags.push(action.version.clone());
         if !is_action_name(name.get_ref()) {
             problems.push(
                 Diagnostic::at(
@@ -132,19 +147,29 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
             },
         );
     }
-    let ToolsFile { rust, podplane } = parsed.tools;
-    for (tool, example) in [(&rust, "\"1.95.0\""), (&podplane, "\"v1.2.3\" or a commit")] {
-        let version_ok = !tool.get_ref().is_empty()
-            && tool
-                .get_ref()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c));
-        if !version_ok {
+    let ToolsFile {
+        rust,
+        podplane,
+        kubectl,
+        helm,
+    } = parsed.tools;
+    let versions = [
+        (&rust, "\"1.95.0\""),
+        (&podplane, "\"v1.2.3\" or a full commit"),
+        (&kubectl, "\"v1.37.0\""),
+        (&helm, "\"v4.0.0\""),
+    ];
+    for (version, example) in versions.into_iter().chain(
+        tags.iter()
+            .map(|t| (t, "the release's tag, such as \"v4.3.0\"")),
+    ) {
+        if !is_version(version.get_ref()) {
             problems.push(
                 Diagnostic::at(
-                    span(tool.span()),
-                    format!("`{}` is not a version", tool.get_ref()),
+                    span(version.span()),
+                    format!("`{}` is not a version", version.get_ref().escape_debug()),
                 )
+                .with_label("written into the workflows, so it may hold only letters, digits, `.`, `_`, `+` and `-`")
                 .with_help(format!("write an exact version, such as {example}")),
             );
         }
@@ -154,6 +179,8 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         actions,
         rust: Sourced::written(file, rust),
         podplane: Sourced::written(file, podplane),
+        kubectl: Sourced::written(file, kubectl),
+        helm: Sourced::written(file, helm),
     })
 }
 
@@ -166,6 +193,16 @@ pub fn is_action_name(name: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         })
+}
+
+/// A version or tag as the workflows and scripts take it: one word of letters, digits,
+/// `.`, `_`, `+` and `-`, at most 64 characters, so that nothing it holds can end a YAML
+/// comment or a shell word.
+pub fn is_version(version: &str) -> bool {
+    (1..=64).contains(&version.len())
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
 }
 
 /// The 40 lowercase hexadecimal digits of a full commit SHA.

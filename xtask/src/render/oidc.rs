@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
+use crate::model::values::is_placeholder;
 use crate::model::{Environment, Identity, Platform};
 
 pub const FILE: &str = "podplane.oidc.jsonc";
@@ -66,37 +67,56 @@ struct Client<'a> {
     groups_override: &'a str,
 }
 
-pub fn generate(
-    platform: &Platform,
-    env: &Environment,
-    identity: &Identity,
-) -> anyhow::Result<String> {
-    let clusters = platform
+/// Who may use each cluster: the issuer's clients (cluster id, and the environment whose
+/// group mapping it uses) and, per environment, each member's Podplane groups.
+pub struct Access<'a> {
+    pub clients: BTreeMap<&'a str, &'a str>,
+    pub groups: BTreeMap<&'a str, BTreeMap<&'a str, BTreeSet<&'a str>>>,
+}
+
+pub fn access(platform: &Platform) -> Access<'_> {
+    let mut clients = BTreeMap::new();
+    let mut groups = BTreeMap::new();
+    for (env, cluster) in platform
         .environments
         .values()
-        .filter_map(|e| Some((e, e.cluster.as_ref()?)));
-    let mut clients = BTreeMap::new();
-    let mut groups_overrides = BTreeMap::new();
-    for (cluster_env, cluster) in clusters {
-        clients.insert(
-            cluster.client_id.value.as_str(),
-            Client {
-                groups_override: cluster_env.name.as_str(),
-            },
-        );
+        .filter_map(|e| Some((e, e.cluster.as_ref()?)))
+    {
+        clients.insert(cluster.client_id.value.as_str(), env.name.as_str());
         // Every member of every team with access gets that team's group; a person in two
-        // teams gets both groups.
+        // teams gets both groups. A placeholder `new-repo` wrote is nobody yet: the issuer
+        // refuses it as an email, and `check` says it is to be filled in.
         let mut members: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for access in cluster_env.access.values() {
-            for member in &access.members.value {
+        for access in env.access.values() {
+            for member in access.members.value.iter().filter(|m| !is_placeholder(m)) {
                 members
                     .entry(member.as_str())
                     .or_default()
                     .insert(access.group.value.as_str());
             }
         }
-        groups_overrides.insert(cluster_env.name.as_str(), members);
+        groups.insert(env.name.as_str(), members);
     }
+    Access { clients, groups }
+}
+
+pub fn generate(
+    platform: &Platform,
+    env: &Environment,
+    identity: &Identity,
+) -> anyhow::Result<String> {
+    let Access { clients, groups } = access(platform);
+    let clients = clients
+        .into_iter()
+        .map(|(client, env)| {
+            (
+                client,
+                Client {
+                    groups_override: env,
+                },
+            )
+        })
+        .collect();
     let config = Config {
         schema: "./podplane.oidc.schema.json",
         oidc: Oidc {
@@ -121,7 +141,7 @@ pub fn generate(
                 .map(|arn| arn.value.as_str()),
             default_redirect_uris: [LOGIN_REDIRECT_URI],
             clients,
-            groups_overrides,
+            groups_overrides: groups,
         },
     };
     let json = serde_json::to_string_pretty(&config)?;

@@ -9,7 +9,7 @@ use super::{NewFile, toml};
 use crate::model::Template;
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
 use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
-use crate::model::values::Email;
+use crate::model::values::{Email, GithubRepository};
 
 /// The environments of a new repository, in the order they are brought up.
 pub const ENVIRONMENTS: [&str; 6] = ["identity", "observability", "ci", "dev", "staging", "prod"];
@@ -24,6 +24,8 @@ pub struct Spec {
     pub name: Option<String>,
     pub region: String,
     pub registry: Option<String>,
+    /// The GitHub repository, `owner/name`, whose deploy jobs the clusters trust.
+    pub github: String,
     pub prod_account: Option<String>,
     pub nonprod_account: Option<String>,
     pub observability_account: Option<String>,
@@ -100,6 +102,9 @@ impl Spec {
                 bad("--registry", reason, "where service images are pushed, such as `ghcr.io/initech`, without a tag or trailing `/`")
             })?;
         }
+        GithubRepository::parse(&self.github).map_err(|reason| {
+            bad("--github", reason, "the repository as GitHub names it, OWNER/NAME, such as `initech/platform`; without --github it is the organisation's slug and the directory's name")
+        })?;
         let accounts = [
             ("--prod-account", &self.prod_account),
             ("--nonprod-account", &self.nonprod_account),
@@ -170,6 +175,7 @@ impl Spec {
                     .map_or("<certificates-email>", String::as_str),
             ),
             registry: toml(&self.registry()),
+            github: toml(&self.github),
             platform_team,
             developers_team: array("developers", &[toml("<developer-email>")]),
             sre_team: array("sre", &[toml("<sre-email>")]),
@@ -232,6 +238,7 @@ struct Data {
     seed_digest: String,
     acme_email: String,
     registry: String,
+    github: String,
     platform_team: String,
     developers_team: String,
     sre_team: String,

@@ -1,8 +1,13 @@
 //! `cargo xtask render`: the generated files, checked by their real consumers: Podplane's
 //! schemas and rules, its `login` and `deploy` commands, bash and shellcheck.
 
+#[path = "../common/mod.rs"]
 mod common;
+#[path = "../podplane/mod.rs"]
 mod podplane;
+mod trust;
+#[path = "../truster/mod.rs"]
+mod truster;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

@@ -1,0 +1,161 @@
+//! `truster_override.tf.json` of the identity environment: the whole configuration of
+//! the Truster issuer that `podplane oidc create` deploys, with the trust that lets CI's
+//! deploy jobs log in to the clusters they deploy.
+//!
+//! `podplane oidc create` writes `podplane.oidc.main.tf` beside `podplane.oidc.jsonc`
+//! with `module "oidc"` (the `truster/truster/aws` module) and its `truster_config`
+//! argument, built from the OIDC config alone, which has no trust fields. Podplane says
+//! never to edit its generated `.tf` and to add files instead; a Terraform (and OpenTofu)
+//! override file in the same directory replaces that one argument. So this file holds
+//! `truster_config` whole: the same secrets, connector, clients and group mappings as
+//! `podplane.oidc.jsonc`, plus GitHub as a service-token issuer, one trust policy for the
+//! repository, and on each client of an environment CI deploys exactly one binding.
+
+use serde_json::{Value, json};
+
+use super::oidc::{self, LOGIN_REDIRECT_URI};
+use super::{Sources, preamble};
+use crate::model::{Connector, GithubRepo, Identity, Platform, Role};
+
+pub const FILE: &str = "truster_override.tf.json";
+
+/// The name of GitHub Actions among Truster's service-token issuers.
+const GITHUB_ISSUER: &str = "github-actions";
+/// The policy every deploy binding inherits: the repository, main, a push.
+const POLICY: &str = "github-deploy";
+/// The Podplane role CI deploys with: Kubernetes `edit` without a shell in pods, and in
+/// the cluster's registry, pushes under `apps/` that cannot overwrite a tag. Never
+/// `admins`.
+pub const CI_ROLE: Role = Role::Editors;
+/// The workflow that deploys, as its `job_workflow_ref` names it.
+pub const DEPLOY_WORKFLOW: &str = ".github/workflows/main.yml";
+/// The branch every deploy runs from.
+pub const MAIN: &str = "refs/heads/main";
+
+/// The subject a deploy job of `env` gets in its cluster: its Kubernetes user name.
+pub fn subject(github: &GithubRepo, env: &str) -> String {
+    format!("trusted:github:{}:{env}", github.repository.value)
+}
+
+pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<String> {
+    let access = oidc::access(platform);
+    let deployed: Vec<(&str, &str)> = platform
+        .deployed_by_ci()
+        .filter_map(|env| {
+            let cluster = env.cluster.as_ref()?;
+            Some((cluster.client_id.value.as_str(), env.name.as_str()))
+        })
+        .collect();
+    let mut clients = serde_json::Map::new();
+    for (client, env) in &access.clients {
+        let mut entry = json!({ "user_group_mapping": env });
+        if let Some(github) = &platform.github
+            && deployed.contains(&(client, env))
+        {
+            entry["trust_bindings"] = json!([binding(github, env)]);
+        }
+        clients.insert((*client).to_owned(), entry);
+    }
+    let mut static_policy = json!({
+        "default_redirect_uris": [LOGIN_REDIRECT_URI],
+        "clients": clients,
+        "user_group_mappings": access.groups,
+    });
+    let mut secrets = json!({ "signing_key_name": identity.signing_key_secret_arn.value.as_str() });
+    if let Some(arn) = &identity.encryption_key_secret_arn {
+        secrets["encryption_key_name"] = json!(arn.value.as_str());
+    }
+    let connector = identity.connector.value;
+    let mut config = json!({
+        "secrets": secrets,
+        "user_login_connectors": {
+            connector.as_str(): {
+                "type": connector.as_str(),
+                "display_name": match connector {
+                    Connector::Google => "Google",
+                    Connector::Github => "GitHub",
+                },
+                "credentials_secret": identity.client_secret_arn.value.as_str(),
+            }
+        },
+    });
+    if let Some(github) = &platform.github {
+        config["service_token_issuers"] = json!({ GITHUB_ISSUER: { "provider": "github" } });
+        static_policy["trust_policies"] = json!({ POLICY: policy(github) });
+    }
+    config["static_policy"] = static_policy;
+    let [made, edit] = preamble(&Sources::All);
+    let file = json!({
+        "//": [
+            made,
+            edit,
+            "Replaces the truster_config argument of module \"oidc\" in the podplane.oidc.main.tf that `podplane oidc create` writes beside it (a Terraform override file)."
+        ],
+        "module": { "oidc": { "truster_config": literal(config) } },
+    });
+    Ok(format!("{}\n", serde_json::to_string_pretty(&file)?))
+}
+
+/// What every deploy token must say, which no binding can loosen: this repository by its
+/// immutable ids, the main branch, a push (a pull request's run never matches).
+fn policy(github: &GithubRepo) -> Value {
+    json!({
+        "issuer": GITHUB_ISSUER,
+        "required_claims": {
+            "repository_owner_id": { "const": github.owner_id.value.as_str() },
+            "repository_id": { "const": github.repository_id.value.as_str() },
+            "ref": { "const": MAIN },
+            "event_name": { "const": "push" },
+        },
+    })
+}
+
+/// The one binding of `env`'s client: the deploy job of that environment, in its GitHub
+/// Environment, of the workflow on main. Every binding has the same claims, each a
+/// `const`: Terraform gives the clients' bindings one type, and `claims` is `any`.
+fn binding(github: &GithubRepo, env: &str) -> Value {
+    json!({
+        "id": format!("github-deploy-{env}"),
+        "trust_policy": POLICY,
+        "subject": subject(github, env),
+        "groups": [format!("podplane:{CI_ROLE}")],
+        "claims": {
+            "environment": { "const": env },
+            "job_workflow_ref": {
+                "const": format!("{}/{DEPLOY_WORKFLOW}@{MAIN}", github.repository.value)
+            },
+        },
+    })
+}
+
+/// `value` as Terraform's JSON syntax reads it literally: there every string, and every
+/// key of an object in an argument, is a template, in which `${` and `%{` start an
+/// interpolation or a directive; doubled, they stand for themselves.
+fn literal(value: Value) -> Value {
+    let escape = |text: &str| text.replace("${", "$${").replace("%{", "%%{");
+    match value {
+        Value::String(text) => Value::String(escape(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(literal).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (escape(&key), literal(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::literal;
+
+    #[test]
+    fn interpolations_and_directives_stay_literal() {
+        assert_eq!(
+            literal(json!({ "a${x}": ["%{if}", "$5", "^main$"] })),
+            json!({ "a$${x}": ["%%{if}", "$5", "^main$"] })
+        );
+    }
+}

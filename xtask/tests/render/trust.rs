@@ -1,0 +1,191 @@
+//! The trust the identity environment's issuer is given: exactly the deploy job of each
+//! environment CI deploys gets in, with the least privilege, and nothing else does.
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+use crate::common::{Repo, assert_contains};
+use crate::{podplane, truster};
+
+/// The issuer's configuration from the identity environment's override file, as the
+/// Truster module hands it to the server.
+fn issuer_config(repo: &Repo, issuer: &str) -> Value {
+    let text = repo.read("environments/identity/truster_override.tf.json");
+    let file: Value = serde_json::from_str(&text).expect("the override file is JSON");
+    truster::server_config(truster::truster_config(&file), issuer, "eu-west-1")
+}
+
+/// The deploy job's token for `env` in the repository of `(name, owner id, id)`.
+fn deploy_token<'a>(
+    repo: (&'a str, &'a str, &'a str),
+    env: &'a str,
+    audience: &'a str,
+) -> truster::GithubToken<'a> {
+    truster::GithubToken {
+        repository: repo.0,
+        owner_id: repo.1,
+        repository_id: repo.2,
+        workflow: ".github/workflows/main.yml",
+        event: "push",
+        git_ref: "refs/heads/main",
+        environment: Some(env),
+        audience,
+    }
+}
+
+#[test]
+fn the_issuer_lets_in_exactly_the_deploy_job_of_each_environment_ci_deploys() {
+    for (repo, org, github) in [
+        (
+            Repo::example(),
+            "acme",
+            ("acme/platform", "4815162", "342423108"),
+        ),
+        (
+            Repo::fixture(),
+            "initech",
+            ("initech/platform", "1999", "4242"),
+        ),
+    ] {
+        let issuer = format!(
+            "https://auth.{org}.{}",
+            if org == "acme" { "dev" } else { "test" }
+        );
+        let config = issuer_config(&repo, &issuer);
+        if let Some(errors) = truster::schema_errors(&config) {
+            assert_eq!(errors, Vec::<String>::new(), "{org}: Truster's schema");
+        }
+        // The same clients and people as podplane.oidc.jsonc, which the override replaces.
+        let oidc = podplane::parse_jsonc(&repo.read("environments/identity/podplane.oidc.jsonc"));
+        let policy = &config["static_policy"];
+        let clients: Vec<&String> = policy["clients"].as_object().unwrap().keys().collect();
+        let oidc_clients: Vec<&String> = oidc["oidc"]["clients"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(clients, oidc_clients, "{org}");
+        assert_eq!(
+            policy["user_group_mappings"], oidc["oidc"]["groups_overrides"],
+            "{org}"
+        );
+
+        for env in ["staging", "prod"] {
+            let client = format!("{org}-{env}");
+            let token = deploy_token(github, env, &client).claims();
+            let (subject, groups) = truster::exchange(&config, &client, &token)
+                .unwrap_or_else(|why| panic!("{org}: {env}'s deploy job is refused: {why}"));
+            assert_eq!(subject, format!("trusted:github:{}:{env}", github.0));
+            assert_eq!(
+                groups,
+                ["podplane:editors"],
+                "{org}: least privilege, never admins"
+            );
+
+            // What must never get in.
+            let refused = |claims: Value, client: &str, what: &str| {
+                assert!(
+                    truster::exchange(&config, client, &claims).is_err(),
+                    "{org}: {what} gets into {client}"
+                );
+            };
+            let pull_request = truster::GithubToken {
+                event: "pull_request",
+                git_ref: "refs/pull/7/merge",
+                environment: None,
+                ..deploy_token(github, env, &client)
+            };
+            refused(pull_request.claims(), &client, "a pull request");
+            let pull_request_in_environment = truster::GithubToken {
+                event: "pull_request",
+                git_ref: "refs/pull/7/merge",
+                ..deploy_token(github, env, &client)
+            };
+            refused(
+                pull_request_in_environment.claims(),
+                &client,
+                "a pull request naming the environment",
+            );
+            let branch = truster::GithubToken {
+                git_ref: "refs/heads/feature",
+                ..deploy_token(github, env, &client)
+            };
+            refused(branch.claims(), &client, "another branch");
+            let dispatch = truster::GithubToken {
+                event: "workflow_dispatch",
+                ..deploy_token(github, env, &client)
+            };
+            refused(dispatch.claims(), &client, "a run by hand");
+            let other_workflow = truster::GithubToken {
+                workflow: ".github/workflows/promote.yml",
+                ..deploy_token(github, env, &client)
+            };
+            refused(other_workflow.claims(), &client, "another workflow");
+            let fork = truster::GithubToken {
+                repository_id: "1",
+                ..deploy_token(github, env, &client)
+            };
+            refused(fork.claims(), &client, "a repository of the same name");
+            let other = if env == "prod" { "staging" } else { "prod" };
+            refused(
+                deploy_token(github, other, &client).claims(),
+                &client,
+                "another environment's job",
+            );
+            refused(
+                deploy_token(github, env, &format!("{org}-{other}")).claims(),
+                &client,
+                "a token for another cluster",
+            );
+        }
+        for env in ["dev", "ci", "observability"] {
+            let client = format!("{org}-{env}");
+            let token = deploy_token(github, env, &client).claims();
+            assert!(
+                truster::exchange(&config, &client, &token).is_err(),
+                "{org}: CI gets into {env}"
+            );
+        }
+        // Terraform gives the clients one type, so every binding names the same claims.
+        let shapes: Vec<Vec<&String>> = policy["clients"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|c| c["trust_bindings"].as_array())
+            .flatten()
+            .map(|b| b["claims"].as_object().unwrap().keys().collect())
+            .collect();
+        assert_eq!(
+            shapes.len(),
+            2,
+            "{org}: one binding per CI-deployed environment"
+        );
+        assert!(shapes.windows(2).all(|w| w[0] == w[1]), "{org}: {shapes:?}");
+    }
+}
+
+#[test]
+fn a_new_repository_trusts_no_one_until_its_ids_are_filled_in() {
+    let repo = Repo::generated_with(&["--github", "globex/infra"]);
+    let config = issuer_config(&repo, "https://auth.globex.io");
+    if let Some(errors) = truster::schema_errors(&config) {
+        assert_eq!(errors, Vec::<String>::new(), "Truster's schema");
+    }
+    let token = deploy_token(("globex/infra", "77", "88"), "staging", "globex-staging").claims();
+    assert!(truster::exchange(&config, "globex-staging", &token).is_err());
+    let check = repo.run(&["check"]).success().stderr();
+    assert_contains(
+        &check,
+        &[
+            "`github.owner_id` is still the placeholder `<github-owner-id>`",
+            "`github.repository_id` is still the placeholder `<github-repository-id>`",
+            "gh api repos/OWNER/NAME",
+        ],
+    );
+    repo.edit("environments/platform.toml", "<github-owner-id>", "77");
+    repo.edit("environments/platform.toml", "<github-repository-id>", "88");
+    repo.run(&["render"]).success();
+    let config = issuer_config(&repo, "https://auth.globex.io");
+    let (subject, _) = truster::exchange(&config, "globex-staging", &token).unwrap();
+    assert_eq!(subject, "trusted:github:globex/infra:staging");
+}

@@ -1,0 +1,208 @@
+//! Truster as a consumer, written from its documentation (`../shared/truster/`) and not
+//! from the renderer: the configuration the `truster/truster/aws` module gives the server
+//! when `truster_override.tf.json` replaces its `truster_config` argument, the server's
+//! JSON Schema, and how the server decides a token exchange (a trust policy's claims
+//! overlaid by a binding's, every claim present and valid, exactly one binding matching,
+//! the token's audience the client).
+//!
+//! The schema is Truster's file, not this repository's: it is read from
+//! `$TRUSTER_SCHEMA_DIR`, else from `../shared/truster/schema/v2/` beside the checkout;
+//! where neither exists the schema assertion is skipped with a notice, unless
+//! `REQUIRE_TRUSTER_SCHEMA` is set (`.ci/run` sets it). The matching model needs no files.
+
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+
+pub const SCHEMA_DIR_VAR: &str = "TRUSTER_SCHEMA_DIR";
+pub const REQUIRE_VAR: &str = "REQUIRE_TRUSTER_SCHEMA";
+
+fn schema_file() -> Option<&'static Path> {
+    static FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let candidates = [
+            std::env::var_os(SCHEMA_DIR_VAR).map(PathBuf::from),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/truster/schema/v2")),
+        ];
+        let found = candidates
+            .into_iter()
+            .flatten()
+            .map(|dir| dir.join("config.schema.json"))
+            .find(|file| file.is_file());
+        if found.is_none() {
+            assert!(
+                std::env::var_os(REQUIRE_VAR).is_none(),
+                "{REQUIRE_VAR} is set, but Truster's schema is in neither ${SCHEMA_DIR_VAR} nor ../shared/truster/schema/v2"
+            );
+            crate::common::notice(&format!(
+                "Truster's config schema was not found (set {SCHEMA_DIR_VAR}, or put shared/truster beside the checkout): skipping the schema assertion; Truster's matching rules are still checked"
+            ));
+        }
+        found
+    })
+    .as_deref()
+}
+
+/// The `truster_config` an override file gives module "oidc".
+pub fn truster_config(override_file: &Value) -> &Value {
+    &override_file["module"]["oidc"]["truster_config"]
+}
+
+/// What the server reads: `truster_config` as the module's `06-config.tf` merges it, with
+/// the issuer URL and listen address the module sets, its secrets provider and region,
+/// and its default state database. Terraform reads `$${` in the override as `${`.
+pub fn server_config(truster_config: &Value, issuer: &str, region: &str) -> Value {
+    let mut config = unescape(truster_config.clone());
+    config["issuer_url"] = json!(issuer);
+    config["http_listen_addr"] = json!("127.0.0.1:8080");
+    config["secrets"]["provider"] = json!("aws-secrets-manager");
+    config["secrets"]["aws_region"] = json!(region);
+    config["state_database"] =
+        json!({ "driver": "sqlite", "path": "/var/lib/truster/truster-state.db" });
+    config
+}
+
+fn unescape(value: Value) -> Value {
+    let text = |s: &str| s.replace("$${", "${").replace("%%{", "%{");
+    match value {
+        Value::String(s) => Value::String(text(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(unescape).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (text(&k), unescape(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Every error of `config` against Truster's schema; `None` when the schema is not there.
+pub fn schema_errors(config: &Value) -> Option<Vec<String>> {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_file()?).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("Truster's schema compiles");
+    Some(
+        validator
+            .iter_errors(config)
+            .map(|err| format!("{err} at {}", err.instance_path()))
+            .collect(),
+    )
+}
+
+/// What a token exchange for `client` with a GitHub token carrying `claims` yields: the
+/// subject and groups of the one binding that matches, or why it is refused.
+pub fn exchange(
+    config: &Value,
+    client: &str,
+    claims: &Value,
+) -> Result<(String, Vec<String>), String> {
+    if claims["aud"] != json!(client) {
+        return Err(format!("the token's audience is not `{client}`"));
+    }
+    let policy = &config["static_policy"];
+    let bindings = policy["clients"][client]["trust_bindings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut matched = Vec::new();
+    for binding in &bindings {
+        let policy_name = binding["trust_policy"].as_str().unwrap();
+        let trust_policy = &policy["trust_policies"][policy_name];
+        let issuer = trust_policy["issuer"].as_str().unwrap();
+        if config["service_token_issuers"][issuer]["provider"] != json!("github") {
+            continue;
+        }
+        if binding_matches(trust_policy, binding, claims) {
+            let subject = binding
+                .get("subject")
+                .or_else(|| trust_policy.get("subject"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let groups: Vec<String> = binding
+                .get("groups")
+                .or_else(|| trust_policy.get("groups"))
+                .and_then(Value::as_array)
+                .map(|g| g.iter().map(|g| g.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            matched.push((binding["id"].clone(), subject, groups));
+        }
+    }
+    match matched.as_slice() {
+        [(_, subject, groups)] if subject.starts_with("trusted:") && !groups.is_empty() => {
+            Ok((subject.clone(), groups.clone()))
+        }
+        [_] => Err("the matching binding has no trusted: subject or no groups".to_owned()),
+        [] => Err(format!("no binding of `{client}` matches")),
+        many => Err(format!("{} bindings match, so none is used", many.len())),
+    }
+}
+
+/// Truster's rule: the policy's `claims` overlaid by the binding's, by claim name, and the
+/// policy's `required_claims` always in force; every configured claim present and valid.
+fn binding_matches(policy: &Value, binding: &Value, claims: &Value) -> bool {
+    let mut effective: Map<String, Value> =
+        policy["claims"].as_object().cloned().unwrap_or_default();
+    for (name, fragment) in binding["claims"].as_object().cloned().unwrap_or_default() {
+        effective.insert(name, fragment);
+    }
+    let required = policy["required_claims"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    effective
+        .iter()
+        .chain(required.iter())
+        .all(|(name, fragment)| match claims.get(name) {
+            Some(value) => jsonschema::validator_for(fragment)
+                .expect("a claim fragment compiles")
+                .is_valid(value),
+            None => false,
+        })
+}
+
+/// The claims GitHub puts in the token of a job of `workflow` in `repository` (ids
+/// `owner_id`, `repository_id`), triggered by `event` on `git_ref`, in the GitHub
+/// Environment `environment` (if any), requested for `audience`.
+pub struct GithubToken<'a> {
+    pub repository: &'a str,
+    pub owner_id: &'a str,
+    pub repository_id: &'a str,
+    pub workflow: &'a str,
+    pub event: &'a str,
+    pub git_ref: &'a str,
+    pub environment: Option<&'a str>,
+    pub audience: &'a str,
+}
+
+impl GithubToken<'_> {
+    pub fn claims(&self) -> Value {
+        let mut claims = json!({
+            "iss": "https://token.actions.githubusercontent.com",
+            "aud": self.audience,
+            "repository": self.repository,
+            "repository_owner": self.repository.split('/').next().unwrap(),
+            "repository_owner_id": self.owner_id,
+            "repository_id": self.repository_id,
+            "ref": self.git_ref,
+            "event_name": self.event,
+            "job_workflow_ref": format!("{}/{}@{}", self.repository, self.workflow, self.git_ref),
+            "workflow_ref": format!("{}/{}@{}", self.repository, self.workflow, self.git_ref),
+        });
+        let sub = match self.environment {
+            Some(env) => {
+                claims["environment"] = json!(env);
+                format!("repo:{}:environment:{env}", self.repository)
+            }
+            None => format!("repo:{}:ref:{}", self.repository, self.git_ref),
+        };
+        claims["sub"] = json!(sub);
+        claims
+    }
+}
