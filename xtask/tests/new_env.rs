@@ -29,7 +29,7 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
     );
     // The new cluster is an OIDC client of the issuer (its config and its page list the
     // clients), a row of the environments page, and a staging-stage environment that the
-    // main workflow deploys; nothing else changes.
+    // main workflow deploys and whose deploy job the issuer trusts; nothing else changes.
     let changed: Vec<_> = before
         .iter()
         .filter(|(k, v)| after.get(*k) != Some(v))
@@ -42,6 +42,7 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
             "docs/environments.md",
             "environments/identity/README.md",
             "environments/identity/podplane.oidc.jsonc",
+            "environments/identity/truster_override.tf.json",
         ]
         .map(Path::new)
     );
