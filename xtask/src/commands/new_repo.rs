@@ -28,10 +28,11 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         region: args.region.clone(),
         registry: args.registry.clone(),
         github: args.github.clone().unwrap_or_else(|| {
-            let name = args
-                .dir
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
+            let dir = std::path::absolute(start.join(&args.dir)).unwrap_or_default();
+            let name = dir
+                .components()
+                .next_back()
+                .map(|name| name.as_os_str().to_string_lossy().into_owned())
                 .unwrap_or_default();
             format!("{}/{name}", args.org)
         }),
