@@ -107,7 +107,8 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
     assert_contains(
         &repo.read("environments/staging/deploy.sh"),
         &[
-            "  --name billing \\\n  --image ghcr.io/globex/billing:0.1.0 \\\n  --hostname billing.staging.globex.io \\\n  --set app.port=9090 \\",
+            "image[billing]=\"$(publish billing 0.1.0 ghcr.io/globex/billing:0.1.0)\"",
+            "  --name billing \\\n  --image \"${image[billing]}\" \\\n  --hostname billing.staging.globex.io \\\n  --set app.port=9090 \\",
         ],
     );
     assert!(!repo.read("environments/prod/deploy.sh").contains("billing"));
@@ -167,7 +168,8 @@ fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
     assert_contains(
         &repo.read("environments/dev/deploy.sh"),
         &[
-            "podplane deploy worker \\\n  --name reports \\\n  --image ghcr.io/globex/reports:0.1.0 \\",
+            "image[reports]=\"$(publish reports 0.1.0 ghcr.io/globex/reports:0.1.0)\"",
+            "podplane deploy worker \\\n  --name reports \\\n  --image \"${image[reports]}\" \\",
             "--set app.replicas=1",
         ],
     );

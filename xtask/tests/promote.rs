@@ -61,7 +61,7 @@ fn promote_changes_only_the_versions_byte_for_byte() {
     );
     assert_contains(
         &repo.read("environments/prod/deploy.sh"),
-        &["--image ghcr.io/initech/storefront:1.3.0"],
+        &["image[storefront]=\"$(publish storefront 1.3.0 ghcr.io/initech/storefront:1.3.0)\""],
     );
     repo.run(&["render", "--check"]).success();
     let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);

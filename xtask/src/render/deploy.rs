@@ -1,14 +1,19 @@
-//! `deploy.sh`: one `podplane deploy` per service of an environment, with the image at the
-//! environment's version and the cluster as context; a web service with its host name and
-//! port, a worker with its replica count. Only flags and values Podplane's `deploy` and
-//! its templates accept are written.
+//! `deploy.sh`: one `podplane deploy` per service of an environment, with the cluster as
+//! context; a web service with its host name and port, a worker with its replica count,
+//! each secret it reads bound with `--secret`. Each image is the one CI built for the
+//! environment's version, resolved to its digest and pushed into the cluster's own
+//! registry by `publish` (`ci/release.sh`); every secret is checked to exist before
+//! anything deploys. Only flags and values Podplane's `deploy` and its templates accept
+//! are written.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
-use crate::model::{Cluster, Environment, Workload};
+use std::collections::BTreeMap;
+
+use crate::model::{Arch, Cluster, Environment, Workload};
 use crate::templates;
 
 pub const FILE: &str = "deploy.sh";
@@ -18,6 +23,14 @@ struct Data<'a> {
     preamble: String,
     env: &'a str,
     cluster_id: String,
+    registry: String,
+    platform: String,
+    /// A note when the cluster's pools mix architectures.
+    platform_note: Option<String>,
+    /// One `require_secret` line per service that reads secrets; empty without.
+    secrets: String,
+    /// One `publish` line per service.
+    publishes: String,
     /// Every service's command, each after a blank line and a comment line; empty without
     /// services.
     services: String,
@@ -25,15 +38,79 @@ struct Data<'a> {
 
 pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> {
     let cluster_id = shell_word(cluster.id.value.as_str());
+    let (arch, others) = workload_arch(cluster);
     let data = Data {
         preamble: comment_preamble("#", &Sources::EnvironmentAndCrates(env))
             .trim_end()
             .to_owned(),
         env: env.name.as_str(),
         services: commands(cluster, &cluster_id),
+        registry: shell_word(cluster.registry_host.value.as_str()),
+        platform: format!("linux/{arch}"),
+        platform_note: (!others.is_empty()).then(|| {
+            format!(
+                "The pools run {arch} and {}: `podplane push` takes an image from Docker one platform at a time, so only linux/{arch} reaches the cluster's registry and its pods must run on {arch} nodes.",
+                others.join(" and ")
+            )
+        }),
+        secrets: secret_checks(cluster),
+        publishes: publishes(cluster),
         cluster_id,
     };
     templates::fill("deploy", &data)
+}
+
+/// The architecture the services' pods run on: that of the pools other than
+/// `control-plane` (which runs no workload), the one most of them have, amd64 before arm64
+/// on a tie; and the other architectures of those pools.
+fn workload_arch(cluster: &Cluster) -> (Arch, Vec<&'static str>) {
+    let mut counts: BTreeMap<Arch, usize> = BTreeMap::new();
+    for (name, pool) in &cluster.pools {
+        if name != "control-plane" {
+            *counts.entry(pool.arch.value).or_default() += 1;
+        }
+    }
+    let arch = counts
+        .iter()
+        .max_by_key(|(arch, count)| (**count, std::cmp::Reverse(**arch)))
+        .map_or(Arch::Amd64, |(arch, _)| *arch);
+    let others = counts
+        .keys()
+        .filter(|a| **a != arch)
+        .map(|a| a.as_str())
+        .collect();
+    (arch, others)
+}
+
+/// `image[SERVICE]="$(publish SERVICE VERSION IMAGE)"` for each service: every image is
+/// resolved, gated and in the cluster's registry before anything deploys.
+fn publishes(cluster: &Cluster) -> String {
+    let mut out = String::new();
+    for (name, service) in &cluster.services {
+        let _ = writeln!(
+            out,
+            "image[{name}]=\"$(publish {name} {} {})\"",
+            shell_word(service.version.value.as_str()),
+            shell_word(&service.image().value),
+        );
+    }
+    out
+}
+
+/// `require_secret SERVICE KEY...` for each service that reads secrets.
+fn secret_checks(cluster: &Cluster) -> String {
+    let mut out = String::new();
+    for (name, service) in &cluster.services {
+        if service.secrets.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "require_secret {}", shell_word(name));
+        for key in &service.secrets {
+            let _ = write!(out, " {}", key.value);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The command of each service, one option per line, every value already quoted for the
@@ -60,9 +137,8 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
         }
         let _ = write!(
             out,
-            "\npodplane deploy {} \\\n  --name {name} \\\n  --image {}",
+            "\npodplane deploy {} \\\n  --name {name} \\\n  --image \"${{image[{name}]}}\"",
             service.declaration.template.value.as_str(),
-            shell_word(&service.image().value)
         );
         if let Some(host) = service.host() {
             let _ = write!(out, " \\\n  --hostname {}", shell_word(host.value.as_str()));
@@ -77,6 +153,9 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
             Workload::Worker { replicas } => {
                 let _ = write!(out, " \\\n  --set app.replicas={}", replicas.value);
             }
+        }
+        for key in &service.secrets {
+            let _ = write!(out, " \\\n  --secret {}", key.value);
         }
         let _ = write!(out, " \\\n  --context {cluster_id}");
         for (key, value) in &service.env {

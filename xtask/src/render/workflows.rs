@@ -35,6 +35,10 @@ struct Data<'a> {
     checkout: String,
     rust: &'a str,
     podplane: &'a str,
+    kubectl: &'a str,
+    helm: &'a str,
+    /// The build registries the services' images are in, which the deploy jobs pull from.
+    registries: Vec<Registry<'a>>,
     hosted: &'static str,
     /// Where jobs that hold credentials run: hosted, or the CI environment's runners.
     trusted: String,
@@ -52,6 +56,14 @@ struct Data<'a> {
     to: String,
 }
 
+/// A build registry, and whether the job's own token reaches it (ghcr.io) or a role
+/// assumed with its OIDC token does.
+#[derive(Serialize)]
+struct Registry<'a> {
+    host: &'a str,
+    github: bool,
+}
+
 /// One environment's deploy job.
 #[derive(Serialize)]
 struct Deploy {
@@ -61,6 +73,8 @@ struct Deploy {
     /// The command that must pass before a production-stage environment deploys.
     gate: Option<String>,
     gate_name: &'static str,
+    /// The environment whose recorded digests a production-stage one must deploy.
+    promoted_from: Option<String>,
 }
 
 /// The workflows of `platform`; none when it has no `ci/pins.toml`.
@@ -123,14 +137,16 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         None => HOSTED.to_owned(),
     };
     let trunk = ci.is_some_and(|(_, ci)| ci.flow.value == Flow::Trunk);
-    let registries: Vec<&str> = platform
+    let mut registries: Vec<&str> = platform
         .services
         .values()
         .map(|service| service.image.value.split('/').next().unwrap_or_default())
         .collect();
+    registries.sort_unstable();
+    registries.dedup();
     let staging: Vec<String> = platform
-        .of_stage(Stage::Staging)
-        .filter(|env| env.cluster.is_some())
+        .deployed_by_ci()
+        .filter(|env| env.stage.value == Stage::Staging)
         .map(|env| env.name.as_str().to_owned())
         .collect();
     let base_needs = "checks, plan, images".to_owned();
@@ -142,6 +158,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             needs: base_needs.clone(),
             gate: None,
             gate_name: "",
+            promoted_from: None,
         })
         .collect();
     let after_staging = std::iter::once(base_needs)
@@ -158,15 +175,15 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             .map(|name| (name.to_owned(), parity.reference.value.as_str().to_owned()))
     });
     for env in platform
-        .of_stage(Stage::Production)
-        .filter(|env| env.cluster.is_some())
+        .deployed_by_ci()
+        .filter(|env| env.stage.value == Stage::Production)
     {
         let name = env.name.as_str();
         let promoted_from = candidate
             .as_ref()
             .filter(|(_, reference)| reference == name)
             .map(|(from, _)| from.clone());
-        let (gate, gate_name) = match (trunk, promoted_from) {
+        let (gate, gate_name) = match (trunk, &promoted_from) {
             (false, Some(from)) => (
                 format!("cargo xtask diff \"{from}@$BASE_SHA\" {name}"),
                 "only versions staging ran before this push (the promotion path)",
@@ -182,6 +199,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             needs: after_staging.clone(),
             gate: Some(gate),
             gate_name,
+            promoted_from,
         });
     }
     let (from, to) = candidate.unwrap_or_default();
@@ -192,6 +210,8 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         checkout,
         rust: pins.rust.value.as_str(),
         podplane: pins.podplane.value.as_str(),
+        kubectl: pins.kubectl.value.as_str(),
+        helm: pins.helm.value.as_str(),
         hosted: HOSTED,
         trusted,
         self_hosted: self_hosted.is_some(),
@@ -199,6 +219,13 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         trunk,
         packages_write: registries.contains(&GITHUB_REGISTRY),
         registry_federation: registries.iter().any(|r| *r != GITHUB_REGISTRY),
+        registries: registries
+            .into_iter()
+            .map(|host| Registry {
+                host,
+                github: host == GITHUB_REGISTRY,
+            })
+            .collect(),
         deploys,
         from,
         to,

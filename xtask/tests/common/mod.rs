@@ -48,6 +48,16 @@ impl Repo {
             &Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE),
             dir.path(),
         );
+        // The pipeline scripts every repository has (new-repo copies them): deploy.sh
+        // sources ci/release.sh.
+        let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ci");
+        for entry in std::fs::read_dir(scripts).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "sh") {
+                std::fs::copy(&path, dir.path().join("ci").join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
         let repo = Repo { dir };
         repo.run(&["render"]).success();
         repo

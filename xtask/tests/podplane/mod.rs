@@ -317,6 +317,9 @@ const DEPLOY_FLAGS: &[&str] = &[
     "--hostname",
     "--path",
     "--set",
+    // Newer than cf34126: binds a key of the cluster's default secrets provider
+    // (`newer/docs/reference/cli/commands/deploy.md`).
+    "--secret",
     "-n",
     "--namespace",
     "--context",

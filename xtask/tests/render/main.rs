@@ -5,6 +5,8 @@
 mod common;
 #[path = "../podplane/mod.rs"]
 mod podplane;
+#[path = "../standins/mod.rs"]
+mod standins;
 mod trust;
 #[path = "../truster/mod.rs"]
 mod truster;
@@ -372,7 +374,12 @@ fn deploy_scripts_pass_bash_and_shellcheck() {
             String::from_utf8_lossy(&bash.stderr)
         );
         if shellcheck {
-            let check = Command::new("shellcheck").arg(&path).output().unwrap();
+            // `-x`: each script sources ci/release.sh, which is checked with it.
+            let check = Command::new("shellcheck")
+                .arg("-x")
+                .arg(&path)
+                .output()
+                .unwrap();
             assert!(
                 check.status.success(),
                 "{env}: {}",
@@ -382,29 +389,46 @@ fn deploy_scripts_pass_bash_and_shellcheck() {
     }
 }
 
-/// Runs `environments/<env>/deploy.sh` of `repo` with a stand-in `podplane` on the PATH,
-/// standard input piped from `stdin`. Returns each `podplane` call's words, with what it
-/// could read from its standard input (where deploy would read its answer to a prompt).
+/// The digest every image of `run_deploy_script` is built as.
+const BUILT: &str = "abababababababababababababababababababababababababababababababab";
+
+/// Runs `environments/<env>/deploy.sh` of `repo` as a person would after `podplane
+/// login`, with the stand-ins of `tests/standins/` (Podplane, kubectl, Docker) on the PATH
+/// and every image of the environment built, its standard input piped from `stdin`.
+/// Returns each `podplane deploy` call's words, with what it could read from its standard
+/// input (where deploy would read its answer to a prompt).
 fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, String)> {
-    let bin = repo.path("bin");
-    let log = repo.path("podplane.log");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("podplane"),
-        "#!/bin/sh\nprintf '%s\\0' \"$@\" >>\"$PODPLANE_LOG\"\nprintf 'stdin=%s\\n' \"$(cat)\" >>\"$PODPLANE_LOG\"\n",
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(bin.join("podplane"))
-        .status()
-        .unwrap();
-    let _ = std::fs::remove_file(&log);
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let scratch = tempfile::tempdir().unwrap();
+    let standins = standins::Standins::new(scratch.path());
+    let config =
+        podplane::parse_jsonc(&repo.read(&format!("environments/{env}/podplane.cluster.jsonc")));
+    let cluster = config["cluster"]["id"].as_str().unwrap();
+    let registry = config["cluster"]["registry"]["hostname"].as_str().unwrap();
+    standins.logged_in(cluster, registry, "keyring-pass");
+    let script = repo.read(&format!("environments/{env}/deploy.sh"));
+    for line in script.lines().filter(|l| l.contains("$(publish ")) {
+        let image = line
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .trim_end_matches(")\"");
+        standins.build(image, &format!("sha256:{BUILT}"));
+        // `docker login` to the build registry, as a person would have.
+        let logins = scratch.path().join(".docker-standin");
+        std::fs::create_dir_all(&logins).unwrap();
+        std::fs::write(logins.join(image.split('/').next().unwrap()), "").unwrap();
+    }
+    let pins = standins::Pins::read(&repo.path("."));
     let mut child = Command::new("bash")
         .arg(repo.path(&format!("environments/{env}/deploy.sh")))
-        .env("PATH", path)
-        .env("PODPLANE_LOG", &log)
+        .env_clear()
+        .envs(standins.env(&pins))
+        .env(
+            "PATH",
+            format!("{}:{}", standins.bin.display(), standins.tools.display()),
+        )
+        .env("HOME", scratch.path())
+        .env("PODPLANE_KEYRING_PASS", "keyring-pass")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -418,19 +442,11 @@ fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, S
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let log = std::fs::read_to_string(&log).unwrap_or_default();
-    let mut calls = Vec::new();
-    let mut rest = log.as_str();
-    while let Some(end) = rest.find("stdin=") {
-        let words = rest[..end]
-            .split_terminator('\0')
-            .map(str::to_owned)
-            .collect();
-        let (input, after) = rest[end + "stdin=".len()..].split_once('\n').unwrap();
-        calls.push((words, input.to_owned()));
-        rest = after;
-    }
-    calls
+    standins
+        .podplane_calls_with_input()
+        .into_iter()
+        .filter(|(words, _)| words[0] == "deploy")
+        .collect()
 }
 
 #[test]
@@ -460,14 +476,20 @@ fn deploy_scripts_deploy_each_service_as_podplane_accepts() {
     assert_eq!(
         words(run_deploy_script(&repo, "dev", "")),
         [
-            "deploy worker --name mailer --image ghcr.io/initech/mailer:2.1.0 --set app.replicas=1 --context initech-dev",
-            "deploy web --name storefront --image ghcr.io/initech/storefront:1.3.0 --hostname storefront.dev.initech.test \
-             --set app.port=9090 --context initech-dev -e GREETING=it's $HOME -e LOG_LEVEL=debug",
+            format!(
+                "deploy worker --name mailer --image registry.dev.initech.test/apps/mailer:2.1.0-sha256-{BUILT} --set app.replicas=1 --context initech-dev"
+            ),
+            format!(
+                "deploy web --name storefront --image registry.dev.initech.test/apps/storefront:1.3.0-sha256-{BUILT} --hostname storefront.dev.initech.test \
+             --set app.port=9090 --context initech-dev -e GREETING=it's $HOME -e LOG_LEVEL=debug"
+            ),
         ]
     );
     assert_eq!(
         words(run_deploy_script(&repo, "prod", ""))[0],
-        "deploy worker --name mailer --image ghcr.io/initech/mailer:2.1.0 --set app.replicas=4 --context initech-prod"
+        format!(
+            "deploy worker --name mailer --image registry.prod.initech.test/apps/mailer:2.1.0-sha256-{BUILT} --set app.replicas=4 --context initech-prod"
+        )
     );
 }
 

@@ -3,7 +3,16 @@
 //! after staging and by the promotion path, the safety settings of every job, and that
 //! actionlint and zizmor find nothing in them.
 
+mod actions;
+#[path = "../common/mod.rs"]
 mod common;
+#[path = "../podplane/mod.rs"]
+mod podplane;
+mod rehearsal;
+#[path = "../standins/mod.rs"]
+mod standins;
+#[path = "../truster/mod.rs"]
+mod truster;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -15,7 +24,7 @@ use serde_json::Value;
 const CI: &str = "environments/ci/environment.toml";
 
 /// The rendered workflow `name` of `repo`, as data.
-fn workflow(repo: &Repo, name: &str) -> Value {
+pub fn workflow(repo: &Repo, name: &str) -> Value {
     let text = repo.read(&format!(".github/workflows/{name}"));
     serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"))
 }
@@ -181,9 +190,11 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
             deploy["concurrency"],
             serde_json::json!({"group": format!("deploy-{env}"), "cancel-in-progress": false})
         );
+        // Its OIDC token for the login, the deployments API for what staging ran, the
+        // build registry (ghcr.io) read-only; nothing else.
         assert_eq!(
             deploy["permissions"],
-            serde_json::json!({"contents": "read", "id-token": "write"})
+            serde_json::json!({"contents": "read", "id-token": "write", "deployments": "write", "packages": "read"})
         );
         assert_eq!(
             deploy["runs-on"],
@@ -201,7 +212,22 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
             "{env} deploys only when its deployment changed"
         );
         let commands = runs(deploy);
-        assert!(commands.contains(&format!("ci/cluster-login.sh {env}")));
+        // It logs in only through Podplane's service login: no kubeconfig or token of
+        // its own, anywhere in what it runs.
+        assert!(commands.contains(&format!("ci/podplane-login.sh {env}")));
+        let login: String = repo
+            .read("ci/podplane-login.sh")
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(login.contains("podplane login -f \"$config\" --identity-provider github"));
+        for forbidden in ["KUBECONFIG", "kubeconfig", "--headless", "audience="] {
+            assert!(
+                !commands.contains(forbidden) && !login.contains(forbidden),
+                "{env}: `{forbidden}`"
+            );
+        }
         assert!(commands.contains(&format!("environments/{env}/deploy.sh < /dev/null")));
     }
     // Production comes after staging, and only with what staging ran before this push.

@@ -1,0 +1,482 @@
+//! The rendered deploy jobs, rehearsed step by step as Actions runs them (`actions`)
+//! against stand-ins of Podplane, kubectl, Helm, Docker, the build registry and GitHub's
+//! deployments API that enforce what their documentation says (`tests/standins/`). Not
+//! rehearsed: a real cluster, registry or issuer; ci/README.md says what that leaves.
+
+use std::collections::BTreeMap;
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+use crate::actions::{Github, JobRun, Runner};
+use crate::common::Repo;
+use crate::standins::{Pins, Standins};
+use crate::{podplane, truster, workflow};
+
+const STAGING: &str = "initech-staging";
+const PROD: &str = "initech-prod";
+/// Initech's repository and ids, as its platform.toml names them.
+const GITHUB: (&str, &str, &str) = ("initech/platform", "1999", "4242");
+/// The images the fixture's staging and production run.
+const IMAGES: [&str; 3] = [
+    "ghcr.io/initech/storefront:1.3.0",
+    "ghcr.io/initech/storefront:1.2.0",
+    "ghcr.io/initech/mailer:2.1.0",
+];
+
+/// The digest the build registry gives `what`.
+fn digest(what: &str) -> String {
+    format!("sha256:{:x}", sha2::Sha256::digest(what.as_bytes()))
+}
+
+/// The image `publish` deploys for `image` from `registry`: the build's digest in the tag.
+fn cluster_image(registry: &str, image: &str, built: &str) -> String {
+    let (repository, version) = image.rsplit_once(':').unwrap();
+    let name = repository.rsplit('/').next().unwrap();
+    format!(
+        "{registry}/apps/{name}:{version}-{}",
+        built.replace(':', "-")
+    )
+}
+
+/// Initech with storefront reading the secret `database-url` in staging and production,
+/// committed on main; its images built, its secrets created, the pinned tools served.
+struct Rehearsal {
+    repo: Repo,
+    scratch: tempfile::TempDir,
+    standins: Standins,
+    pins: Pins,
+    /// The deploy workflow as rendered, or as a test changed it.
+    workflow: Option<Value>,
+}
+
+impl Rehearsal {
+    fn new() -> Rehearsal {
+        let repo = Repo::fixture();
+        for env in ["staging", "prod"] {
+            repo.edit(
+                &format!("environments/{env}/environment.toml"),
+                "[services.storefront]\n",
+                "[services.storefront]\nsecrets = [\"database-url\"]\n",
+            );
+        }
+        repo.run(&["render"]).success();
+        repo.commit_all();
+        let scratch = tempfile::tempdir().unwrap();
+        let standins = Standins::new(scratch.path());
+        let pins = Pins::read(&repo.path("."));
+        standins.serve_tools(&pins, false);
+        for image in IMAGES {
+            standins.build(image, &digest(image));
+        }
+        for context in [STAGING, PROD] {
+            standins.secret(context, "storefront", "database-url");
+        }
+        Rehearsal {
+            repo,
+            scratch,
+            standins,
+            pins,
+            workflow: None,
+        }
+    }
+
+    fn head(&self) -> String {
+        let out = std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(self.repo.path("."))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Runs `deploy-ENV` of the main workflow for a push whose base is `base`.
+    fn deploy(&self, env: &str, base: &str) -> JobRun {
+        let workflow = self
+            .workflow
+            .clone()
+            .unwrap_or_else(|| workflow(&self.repo, "main.yml"));
+        let source = self.repo.path(".");
+        let runner = Runner {
+            source: &source,
+            scratch: self.scratch.path(),
+            github: Github {
+                repository: GITHUB.0.to_owned(),
+                sha: self.head(),
+                event: "push",
+                git_ref: "refs/heads/main",
+                workflow: ".github/workflows/main.yml",
+            },
+            path: self.standins.path(),
+            image_env: self.standins.env(&self.pins),
+        };
+        let needs = BTreeMap::from([(
+            "plan".to_owned(),
+            BTreeMap::from([
+                ("base".to_owned(), base.to_owned()),
+                ("deploy".to_owned(), r#"["staging","prod"]"#.to_owned()),
+            ]),
+        )]);
+        let run = runner.run(&workflow, &format!("deploy-{env}"), &needs);
+        run.assert_masks_hold();
+        run
+    }
+
+    /// `cargo xtask promote staging prod`, committed: returns the commit before it.
+    fn promote(&self) -> String {
+        let base = self.head();
+        self.repo.run(&["promote", "staging", "prod"]).success();
+        self.repo
+            .git(&["commit", "-q", "-am", "Promote staging to prod"]);
+        base
+    }
+
+    /// Staging deployed from the first commit, then the promotion to production merged:
+    /// the base of that push.
+    fn staged_and_promoted(&self) -> String {
+        let staging = self.deploy("staging", &self.head());
+        assert!(staging.succeeded(), "{}", staging.log);
+        self.promote()
+    }
+
+    /// Production's storefront gets a variable staging does not have, committed with the
+    /// promotion: a must-match difference (its only `env` is storefront's).
+    fn diverge_production(&self) {
+        self.repo.edit(
+            "environments/prod/environment.toml",
+            "env = { LOG_LEVEL = \"info\" }",
+            "env = { LOG_LEVEL = \"info\", CHECKOUT = \"v2\" }",
+        );
+        self.repo.run(&["render"]).success();
+        self.repo
+            .git(&["commit", "-q", "--amend", "-a", "--no-edit"]);
+    }
+
+    fn pushes(&self) -> usize {
+        self.standins
+            .podplane_calls()
+            .iter()
+            .filter(|call| call[0] == "push")
+            .count()
+    }
+}
+
+fn assert_succeeded(run: &JobRun) {
+    assert!(run.succeeded(), "failed at {:?}:\n{}", run.failed, run.log);
+}
+
+fn assert_failed_at(run: &JobRun, step: &str, says: &str) {
+    assert!(
+        run.failed.as_deref().is_some_and(|s| s.starts_with(step)),
+        "expected a failure at `{step}`, got {:?}:\n{}",
+        run.failed,
+        run.log
+    );
+    assert!(run.log.contains(says), "expected `{says}` in:\n{}", run.log);
+}
+
+#[test]
+fn the_release_reaches_production_by_the_digest_staging_ran() {
+    let r = Rehearsal::new();
+    let staging = r.deploy("staging", &r.head());
+    assert_succeeded(&staging);
+    let built = digest(IMAGES[0]);
+    let staging_image = cluster_image("registry.staging.initech.test", IMAGES[0], &built);
+    assert_eq!(r.standins.running(STAGING)["storefront"], staging_image);
+
+    let base = r.promote();
+    let prod = r.deploy("prod", &base);
+    assert_succeeded(&prod);
+    let prod_image = cluster_image("registry.prod.initech.test", IMAGES[0], &built);
+    assert_eq!(
+        r.standins.running(PROD),
+        BTreeMap::from([
+            ("storefront".to_owned(), prod_image),
+            (
+                "mailer".to_owned(),
+                cluster_image("registry.prod.initech.test", IMAGES[2], &digest(IMAGES[2]))
+            ),
+        ])
+    );
+
+    // Each job logged in only through service login, and the issuer lets exactly that
+    // job in: its own environment, this workflow, main, a push.
+    assert_eq!(r.standins.logins(), [STAGING, PROD]);
+    let file: Value = serde_json::from_str(
+        &r.repo
+            .read("environments/identity/truster_override.tf.json"),
+    )
+    .unwrap();
+    let issuer = truster::server_config(
+        truster::truster_config(&file),
+        "https://auth.initech.test",
+        "eu-west-1",
+    );
+    for (cluster, env) in [(STAGING, "staging"), (PROD, "prod")] {
+        let token = truster::GithubToken {
+            repository: GITHUB.0,
+            owner_id: GITHUB.1,
+            repository_id: GITHUB.2,
+            workflow: ".github/workflows/main.yml",
+            event: "push",
+            git_ref: "refs/heads/main",
+            environment: Some(env),
+            audience: cluster,
+        };
+        let (subject, groups) = truster::exchange(&issuer, cluster, &token.claims()).unwrap();
+        assert_eq!(subject, format!("trusted:github:{}:{env}", GITHUB.0));
+        assert_eq!(groups, ["podplane:editors"]);
+    }
+
+    // Every deploy is one Podplane accepts, and binds storefront's secret.
+    let deploys: Vec<Vec<String>> = r
+        .standins
+        .podplane_calls()
+        .into_iter()
+        .filter(|call| call[0] == "deploy")
+        .collect();
+    assert_eq!(deploys.len(), 4);
+    for words in &deploys {
+        assert_eq!(podplane::deploy_violations(words), Vec::<String>::new());
+        let secret = words.windows(2).any(|w| w == ["--secret", "database-url"]);
+        assert_eq!(
+            secret,
+            words.contains(&"storefront".to_owned()),
+            "{words:?}"
+        );
+    }
+
+    // What each environment ran is on record, by digest.
+    let records: Vec<(Value, Value)> = r
+        .standins
+        .deployments()
+        .into_iter()
+        .map(|d| {
+            (
+                d["environment"].clone(),
+                d["payload"]["services"]["storefront"].clone(),
+            )
+        })
+        .collect();
+    let storefront = json!({ "version": "1.3.0", "digest": built });
+    assert_eq!(
+        records,
+        [
+            (json!("staging"), storefront.clone()),
+            (json!("prod"), storefront)
+        ]
+    );
+}
+
+#[test]
+fn a_rerun_pushes_nothing_again_and_deploys_the_same_images() {
+    let r = Rehearsal::new();
+    assert_succeeded(&r.deploy("staging", &r.head()));
+    let (pushes, running) = (r.pushes(), r.standins.running(STAGING));
+    assert_eq!(pushes, 2);
+    let again = r.deploy("staging", &r.head());
+    assert_succeeded(&again);
+    assert_eq!(r.pushes(), pushes, "a re-run pushed again");
+    assert_eq!(r.standins.running(STAGING), running);
+    assert!(again.log.contains("is already in the cluster's registry"));
+}
+
+#[test]
+fn production_refuses_an_image_staging_did_not_run() {
+    // The build registry's tag moved after staging ran it.
+    let r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    r.standins.build(IMAGES[0], &digest("something else"));
+    let prod = r.deploy("prod", &base);
+    assert_failed_at(&prod, "deploy prod", "the tag was moved");
+    assert!(r.standins.running(PROD).is_empty());
+
+    // A version staging never ran.
+    let r = Rehearsal::new();
+    let staging = r.deploy("staging", &r.head());
+    assert_succeeded(&staging);
+    let prod = r.deploy("prod", &r.head());
+    assert_failed_at(
+        &prod,
+        "deploy prod",
+        "storefront 1.2.0 never ran where it is promoted from",
+    );
+
+    // A configuration staging never had.
+    let r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    r.diverge_production();
+    let prod = r.deploy("prod", &base);
+    assert_failed_at(
+        &prod,
+        "only versions staging ran",
+        "services.storefront.env.CHECKOUT",
+    );
+
+    // Nothing ever ran in staging.
+    let r = Rehearsal::new();
+    let prod = r.deploy("prod", &r.head());
+    assert_failed_at(
+        &prod,
+        "the digests staging ran",
+        "staging has no successful deploy on record",
+    );
+}
+
+#[test]
+fn a_missing_secret_stops_the_deploy_before_anything_changes_and_names_the_command() {
+    let r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    r.standins.remove_secrets(PROD, "storefront");
+    let prod = r.deploy("prod", &base);
+    assert_failed_at(
+        &prod,
+        "deploy prod",
+        "podplane secret create --for storefront database-url --stdin --context initech-prod",
+    );
+    assert!(r.standins.running(PROD).is_empty());
+    assert_eq!(r.pushes(), 2, "only staging's images were pushed");
+}
+
+#[test]
+fn a_refused_login_says_what_to_check() {
+    let r = Rehearsal::new();
+    std::fs::write(r.standins.state.join("refuse-login"), "").unwrap();
+    let staging = r.deploy("staging", &r.head());
+    assert_failed_at(
+        &staging,
+        "log in to initech-staging",
+        "github-deploy-staging",
+    );
+    for says in [
+        "[github] in environments/platform.toml",
+        "GitHub Environment `staging`",
+    ] {
+        assert!(staging.log.contains(says), "{}", staging.log);
+    }
+}
+
+#[test]
+fn a_download_that_does_not_match_its_checksum_is_not_installed() {
+    let r = Rehearsal::new();
+    r.standins.serve_tools(&r.pins, true);
+    let staging = r.deploy("staging", &r.head());
+    assert_failed_at(&staging, "kubectl", "does not match its published checksum");
+}
+
+/// Whether the production deploy still holds every promise with `workflow` in place of the
+/// rendered one: it deploys what staging ran and records it, and refuses a moved tag, a
+/// missing secret and an environment with nothing on record.
+fn production_holds(workflow: &Value) -> Result<(), String> {
+    let with = |r: &mut Rehearsal| r.workflow = Some(workflow.clone());
+    let mut r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    with(&mut r);
+    let prod = r.deploy("prod", &base);
+    if !prod.succeeded() {
+        return Err(format!("the release fails at {:?}", prod.failed));
+    }
+    let built = digest(IMAGES[0]);
+    if r.standins.running(PROD).get("storefront")
+        != Some(&cluster_image(
+            "registry.prod.initech.test",
+            IMAGES[0],
+            &built,
+        ))
+    {
+        return Err("production does not run what staging ran".to_owned());
+    }
+    if !r
+        .standins
+        .deployments()
+        .iter()
+        .any(|d| d["environment"] == "prod")
+    {
+        return Err("nothing records what production runs".to_owned());
+    }
+    let mut r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    with(&mut r);
+    r.standins.build(IMAGES[0], &digest("something else"));
+    if r.deploy("prod", &base).succeeded() {
+        return Err("a moved tag reaches production".to_owned());
+    }
+    let mut r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    with(&mut r);
+    r.standins.remove_secrets(PROD, "storefront");
+    if r.deploy("prod", &base).succeeded() || !r.standins.running(PROD).is_empty() {
+        return Err("a service deploys without its secret".to_owned());
+    }
+    let mut r = Rehearsal::new();
+    with(&mut r);
+    if r.deploy("prod", &r.head()).succeeded() {
+        return Err("production deploys what staging never ran".to_owned());
+    }
+    let mut r = Rehearsal::new();
+    let base = r.staged_and_promoted();
+    with(&mut r);
+    r.diverge_production();
+    if r.deploy("prod", &base).succeeded() {
+        return Err("production deploys a configuration staging never had".to_owned());
+    }
+    Ok(())
+}
+
+#[test]
+fn every_step_of_the_production_deploy_is_needed_and_in_its_place() {
+    let rendered = workflow(&Rehearsal::new().repo, "main.yml");
+    assert_eq!(production_holds(&rendered), Ok(()));
+    let steps = rendered["jobs"]["deploy-prod"]["steps"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let with_steps = |steps: Vec<Value>| {
+        let mut workflow = rendered.clone();
+        workflow["jobs"]["deploy-prod"]["steps"] = Value::Array(steps);
+        workflow
+    };
+    let name = |step: &Value| {
+        step["name"]
+            .as_str()
+            .or_else(|| step["uses"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    for (index, step) in steps.iter().enumerate() {
+        let mut without = steps.clone();
+        without.remove(index);
+        assert!(
+            production_holds(&with_steps(without)).is_err(),
+            "the deploy holds without `{}`",
+            name(step)
+        );
+    }
+    // Moved: each of these steps later than the one it needs.
+    let position = |prefix: &str| {
+        steps
+            .iter()
+            .position(|s| name(s).starts_with(prefix))
+            .unwrap_or_else(|| panic!("no step `{prefix}`"))
+    };
+    for (moved, after) in [
+        ("kubectl", "log in"),
+        ("log in", "deploy prod"),
+        ("pull from", "deploy prod"),
+        ("the digests staging ran", "deploy prod"),
+        ("deploy prod", "record what prod runs"),
+    ] {
+        let mut reordered = steps.clone();
+        let step = reordered.remove(position(moved));
+        let to = reordered
+            .iter()
+            .position(|s| name(s).starts_with(after))
+            .unwrap();
+        reordered.insert(to + 1, step);
+        assert!(
+            production_holds(&with_steps(reordered)).is_err(),
+            "the deploy holds with `{moved}` after `{after}`"
+        );
+    }
+}
