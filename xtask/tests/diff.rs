@@ -221,6 +221,50 @@ fn the_set_of_services_has_a_direction_too() {
 }
 
 #[test]
+fn a_secret_production_needs_and_staging_lacks_is_a_parity_finding() {
+    let repo = Repo::fixture();
+    let bind = |file: &str, keys: &str| {
+        repo.edit(
+            file,
+            "[services.storefront]\n",
+            &format!("[services.storefront]\nsecrets = [{keys}]\n"),
+        );
+    };
+    // Staging binds a secret production does not yet: pending promotion, like a version.
+    bind(STAGING, "\"database-url\", \"payments-key\"");
+    bind(PROD, "\"database-url\"");
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 0, "{report:#}");
+    let staged = difference(&report, "services.storefront.secrets.payments-key");
+    assert_eq!(staged["verdict"], "pending-promotion");
+    assert_eq!(staged["class"], "must-match");
+
+    // Production needs one that staging never bound: a violation, which check reports.
+    repo.edit(
+        PROD,
+        "secrets = [\"database-url\"]",
+        "secrets = [\"database-url\", \"legacy-token\"]",
+    );
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 1, "{report:#}");
+    let lacking = difference(&report, "services.storefront.secrets.legacy-token");
+    assert_eq!(lacking["verdict"], "violation");
+    assert_eq!(lacking["candidate"], Value::Null);
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code(), 1);
+    assert_contains(
+        &check.stderr(),
+        &["services.storefront.secrets.legacy-token"],
+    );
+    // Its deploy line binds it, and its cluster has the provider that keeps it.
+    repo.run(&["render"]).success();
+    assert_contains(
+        &repo.read("environments/prod/deploy.sh"),
+        &["--secret database-url \\\n  --secret legacy-token \\\n  --context initech-prod"],
+    );
+}
+
+#[test]
 fn allowances_match_globs_need_reasons_and_expire() {
     let repo = Repo::fixture();
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
