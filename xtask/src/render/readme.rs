@@ -30,6 +30,12 @@ struct Data<'a> {
     /// The rows of the services' table, one a line, without the last newline; empty
     /// without services.
     services: String,
+    /// The command that creates each secret a service reads, one a line, without the
+    /// last newline; empty without.
+    secrets: String,
+    /// Who CI's deploy job of this environment is in its cluster, when CI deploys it: a
+    /// paragraph, wrapped.
+    ci_subject: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +57,10 @@ struct IdentityData<'a> {
     hostname: &'a str,
     connector: &'a str,
     clients: String,
+    /// Whether the issuer trusts deploy jobs: `[github]` names the repository.
+    github: bool,
+    /// Each trusted deploy job: client (cluster id) and subject.
+    trusted: Vec<(&'a str, String)>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +150,20 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
+            github: platform.github.is_some(),
+            trusted: platform
+                .github
+                .iter()
+                .flat_map(|github| {
+                    platform.deployed_by_ci().filter_map(move |e| {
+                        let cluster = e.cluster.as_ref()?;
+                        Some((
+                            cluster.client_id.value.as_str(),
+                            super::trust::subject(github, e.name.as_str()),
+                        ))
+                    })
+                })
+                .collect(),
         }),
         access: env
             .access
@@ -158,8 +182,38 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
             })
             .collect(),
         services: env.cluster.as_ref().map(service_rows).unwrap_or_default(),
+        secrets: env.cluster.as_ref().map(secret_commands).unwrap_or_default(),
+        ci_subject: platform.github.as_ref().and_then(|github| {
+            platform
+                .deployed_by_ci()
+                .any(|e| e.name == env.name)
+                .then(|| {
+                    let sentence = format!(
+                        "CI's deploy job logs in with Podplane's service login, as `{}` in the group `podplane:{}` (see `ci/README.md`).",
+                        super::trust::subject(github, env.name.as_str()),
+                        super::trust::CI_ROLE
+                    );
+                    crate::templates::wrap(&sentence, super::MARKDOWN_WIDTH)
+                })
+        }),
     };
     templates::fill("readme", &data)
+}
+
+/// `podplane secret create` for each secret a service reads, one a line.
+fn secret_commands(cluster: &Cluster) -> String {
+    let mut lines = String::new();
+    for (name, s) in &cluster.services {
+        for key in &s.secrets {
+            let _ = writeln!(
+                lines,
+                "podplane secret create --for {name} {} --stdin --context {}",
+                key.value, cluster.id.value
+            );
+        }
+    }
+    lines.pop();
+    lines
 }
 
 /// The rows of the services' table, written here rather than in the template: an
