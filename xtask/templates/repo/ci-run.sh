@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v shellcheck >/dev/null && command -v apt-get >/dev/null; then
-  echo "== installing shellcheck (the tests check every generated deploy.sh with it)"
-  apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
+if { ! command -v shellcheck >/dev/null || ! command -v jq >/dev/null; } && command -v apt-get >/dev/null; then
+  echo "== installing shellcheck and jq (the tests check every generated deploy.sh with the first; ci/release.sh and the rehearsal of the deploy jobs use the second)"
+  apt-get update -qq && apt-get install -y -qq shellcheck jq >/dev/null
 fi
 export REQUIRE_SHELLCHECK=1
 
