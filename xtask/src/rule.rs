@@ -39,6 +39,7 @@ rule_ids! {
     ObservabilityAccessSeparate = "observability-access-separate",
     CiOutsideProd = "ci-outside-prod",
     SingleIssuer = "single-issuer",
+    CiTrusted = "ci-trusted",
     VpcNoOverlap = "vpc-no-overlap",
     HostUnique = "host-unique",
     HostInZone = "host-in-zone",

@@ -121,6 +121,37 @@ fn prod_separate_account() {
 }
 
 #[test]
+fn ci_trusted() {
+    let found = trips(
+        "ci-trusted",
+        "CI deploys staging, prod but no cluster trusts its deploy jobs",
+        |repo| {
+            let text = repo.read(PLATFORM);
+            let cut = text.find("# The repository CI deploys from").unwrap();
+            repo.write(PLATFORM, &text[..cut]);
+        },
+    );
+    assert_eq!(found[0]["file"], PLATFORM);
+    assert!(
+        found[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("gh api repos/OWNER/NAME")
+    );
+    // Without workflows, nothing needs the trust.
+    let repo = Repo::fixture();
+    let text = repo.read(PLATFORM);
+    repo.write(
+        PLATFORM,
+        &text[..text.find("# The repository CI deploys from").unwrap()],
+    );
+    std::fs::remove_file(repo.path("ci/pins.toml")).unwrap();
+    repo.run(&["render"]).success();
+    let (_, found) = findings(&repo);
+    assert!(!rules(&found).contains(&"ci-trusted"), "{found:#?}");
+}
+
+#[test]
 fn prod_access_narrower() {
     trips(
         "prod-access-narrower",

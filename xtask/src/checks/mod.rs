@@ -9,6 +9,7 @@
 //! given in a [`Context`].
 
 mod ci_outside_prod;
+mod ci_trusted;
 mod generated_fresh;
 mod host_in_zone;
 mod instance_arch_unchecked;
@@ -39,7 +40,7 @@ pub struct Rule {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 16] = [
+const CHECKED: [&Rule; 17] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
     &telemetry_to_observability::RULE,
@@ -47,6 +48,7 @@ const CHECKED: [&Rule; 16] = [
     &observability_access_separate::RULE,
     &ci_outside_prod::RULE,
     &single_issuer::RULE,
+    &ci_trusted::RULE,
     &host_in_zone::RULE,
     &instance_arch_unchecked::RULE,
     &no_secret_values::RULE,
