@@ -13,8 +13,8 @@ use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
 use crate::model::git::Revision;
 use crate::model::workspace::Workspace;
+use crate::model::{PLATFORM_FILE, date::Date, files::ENVIRONMENTS_DIR};
 use crate::model::{Platform, SourceTree, Stage, services};
-use crate::model::{date::Date, files::ENVIRONMENTS_DIR};
 use crate::terminal;
 
 /// The file whose change means an environment's services must be deployed again.
@@ -24,9 +24,17 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
     let revision = Revision::resolve(root, &args.base)?;
     let workspace = Workspace::load(root)?;
     let platform = SourceTree::read(root)?.load(services::declared_in(&workspace)?)?;
-    let before = SourceTree::at(root, &revision)?.load(services::declared_at(root, &revision)?)?;
+    // Before the platform existed (git's empty tree, a repository's first push), every
+    // environment is new.
+    let platform_file = format!("{ENVIRONMENTS_DIR}/{PLATFORM_FILE}");
+    let before = match revision.file(root, &platform_file)? {
+        Some(_) => {
+            Some(SourceTree::at(root, &revision)?.load(services::declared_at(root, &revision)?)?)
+        }
+        None => None,
+    };
     let rebuilds = rebuilds(root, &revision, &workspace, &platform)?;
-    let environments = environments(&before, &platform, today)?;
+    let environments = environments(before.as_ref(), &platform, today)?;
     let services: Vec<Value> = rebuilds
         .iter()
         .map(|(name, because)| service_json(&platform, &workspace, name, because))
@@ -130,18 +138,26 @@ fn service_json(
 }
 
 /// Every environment whose resolved configuration or generated files differ between
-/// `before` and `after`, added and removed ones among them.
-fn environments(before: &Platform, after: &Platform, today: Date) -> anyhow::Result<Vec<Value>> {
+/// `before` (`None`: no platform yet) and `after`, added and removed ones among them.
+fn environments(
+    before: Option<&Platform>,
+    after: &Platform,
+    today: Date,
+) -> anyhow::Result<Vec<Value>> {
     let files_of = |platform: &Platform| -> anyhow::Result<BTreeMap<String, String>> {
         Ok(super::generated_files(platform)?
             .into_iter()
             .map(|file| (file.path.display().to_string(), file.contents))
             .collect())
     };
-    let (files_before, files_after) = (files_of(before)?, files_of(after)?);
+    let files_before = match before {
+        Some(before) => files_of(before)?,
+        None => BTreeMap::new(),
+    };
+    let files_after = files_of(after)?;
     let names: BTreeSet<&str> = before
-        .environments
-        .keys()
+        .into_iter()
+        .flat_map(|before| before.environments.keys())
         .chain(after.environments.keys())
         .map(|name| name.as_str())
         .collect();
@@ -164,7 +180,8 @@ fn environments(before: &Platform, after: &Platform, today: Date) -> anyhow::Res
             .filter(|path| old.get(*path) != new.get(*path))
             .collect();
         let deploy = format!("{prefix}{DEPLOY_SCRIPT}");
-        let (status, changes, stage) = match (before.find(name), after.find(name)) {
+        let old_env = before.and_then(|before| before.find(name).ok());
+        let (status, changes, stage) = match (old_env.ok_or(()), after.find(name)) {
             (Ok(old_env), Ok(new_env)) => {
                 let history = comparison::history((name, old_env), (name, new_env), today);
                 ("changed", history.differences.len(), new_env.stage.value)

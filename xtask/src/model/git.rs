@@ -68,6 +68,19 @@ impl SourceTree {
     }
 }
 
+/// `revision` itself when it is git's empty tree (what `git hash-object -t tree /dev/null`
+/// prints): as a base (`affected --base`, `check --base`, `ENV@REV`) it is the state before
+/// the first commit, in which nothing exists, and `ci/base-revision.sh` names it for a
+/// repository's first push. An error for anything else.
+fn empty_tree(sh: &Shell, revision: &str) -> anyhow::Result<String> {
+    let empty = cmd!(sh, "git hash-object -t tree /dev/null")
+        .quiet()
+        .ignore_stderr()
+        .read()?;
+    anyhow::ensure!(revision == empty, "not the empty tree");
+    Ok(empty)
+}
+
 /// A git revision as the user named it, and the commit it names.
 #[derive(Debug, Clone)]
 pub struct Revision {
@@ -86,6 +99,7 @@ impl Revision {
             .quiet()
             .ignore_stderr()
             .read()
+            .or_else(|_| empty_tree(&sh, revision))
             .map_err(|_| {
                 Diagnostic::new(format!("unknown revision `{revision}`"), Location::Nowhere)
                     .with_help(unknown_revision_help(&sh, revision))

@@ -185,7 +185,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             .map(|(from, _)| from.clone());
         let (gate, gate_name) = match (trunk, &promoted_from) {
             (false, Some(from)) => (
-                format!("cargo xtask diff \"{from}@$BASE_SHA\" {name}"),
+                format!("ci/promotion-gate.sh {from} {name} \"$BASE_SHA\""),
                 "only versions staging ran before this push (the promotion path)",
             ),
             _ => (

@@ -20,6 +20,8 @@ pub struct Github {
     pub event: &'static str,
     pub git_ref: &'static str,
     pub workflow: &'static str,
+    /// `github.event.before`: the commit main was at before the push.
+    pub before: String,
 }
 
 /// One run of one job.
@@ -283,6 +285,7 @@ impl Context<'_> {
             ["github", "token"] => "ghs_job-token".to_owned(),
             ["github", "sha"] => self.github.sha.clone(),
             ["github", "repository"] => self.github.repository.clone(),
+            ["github", "event", "before"] => self.github.before.clone(),
             ["runner", "temp"] => self.temp.display().to_string(),
             ["vars", name] => format!("vars-{name}"),
             ["needs", job, "outputs", name] => self

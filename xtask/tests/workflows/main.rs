@@ -6,6 +6,7 @@
 mod actions;
 #[path = "../common/mod.rs"]
 mod common;
+mod first_push;
 #[path = "../podplane/mod.rs"]
 mod podplane;
 mod rehearsal;

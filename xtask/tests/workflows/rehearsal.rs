@@ -42,10 +42,12 @@ fn cluster_image(registry: &str, image: &str, built: &str) -> String {
 
 /// Initech with storefront reading the secret `database-url` in staging and production,
 /// committed on main; its images built, its secrets created, the pinned tools served.
-struct Rehearsal {
-    repo: Repo,
+pub struct Rehearsal {
+    pub repo: Repo,
+    /// The repository as GitHub names it.
+    github: &'static str,
     scratch: tempfile::TempDir,
-    standins: Standins,
+    pub standins: Standins,
     pins: Pins,
     /// The deploy workflow as rendered, or as a test changed it.
     workflow: Option<Value>,
@@ -63,18 +65,28 @@ impl Rehearsal {
         }
         repo.run(&["render"]).success();
         repo.commit_all();
+        let rehearsal = Rehearsal::on(repo, GITHUB.0);
+        for image in IMAGES {
+            rehearsal.standins.build(image, &digest(image));
+        }
+        for context in [STAGING, PROD] {
+            rehearsal
+                .standins
+                .secret(context, "storefront", "database-url");
+        }
+        rehearsal
+    }
+
+    /// A rehearsal of `repo`, committed on main, which GitHub knows as `github`: the
+    /// pinned tools served, nothing built, no secret created.
+    pub fn on(repo: Repo, github: &'static str) -> Rehearsal {
         let scratch = tempfile::tempdir().unwrap();
         let standins = Standins::new(scratch.path());
         let pins = Pins::read(&repo.path("."));
         standins.serve_tools(&pins, false);
-        for image in IMAGES {
-            standins.build(image, &digest(image));
-        }
-        for context in [STAGING, PROD] {
-            standins.secret(context, "storefront", "database-url");
-        }
         Rehearsal {
             repo,
+            github,
             scratch,
             standins,
             pins,
@@ -82,7 +94,7 @@ impl Rehearsal {
         }
     }
 
-    fn head(&self) -> String {
+    pub fn head(&self) -> String {
         let out = std::process::Command::new("git")
             .args(["rev-parse", "HEAD"])
             .current_dir(self.repo.path("."))
@@ -91,8 +103,14 @@ impl Rehearsal {
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
 
-    /// Runs `deploy-ENV` of the main workflow for a push whose base is `base`.
-    fn deploy(&self, env: &str, base: &str) -> JobRun {
+    /// Runs `job` of the main workflow for a push to main from `before`, with the
+    /// outputs of the jobs it needs.
+    pub fn job(
+        &self,
+        job: &str,
+        before: &str,
+        needs: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> JobRun {
         let workflow = self
             .workflow
             .clone()
@@ -102,15 +120,23 @@ impl Rehearsal {
             source: &source,
             scratch: self.scratch.path(),
             github: Github {
-                repository: GITHUB.0.to_owned(),
+                repository: self.github.to_owned(),
                 sha: self.head(),
                 event: "push",
                 git_ref: "refs/heads/main",
                 workflow: ".github/workflows/main.yml",
+                before: before.to_owned(),
             },
             path: self.standins.path(),
             image_env: self.standins.env(&self.pins),
         };
+        let run = runner.run(&workflow, job, needs);
+        run.assert_masks_hold();
+        run
+    }
+
+    /// Runs `deploy-ENV` of the main workflow for a push whose base is `base`.
+    pub fn deploy(&self, env: &str, base: &str) -> JobRun {
         let needs = BTreeMap::from([(
             "plan".to_owned(),
             BTreeMap::from([
@@ -118,9 +144,7 @@ impl Rehearsal {
                 ("deploy".to_owned(), r#"["staging","prod"]"#.to_owned()),
             ]),
         )]);
-        let run = runner.run(&workflow, &format!("deploy-{env}"), &needs);
-        run.assert_masks_hold();
-        run
+        self.job(&format!("deploy-{env}"), base, &needs)
     }
 
     /// `cargo xtask promote staging prod`, committed: returns the commit before it.
@@ -162,7 +186,7 @@ impl Rehearsal {
     }
 }
 
-fn assert_succeeded(run: &JobRun) {
+pub fn assert_succeeded(run: &JobRun) {
     assert!(run.succeeded(), "failed at {:?}:\n{}", run.failed, run.log);
 }
 

@@ -1,0 +1,55 @@
+//! The first push of a repository `new-repo` made: the rendered plan job finds everything
+//! new, and staging and production deploy what the first commit declares.
+
+use std::collections::BTreeMap;
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+use crate::common::Repo;
+use crate::rehearsal::{Rehearsal, assert_succeeded};
+
+/// GitHub's `before` for a branch's first push: no commit.
+const NO_COMMIT: &str = "0000000000000000000000000000000000000000";
+
+#[test]
+fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
+    let repo = Repo::generated_with(&["--github", "globex/platform"]);
+    repo.commit_all();
+    let r = Rehearsal::on(repo, "globex/platform");
+    let plan = r.job("plan", NO_COMMIT, &BTreeMap::new());
+    assert_succeeded(&plan);
+    let empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    assert_eq!(plan.outputs["base"], empty_tree);
+    let services: Value = serde_json::from_str(&plan.outputs["services"]).unwrap();
+    assert_eq!(services[0]["tag"], "ghcr.io/globex/hello:0.1.0");
+    let deploy: Value = serde_json::from_str(&plan.outputs["deploy"]).unwrap();
+    for env in ["staging", "prod"] {
+        assert!(deploy.as_array().unwrap().contains(&env.into()), "{deploy}");
+    }
+
+    // The images job builds hello 0.1.0; then staging, then production, in the same run.
+    r.standins.build(
+        "ghcr.io/globex/hello:0.1.0",
+        &format!("sha256:{}", "c0".repeat(32)),
+    );
+    let needs = BTreeMap::from([("plan".to_owned(), plan.outputs.clone())]);
+    assert_succeeded(&r.job("deploy-staging", NO_COMMIT, &needs));
+    let prod = r.job("deploy-prod", NO_COMMIT, &needs);
+    assert_succeeded(&prod);
+    assert!(
+        prod.log
+            .contains("the first push: prod is compared with what staging runs now")
+    );
+    let image = |env: &str| {
+        format!(
+            "registry.{env}.globex.io/apps/hello:0.1.0-sha256-{}",
+            "c0".repeat(32)
+        )
+    };
+    assert_eq!(
+        r.standins.running("globex-staging")["hello"],
+        image("staging")
+    );
+    assert_eq!(r.standins.running("globex-prod")["hello"], image("prod"));
+}
