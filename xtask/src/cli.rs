@@ -158,10 +158,12 @@ pub enum Command {
     )]
     Parity(ParityArgs),
 
-    /// Copy the service versions of FROM into TO, keeping TO's file as it was otherwise
+    /// Copy the service versions of FROM into TO, and the services TO does not run yet
     #[command(
         long_about = "Copy the service versions of FROM into TO's environment.toml, changing \
-            only those values: every comment and the formatting of every other line survive. \
+            only those values, and add each service FROM runs and TO does not yet, with its \
+            version, replicas, variables and secrets' names (its host name comes from TO's \
+            zone): every comment and the formatting of every other line survive. \
             Prints the diff of what changed and renders TO again. Refuses, unless --force, when \
             FROM still has must-match differences from TO other than the versions being \
             promoted (what was validated would then not be what TO would run), or when \

@@ -103,11 +103,17 @@ pub fn set_service_versions(
     Ok(out)
 }
 
-/// `text` (an `environment.toml`) with `[services.NAME]` at `version` added at its end.
-/// Every byte before stays as it was; the line ending is the file's own. Fails when the
-/// file holds `services` in a form a table cannot be added to (an inline table), or has
-/// the service already.
-pub fn add_service(text: &str, name: &str, version: &str) -> anyhow::Result<String> {
+/// `text` (an `environment.toml`) with `[services.NAME]` at `version` added at its end,
+/// with the keys of `more` after `version` (each a key and its value). Every byte before
+/// stays as it was; the line ending is the file's own. Fails when the file holds
+/// `services` in a form a table cannot be added to (an inline table), or has the service
+/// already.
+pub fn add_service(
+    text: &str,
+    name: &str,
+    version: &str,
+    more: &[(&str, toml_edit::Value)],
+) -> anyhow::Result<String> {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = text.to_owned();
     if !out.is_empty() && !out.ends_with('\n') {
@@ -118,6 +124,11 @@ pub fn add_service(text: &str, name: &str, version: &str) -> anyhow::Result<Stri
     out.push_str(&format!(
         "{newline}[services.{key}]{newline}version = {version}{newline}"
     ));
+    for (key, value) in more {
+        let key = toml_edit::Key::new(*key).display_repr().to_string();
+        let value = value.clone().decorated("", "");
+        out.push_str(&format!("{key} = {value}{newline}"));
+    }
     let document = toml_edit::Document::parse(out.as_str())
         .map_err(|err| anyhow::anyhow!("{err}"))
         .context("the service's table cannot be added at the end of the file")?;
@@ -371,13 +382,13 @@ mod tests {
     #[test]
     fn a_service_is_added_at_the_end_and_every_byte_before_stays() {
         let text = "stage = \"dev\"  # kept\r\n[services.hello]\r\nversion = '1.0.0'";
-        let out = add_service(text, "billing", "0.1.0").unwrap();
+        let out = add_service(text, "billing", "0.1.0", &[]).unwrap();
         assert_eq!(
             out,
             format!("{text}\r\n\r\n[services.billing]\r\nversion = \"0.1.0\"\r\n")
         );
         let inline = "services = { hello = { version = \"1.0.0\" } }\n";
-        assert!(add_service(inline, "billing", "0.1.0").is_err());
+        assert!(add_service(inline, "billing", "0.1.0", &[]).is_err());
     }
 
     #[test]

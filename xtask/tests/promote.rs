@@ -200,3 +200,48 @@ fn promote_one_service() {
         ],
     );
 }
+
+#[test]
+fn promote_brings_a_new_service_to_production_whole() {
+    let repo = Repo::fixture();
+    repo.add_reports_crate();
+    repo.write(
+        STAGING,
+        &format!(
+            "{}\n[services.reports]\nversion = \"1.0.0\"\nreplicas = 2\nenv = {{ BATCH = \"50\" }}\nsecrets = [\"database-url\"]\n",
+            repo.read(STAGING)
+        ),
+    );
+    repo.run(&["render"]).success();
+    let before = repo.read(PROD);
+    let run = repo.run(&["promote", "staging", "prod"]).success();
+    assert_contains(
+        &run.stderr(),
+        &["added reports to prod at 1.0.0, as staging runs it"],
+    );
+    // Storefront's version moves, and reports comes whole; nothing else changes.
+    let before = before.replace("version = \"1.2.0\"", "version = \"1.3.0\"");
+    assert_eq!(
+        repo.read(PROD),
+        format!(
+            "{before}\n[services.reports]\nversion = \"1.0.0\"\nreplicas = 2\nenv = {{ BATCH = \"50\" }}\nsecrets = [\"database-url\"]\n"
+        )
+    );
+    // Production now runs everything staging validated.
+    repo.run(&["diff", "staging", "prod"]).success();
+    let (code, report) = repo.json(&["diff", "staging", "prod", "--format", "json"]);
+    assert_eq!(code, 0);
+    let pending: Vec<&serde_json::Value> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["verdict"] == "pending-promotion")
+        .collect();
+    assert!(pending.is_empty(), "{pending:#?}");
+    assert_contains(
+        &repo.read("environments/prod/deploy.sh"),
+        &["--name reports", "--secret database-url"],
+    );
+    let (_, promoted) = repo.json(&["promote", "staging", "prod", "--format", "json"]);
+    assert_eq!(promoted["services"], serde_json::json!([]));
+}

@@ -119,7 +119,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     let mut edited = Vec::new();
     for (dir, file) in &mut tree.environments {
         if targets.iter().any(|t| t.as_str() == dir.as_str()) {
-            let text = edit::add_service(&file.text, name, FIRST_VERSION)?;
+            let text = edit::add_service(&file.text, name, FIRST_VERSION, &[])?;
             *file = SourceFile::new(&file.path, text.as_str());
             edited.push((
                 Path::new(ENVIRONMENTS_DIR)

@@ -1,6 +1,7 @@
 //! `cargo xtask promote FROM TO`: copies FROM's service versions into TO's
-//! `environment.toml`, keeping every comment and the formatting of every other line, shows
-//! what changed, and renders TO again. It refuses, unless forced, when FROM differs from
+//! `environment.toml`, and the services FROM runs and TO does not yet (each with its
+//! version, replicas, variables and secrets' names), keeping every comment and the
+//! formatting of every other line; shows what changed, and renders TO again. It refuses, unless forced, when FROM differs from
 //! TO where it must not: what was validated would then not be what TO would run.
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use crate::comparison;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::model::date::Date;
 use crate::model::services;
-use crate::model::{Origin, SourceTree};
+use crate::model::{Origin, Service, SourceTree};
 use crate::{edit, render};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -42,23 +43,15 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                 .with_help(help_valid("services", service, &known))
                 .into_error());
             }
-            if !to_cluster.services.contains_key(service) {
-                return Err(refusal(
-                    &format!("`{}` does not deploy `{service}`", to.name),
-                    &format!(
-                        "add [services.{service}] to {} by hand first; promote only moves versions",
-                        to.file.path.display()
-                    ),
-                ));
-            }
             vec![service]
         }
-        None => from_cluster
-            .services
-            .keys()
-            .filter(|s| to_cluster.services.contains_key(*s))
-            .collect(),
+        None => from_cluster.services.keys().collect(),
     };
+    // The services TO does not run yet come along whole; the others move their version.
+    let (existing, new_services): (Vec<&String>, Vec<&String>) = candidates
+        .into_iter()
+        .partition(|s| to_cluster.services.contains_key(*s));
+    let candidates = existing;
     let mut versions = Vec::new();
     let mut downgrades = Vec::new();
     for service in candidates {
@@ -75,18 +68,6 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         }
         versions.push((service.as_str(), new.as_str(), old.as_str()));
     }
-    for service in from_cluster
-        .services
-        .keys()
-        .filter(|s| !to_cluster.services.contains_key(*s))
-    {
-        if args.service.is_none() {
-            crate::terminal::say(format!(
-                "note: `{}` is not deployed to `{}`; add [services.{service}] by hand to deploy it",
-                service, to.name
-            ))?;
-        }
-    }
     let json = args.format == ReportFormat::Json;
     let report = |written: bool| -> anyhow::Result<()> {
         if json {
@@ -96,14 +77,23 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                 written,
                 services: versions
                     .iter()
-                    .map(|(name, new, old)| PromotedService { name, old, new })
+                    .map(|(name, new, old)| PromotedService {
+                        name,
+                        old: Some(old),
+                        new,
+                    })
+                    .chain(new_services.iter().map(|name| PromotedService {
+                        name,
+                        old: None,
+                        new: &from_cluster.services[*name].version.value,
+                    }))
                     .collect(),
             };
             crate::terminal::print_json(&promoted)?;
         }
         Ok(())
     };
-    if versions.is_empty() {
+    if versions.is_empty() && new_services.is_empty() {
         crate::terminal::say(format!(
             "nothing to promote: `{}` already runs the versions of `{}`",
             to.name, from.name
@@ -160,7 +150,16 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         replacements.push((span.range.clone(), *new));
     }
     let old_text = to.file.text.clone();
-    let new_text = edit::set_service_versions(&old_text, &replacements)?;
+    let mut new_text = edit::set_service_versions(&old_text, &replacements)?;
+    for name in &new_services {
+        let service = &from_cluster.services[*name];
+        new_text = edit::add_service(
+            &new_text,
+            name,
+            &service.version.value,
+            &carried_keys(service),
+        )?;
+    }
     let path = to.file.path.clone();
     let index = tree
         .environments
@@ -196,6 +195,15 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             from.name
         ))?;
     }
+    for name in &new_services {
+        crate::terminal::say(format!(
+            "{} {name} to {} at {}, as {} runs it",
+            if args.dry_run { "would add" } else { "added" },
+            to.name,
+            from_cluster.services[*name].version.value,
+            from.name
+        ))?;
+    }
     if args.dry_run {
         crate::terminal::say("dry run: nothing was written")?;
         report(false)?;
@@ -217,11 +225,42 @@ struct Promoted<'a> {
     services: Vec<PromotedService<'a>>,
 }
 
+/// What a service FROM runs and TO does not brings along, besides its version: what FROM
+/// wrote for it of its replicas, its variables (which must match) and the names of its
+/// secrets. A host name is not copied: TO's comes from its own zone.
+fn carried_keys(service: &Service) -> Vec<(&'static str, toml_edit::Value)> {
+    let mut keys = Vec::new();
+    if let Some(replicas) = service.replicas()
+        && matches!(replicas.origin, Origin::File(_))
+    {
+        keys.push((
+            "replicas",
+            toml_edit::Value::from(i64::from(replicas.value)),
+        ));
+    }
+    if !service.env.is_empty() {
+        let mut env = toml_edit::InlineTable::new();
+        for (key, value) in &service.env {
+            env.insert(key, value.value.as_str().into());
+        }
+        keys.push(("env", toml_edit::Value::InlineTable(env)));
+    }
+    if !service.secrets.is_empty() {
+        let secrets: toml_edit::Array = service
+            .secrets
+            .iter()
+            .map(|key| key.value.as_str())
+            .collect();
+        keys.push(("secrets", toml_edit::Value::Array(secrets)));
+    }
+    keys
+}
+
 #[derive(Serialize)]
 struct PromotedService<'a> {
     name: &'a str,
-    /// TO's version before.
-    old: &'a str,
+    /// TO's version before; `None` for a service TO did not run.
+    old: Option<&'a str>,
     /// FROM's version, now TO's.
     new: &'a str,
 }
