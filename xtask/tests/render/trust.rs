@@ -33,24 +33,33 @@ fn deploy_token<'a>(
     }
 }
 
+/// `repo`'s organisation, issuer and `[github]` (repository, owner id, repository id),
+/// from its platform.toml; ids still placeholders are filled in and the repository
+/// rendered again, as its owner would.
+fn identities(repo: &Repo) -> (String, String, (String, String, String)) {
+    let platform: toml::Table = toml::from_str(&repo.read("environments/platform.toml")).unwrap();
+    let text = |table: &toml::Table, key: &str| table[key].as_str().unwrap().to_owned();
+    let github = platform["github"].as_table().unwrap();
+    let mut ids = (text(github, "owner_id"), text(github, "repository_id"));
+    if ids.0.starts_with('<') {
+        repo.edit("environments/platform.toml", &ids.0, "1001");
+        repo.edit("environments/platform.toml", &ids.1, "2002");
+        repo.run(&["render"]).success();
+        ids = ("1001".to_owned(), "2002".to_owned());
+    }
+    (
+        text(&platform, "org"),
+        format!("https://auth.{}", text(&platform, "domain")),
+        (text(github, "repository"), ids.0, ids.1),
+    )
+}
+
 #[test]
 fn the_issuer_lets_in_exactly_the_deploy_job_of_each_environment_ci_deploys() {
-    for (repo, org, github) in [
-        (
-            Repo::example(),
-            "acme",
-            ("acme/platform", "4815162", "342423108"),
-        ),
-        (
-            Repo::fixture(),
-            "initech",
-            ("initech/platform", "1999", "4242"),
-        ),
-    ] {
-        let issuer = format!(
-            "https://auth.{org}.{}",
-            if org == "acme" { "dev" } else { "test" }
-        );
+    for repo in [Repo::example(), Repo::fixture()] {
+        let (org, issuer, github) = identities(&repo);
+        let org = org.as_str();
+        let github = (github.0.as_str(), github.1.as_str(), github.2.as_str());
         let config = issuer_config(&repo, &issuer);
         if let Some(errors) = truster::schema_errors(&config) {
             assert_eq!(errors, Vec::<String>::new(), "{org}: Truster's schema");

@@ -234,8 +234,12 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
     // Production comes after staging, and only with what staging ran before this push.
     let prod = job("deploy-prod");
     assert!(needs(prod).contains(&"deploy-staging"));
-    assert!(runs(prod).contains("cargo xtask diff \"staging@$BASE_SHA\" prod"));
-    assert!(!runs(job("deploy-staging")).contains("cargo xtask diff"));
+    assert!(runs(prod).contains("ci/promotion-gate.sh staging prod \"$BASE_SHA\""));
+    assert!(!runs(job("deploy-staging")).contains("promotion-gate"));
+    assert!(
+        repo.read("ci/promotion-gate.sh")
+            .contains("cargo xtask diff \"$from@$base\" \"$to\"")
+    );
 }
 
 #[test]
