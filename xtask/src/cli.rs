@@ -172,6 +172,19 @@ pub enum Command {
     )]
     Promote(PromoteArgs),
 
+    /// Give a service a new version: its crate, Cargo.lock and the environments that track it
+    #[command(
+        long_about = "Give a service's crate a new version (the next patch release unless \
+            --minor, --major or --to says otherwise) and, in the same change, its entry in \
+            Cargo.lock and the version of the development- and staging-stage environments that \
+            run the version it had; those are rendered again. Production is left alone: it moves \
+            by promotion. `check` asks for this when a service's code changed \
+            (service-version-bumped), and refuses a version its crate never had (version-known) \
+            or a stale lock file (lock-current). Nothing is written when anything is wrong.",
+        after_help = "Examples:\n  cargo xtask bump hello\n  cargo xtask bump hello --minor --dry-run\n  cargo xtask bump hello --to 2.0.0-rc.1"
+    )]
+    Bump(BumpArgs),
+
     /// Check the topology's rules: named lints with levels, pointing at the line to fix
     #[command(
         long_about = "Check that the repository is sound: the files' schema, the isolation rules \
@@ -212,6 +225,7 @@ impl Command {
             Command::NewEnv(_) => true,
             Command::Render(args) => !args.check,
             Command::Promote(args) => !args.dry_run,
+            Command::Bump(args) => !args.dry_run,
             _ => false,
         }
     }
@@ -453,6 +467,54 @@ pub struct NewRepoArgs {
     /// Do not make a git repository and first commit
     #[arg(long)]
     pub no_git: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BumpArgs {
+    /// The service whose crate gets a new version
+    pub service: String,
+
+    /// Which part of the version goes up; patch unless --minor or --major
+    #[arg(skip = BumpPart::Patch)]
+    pub part: BumpPart,
+
+    /// The next minor release (1.4.2 -> 1.5.0)
+    #[arg(long, conflicts_with_all = ["major", "to"])]
+    pub minor: bool,
+
+    /// The next major release (1.4.2 -> 2.0.0)
+    #[arg(long, conflicts_with = "to")]
+    pub major: bool,
+
+    /// This version, newer than the crate's
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Print what would change, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Which part of a version `bump` raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BumpPart {
+    Major,
+    Minor,
+    Patch,
+}
+
+impl BumpArgs {
+    /// The part the flags ask for.
+    pub fn with_part(mut self) -> BumpArgs {
+        self.part = if self.major {
+            BumpPart::Major
+        } else if self.minor {
+            BumpPart::Minor
+        } else {
+            BumpPart::Patch
+        };
+        self
+    }
 }
 
 #[derive(Debug, clap::Args)]

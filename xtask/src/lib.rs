@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => commands::diff::run(&root()?, &args, Date::today()?),
         Command::Parity(args) => commands::parity::run(&root()?, &args, Date::today()?),
         Command::Promote(args) => commands::promote::run(&root()?, &args, Date::today()?),
+        Command::Bump(args) => commands::bump::run(&root()?, &args.with_part()),
         Command::Check(args) => commands::check::run(&root()?, &args, Date::today()?),
         Command::Affected(args) => commands::affected::run(&root()?, &args, Date::today()?),
         Command::Explain(args) => commands::explain::run(&args),

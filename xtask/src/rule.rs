@@ -47,6 +47,8 @@ rule_ids! {
     NoSecretValues = "no-secret-values",
     StagedBeforeProd = "staged-before-prod",
     ServiceVersionBumped = "service-version-bumped",
+    VersionKnown = "version-known",
+    LockCurrent = "lock-current",
     NamingConvention = "naming-convention",
     Placeholder = "placeholder",
     Parity = "parity",

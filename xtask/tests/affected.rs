@@ -37,7 +37,7 @@ fn repo() -> Repo {
         ]),
     );
     repo.run(&["render"]).success();
-    repo.commit_all();
+    repo.commit_versions();
     repo
 }
 

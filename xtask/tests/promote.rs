@@ -245,3 +245,64 @@ fn promote_brings_a_new_service_to_production_whole() {
     let (_, promoted) = repo.json(&["promote", "staging", "prod", "--format", "json"]);
     assert_eq!(promoted["services"], serde_json::json!([]));
 }
+
+#[test]
+fn bump_moves_the_crate_the_lock_and_the_environments_that_track_it() {
+    let repo = Repo::fixture();
+    repo.commit_with_history();
+    let out = repo.run(&["bump", "storefront", "--minor"]).success();
+    assert_contains(
+        &out.stderr(),
+        &[
+            "bumped storefront 1.3.0 -> 1.4.0 in crates/storefront/Cargo.toml and Cargo.lock; dev, staging moved with it",
+        ],
+    );
+    assert_contains(
+        &repo.read("crates/storefront/Cargo.toml"),
+        &["version = \"1.4.0\""],
+    );
+    for env in ["dev", "staging"] {
+        assert_contains(
+            &repo.read(&format!("environments/{env}/environment.toml")),
+            &["[services.storefront]\nversion = \"1.4.0\""],
+        );
+    }
+    // Production moves by promotion only.
+    assert_contains(
+        &repo.read(PROD),
+        &["[services.storefront]\nversion = \"1.2.0\""],
+    );
+    // The lock file, the rules and the generated files agree with it.
+    let lock = repo.read("Cargo.lock");
+    assert!(
+        lock.contains("name = \"storefront\"\nversion = \"1.4.0\""),
+        "{lock}"
+    );
+    repo.run(&["check"]).success();
+    repo.run(&["render", "--check"]).success();
+    // A version only moves forward, and nothing is written when it would not.
+    let before = repo.snapshot();
+    let err = repo.refuses(&["bump", "storefront", "--to", "1.3.9"]);
+    assert_contains(&err, &["1.3.9 is not a new version after 1.4.0"]);
+    let err = repo.refuses(&["bump", "storefrnt"]);
+    assert_contains(
+        &err,
+        &[
+            "no crate declares the service `storefrnt`",
+            "did you mean `storefront`?",
+        ],
+    );
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[test]
+fn bump_of_a_prerelease_releases_it() {
+    let repo = Repo::fixture();
+    repo.run(&["bump", "mailer", "--to", "2.2.0-rc.1"])
+        .success();
+    repo.run(&["bump", "mailer"]).success();
+    assert_contains(
+        &repo.read("crates/mailer/Cargo.toml"),
+        &["version = \"2.2.0\""],
+    );
+}

@@ -13,6 +13,7 @@ mod ci_trusted;
 mod generated_fresh;
 mod host_in_zone;
 mod instance_arch_unchecked;
+mod lock_current;
 mod naming_convention;
 mod no_secret_values;
 mod observability_access_separate;
@@ -25,6 +26,7 @@ mod service_version_bumped;
 mod single_issuer;
 mod staged_before_prod;
 mod telemetry_to_observability;
+mod version_known;
 
 use std::path::PathBuf;
 
@@ -40,7 +42,7 @@ pub struct Rule {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 17] = [
+const CHECKED: [&Rule; 19] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
     &telemetry_to_observability::RULE,
@@ -54,6 +56,8 @@ const CHECKED: [&Rule; 17] = [
     &no_secret_values::RULE,
     &staged_before_prod::RULE,
     &service_version_bumped::RULE,
+    &version_known::RULE,
+    &lock_current::RULE,
     &naming_convention::RULE,
     &placeholder::RULE,
     &parity::RULE,
@@ -95,6 +99,31 @@ pub struct Context {
     /// The services changed since a base revision without a new version; `None` when no
     /// revision is compared with (outside git, or for a platform not yet written).
     pub unbumped: Option<Vec<Unbumped>>,
+    /// The workspace's crates that Cargo.lock names at another version; `None` for a
+    /// platform not yet written.
+    pub stale_lock: Option<Vec<StaleLock>>,
+    /// The service versions environments name that their crates never had; `None` for a
+    /// platform not yet written, and outside git (which knows the earlier versions).
+    pub unknown_versions: Option<Vec<UnknownVersion>>,
+}
+
+/// A crate of the workspace at another version in Cargo.lock than in its manifest.
+pub struct StaleLock {
+    pub name: String,
+    pub version: String,
+    pub locked: String,
+    /// The crate's `version`, or its manifest.
+    pub location: Location,
+}
+
+/// A version an environment names that its service's crate never had.
+pub struct UnknownVersion {
+    pub environment: String,
+    pub service: String,
+    pub version: String,
+    pub crate_version: String,
+    /// The environment's `version` of the service.
+    pub location: Location,
 }
 
 /// A service whose image must be rebuilt, whose crate still has the version it had.

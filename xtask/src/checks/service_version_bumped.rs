@@ -43,7 +43,7 @@ fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
             )
             .with_label(format!("changed: {because}"))
             .with_help(format!(
-                "give `{}` a new version in its Cargo.toml: CI pushes its image tagged with the version, and never overwrites the tag {} that the old code was built as",
+                "run `cargo xtask bump {}`: it gives the crate a new version, updates Cargo.lock and moves the environments that track it. CI builds each version's image once, and never again over the tag {} the old code was built as",
                 service.name, service.version
             ))
         })

@@ -1,20 +1,22 @@
 //! `cargo xtask check`: every rule on the repository, each finding at its rule's level,
 //! printed for people (like rustc), as JSON lines, or as GitHub Actions annotations.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use annotate_snippets::Renderer;
 use serde_json::json;
 
-use crate::checks::{self, Context, Finding, OutOfDate, Unbumped};
+use crate::checks::{self, Context, Finding, OutOfDate, StaleLock, Unbumped, UnknownVersion};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diagnostic::{Location, SourceFile, Span};
 use crate::model::date::Date;
-use crate::model::git::Revision;
+use crate::model::git::{self, Revision};
 use crate::model::services;
 use crate::model::workspace::Workspace;
-use crate::model::{Platform, SourceTree};
+use crate::model::{Origin, Platform, SourceTree};
 use crate::render;
 use crate::rule::{RuleId, RuleLevel};
 use crate::secrets::redact;
@@ -102,10 +104,35 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
         Some(base) => Some(unbumped(root, base, &workspace, &platform)?),
         None => None,
     };
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let stale_lock = workspace
+        .stale_lock_entries(&lock)
+        .into_iter()
+        .map(|(name, version, locked)| {
+            let location = workspace
+                .manifests()
+                .find(|(package, _)| package.name == name)
+                .map_or(Location::Nowhere, |(package, text)| {
+                    version_location(&SourceFile::new(package.manifest.as_str(), text))
+                });
+            StaleLock {
+                name,
+                version,
+                locked,
+                location,
+            }
+        })
+        .collect();
     let context = Context {
         today,
         out_of_date,
         unbumped,
+        stale_lock: Some(stale_lock),
+        // Outside git there is no history to know earlier versions by.
+        unknown_versions: match &base {
+            Some(_) => Some(unknown_versions(root, &workspace, &platform)?),
+            None => None,
+        },
     };
     Ok(Checked {
         findings: checks::findings(&platform, &context)?,
@@ -133,19 +160,7 @@ fn unbumped(
         if version != version_before {
             continue;
         }
-        let file = SourceFile::new(package.manifest.as_str(), text);
-        let location = toml_edit::Document::parse(file.text.as_str())
-            .ok()
-            .and_then(|document| document.get("package")?.get("version")?.span())
-            .map_or_else(
-                || Location::Path(file.path.clone()),
-                |range| {
-                    Location::Span(Span {
-                        file: file.clone(),
-                        range,
-                    })
-                },
-            );
+        let location = version_location(&SourceFile::new(package.manifest.as_str(), text));
         found.push(Unbumped {
             name,
             version,
@@ -153,6 +168,66 @@ fn unbumped(
             location,
             because,
         });
+    }
+    Ok(found)
+}
+
+/// Where a crate's manifest says its `version`; the manifest when it does not.
+fn version_location(file: &Arc<SourceFile>) -> Location {
+    toml_edit::Document::parse(file.text.as_str())
+        .ok()
+        .and_then(|document| document.get("package")?.get("version")?.span())
+        .map_or_else(
+            || Location::Path(file.path.clone()),
+            |range| {
+                Location::Span(Span {
+                    file: file.clone(),
+                    range,
+                })
+            },
+        )
+}
+
+/// Every service version an environment names that is neither its crate's version nor
+/// one the crate's manifest had in the branch's history. History is read only for the
+/// crates an environment names another version of.
+fn unknown_versions(
+    root: &Path,
+    workspace: &Workspace,
+    platform: &Platform,
+) -> anyhow::Result<Vec<UnknownVersion>> {
+    let mut history: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut found = Vec::new();
+    for env in platform.environments.values() {
+        let Some(cluster) = &env.cluster else {
+            continue;
+        };
+        for (name, service) in &cluster.services {
+            let Some(package) = workspace.package(name) else {
+                continue;
+            };
+            let version = service.version.value.as_str();
+            if version == package.version {
+                continue;
+            }
+            if !history.contains_key(name.as_str()) {
+                let versions = git::versions_in_history(root, &package.manifest)?;
+                history.insert(name, versions);
+            }
+            if history[name.as_str()].contains(version) {
+                continue;
+            }
+            found.push(UnknownVersion {
+                environment: env.name.to_string(),
+                service: name.clone(),
+                version: version.to_owned(),
+                crate_version: package.version.clone(),
+                location: match &service.version.origin {
+                    Origin::File(span) => Location::Span(span.clone()),
+                    _ => Location::Path(env.file.path.clone()),
+                },
+            });
+        }
     }
     Ok(found)
 }

@@ -4,6 +4,7 @@
 //! what one needs from the other (the rules' docs, the generated files out of date).
 
 pub mod affected;
+pub mod bump;
 pub mod check;
 pub mod diff;
 pub mod explain;
@@ -44,6 +45,8 @@ pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> 
         today,
         out_of_date: None,
         unbumped: None,
+        stale_lock: None,
+        unknown_versions: None,
     };
     let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
         .iter()

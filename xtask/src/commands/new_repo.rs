@@ -89,6 +89,8 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
             today,
             out_of_date: None,
             unbumped: None,
+            stale_lock: None,
+            unknown_versions: None,
         },
     )?;
     let placeholders = findings

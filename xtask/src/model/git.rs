@@ -68,6 +68,30 @@ impl SourceTree {
     }
 }
 
+/// Every version the manifest at `manifest` (relative to `root`) has had in the history of
+/// HEAD: each `version = "..."` line its commits added or removed, and its version now.
+/// Empty outside a git repository.
+pub fn versions_in_history(root: &Path, manifest: &str) -> anyhow::Result<BTreeSet<String>> {
+    let sh = Shell::new()?;
+    sh.change_dir(root);
+    let Ok(log) = cmd!(sh, "git log -p --format= --no-ext-diff -- {manifest}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+    else {
+        return Ok(BTreeSet::new());
+    };
+    Ok(log
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix(['+', '-', ' '])?;
+            let value = line.trim().strip_prefix("version")?.trim_start();
+            let value = value.strip_prefix('=')?.trim();
+            Some(value.strip_prefix('"')?.split('"').next()?.to_owned())
+        })
+        .collect())
+}
+
 /// `revision` itself when it is git's empty tree (what `git hash-object -t tree /dev/null`
 /// prints): as a base (`affected --base`, `check --base`, `ENV@REV`) it is the state before
 /// the first commit, in which nothing exists, and `ci/base-revision.sh` names it for a

@@ -11,6 +11,7 @@
 //! record is ignored and written anew; a workspace whose members the fingerprint cannot
 //! cover (a glob that is not the last component of its path) always asks cargo.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -118,6 +119,44 @@ impl Workspace {
 
     pub fn package(&self, name: &str) -> Option<&Package> {
         self.packages.iter().find(|package| package.name == name)
+    }
+
+    /// The workspace's crates whose entry in `lock` (the text of `Cargo.lock`) names
+    /// another version than their manifest: each name, its version, and the lock's. A
+    /// crate the lock does not list is left to cargo, which adds it.
+    pub fn stale_lock_entries(&self, lock: &str) -> Vec<(String, String, String)> {
+        let Ok(lock) = toml::from_str::<toml::Table>(lock) else {
+            return Vec::new();
+        };
+        let entries = lock.get("package").and_then(toml::Value::as_array);
+        // The workspace's own crates are the entries without a `source`.
+        let locked: BTreeMap<&str, &str> = entries
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let entry = entry.as_table()?;
+                if entry.contains_key("source") {
+                    return None;
+                }
+                Some((
+                    entry.get("name")?.as_str()?,
+                    entry.get("version")?.as_str()?,
+                ))
+            })
+            .collect();
+        self.packages
+            .iter()
+            .filter_map(|package| {
+                let locked = *locked.get(package.name.as_str())?;
+                (locked != package.version).then(|| {
+                    (
+                        package.name.clone(),
+                        package.version.clone(),
+                        locked.to_owned(),
+                    )
+                })
+            })
+            .collect()
     }
 }
 

@@ -237,6 +237,35 @@ impl Repo {
         self.git(&["commit", "-q", "-m", "example"]);
     }
 
+    /// [`Repo::commit_versions`] with a Cargo.lock made first.
+    pub fn commit_with_history(&self) {
+        let lock = Command::new("cargo")
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            lock.status.success(),
+            "{}",
+            String::from_utf8_lossy(&lock.stderr)
+        );
+        self.commit_versions();
+    }
+
+    /// [`Repo::commit_all`] with a history the fixture's versions can come from:
+    /// storefront at 1.2.0 (what production runs) before 1.3.0.
+    pub fn commit_versions(&self) {
+        let manifest = "crates/storefront/Cargo.toml";
+        let now = self.read(manifest);
+        self.write(
+            manifest,
+            &now.replace("version = \"1.3.0\"", "version = \"1.2.0\""),
+        );
+        self.commit_all();
+        self.write(manifest, &now);
+        self.git(&["commit", "-q", "-am", "storefront 1.3.0"]);
+    }
+
     /// Runs git in the repository, as a test author with no identity of their own.
     pub fn git(&self, args: &[&str]) {
         let out = Command::new("git")
