@@ -7,6 +7,7 @@ mod actions;
 #[path = "../common/mod.rs"]
 mod common;
 mod first_push;
+mod first_week;
 #[path = "../podplane/mod.rs"]
 mod podplane;
 mod rehearsal;
