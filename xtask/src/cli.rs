@@ -29,7 +29,9 @@ use crate::model::{Stage, Template};
         (parity allowances expire); without it, the system clock's day in UTC."
 )]
 pub struct Cli {
-    /// Run as if started in DIR; the repository is found from there upward
+    /// Run as if started in DIR; the repository is found from there upward. Outside any
+    /// repository cargo has no `xtask` alias: `cargo run -q --manifest-path DIR/Cargo.toml -p
+    /// xtask -- -C DIR COMMAND`
     #[arg(short = 'C', value_name = "DIR", global = true)]
     pub directory: Option<PathBuf>,
 

@@ -375,6 +375,19 @@ fn dry_run_lists_the_files_and_names_and_writes_nothing() {
         0,
         "nothing beside it either"
     );
+    // Each file once, and as many as it says.
+    let listed: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("would create"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  ") && !l[2..].contains(' '))
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "a file is listed twice");
+    assert_contains(
+        &out,
+        &[&format!("would create globex with {} files", listed.len())],
+    );
 }
 
 /// Runs `new-repo` with `args` in an empty directory that holds `existing`, and checks that
@@ -488,4 +501,54 @@ fn an_empty_directory_is_filled() {
         1,
         "no temporary directory is left beside it"
     );
+}
+
+/// Every file and directory a new repository's README names (in backquotes) exists in
+/// it, and every `cargo xtask` command it shows is one the toolkit has.
+#[test]
+fn everything_the_new_readme_names_exists() {
+    let (_tmp, dir, run) = globex(&["--no-git"]);
+    run.success();
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let quoted: Vec<&str> = readme.split('`').skip(1).step_by(2).collect();
+    let mut paths = 0;
+    for text in &quoted {
+        let looks_like_path = !text.contains(' ')
+            && !text.contains('<')
+            && !text.starts_with("http")
+            && !text.contains('@')
+            && (text.contains('/')
+                || [".md", ".toml", ".yml", ".sh", ".jsonc", ".json"]
+                    .iter()
+                    .any(|ext| text.ends_with(ext)));
+        if looks_like_path {
+            let path = text.trim_end_matches('/');
+            let found = dir.join(path).exists()
+                || std::fs::read_dir(dir.join("environments"))
+                    .unwrap()
+                    .any(|env| env.unwrap().path().join(path).exists());
+            assert!(
+                found,
+                "the README names `{text}`, which a new repository does not have"
+            );
+            paths += 1;
+        }
+    }
+    assert!(paths >= 5, "{paths} paths in:\n{readme}");
+    let mut commands = 0;
+    for line in readme.lines().chain(quoted.iter().copied()) {
+        let Some(at) = line.find("cargo xtask ") else {
+            continue;
+        };
+        let command = line[at + "cargo xtask ".len()..]
+            .split(|c: char| c.is_whitespace() || c == '`')
+            .next()
+            .unwrap();
+        if command.starts_with('<') || command.chars().any(|c| c.is_ascii_uppercase()) {
+            continue;
+        }
+        xtask(&dir, &[command, "--help"]).success();
+        commands += 1;
+    }
+    assert!(commands >= 5, "{commands} commands in:\n{readme}");
 }

@@ -111,7 +111,9 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     if args.dry_run {
         let mut written: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
         written.extend(generated.iter().map(|g| g.path.clone()));
+        // A file of the toolkit that render also makes (ci/pins.schema.json) is one file.
         written.sort();
+        written.dedup();
         say(format!(
             "would create {} with {} files (--dry-run: nothing written):",
             args.dir.display(),
