@@ -23,6 +23,7 @@
 # Variables:
 #   RELEASE_MANIFEST  a file `publish` appends `SERVICE VERSION DIGEST` to, for the record
 #                     of what this environment runs (ci/release-record.sh record)
+#   RELEASE_IMAGE_WAIT  how long to wait for an image still being built (seconds, 1800)
 #   RELEASE_GATE      a file of `SERVICE VERSION DIGEST` lines, the digests another
 #                     environment ran (ci/release-record.sh expect): `publish` refuses any
 #                     service whose version is not there with the same digest
@@ -71,11 +72,18 @@ require_secret() {
   fi
 }
 
-# The digest a tag of the build registry names, as `sha256:<hex>`.
+# The digest a tag of the build registry names, as `sha256:<hex>`. A version a push
+# brought is built by that push's images job, which may still be running when a newer
+# run deploys: wait for it, up to RELEASE_IMAGE_WAIT seconds (default 1800).
 release_digest_of() {
-  local digest
-  digest="$(docker buildx imagetools inspect "$1" --format '{{json .Manifest}}' | jq -r '.digest // empty')" ||
-    release_fail "$1 is not in the build registry: the images job of the push that brought this version builds it"
+  local digest="" waited=0 limit="${RELEASE_IMAGE_WAIT:-1800}"
+  until digest="$(docker buildx imagetools inspect "$1" --format '{{json .Manifest}}' 2>/dev/null | jq -r '.digest // empty')" && [[ -n $digest ]]; do
+    ((waited < limit)) ||
+      release_fail "$1 is not in the build registry: the images job of the push that brought this version builds it (waited ${waited}s)"
+    echo "deploy: waiting for $1, which an images job is still building" >&2
+    sleep 30
+    waited=$((waited + 30))
+  done
   [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || release_fail "$1 has no sha256 digest"
   echo "$digest"
 }

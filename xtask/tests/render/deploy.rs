@@ -87,7 +87,7 @@ fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, S
     let mut child = Command::new("bash")
         .arg(repo.path(&format!("environments/{env}/deploy.sh")))
         .env_clear()
-        .envs(standins.env(&pins))
+        .envs(standins.env(&pins, &repo.path(".")))
         .env(
             "PATH",
             format!("{}:{}", standins.bin.display(), standins.tools.display()),

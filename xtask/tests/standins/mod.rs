@@ -109,9 +109,13 @@ impl Standins {
         format!("{}:{}", image.display(), self.tools.display())
     }
 
-    /// The environment every stand-in reads.
-    pub fn env(&self, pins: &Pins) -> BTreeMap<String, String> {
+    /// The environment every stand-in reads; `source` is the repository under test, whose
+    /// history `gh api` answers from.
+    pub fn env(&self, pins: &Pins, source: &Path) -> BTreeMap<String, String> {
         BTreeMap::from([
+            ("STANDIN_SOURCE".to_owned(), source.display().to_string()),
+            // The images are all built before a rehearsed deploy: none is waited for.
+            ("RELEASE_IMAGE_WAIT".to_owned(), "0".to_owned()),
             ("STANDIN_STATE".to_owned(), self.state.display().to_string()),
             ("STANDIN_DIR".to_owned(), self.bin.display().to_string()),
             ("STANDIN_PODPLANE_VERSION".to_owned(), pins.podplane.clone()),

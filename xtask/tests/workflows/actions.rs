@@ -151,6 +151,13 @@ impl Runner<'_> {
                 self.checkout(&workspace, step["with"]["fetch-depth"].as_u64() == Some(0));
                 continue;
             }
+            if let Some(condition) = step["if"].as_str()
+                && !context.holds(condition)
+            {
+                run.log
+                    .push_str(&format!("## {name} (skipped: {condition})\n"));
+                continue;
+            }
             let script = context.eval(step["run"].as_str().expect("a run step"));
             let mut step_env = env.clone();
             for (key, value) in step["env"].as_object().into_iter().flatten() {
@@ -225,27 +232,40 @@ impl Runner<'_> {
     }
 
     /// `actions/checkout`: the workspace becomes a clone of the repository at the run's
-    /// commit, with its whole history only when `fetch-depth: 0` asks for it.
+    /// commit (which main may have moved past), with its whole history only when
+    /// `fetch-depth: 0` asks for it; otherwise that one commit, as a shallow clone has it.
     fn checkout(&self, workspace: &Path, whole_history: bool) {
+        let git = |args: &[&str]| {
+            let out = Command::new(self.tool("git"))
+                .args(args)
+                .current_dir(workspace)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "checkout: git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
         let source = format!("file://{}", self.source.display());
-        let mut clone = Command::new(self.tool("git"));
-        clone.args(["clone", "--quiet"]);
-        if !whole_history {
-            clone.args(["--depth", "1"]);
-        }
-        let status = clone
-            .arg(&source)
+        let status = Command::new(self.tool("git"))
+            .args(["clone", "--quiet", &source])
             .arg(workspace)
-            .stderr(Stdio::null())
             .status()
             .unwrap();
         assert!(status.success(), "checkout");
-        let status = Command::new(self.tool("git"))
-            .args(["checkout", "--quiet", &self.github.sha])
-            .current_dir(workspace)
-            .status()
+        git(&["checkout", "--quiet", "--detach", &self.github.sha]);
+        if !whole_history {
+            git(&["branch", "--quiet", "-D", "main"]);
+            git(&["remote", "remove", "origin"]);
+            std::fs::write(
+                workspace.join(".git/shallow"),
+                format!("{}\n", self.github.sha),
+            )
             .unwrap();
-        assert!(status.success(), "checkout of {}", self.github.sha);
+            git(&["reflog", "expire", "--expire=now", "--all"]);
+            git(&["gc", "--quiet", "--prune=now"]);
+        }
     }
 
     fn tool(&self, name: &str) -> PathBuf {
@@ -277,6 +297,24 @@ impl Context<'_> {
         }
         out.push_str(rest);
         out
+    }
+
+    /// A step's `if:`, of the one form the rendered workflows use: a value compared with a
+    /// string, `==` or `!=`.
+    fn holds(&self, condition: &str) -> bool {
+        let (left, right, equal) = if let Some((l, r)) = condition.split_once("==") {
+            (l, r, true)
+        } else if let Some((l, r)) = condition.split_once("!=") {
+            (l, r, false)
+        } else {
+            panic!("the model does not know the condition `{condition}`")
+        };
+        let literal = right
+            .trim()
+            .strip_prefix('\'')
+            .and_then(|r| r.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("the model compares with a string only: `{condition}`"));
+        (self.value(left.trim()) == literal) == equal
     }
 
     fn value(&self, expression: &str) -> String {

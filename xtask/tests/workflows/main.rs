@@ -10,6 +10,7 @@ mod first_push;
 mod first_week;
 #[path = "../podplane/mod.rs"]
 mod podplane;
+mod races;
 mod rehearsal;
 #[path = "../standins/mod.rs"]
 mod standins;
@@ -183,7 +184,7 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
     assert!(
         job("plan")["steps"]
             .to_string()
-            .contains("cargo xtask affected --base")
+            .contains("ci/deploy-plan.sh \\\"$base\\\" staging prod")
     );
     for env in ["staging", "prod"] {
         let deploy = job(&format!("deploy-{env}"));

@@ -54,7 +54,7 @@ pub struct Rehearsal {
 }
 
 impl Rehearsal {
-    fn new() -> Rehearsal {
+    pub fn new() -> Rehearsal {
         let repo = Repo::fixture();
         for env in ["staging", "prod"] {
             repo.edit(
@@ -111,6 +111,17 @@ impl Rehearsal {
         before: &str,
         needs: &BTreeMap<String, BTreeMap<String, String>>,
     ) -> JobRun {
+        self.job_at(&self.head(), job, before, needs)
+    }
+
+    /// [`Rehearsal::job`] for the push that made `sha`, which main may have moved past.
+    pub fn job_at(
+        &self,
+        sha: &str,
+        job: &str,
+        before: &str,
+        needs: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> JobRun {
         let workflow = self
             .workflow
             .clone()
@@ -121,14 +132,14 @@ impl Rehearsal {
             scratch: self.scratch.path(),
             github: Github {
                 repository: self.github.to_owned(),
-                sha: self.head(),
+                sha: sha.to_owned(),
                 event: "push",
                 git_ref: "refs/heads/main",
                 workflow: ".github/workflows/main.yml",
                 before: before.to_owned(),
             },
             path: self.standins.path(),
-            image_env: self.standins.env(&self.pins),
+            image_env: self.standins.env(&self.pins, &source),
         };
         let run = runner.run(&workflow, job, needs);
         run.assert_masks_hold();
