@@ -109,6 +109,16 @@ fn the_example_renders_what_podplane_accepts() {
 }
 
 #[test]
+fn a_new_repository_renders_what_podplane_accepts() {
+    let repo = Repo::generated();
+    assert_eq!(
+        assert_podplane_accepts(&repo),
+        5,
+        "dev, staging, prod, ci, observability"
+    );
+}
+
+#[test]
 fn the_test_organisation_renders_what_podplane_accepts() {
     let repo = Repo::fixture();
     assert_eq!(
