@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 
 use crate::actions::{Github, JobRun, Runner};
-use crate::common::Repo;
+use crate::common::{Repo, copy};
 use crate::standins::{Pins, Standins};
 use crate::{podplane, truster, workflow};
 
@@ -91,6 +91,33 @@ impl Rehearsal {
             standins,
             pins,
             workflow: None,
+        }
+    }
+
+    /// A copy of this rehearsal at the same point: its repository, and all that the
+    /// stand-ins hold (what was built, deployed, recorded and logged in).
+    fn fork(&self) -> Rehearsal {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        copy(self.repo.dir.path(), repo.dir.path());
+        let scratch = tempfile::tempdir().unwrap();
+        let standins = Standins::new(scratch.path());
+        for entry in std::fs::read_dir(&self.standins.state).unwrap() {
+            let entry = entry.unwrap();
+            // The runner image's links point into this rehearsal's own directories.
+            if entry.file_name() != "runner-image" {
+                copy(&entry.path(), &standins.state.join(entry.file_name()));
+            }
+        }
+        let pins = Pins::read(&repo.path("."));
+        Rehearsal {
+            repo,
+            github: self.github,
+            scratch,
+            standins,
+            pins,
+            workflow: self.workflow.clone(),
         }
     }
 
@@ -400,15 +427,40 @@ fn a_download_that_does_not_match_its_checksum_is_not_installed() {
     assert_failed_at(&staging, "kubectl", "does not match its published checksum");
 }
 
+/// Where the production deploy's promises are tried from: a rehearsal where nothing ran
+/// yet, and one where staging deployed and the promotion to production merged (with the
+/// base of that push). Each scenario runs on a fork of one of them.
+struct Starts {
+    fresh: Rehearsal,
+    promoted: Rehearsal,
+    base: String,
+}
+
+impl Starts {
+    fn new() -> Starts {
+        let promoted = Rehearsal::new();
+        let base = promoted.staged_and_promoted();
+        Starts {
+            fresh: Rehearsal::new(),
+            promoted,
+            base,
+        }
+    }
+}
+
 /// Whether the production deploy still holds every promise with `workflow` in place of the
 /// rendered one: it deploys what staging ran and records it, and refuses a moved tag, a
-/// missing secret and an environment with nothing on record.
-fn production_holds(workflow: &Value) -> Result<(), String> {
-    let with = |r: &mut Rehearsal| r.workflow = Some(workflow.clone());
-    let mut r = Rehearsal::new();
-    let base = r.staged_and_promoted();
-    with(&mut r);
-    let prod = r.deploy("prod", &base);
+/// missing secret, an environment with nothing on record and a configuration staging
+/// never had.
+fn production_holds(workflow: &Value, starts: &Starts) -> Result<(), String> {
+    let fork = |start: &Rehearsal| {
+        let mut r = start.fork();
+        r.workflow = Some(workflow.clone());
+        r
+    };
+    let base = starts.base.as_str();
+    let r = fork(&starts.promoted);
+    let prod = r.deploy("prod", base);
     if !prod.succeeded() {
         return Err(format!("the release fails at {:?}", prod.failed));
     }
@@ -430,30 +482,23 @@ fn production_holds(workflow: &Value) -> Result<(), String> {
     {
         return Err("nothing records what production runs".to_owned());
     }
-    let mut r = Rehearsal::new();
-    let base = r.staged_and_promoted();
-    with(&mut r);
+    let r = fork(&starts.promoted);
     r.standins.build(IMAGES[0], &digest("something else"));
-    if r.deploy("prod", &base).succeeded() {
+    if r.deploy("prod", base).succeeded() {
         return Err("a moved tag reaches production".to_owned());
     }
-    let mut r = Rehearsal::new();
-    let base = r.staged_and_promoted();
-    with(&mut r);
+    let r = fork(&starts.promoted);
     r.standins.remove_secrets(PROD, "storefront");
-    if r.deploy("prod", &base).succeeded() || !r.standins.running(PROD).is_empty() {
+    if r.deploy("prod", base).succeeded() || !r.standins.running(PROD).is_empty() {
         return Err("a service deploys without its secret".to_owned());
     }
-    let mut r = Rehearsal::new();
-    with(&mut r);
+    let r = fork(&starts.fresh);
     if r.deploy("prod", &r.head()).succeeded() {
         return Err("production deploys what staging never ran".to_owned());
     }
-    let mut r = Rehearsal::new();
-    let base = r.staged_and_promoted();
-    with(&mut r);
+    let r = fork(&starts.promoted);
     r.diverge_production();
-    if r.deploy("prod", &base).succeeded() {
+    if r.deploy("prod", base).succeeded() {
         return Err("production deploys a configuration staging never had".to_owned());
     }
     Ok(())
@@ -461,8 +506,9 @@ fn production_holds(workflow: &Value) -> Result<(), String> {
 
 #[test]
 fn every_step_of_the_production_deploy_is_needed_and_in_its_place() {
-    let rendered = workflow(&Rehearsal::new().repo, "main.yml");
-    assert_eq!(production_holds(&rendered), Ok(()));
+    let starts = Starts::new();
+    let rendered = workflow(&starts.fresh.repo, "main.yml");
+    assert_eq!(production_holds(&rendered, &starts), Ok(()));
     let steps = rendered["jobs"]["deploy-prod"]["steps"]
         .as_array()
         .unwrap()
@@ -479,15 +525,16 @@ fn every_step_of_the_production_deploy_is_needed_and_in_its_place() {
             .unwrap()
             .to_owned()
     };
-    for (index, step) in steps.iter().enumerate() {
-        let mut without = steps.clone();
-        without.remove(index);
-        assert!(
-            production_holds(&with_steps(without)).is_err(),
-            "the deploy holds without `{}`",
-            name(step)
-        );
-    }
+    // Each step removed.
+    let mut broken: Vec<(String, Value)> = steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            let mut without = steps.clone();
+            without.remove(index);
+            (format!("without `{}`", name(step)), with_steps(without))
+        })
+        .collect();
     // Moved: each of these steps later than the one it needs.
     let position = |prefix: &str| {
         steps
@@ -496,6 +543,7 @@ fn every_step_of_the_production_deploy_is_needed_and_in_its_place() {
             .unwrap_or_else(|| panic!("no step `{prefix}`"))
     };
     for (moved, after) in [
+        ("a newer push", "deploy prod"),
         ("kubectl", "log in"),
         ("log in", "deploy prod"),
         ("pull from", "deploy prod"),
@@ -509,9 +557,28 @@ fn every_step_of_the_production_deploy_is_needed_and_in_its_place() {
             .position(|s| name(s).starts_with(after))
             .unwrap();
         reordered.insert(to + 1, step);
-        assert!(
-            production_holds(&with_steps(reordered)).is_err(),
-            "the deploy holds with `{moved}` after `{after}`"
-        );
+        broken.push((
+            format!("with `{moved}` after `{after}`"),
+            with_steps(reordered),
+        ));
     }
+    // On every core: each is a handful of processes at a time.
+    let holding: Vec<String> = std::thread::scope(|scope| {
+        let tries: Vec<_> = broken
+            .iter()
+            .map(|(what, workflow)| {
+                let starts = &starts;
+                scope.spawn(move || {
+                    production_holds(workflow, starts)
+                        .is_ok()
+                        .then(|| what.clone())
+                })
+            })
+            .collect();
+        tries
+            .into_iter()
+            .filter_map(|t| t.join().unwrap())
+            .collect()
+    });
+    assert!(holding.is_empty(), "the deploy still holds {holding:?}");
 }
