@@ -360,3 +360,72 @@ fn every_problem_is_reported_not_only_the_first() {
 }
 
 // new-env
+
+/// Free text that is written into generated files (READMEs, comments, tables, cluster
+/// names) must be one line: a line break there would start a line of its own, a heading
+/// in a README or a variable in platform.auto.tfvars. Each is refused where it is written.
+#[test]
+fn free_text_that_spans_lines_is_refused_where_it_is_written() {
+    let injected = r#"x\n# injected\ntelemetry_otlp_endpoint = \"https://evil.example\""#;
+    for (file, from, line, column) in [
+        ("environments/platform.toml", r#"name = "Initech""#, 5, 8),
+        (
+            "environments/staging/environment.toml",
+            r#"description = "Release validation""#,
+            5,
+            15,
+        ),
+        (
+            "environments/observability/environment.toml",
+            r#"monitor = "uptime-robot""#,
+            13,
+            11,
+        ),
+        (
+            "environments/platform.toml",
+            r#"reason = "production access is narrower than staging's""#,
+            35,
+            10,
+        ),
+    ] {
+        let repo = Repo::fixture();
+        let key = from.split(" = ").next().unwrap();
+        repo.edit(file, from, &format!("{key} = \"{injected}\""));
+        for command in [&["render"][..], &["check"], &["list"]] {
+            let err = repo.refuses(command);
+            assert_contains(
+                &err,
+                &[
+                    &format!("--> {file}:{line}:{column}"),
+                    "holds a line break",
+                    "write it on one line",
+                ],
+            );
+        }
+    }
+    // A cluster name made by a naming pattern, too.
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "[naming]\n",
+        "[naming]\ncluster_name = \"{{name}}\\u0007{{stage_title}}\"\n",
+    );
+    assert_contains(
+        &repo.refuses(&["render"]),
+        &["the control character U+0007"],
+    );
+}
+
+#[test]
+fn an_email_the_issuer_would_refuse_is_refused() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/platform.toml",
+        "\"ada@initech.test\"",
+        "\"ada|x@initech.test\"",
+    );
+    assert_contains(
+        &repo.refuses(&["render"]),
+        &["`ada|x@initech.test` is not an email address the issuer accepts"],
+    );
+}

@@ -433,6 +433,12 @@ fn bad_flags_are_refused_by_name_and_nothing_is_written() {
         (with("--admin", "hank"), "invalid --admin:"),
         (with("--registry", "ghcr.io/Globex"), "invalid --registry:"),
         (with("--name", " "), "invalid --name:"),
+        (
+            with("--name", "Globex\"\n[checks]\nplaceholder = \"allow"),
+            "invalid --name: this text holds a line break",
+        ),
+        (with("--admin", "hank|x@globex.io"), "invalid --admin:"),
+        (with("--github", "globex"), "invalid --github:"),
     ] {
         let err = refused(&[], &args);
         assert_contains(&err, &[expected]);

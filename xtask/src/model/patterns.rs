@@ -29,7 +29,7 @@ pub const REGION: &str = r"^[a-z]{2}(-[a-z0-9]+)+-[1-9][0-9]*$";
 pub const VPC: &str = r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(1[6-9]|20)$";
 
 /// [`super::values::Email`], or a placeholder.
-pub const EMAIL: &str = r"^(<[a-z0-9-]+>|[^@\s]+@\S*\.\S*)$";
+pub const EMAIL: &str = r"^(<[a-z0-9-]+>|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$";
 
 /// [`super::values::InstanceType`]: `m7g.large`.
 pub const INSTANCE_TYPE: &str = r"^[a-z0-9-]+\.[a-z0-9.-]+$";

@@ -34,15 +34,37 @@ pub struct Email(String);
 string_newtype!(Email);
 
 impl Email {
+    /// An address of the shape the issuer (Truster) accepts in its group mappings:
+    /// `local@domain.tld` in ASCII letters, digits and `._%+-`, with a top-level label of
+    /// at least two letters; or a placeholder.
     pub fn parse(text: &str) -> Result<Email, String> {
+        let local_ok = |local: &str| {
+            !local.is_empty()
+                && local
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+        };
+        let domain_ok = |domain: &str| {
+            domain.rsplit_once('.').is_some_and(|(rest, tld)| {
+                !rest.is_empty()
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-".contains(&b))
+                    && tld.len() >= 2
+                    && tld.bytes().all(|b| b.is_ascii_alphabetic())
+            })
+        };
         let valid = is_placeholder(text)
-            || text.split_once('@').is_some_and(|(user, host)| {
-                !user.is_empty() && host.contains('.') && !text.contains(char::is_whitespace)
-            });
+            || text
+                .split_once('@')
+                .is_some_and(|(local, domain)| local_ok(local) && domain_ok(domain));
         if valid {
             Ok(Email(text.to_owned()))
         } else {
-            Err(format!("`{text}` is not an email address"))
+            Err(format!(
+                "`{}` is not an email address the issuer accepts: write it as name@example.com (ASCII letters, digits and `._%+-` before the `@`)",
+                text.escape_debug()
+            ))
         }
     }
 }
@@ -134,15 +156,36 @@ impl GithubId {
     }
 }
 
+/// Whether `text` can be written into a generated file as one line of text (a comment, a
+/// Markdown heading or table cell, a YAML or HCL scalar): it holds no line break and no
+/// control character, which could start a line of its own there. The reason when not.
+pub fn one_line(text: &str) -> Result<(), String> {
+    match text
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "this text holds {}, and it is written into generated files, where it would start a line of its own: write it on one line, without control characters",
+            match c {
+                '\n' | '\r' | '\u{2028}' | '\u{2029}' => "a line break".to_owned(),
+                '\t' => "a tab".to_owned(),
+                other => format!("the control character U+{:04X}", u32::from(other)),
+            }
+        )),
+    }
+}
+
 /// Why an exception is safe: required, and not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason(String);
 string_newtype!(Reason);
 
 impl Reason {
-    /// `None` for a blank reason; the caller says what the reason should explain.
+    /// `None` for a blank reason, or one that is not one line (it is printed in tables and
+    /// reports); the caller says what the reason should explain.
     pub fn parse(text: &str) -> Option<Reason> {
-        (!text.trim().is_empty()).then(|| Reason(text.to_owned()))
+        (!text.trim().is_empty() && one_line(text).is_ok()).then(|| Reason(text.to_owned()))
     }
 }
 
@@ -374,13 +417,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails_need_a_user_a_dotted_host_and_no_spaces() {
-        assert!(Email::parse("ada@initech.test").is_ok());
-        for bad in ["ada", "@initech.test", "ada@localhost", "ada @initech.test"] {
-            assert_eq!(
-                Email::parse(bad),
-                Err(format!("`{bad}` is not an email address"))
+    fn emails_are_what_the_issuer_accepts() {
+        for good in [
+            "ada@initech.test",
+            "a.b+ops@x-y.example.io",
+            "<developer-email>",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ada",
+            "@initech.test",
+            "ada@localhost",
+            "ada @initech.test",
+            "ada|x@initech.test",
+            "ada@initech.t",
+            "ada@initech.123",
+            "ada\n@initech.test",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert!(
+                err.contains("is not an email address the issuer accepts"),
+                "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn one_line_refuses_what_would_start_a_line() {
+        assert_eq!(one_line("Initech Staging: the ops' cluster | 2"), Ok(()));
+        for (bad, said) in [
+            ("a\nb", "a line break"),
+            ("a\rb", "a line break"),
+            ("a\u{2028}b", "a line break"),
+            ("a\tb", "a tab"),
+            ("a\u{0}b", "U+0000"),
+        ] {
+            assert!(one_line(bad).unwrap_err().contains(said), "{bad:?}");
         }
     }
 

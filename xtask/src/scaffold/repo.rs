@@ -9,7 +9,7 @@ use super::{NewFile, toml};
 use crate::model::Template;
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
 use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
-use crate::model::values::{Email, GithubRepository};
+use crate::model::values::{Email, GithubRepository, one_line};
 
 /// The environments of a new repository, in the order they are brought up.
 pub const ENVIRONMENTS: [&str; 6] = ["identity", "observability", "ci", "dev", "staging", "prod"];
@@ -81,14 +81,21 @@ impl Spec {
                 "choose a shorter domain",
             )
         })?;
-        if let Some(name) = &self.name
-            && name.trim().is_empty()
-        {
-            return Err(bad(
-                "--name",
-                "the name is blank".to_owned(),
-                "the organisation's human name, such as \"Initech\"",
-            ));
+        if let Some(name) = &self.name {
+            if name.trim().is_empty() {
+                return Err(bad(
+                    "--name",
+                    "the name is blank".to_owned(),
+                    "the organisation's human name, such as \"Initech\"",
+                ));
+            }
+            one_line(name).map_err(|reason| {
+                bad(
+                    "--name",
+                    reason,
+                    "the organisation's human name, such as \"Initech\"",
+                )
+            })?;
         }
         Region::parse(&self.region).map_err(|reason| {
             bad(

@@ -20,7 +20,7 @@ use crate::model::{
 use super::{EnvResolver, inherited, origin_location, validated};
 use crate::model::values::{
     AcmeDirectory, Email, GitUrl, InstanceType, SecretKey, SeedDigest, SeedVersion, ServiceVersion,
-    VersionRange, is_env_var_name, zone_count,
+    VersionRange, is_env_var_name, one_line, zone_count,
 };
 
 /// The pools Podplane's load balancers need: the API targets `control-plane`, the
@@ -69,7 +69,7 @@ impl EnvResolver<'_, '_> {
             if s.trim().is_empty() {
                 Err("cluster name is empty".to_owned())
             } else {
-                Ok(s.to_owned())
+                one_line(s).map(|()| s.to_owned())
             }
         });
         let zone = self.name(names.zone, Pattern::Zone, variables, DnsName::parse);

@@ -17,7 +17,7 @@ use crate::model::{
 };
 
 use super::{ClusterKeys, HasSpan, Shared, validated};
-use crate::model::values::SecretArn;
+use crate::model::values::{SecretArn, one_line};
 
 /// An environment directory's name and its parsed file, or everything wrong with them.
 pub(super) fn parse_environment(
@@ -109,7 +109,9 @@ impl EnvResolver<'_, '_> {
             .map(|o| Observability {
                 platform: Sourced::written(self.file, o.platform),
                 retention_days: Sourced::written(self.file, o.retention_days),
-                monitor: o.monitor.map(|m| Sourced::written(self.file, m)),
+                monitor: o
+                    .monitor
+                    .and_then(|m| self.validated(m, |t| one_line(t).map(|()| t.clone()))),
             });
         let identity_file = self.stage_table(identity, "identity", Stage::Identity, stage.value);
         let (account, region) = (account?, region?);
@@ -160,7 +162,8 @@ impl EnvResolver<'_, '_> {
             name: self.name.clone(),
             file: self.file.clone(),
             stage,
-            description: description.map(|d| Sourced::written(self.file, d)),
+            description: description
+                .and_then(|d| self.validated(d, |t| one_line(t).map(|()| t.clone()))),
             provider: self.shared.provider.clone(),
             account,
             region,

@@ -24,7 +24,9 @@ use crate::model::{
 use crate::rule::{RuleId, RuleLevel};
 
 use super::{HasSpan, origin_location, validated};
-use crate::model::values::{Email, GithubId, GithubRepository, HostPattern, Reason, TreePath};
+use crate::model::values::{
+    Email, GithubId, GithubRepository, HostPattern, Reason, TreePath, one_line,
+};
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
 pub(super) fn resolve_checks(
@@ -116,6 +118,7 @@ pub(super) fn resolve_parity(
     for entry in raw.allow {
         let path = validated(problems, file, entry.path, |p| TreePath::parse(p));
         let reason = validated(problems, file, entry.reason, |r| {
+            one_line(r)?;
             Reason::parse(r).ok_or_else(|| {
                 "an allowance needs a reason: say why the difference is safe".to_owned()
             })
@@ -209,6 +212,7 @@ fn reason(
     say: &str,
 ) -> Option<Sourced<Reason>> {
     validated(problems, file, reason, |r| {
+        one_line(r)?;
         Reason::parse(r).ok_or_else(|| format!("an exception needs a reason: say {say}"))
     })
 }
@@ -301,14 +305,17 @@ pub(super) fn shared<'a>(
         ),
     };
     let secrets = resolve_secrets(platform.secrets, platform_file, problems);
-    let (Some(org), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
-        (org, domain, region, vpc_range, naming)
+    let name = validated(problems, platform_file, platform.name, |t| {
+        one_line(t).map(|()| t.clone())
+    });
+    let (Some(org), Some(name), Some(domain), Some(region), Some(vpc_range), Ok(naming)) =
+        (org, name, domain, region, vpc_range, naming)
     else {
         return None;
     };
     let shared = Shared {
         org,
-        name: Sourced::written(platform_file, platform.name),
+        name,
         domain,
         provider: Sourced::written(platform_file, platform.defaults.provider),
         region,
