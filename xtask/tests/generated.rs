@@ -251,3 +251,150 @@ flowchart LR
   hosted_monitor -->|health checks| env_observability"#
     );
 }
+
+/// Hostile text, on one line: quotes, a workflow expression, a comment, a table pipe, a
+/// code span, a command substitution.
+const HOSTILE: &str = r#"Ini"tech' ${{ github.token }} # `x` | $(id) %{y} \z"#;
+
+/// Every generated file parsed as its consumer reads it, reduced to its structure: JSON
+/// and YAML documents with every string replaced by a marker, the assignments of HCL,
+/// the shape of every Markdown table (cells per row), and the commands of a script.
+fn structure(repo: &Repo) -> std::collections::BTreeMap<String, String> {
+    fn shape(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::String(_) => serde_json::Value::String("s".into()),
+            serde_json::Value::Array(items) => items.into_iter().map(shape).collect(),
+            serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (k, shape(v))).collect(),
+            other => other,
+        }
+    }
+    let mut found = std::collections::BTreeMap::new();
+    let mut files = Vec::new();
+    let mut dirs = vec![repo.path(".")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !["target", ".git", "crates", "xtask"].contains(&name.as_str()) {
+                    dirs.push(path);
+                }
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let relative = path
+            .strip_prefix(repo.path("."))
+            .unwrap()
+            .display()
+            .to_string();
+        let name = relative.as_str();
+        let reduced = if name.ends_with(".jsonc") || name.ends_with(".json") {
+            let stripped = json_comments::StripComments::new(text.as_bytes());
+            let value: serde_json::Value = serde_json::from_reader(stripped)
+                .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+            shape(value).to_string()
+        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+            let value: serde_json::Value = serde_yaml_ng::from_str(&text)
+                .unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
+            shape(value).to_string()
+        } else if name.ends_with(".tfvars") {
+            // What HCL assigns: every line that is not a comment or blank.
+            text.lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map(|l| l.split('=').next().unwrap().trim().to_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        } else if name.ends_with(".md") {
+            // Every table row's cells, counted as GitHub does: a pipe not escaped.
+            text.lines()
+                .filter(|l| l.starts_with('|'))
+                .map(|l| {
+                    let cells = l
+                        .match_indices('|')
+                        .filter(|(at, _)| !l[..*at].ends_with('\\'))
+                        .count();
+                    cells.to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+                + &format!(
+                    ";headings:{}",
+                    text.lines().filter(|l| l.starts_with('#')).count()
+                )
+        } else if name.ends_with(".sh") {
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .filter_map(|l| l.split_whitespace().next())
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            continue;
+        };
+        found.insert(relative, reduced);
+    }
+    found
+}
+
+#[test]
+fn hostile_text_in_every_free_field_leaves_every_generated_file_as_its_consumer_reads_it() {
+    let clean = Repo::fixture();
+    let hostile = Repo::fixture();
+    let quoted = toml_edit::Value::from(HOSTILE).to_string();
+    for (file, from, key) in [
+        ("environments/platform.toml", r#""Initech""#, "name"),
+        (
+            "environments/staging/environment.toml",
+            r#""Release validation""#,
+            "description",
+        ),
+        (
+            "environments/observability/environment.toml",
+            r#""uptime-robot""#,
+            "monitor",
+        ),
+        (
+            "environments/staging/environment.toml",
+            r#"LOG_LEVEL = "info""#,
+            "env",
+        ),
+    ] {
+        let to = match key {
+            "env" => format!("LOG_LEVEL = {quoted}"),
+            _ => quoted.clone(),
+        };
+        hostile.edit(file, from, &to);
+    }
+    hostile.run(&["render"]).success();
+    hostile.run(&["render", "--check"]).success();
+    let (before, after) = (structure(&clean), structure(&hostile));
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (file, shape) in &before {
+        assert_eq!(shape, &after[file], "{file} changed shape");
+    }
+    // The text arrived, where it goes, as text.
+    assert_contains(
+        &hostile.read("environments/staging/README.md"),
+        &["${{ github.token }}"],
+    );
+    assert_contains(
+        &hostile.read("environments/staging/deploy.sh"),
+        &["LOG_LEVEL=Ini"],
+    );
+}

@@ -132,10 +132,10 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 .map_or("no hosted monitor yet".to_owned(), |m| {
                     format!("watched by `{}`", m.value)
                 });
-            format!(
+            table_cell(&format!(
                 "{}, {} days of retention, {monitor}",
                 o.platform.value, o.retention_days.value
-            )
+            ))
         }),
         identity: env.identity.as_ref().map(|i| IdentityData {
             hostname: i.hostname.value.as_str(),
@@ -198,6 +198,12 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
         }),
     };
     templates::fill("readme", &data)
+}
+
+/// `text` as a cell of a Markdown table: a pipe would end the cell, so it is escaped (as
+/// GitHub reads it, inside a code span too).
+fn table_cell(text: &str) -> String {
+    text.replace('|', "\\|")
 }
 
 /// `podplane secret create` for each secret a service reads, one a line.
