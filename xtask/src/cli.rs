@@ -528,7 +528,7 @@ pub struct NewServiceArgs {
     #[arg(long)]
     pub template: Template,
 
-    /// The port a web service listens on; default 8080
+    /// The port a web service listens on, from 1024 (it runs unprivileged); default 8080
     #[arg(long)]
     pub port: Option<u16>,
 

@@ -237,6 +237,38 @@ fn bad_input_is_refused_and_nothing_is_written() {
             "invalid service name",
         ),
         (
+            &["new-service", "1billing", "--template", "web"][..],
+            "starts with a digit, which cargo refuses",
+        ),
+        (
+            &["new-service", "build", "--template", "worker"][..],
+            "`build` is a name cargo reserves",
+        ),
+        (
+            &[
+                "new-service",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "--template",
+                "worker",
+            ][..],
+            "is 64 characters: a host name label holds at most 63",
+        ),
+        (
+            &["new-service", "signal-hook", "--template", "worker"][..],
+            "a dependency of [workspace.dependencies]",
+        ),
+        (
+            &[
+                "new-service",
+                "billing",
+                "--template",
+                "web",
+                "--port",
+                "443",
+            ][..],
+            "--port 443 cannot be served: the service runs as an unprivileged user",
+        ),
+        (
             &[
                 "new-service",
                 "reports",

@@ -182,6 +182,12 @@ fn a_web_service_listens_on_8080_unless_it_says_otherwise() {
             "crates/storefront/Cargo.toml:9:8",
         ],
     );
+    // Nor a privileged one: the image runs as an unprivileged user.
+    repo.edit("crates/storefront/Cargo.toml", "port = 0", "port = 80");
+    assert_contains(
+        &repo.refuses(&["list"]),
+        &["port 80 cannot be served", "may not listen below 1024"],
+    );
 }
 
 #[test]

@@ -21,12 +21,14 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
             .into_error()
     };
     let name = args.name.as_str();
-    Slug::parse(name).map_err(|reason| {
-        refuse(
-            format!("invalid service name: {reason}"),
-            "a service's name becomes a host name label (NAME.<zone>): lowercase letters, digits and single hyphens, such as `billing`",
-        )
-    })?;
+    Slug::parse(name)
+        .and_then(|_| cargo_can_name(name))
+        .map_err(|reason| {
+            refuse(
+                format!("invalid service name: {reason}"),
+                "a service's name is a crate's name and a host name label (NAME.<zone>): lowercase letters, digits and single hyphens, starting with a letter, at most 63, such as `billing`",
+            )
+        })?;
     let port = match (args.template, args.port) {
         (Template::Worker, Some(_)) => {
             return Err(refuse(
@@ -34,10 +36,12 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
                 "leave out --port, or use --template web for a service that serves HTTP",
             ));
         }
-        (Template::Web, Some(0)) => {
+        (Template::Web, Some(port)) if port < 1024 => {
             return Err(refuse(
-                "--port 0 cannot be served".to_owned(),
-                "the port the service listens on, from 1 to 65535",
+                format!(
+                    "--port {port} cannot be served: the service runs as an unprivileged user, which may not listen below 1024"
+                ),
+                "the port the service listens on, from 1024 to 65535, such as 8080",
             ));
         }
         (Template::Web, port) => Some(port.unwrap_or(services::WEB_DEFAULT_PORT)),
@@ -49,6 +53,12 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     let mut declared = services::declared(root)?;
     let platform = tree.load(declared.clone())?;
 
+    if let Some(dependency) = locked_dependency(root, name) {
+        return Err(refuse(
+            format!("`{name}` is the name of {dependency}, which the workspace depends on"),
+            "choose another name: a workspace crate and a dependency of the same name make every `cargo -p` ambiguous",
+        ));
+    }
     let crate_dir = Path::new("crates").join(name);
     if declared.contains_key(name) || root.join(&crate_dir).exists() {
         return Err(refuse(
@@ -203,6 +213,145 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         "next: cargo test -p {name}; deploy it to more environments by adding [services.{name}] to their environment.toml"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why cargo cannot name a package `name`, which is a DNS label already: it is too long
+/// for a label, starts with a digit, or is a name cargo reserves (a keyword, a crate of
+/// the standard library, a directory of its build output, a device name on Windows).
+fn cargo_can_name(name: &str) -> Result<(), String> {
+    const RESERVED: &[&str] = &[
+        "abstract",
+        "alignof",
+        "as",
+        "async",
+        "await",
+        "become",
+        "box",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "do",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "final",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "macro",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "offsetof",
+        "override",
+        "priv",
+        "proc",
+        "pub",
+        "pure",
+        "ref",
+        "return",
+        "self",
+        "sizeof",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "try",
+        "type",
+        "typeof",
+        "unsafe",
+        "unsized",
+        "use",
+        "virtual",
+        "where",
+        "while",
+        "yield",
+        "alloc",
+        "core",
+        "proc-macro",
+        "std",
+        "test",
+        "build",
+        "deps",
+        "examples",
+        "incremental",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        "com1",
+        "com2",
+        "com3",
+        "com4",
+        "com5",
+        "com6",
+        "com7",
+        "com8",
+        "com9",
+        "lpt1",
+        "lpt2",
+        "lpt3",
+        "lpt4",
+        "lpt5",
+        "lpt6",
+        "lpt7",
+        "lpt8",
+        "lpt9",
+    ];
+    if name.len() > 63 {
+        Err(format!(
+            "`{name}` is {} characters: a host name label holds at most 63",
+            name.len()
+        ))
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        Err(format!(
+            "`{name}` starts with a digit, which cargo refuses for a package"
+        ))
+    } else if RESERVED.contains(&name) {
+        Err(format!("`{name}` is a name cargo reserves"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The dependency of the workspace named `name`, said as what it is: one its root
+/// manifest declares for members to inherit, or one in Cargo.lock (where only the
+/// workspace's own crates have no `source`).
+fn locked_dependency(root: &Path, name: &str) -> Option<String> {
+    let read = |file: &str| -> Option<toml::Table> {
+        toml::from_str(&std::fs::read_to_string(root.join(file)).ok()?).ok()
+    };
+    let inherited = read("Cargo.toml").is_some_and(|manifest| {
+        manifest
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.get(name))
+            .is_some()
+    });
+    if inherited {
+        return Some(format!(
+            "a dependency of [workspace.dependencies], `{name}`"
+        ));
+    }
+    let lock = read("Cargo.lock")?;
+    lock.get("package")?.as_array()?.iter().find_map(|package| {
+        let package = package.as_table()?;
+        let version = package
+            .get("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        (package.get("name")?.as_str()? == name && package.contains_key("source"))
+            .then(|| format!("the crate {name} {version}"))
+    })
 }
 
 /// Whether the workspace's root manifest declares `signal-hook` for its members to inherit.

@@ -196,15 +196,15 @@ pub fn declaration(package: &str, file: &Arc<SourceFile>) -> Result<ServiceDecl,
     }
     let template = Sourced::written(file, declaration.template);
     let port = match (template.value, declaration.port) {
-        (Template::Web, Some(port)) if *port.get_ref() == 0 => {
+        (Template::Web, Some(port)) if *port.get_ref() < 1024 => {
             return Err(Diagnostic::at(
                 Span {
                     file: file.clone(),
                     range: port.span(),
                 },
-                "port 0 cannot be served in [package.metadata.platform]",
+                format!("port {} cannot be served in [package.metadata.platform]: the image runs as an unprivileged user, which may not listen below 1024", port.get_ref()),
             )
-            .with_help("write the port the service listens on, from 1 to 65535"));
+            .with_help("write the port the service listens on, from 1024 to 65535, such as 8080"));
         }
         (Template::Web, Some(port)) => Some(Sourced::written(file, port)),
         (Template::Web, None) => Some(default_port()),
