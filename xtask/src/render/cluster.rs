@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Sources, comment_preamble};
 use crate::model::network::SubnetRole;
+use crate::model::values::is_placeholder;
 use crate::model::{Cluster, Environment};
 
 pub const FILE: &str = "podplane.cluster.jsonc";
@@ -198,10 +199,17 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
             spiffe: Spiffe {
                 trust_domain: cluster.trust_domain.value.as_str(),
             },
-            acme: cluster.acme.as_ref().map(|acme| AcmeConfig {
-                server: acme.server.as_ref().map(|s| s.value.as_str()),
-                email: &acme.email.value,
-            }),
+            // Podplane refuses an ACME account whose email is not one: until the
+            // placeholder new-repo wrote is filled in, the cluster uses self-signed
+            // certificates, and `check` says what to fill in.
+            acme: cluster
+                .acme
+                .as_ref()
+                .filter(|acme| !is_placeholder(&acme.email.value))
+                .map(|acme| AcmeConfig {
+                    server: acme.server.as_ref().map(|s| s.value.as_str()),
+                    email: &acme.email.value,
+                }),
             domains: vec![Domain {
                 zone: cluster.zone.value.as_str(),
                 load_balancer: MAIN_LOAD_BALANCER,

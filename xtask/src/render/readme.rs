@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Sources, markdown_preamble};
+use crate::model::values::is_placeholder;
 use crate::model::{Cluster, Environment, Platform};
 use crate::templates;
 
@@ -92,6 +93,10 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
             None => "none shipped: a hosted monitor watches this cluster".to_owned(),
         },
         certificates: match &c.acme {
+            Some(acme) if is_placeholder(&acme.email.value) => format!(
+                "self-signed until the ACME email `{}` is filled in",
+                acme.email.value
+            ),
             Some(acme) => format!(
                 "ACME ({}), account `{}`",
                 acme.server

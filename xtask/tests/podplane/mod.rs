@@ -80,6 +80,19 @@ pub fn cluster_rule_violations(config: &Value) -> Vec<String> {
         .as_object()
         .map(|p| p.keys().map(String::as_str).collect())
         .unwrap_or_default();
+    // An ACME account registers an email address: Podplane's validator refuses one that
+    // is not.
+    if let Some(email) = cluster["acme"].get("email") {
+        let email = email.as_str().unwrap_or("");
+        let valid = email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && host.contains('.')
+                && !email.contains(|c: char| c.is_whitespace() || "<>".contains(c))
+        });
+        if !valid {
+            violations.push(format!("acme.email `{email}` is not an email address"));
+        }
+    }
     let id = cluster["id"].as_str().unwrap_or("");
     if id.len() > 32
         || id.contains("--")

@@ -110,12 +110,24 @@ fn the_example_renders_what_podplane_accepts() {
 
 #[test]
 fn a_new_repository_renders_what_podplane_accepts() {
+    // Without --admin, the ACME email is a placeholder: self-signed certificates until it
+    // is filled in, not an account Podplane would refuse.
     let repo = Repo::generated();
     assert_eq!(
         assert_podplane_accepts(&repo),
         5,
         "dev, staging, prod, ci, observability"
     );
+    let prod = podplane::parse_jsonc(&repo.read("environments/prod/podplane.cluster.jsonc"));
+    assert_eq!(prod["cluster"]["acme"], Value::Null);
+    assert_contains(
+        &repo.read("environments/prod/README.md"),
+        &["self-signed until the ACME email `<certificates-email>` is filled in"],
+    );
+    let repo = Repo::generated_with(&["--admin", "ada@globex.io"]);
+    assert_podplane_accepts(&repo);
+    let prod = podplane::parse_jsonc(&repo.read("environments/prod/podplane.cluster.jsonc"));
+    assert_eq!(prod["cluster"]["acme"]["email"], "ada@globex.io");
 }
 
 #[test]
