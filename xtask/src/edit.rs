@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 /// Holds the repository for one command's read-modify-write: two `new-env` runs at once
-/// would otherwise both take the same free VPC. The lock is on `environments/platform.toml`
+/// would otherwise both take the same free VPC, and a `render` would take another
+/// command's staged files for a killed run's leftovers and remove them. Every command
+/// that writes takes it. The lock is on `environments/platform.toml`
 /// (a file every repository has, so that no lock file is left behind) and is released when
 /// the guard is dropped, or when the process ends, however it ends.
 pub struct Lock(std::fs::File);

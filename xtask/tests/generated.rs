@@ -398,3 +398,52 @@ fn hostile_text_in_every_free_field_leaves_every_generated_file_as_its_consumer_
         &["LOG_LEVEL=Ini"],
     );
 }
+
+#[test]
+fn a_symlinked_environment_is_refused_and_nothing_outside_is_touched() {
+    let repo = Repo::fixture();
+    let outside = tempfile::tempdir().unwrap();
+    common::copy(&repo.path("environments/dev"), &outside.path().join("dev"));
+    std::fs::remove_dir_all(repo.path("environments/dev")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("dev"), repo.path("environments/dev")).unwrap();
+    let stray = outside.path().join("dev/platform.auto.tfvars");
+    assert!(stray.is_file());
+    for command in [&["list"][..], &["render"]] {
+        assert_contains(
+            &repo.refuses(command),
+            &[
+                "`dev` under environments/ is a symbolic link to a directory",
+                "in environments/dev",
+            ],
+        );
+    }
+    assert!(
+        stray.is_file(),
+        "render removed a file outside the repository"
+    );
+}
+
+#[test]
+fn render_waits_for_a_command_that_holds_the_repository() {
+    let repo = Repo::fixture();
+    let staged = repo.path("environments/prod/.xtask-tmp-promote");
+    std::fs::write(&staged, "a promotion being written").unwrap();
+    // Another command holds the repository while it writes.
+    let held = std::fs::File::open(repo.path("environments/platform.toml")).unwrap();
+    held.lock().unwrap();
+    let mut render = common::xtask(&repo.path("."), &["render"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(render.try_wait().unwrap().is_none(), "render did not wait");
+    assert!(
+        staged.is_file(),
+        "render removed another command's staged file"
+    );
+    held.unlock().unwrap();
+    assert!(render.wait().unwrap().success());
+    // Once nobody holds it, the file is a killed run's leftover, and render removes it.
+    assert!(!staged.exists());
+}

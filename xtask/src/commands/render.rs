@@ -13,6 +13,17 @@ use crate::terminal;
 use crate::{checks, model};
 
 pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    // Every command that writes holds the repository, render too: another command's files
+    // staged beside their destinations are then never taken for a killed run's leftovers.
+    // Without platform.toml there is nothing to hold; loading says what is missing.
+    let holds = !args.check
+        && root
+            .join(model::ENVIRONMENTS_DIR)
+            .join(model::PLATFORM_FILE)
+            .is_file();
+    let _lock = holds
+        .then(|| crate::edit::Lock::repository(root))
+        .transpose()?;
     let platform = model::load(root)?;
     render::refuse_secrets(&platform)?;
     let json = args.format == ReportFormat::Json;

@@ -37,7 +37,23 @@ impl SourceTree {
         {
             let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if name.starts_with('.') {
+                continue;
+            }
+            // A link to a directory would be an environment whose generated files are
+            // written, and strays removed, outside the repository: refused, not skipped.
+            if kind.is_symlink() && entry.path().is_dir() {
+                missing.push(
+                    Diagnostic::new(
+                        format!("`{name}` under {ENVIRONMENTS_DIR}/ is a symbolic link to a directory"),
+                        Location::Path(Path::new(ENVIRONMENTS_DIR).join(&name)),
+                    )
+                    .with_help("an environment is a directory of the repository: `render` writes and removes files in it, and never outside the repository. Replace the link with the directory"),
+                );
+                continue;
+            }
+            if !kind.is_dir() {
                 continue;
             }
             let path = entry.path().join(ENVIRONMENT_FILE);

@@ -349,12 +349,14 @@ fn not_generated(root: &Path, paths: &[&Path]) -> anyhow::Result<Vec<Change<'sta
     let environments = root.join(ENVIRONMENTS_DIR);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&environments)
         .with_context(|| format!("reading {}", environments.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter_map(Result::ok)
+        // Directories only, never a link to one: nothing outside the repository is removed.
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| entry.path())
         .filter(|path| {
-            path.is_dir()
-                && !path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
     dirs.sort();
