@@ -65,16 +65,7 @@ fn lock_current() {
         "lock-current",
         "Cargo.lock has `mailer` at 2.1.0, but its Cargo.toml says 2.1.1",
         |repo| {
-            let lock = std::process::Command::new("cargo")
-                .args(["generate-lockfile", "--offline"])
-                .current_dir(repo.path("."))
-                .output()
-                .unwrap();
-            assert!(
-                lock.status.success(),
-                "{}",
-                String::from_utf8_lossy(&lock.stderr)
-            );
+            repo.make_lock_file();
             repo.edit(
                 "crates/mailer/Cargo.toml",
                 "version = \"2.1.0\"",

@@ -237,8 +237,8 @@ impl Repo {
         self.git(&["commit", "-q", "-m", "example"]);
     }
 
-    /// [`Repo::commit_versions`] with a Cargo.lock made first.
-    pub fn commit_with_history(&self) {
+    /// Makes the workspace's Cargo.lock, offline.
+    pub fn make_lock_file(&self) {
         let lock = Command::new("cargo")
             .args(["generate-lockfile", "--offline"])
             .current_dir(self.dir.path())
@@ -249,6 +249,11 @@ impl Repo {
             "{}",
             String::from_utf8_lossy(&lock.stderr)
         );
+    }
+
+    /// [`Repo::commit_versions`] with a Cargo.lock made first.
+    pub fn commit_with_history(&self) {
+        self.make_lock_file();
         self.commit_versions();
     }
 
@@ -368,6 +373,41 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
 
 /// Says once per test binary, past the test harness's capture, that some assertions were
 /// skipped and why: a skip must be visible in a plain `cargo test`.
+/// The directory of reference files named by the variable `var`, else `beside` (relative to
+/// the checkout's parent, as `../shared/...`), when it holds `file`. Where neither does,
+/// `None` after one notice that says what is `skipped`, unless the variable `require` is
+/// set (as `.ci/run` sets it): then the test fails instead.
+pub fn shared_dir(
+    var: &str,
+    require: &str,
+    beside: &str,
+    file: &str,
+    skipped: &str,
+) -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os(var).map(PathBuf::from),
+        Some(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(beside),
+        ),
+    ];
+    let found = candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join(file).is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{require} is set, but {file} is in neither ${var} nor ../{beside}"
+        );
+        notice(&format!(
+            "{file} was not found (set {var}, or put {beside} beside the checkout): {skipped}"
+        ));
+    }
+    found
+}
+
 pub fn notice(message: &str) {
     static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());

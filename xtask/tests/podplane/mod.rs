@@ -27,24 +27,13 @@ pub const REQUIRE_VAR: &str = "REQUIRE_PODPLANE_SCHEMAS";
 pub fn schema_dir() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
-        let candidates = [
-            std::env::var_os(SCHEMA_DIR_VAR).map(PathBuf::from),
-            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/podplane/newer")),
-        ];
-        let found = candidates
-            .into_iter()
-            .flatten()
-            .find(|dir| dir.join("podplane.cluster.schema.json").is_file());
-        if found.is_none() {
-            assert!(
-                std::env::var_os(REQUIRE_VAR).is_none(),
-                "{REQUIRE_VAR} is set, but Podplane's schemas are in neither ${SCHEMA_DIR_VAR} nor ../shared/podplane/newer"
-            );
-            crate::common::notice(&format!(
-                "Podplane's schemas were not found (set {SCHEMA_DIR_VAR}, or put shared/podplane/newer beside the checkout): skipping the schema assertions; Podplane's rules are still checked"
-            ));
-        }
-        found
+        crate::common::shared_dir(
+            SCHEMA_DIR_VAR,
+            REQUIRE_VAR,
+            "shared/podplane/newer",
+            "podplane.cluster.schema.json",
+            "skipping the schema assertions; Podplane's rules are still checked",
+        )
     })
     .as_deref()
 }

@@ -23,25 +23,14 @@ pub const REQUIRE_VAR: &str = "REQUIRE_TRUSTER_SCHEMA";
 fn schema_file() -> Option<&'static Path> {
     static FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
     FILE.get_or_init(|| {
-        let candidates = [
-            std::env::var_os(SCHEMA_DIR_VAR).map(PathBuf::from),
-            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/truster/schema/v2")),
-        ];
-        let found = candidates
-            .into_iter()
-            .flatten()
-            .map(|dir| dir.join("config.schema.json"))
-            .find(|file| file.is_file());
-        if found.is_none() {
-            assert!(
-                std::env::var_os(REQUIRE_VAR).is_none(),
-                "{REQUIRE_VAR} is set, but Truster's schema is in neither ${SCHEMA_DIR_VAR} nor ../shared/truster/schema/v2"
-            );
-            crate::common::notice(&format!(
-                "Truster's config schema was not found (set {SCHEMA_DIR_VAR}, or put shared/truster beside the checkout): skipping the schema assertion; Truster's matching rules are still checked"
-            ));
-        }
-        found
+        crate::common::shared_dir(
+            SCHEMA_DIR_VAR,
+            REQUIRE_VAR,
+            "shared/truster/schema/v2",
+            "config.schema.json",
+            "skipping the Truster schema assertion; Truster's matching rules are still checked",
+        )
+        .map(|dir| dir.join("config.schema.json"))
     })
     .as_deref()
 }
