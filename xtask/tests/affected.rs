@@ -208,3 +208,81 @@ fn check_denies_a_changed_service_that_kept_its_version() {
         run.stderr()
     );
 }
+
+/// A platform repository that is a directory of a larger git repository (a layout
+/// `new-repo` supports): every command reads a revision's files from the platform's root.
+#[test]
+fn a_platform_in_a_directory_of_a_larger_repository_reads_its_revisions() {
+    let outer = tempfile::tempdir().unwrap();
+    let fixture = Repo::fixture();
+    common::copy(&fixture.path("."), &outer.path().join("platform"));
+    let repo = Repo { dir: outer };
+    repo.write("README.md", "The monorepo of everything.\n");
+    // Storefront at 1.2.0 (what production runs) before 1.3.0.
+    let manifest = "platform/crates/storefront/Cargo.toml";
+    let now = repo.read(manifest);
+    repo.write(
+        manifest,
+        &now.replace("version = \"1.3.0\"", "version = \"1.2.0\""),
+    );
+    repo.commit_all();
+    repo.write(manifest, &now);
+    repo.git(&["commit", "-q", "-am", "storefront 1.3.0"]);
+    let platform = repo.path("platform");
+    let run = |args: &[&str]| common::xtask(&platform, args).output().unwrap();
+    let clean = run(&["check", "--base", "HEAD"]);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let diff = run(&["diff", "prod@HEAD", "prod"]);
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    // A change to a service is found against the base, as at the top of a repository.
+    let main = platform.join("crates/storefront/src/main.rs");
+    std::fs::write(
+        &main,
+        format!("{}\n// changed\n", std::fs::read_to_string(&main).unwrap()),
+    )
+    .unwrap();
+    let changed = run(&["check", "--base", "HEAD"]);
+    assert_eq!(changed.status.code(), Some(1));
+    assert_contains(
+        &String::from_utf8_lossy(&changed.stderr),
+        &["service `storefront` changed since HEAD but its version is still 1.3.0"],
+    );
+    let affected = run(&["affected", "--base", "HEAD", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&affected.stdout).unwrap();
+    assert_eq!(report["services"][0]["name"], "storefront", "{report:#}");
+}
+
+/// A base whose files git cannot read (a partial clone whose remote is gone) is an error
+/// with help, never a pass with every crate taken for new.
+#[test]
+fn a_base_that_cannot_be_read_is_an_error_not_a_pass() {
+    let source = Repo::fixture();
+    source.commit_with_history();
+    source.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--filter=blob:none"])
+        .arg(format!("file://{}", source.path(".").display()))
+        .arg(clone.path().join("repo"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    drop(source);
+    let repo = clone.path().join("repo");
+    let out = common::xtask(&repo, &["check", "--base", "HEAD~1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_contains(&stderr, &["cannot read", "at HEAD~1", "fetch the revision"]);
+}

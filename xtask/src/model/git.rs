@@ -69,18 +69,24 @@ impl SourceTree {
 }
 
 /// Every version the manifest at `manifest` (relative to `root`) has had in the history of
-/// HEAD: each `version = "..."` line its commits added or removed, and its version now.
-/// Empty outside a git repository.
+/// HEAD: each `version = "..."` line its commits added or removed. Run only in a git
+/// repository; a history git cannot read (a partial clone whose remote is gone) is an
+/// error, never an empty one.
 pub fn versions_in_history(root: &Path, manifest: &str) -> anyhow::Result<BTreeSet<String>> {
     let sh = Shell::new()?;
     sh.change_dir(root);
-    let Ok(log) = cmd!(sh, "git log -p --format= --no-ext-diff -- {manifest}")
+    let log = cmd!(sh, "git log -p --format= --no-ext-diff -- {manifest}")
         .quiet()
         .ignore_stderr()
         .read()
-    else {
-        return Ok(BTreeSet::new());
-    };
+        .map_err(|_| {
+            Diagnostic::new(
+                format!("cannot read the history of {manifest}"),
+                Location::Nowhere,
+            )
+            .with_help("fetch the repository's history (`git fetch --unshallow`, or a full clone instead of a partial one), then run the command again")
+            .into_error()
+        })?;
     Ok(log
         .lines()
         .filter_map(|line| {
@@ -140,14 +146,32 @@ impl Revision {
     pub fn file(&self, root: &Path, path: &str) -> anyhow::Result<Option<String>> {
         let sh = Shell::new()?;
         sh.change_dir(root);
-        let object = format!("{}:{path}", self.commit);
-        let Ok(output) = cmd!(sh, "git show {object}")
+        // `./`: the path from the platform's root, which may be a directory of a larger
+        // repository, not from the top of the git repository.
+        let object = format!("{}:./{path}", self.commit);
+        let output = cmd!(sh, "git show {object}")
             .quiet()
-            .ignore_stderr()
+            .ignore_status()
             .output()
-        else {
-            return Ok(None);
-        };
+            .with_context(|| format!("reading {path} at {}", self.name))?;
+        if !output.status.success() {
+            let said = String::from_utf8_lossy(&output.stderr);
+            // Only git's word that the revision has no such path means it has none: a
+            // revision that cannot be read is never taken for one without the file.
+            if said.contains("does not exist in") || said.contains("exists on disk, but not in") {
+                return Ok(None);
+            }
+            return Err(Diagnostic::new(
+                format!(
+                    "cannot read {path} at {}: {}",
+                    self.name,
+                    said.lines().next().unwrap_or("git failed").trim()
+                ),
+                Location::Nowhere,
+            )
+            .with_help("fetch the revision and what it holds (`git fetch`, or a full clone instead of a shallow or partial one), then run the command again")
+            .into_error());
+        }
         String::from_utf8(output.stdout)
             .map(Some)
             .with_context(|| format!("{path} at {} is not UTF-8", self.name))
@@ -172,10 +196,15 @@ impl Revision {
         let sh = Shell::new()?;
         sh.change_dir(root);
         let commit = &self.commit;
-        let tracked = cmd!(sh, "git diff --name-only --no-renames -z {commit} --")
-            .quiet()
-            .read()
-            .with_context(|| format!("listing what changed since {}", self.name))?;
+        // `--relative`: paths from the platform's root, which may be a directory of a
+        // larger repository.
+        let tracked = cmd!(
+            sh,
+            "git diff --name-only --relative --no-renames -z {commit} --"
+        )
+        .quiet()
+        .read()
+        .with_context(|| format!("listing what changed since {}", self.name))?;
         let untracked = cmd!(sh, "git ls-files --others --exclude-standard -z")
             .quiet()
             .read()
