@@ -286,3 +286,31 @@ fn a_base_that_cannot_be_read_is_an_error_not_a_pass() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_contains(&stderr, &["cannot read", "at HEAD~1", "fetch the revision"]);
 }
+
+/// At a revision, the services are those of the workspace's members: a crate elsewhere in
+/// the tree (the toolkit's test fixture here) never shadows a real service of its name.
+#[test]
+fn a_crate_outside_the_workspace_never_shadows_a_service_at_a_revision() {
+    let repo = Repo::example();
+    repo.run(&[
+        "new-service",
+        "storefront",
+        "--template",
+        "web",
+        "--port",
+        "9999",
+        "--deploy-to",
+        "staging",
+    ])
+    .success();
+    repo.commit_all();
+    assert!(
+        repo.path("xtask/tests/fixtures/initech/crates/storefront/Cargo.toml")
+            .is_file()
+    );
+    let (code, report) = repo.json(&["affected", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["environments"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["services"], serde_json::json!([]), "{report:#}");
+    repo.run(&["diff", "staging@HEAD", "staging"]).success();
+}

@@ -89,8 +89,15 @@ pub fn declared_at(
 ) -> anyhow::Result<BTreeMap<String, Arc<ServiceDecl>>> {
     let mut services = BTreeMap::new();
     let mut problems = Diagnostics::default();
+    let members = workspace_members_at(root, revision)?;
     for path in revision.files(root)? {
         if path == "Cargo.toml" || !path.ends_with("/Cargo.toml") {
+            continue;
+        }
+        // Only the workspace's own crates: a manifest elsewhere in the tree (a test's
+        // fixture, a vendored crate) is no service of this platform.
+        let dir: Vec<&str> = path.trim_end_matches("/Cargo.toml").split('/').collect();
+        if !members.is_member(&dir) {
             continue;
         }
         let Some(text) = revision.file(root, &path)? else {
@@ -119,6 +126,47 @@ pub fn declared_at(
         }
     }
     Ok(problems.into_result(services)?)
+}
+
+/// The `members` and `exclude` globs of the root manifest's `[workspace]`.
+struct Members {
+    members: Vec<String>,
+    exclude: Vec<String>,
+}
+
+impl Members {
+    /// Whether the directory `dir` (its path's segments) is a member: a `members` glob
+    /// matches it (`*` within a segment, as cargo's globs), and no `exclude` entry does.
+    fn is_member(&self, dir: &[&str]) -> bool {
+        let matches = |glob: &String| {
+            let pattern: Vec<&str> = glob.trim_end_matches('/').split('/').collect();
+            super::glob::segments_match(&pattern, dir)
+        };
+        self.members.iter().any(matches) && !self.exclude.iter().any(matches)
+    }
+}
+
+/// The workspace's members at `revision`, from its root manifest.
+fn workspace_members_at(root: &Path, revision: &Revision) -> anyhow::Result<Members> {
+    let text = revision.file(root, "Cargo.toml")?.unwrap_or_default();
+    let manifest: toml::Table = toml::from_str(&text).unwrap_or_default();
+    let list = |key: &str| -> Vec<String> {
+        manifest
+            .get("workspace")
+            .and_then(|w| w.get(key))
+            .and_then(toml::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(Members {
+        members: list("members"),
+        exclude: list("exclude"),
+    })
 }
 
 /// The declaration of package `name` in its manifest `text` (at `path`), as the workspace
