@@ -314,3 +314,29 @@ fn a_crate_outside_the_workspace_never_shadows_a_service_at_a_revision() {
     assert_eq!(report["services"], serde_json::json!([]), "{report:#}");
     repo.run(&["diff", "staging@HEAD", "staging"]).success();
 }
+
+/// `diff ENV@REV` and `affected --base REV` agree on what a revision holds: a change to a
+/// service's declaration (its port) since REV shows in both.
+#[test]
+fn diff_at_a_revision_and_affected_agree_on_what_it_holds() {
+    let repo = repo();
+    repo.edit(STOREFRONT, "port = 9090", "port = 9191");
+    repo.run(&["render"]).success();
+    let (_, affected) = repo.json(&["affected", "--base", "HEAD", "--format", "json"]);
+    let changed: Vec<&str> = affected["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(changed.contains(&"staging"), "{affected:#}");
+    let (code, diff) = repo.json(&["diff", "staging@HEAD", "staging", "--format", "json"]);
+    assert_eq!(code, 0);
+    let paths: Vec<&str> = diff["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"services.storefront.port"), "{diff:#}");
+}

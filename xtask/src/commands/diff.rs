@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::cli::{ComparisonFormat, DiffArgs};
 use crate::comparison::{self, Comparison};
 use crate::model::date::Date;
+use crate::model::git::Revision;
 use crate::model::services;
 use crate::model::{self, Environment, Platform, SourceTree};
 use crate::terminal;
@@ -20,11 +21,11 @@ pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode
     let mut committed = Vec::new();
     for side in [&at_a, &at_b] {
         if let Some(revision) = side.revision {
-            let services = services::declared(root)?;
-            committed.push((
-                revision,
-                SourceTree::at_revision(root, revision)?.load(services)?,
-            ));
+            // The environment as committed, with the services as committed: what the
+            // revision holds, as `affected` reads it.
+            let resolved = Revision::resolve(root, revision)?;
+            let services = services::declared_at(root, &resolved)?;
+            committed.push((revision, SourceTree::at(root, &resolved)?.load(services)?));
         }
     }
     let platform_of = |side: &Operand| match side.revision {

@@ -12,13 +12,8 @@ use super::load::SourceTree;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 
 impl SourceTree {
-    /// The sources as committed at `revision` (any revision git understands). Files are
-    /// named `REVISION:path`, as git names them.
-    pub fn at_revision(root: &Path, revision: &str) -> anyhow::Result<SourceTree> {
-        SourceTree::at(root, &Revision::resolve(root, revision)?)
-    }
-
-    /// The sources as committed at `revision`, already resolved.
+    /// The sources as committed at `revision`, already resolved. Files are named
+    /// `REVISION:path`, as git names them.
     pub fn at(root: &Path, revision: &Revision) -> anyhow::Result<SourceTree> {
         let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
             let text = revision
