@@ -87,7 +87,7 @@ fn a_corrupt_or_foreign_record_is_ignored_and_replaced() {
     let mut older: serde_json::Value = serde_json::from_str(&good).unwrap();
     older["format"] = 0.into();
     for bad in [
-        "{\"format\": 2, \"key\": \"".to_owned(),
+        "{\"format\": 3, \"key\": \"".to_owned(),
         older.to_string(),
         good.replace("storefront", "storefrnt"),
         String::new(),
@@ -136,4 +136,49 @@ fn the_record_answers_as_cargo_and_the_manifests_do() {
             "{from_cargo}"
         );
     }
+}
+
+#[test]
+fn a_record_that_is_not_a_file_is_never_waited_on() {
+    let repo = Repo::fixture();
+    let [record] = records(&repo.path("target")).try_into().unwrap();
+    std::fs::remove_file(&record).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(&record)
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let mut list = repo
+        .command(repo.dir.path(), &["list"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if list.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = list.try_wait().unwrap() else {
+        list.kill().unwrap();
+        panic!("list waited on a FIFO in the record's place");
+    };
+    // It asked cargo, and could not put its record where the FIFO is; it answered.
+    assert!(status.success());
+}
+
+#[test]
+fn a_name_under_a_member_glob_that_becomes_a_crate_is_seen() {
+    let repo = Repo::fixture();
+    // A file where a crate will be: cargo sees no crate there.
+    repo.write("crates/billing", "notes\n");
+    repo.run(&["list"]).success();
+    assert_eq!(without_cargo(&repo, &["list"]), 0, "the record holds");
+    std::fs::remove_file(repo.path("crates/billing")).unwrap();
+    repo.write(
+        "crates/billing/Cargo.toml",
+        "[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    repo.write("crates/billing/src/main.rs", "fn main() {}\n");
+    assert_eq!(without_cargo(&repo, &["list"]), 2, "cargo is asked again");
 }

@@ -27,7 +27,7 @@ const RECORDS: &str = "xtask";
 
 /// Changes whenever the record's shape or the meaning of its fingerprint does, so that a
 /// record an older xtask wrote is never read as this one's.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// A package of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,11 +204,43 @@ struct Record {
 /// The workspace as recorded, if a record is there and its fingerprint is the workspace's
 /// now.
 fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace> {
+    // Only a regular file of a plausible size: opening a FIFO would wait for a writer,
+    // and nothing this tool wrote is larger.
+    let meta = std::fs::symlink_metadata(record).ok()?;
+    if !meta.is_file() || meta.len() > RECORD_LIMIT {
+        return None;
+    }
     let record: Record = serde_json::from_slice(&std::fs::read(record).ok()?).ok()?;
     if record.format != FORMAT {
         return None;
     }
+    // Anyone can recompute the key, so the contents are held to what fresh input would
+    // be: manifests inside the repository, declarations as their manifests say.
+    let inside = |path: &str| {
+        let path = Path::new(path);
+        path.is_relative()
+            && path
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    };
+    if !record.packages.iter().all(|p| inside(&p.manifest)) {
+        return None;
+    }
     let manifests = read_manifests(root, &record.packages).ok()?;
+    let declared_as_written = record
+        .packages
+        .iter()
+        .zip(&manifests)
+        .all(|(package, text)| match &package.declared {
+            Some(declared) => {
+                super::services::recorded(&package.name, &package.manifest, text).as_ref()
+                    == Some(declared)
+            }
+            None => true,
+        });
+    if !declared_as_written {
+        return None;
+    }
     let workspace = Workspace {
         packages: record.packages,
         manifests,
@@ -219,6 +251,9 @@ fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace
     );
     (key == record.key).then_some(workspace)
 }
+
+/// The largest record read: far more than a workspace of thousands of crates needs.
+const RECORD_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The fingerprint of the inputs, sealed with the answer kept for them: a record whose
 /// answer was changed after it was written does not match either.
@@ -293,13 +328,31 @@ fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Optio
         add(dir.as_bytes());
         match std::fs::read_dir(root.join(&dir)) {
             Ok(entries) => {
-                let mut names: Vec<_> = entries
-                    .filter_map(|entry| Some(entry.ok()?.file_name()))
+                // Each entry by name and by what cargo would find there: a file that
+                // becomes a crate, or a dangling link that comes to point at one, changes
+                // the answer as much as a new name does.
+                let mut found: Vec<_> = entries
+                    .filter_map(|entry| {
+                        let path = entry.ok()?.path();
+                        let kind = match std::fs::metadata(&path) {
+                            Ok(meta) if meta.is_dir() => {
+                                if path.join("Cargo.toml").is_file() {
+                                    b'c'
+                                } else {
+                                    b'd'
+                                }
+                            }
+                            Ok(_) => b'f',
+                            Err(_) => b'x',
+                        };
+                        Some((path.file_name()?.to_owned(), kind))
+                    })
                     .collect();
-                names.sort();
-                add(&names.len().to_le_bytes());
-                for name in names {
+                found.sort();
+                add(&found.len().to_le_bytes());
+                for (name, kind) in found {
                     add(name.as_encoded_bytes());
+                    add(&[kind]);
                 }
             }
             Err(_) => add(b"\0absent"),
@@ -337,6 +390,65 @@ fn globbed_dirs(root_manifest: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record whose key was computed anew over contents that are not what the
+    /// manifests say (a port, a manifest outside the repository) is not used.
+    #[test]
+    fn a_record_is_held_to_its_manifests_whatever_its_key() {
+        let base = tempfile::tempdir().unwrap();
+        let root = &base.path().join("repo");
+        std::fs::create_dir_all(root).unwrap();
+        let root_manifest = "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n";
+        std::fs::write(root.join("Cargo.toml"), root_manifest).unwrap();
+        std::fs::create_dir_all(root.join("crates/web")).unwrap();
+        let manifest = "[package]\nname = \"web\"\nversion = \"0.1.0\"\n\n[package.metadata.platform]\ntemplate = \"web\"\nimage = \"ghcr.io/x/web\"\nport = 9090\n";
+        std::fs::write(root.join("crates/web/Cargo.toml"), manifest).unwrap();
+        let package = Package {
+            name: "web".to_owned(),
+            version: "0.1.0".to_owned(),
+            manifest: "crates/web/Cargo.toml".to_owned(),
+            path_dependencies: Vec::new(),
+            declares_service: true,
+            declared: crate::model::services::recorded("web", "crates/web/Cargo.toml", manifest),
+        };
+        let record = root.join("record.json");
+        let sealed = |packages: Vec<Package>| {
+            let workspace = Workspace {
+                manifests: read_manifests(root, &packages).unwrap(),
+                packages,
+            };
+            let print = fingerprint(root, root_manifest, &workspace).unwrap();
+            keep(&record, &print, &workspace.packages).unwrap();
+        };
+        sealed(vec![package.clone()]);
+        assert!(
+            recorded(root, &record, root_manifest).is_some(),
+            "as written"
+        );
+        let mut forged = package.clone();
+        if let Some(declared) = &mut forged.declared {
+            declared.port = Some((80, declared.port.clone().unwrap().1));
+        }
+        sealed(vec![forged]);
+        assert!(
+            recorded(root, &record, root_manifest).is_none(),
+            "a port not written"
+        );
+        std::fs::create_dir_all(base.path().join("outside")).unwrap();
+        std::fs::write(base.path().join("outside/Cargo.toml"), manifest).unwrap();
+        let mut outside = package;
+        outside.manifest = "../outside/Cargo.toml".to_owned();
+        let workspace = Workspace {
+            manifests: vec![manifest.to_owned()],
+            packages: vec![outside],
+        };
+        let print = fingerprint(root, root_manifest, &workspace).unwrap();
+        keep(&record, &print, &workspace.packages).unwrap();
+        assert!(
+            recorded(root, &record, root_manifest).is_none(),
+            "a manifest outside"
+        );
+    }
 
     #[test]
     fn member_globs_read_the_directory_they_list() {
