@@ -218,16 +218,7 @@ fn a_platform_in_a_directory_of_a_larger_repository_reads_its_revisions() {
     common::copy(&fixture.path("."), &outer.path().join("platform"));
     let repo = Repo { dir: outer };
     repo.write("README.md", "The monorepo of everything.\n");
-    // Storefront at 1.2.0 (what production runs) before 1.3.0.
-    let manifest = "platform/crates/storefront/Cargo.toml";
-    let now = repo.read(manifest);
-    repo.write(
-        manifest,
-        &now.replace("version = \"1.3.0\"", "version = \"1.2.0\""),
-    );
-    repo.commit_all();
-    repo.write(manifest, &now);
-    repo.git(&["commit", "-q", "-am", "storefront 1.3.0"]);
+    repo.commit_versions_in("platform/");
     let platform = repo.path("platform");
     let run = |args: &[&str]| common::xtask(&platform, args).output().unwrap();
     let clean = run(&["check", "--base", "HEAD"]);

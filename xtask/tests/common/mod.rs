@@ -260,7 +260,13 @@ impl Repo {
     /// [`Repo::commit_all`] with a history the fixture's versions can come from:
     /// storefront at 1.2.0 (what production runs) before 1.3.0.
     pub fn commit_versions(&self) {
-        let manifest = "crates/storefront/Cargo.toml";
+        self.commit_versions_in("");
+    }
+
+    /// [`Repo::commit_versions`] for the fixture in the directory `platform` of the
+    /// repository (`""` for its root, else with a trailing `/`).
+    pub fn commit_versions_in(&self, platform: &str) {
+        let manifest = &format!("{platform}crates/storefront/Cargo.toml");
         let now = self.read(manifest);
         self.write(
             manifest,
