@@ -1,0 +1,263 @@
+//! The topology's rules as named lints, each with a level that `[checks]` in
+//! `platform.toml` can change, like clippy's. One file per rule holds what the rule says
+//! (its [`RuleDoc`]) beside the function that finds its problems; this module only lists
+//! them. The rules found while loading (`schema`, `vpc-no-overlap`, `host-unique`) are
+//! documented in `model`, beside the code that finds them.
+//!
+//! `checks` reads the resolved model and knows nothing of rendering or of commands: what
+//! it needs from the repository's files (which generated files are out of date) it is
+//! given in a [`Context`].
+
+mod ci_outside_prod;
+mod ci_trusted;
+mod generated_fresh;
+mod host_in_zone;
+mod instance_arch_unchecked;
+mod lock_current;
+mod naming_convention;
+mod no_secret_values;
+mod observability_access_separate;
+mod observability_monitored;
+mod parity;
+mod placeholder;
+mod prod_access_narrower;
+mod prod_separate_account;
+mod service_version_bumped;
+mod single_issuer;
+mod staged_before_prod;
+mod telemetry_to_observability;
+mod version_known;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::model::date::Date;
+use crate::model::{self, Environment, Origin, Platform, Sourced};
+use crate::rule::{RuleDoc, RuleId, RuleLevel};
+
+/// A rule that reads the resolved platform: what it says, and how it finds its problems.
+/// The organisation's own rules are made the same way ([`Rule::new`]) and given to
+/// [`crate::Toolkit::rule`].
+pub struct Rule {
+    pub doc: RuleDoc,
+    check: Check,
+}
+
+/// How a rule finds its problems: one diagnostic each, whose rule id `check` fills in.
+pub type Check = fn(&Platform, &Context) -> anyhow::Result<Vec<Diagnostic>>;
+
+impl Rule {
+    pub const fn new(doc: RuleDoc, check: Check) -> Rule {
+        Rule { doc, check }
+    }
+}
+
+/// The organisation's own rules, given once, before any command runs.
+static ORG_RULES: OnceLock<Vec<&'static Rule>> = OnceLock::new();
+
+/// Makes `rules` the organisation's own, for the life of the program: each needs an id of
+/// [`RuleId::Org`] that [`RuleId::set_org`] accepts.
+pub(crate) fn set_org(rules: Vec<&'static Rule>) -> Result<(), String> {
+    let mut ids = Vec::new();
+    for rule in &rules {
+        match rule.doc.id {
+            RuleId::Org(id) => ids.push(id),
+            other => {
+                return Err(format!(
+                    "the rule `{other}` is the toolkit's own; an organisation's rule has the id RuleId::Org(\"...\")"
+                ));
+            }
+        }
+    }
+    RuleId::set_org(ids)?;
+    ORG_RULES
+        .set(rules)
+        .map_err(|_| "the organisation's rules are given once".to_owned())
+}
+
+fn org_rules() -> &'static [&'static Rule] {
+    ORG_RULES.get().map_or(&[], Vec::as_slice)
+}
+
+/// The rules that read the resolved platform.
+const CHECKED: [&Rule; 19] = [
+    &prod_separate_account::RULE,
+    &prod_access_narrower::RULE,
+    &telemetry_to_observability::RULE,
+    &observability_monitored::RULE,
+    &observability_access_separate::RULE,
+    &ci_outside_prod::RULE,
+    &single_issuer::RULE,
+    &ci_trusted::RULE,
+    &host_in_zone::RULE,
+    &instance_arch_unchecked::RULE,
+    &no_secret_values::RULE,
+    &staged_before_prod::RULE,
+    &service_version_bumped::RULE,
+    &version_known::RULE,
+    &lock_current::RULE,
+    &naming_convention::RULE,
+    &placeholder::RULE,
+    &parity::RULE,
+    &generated_fresh::RULE,
+];
+
+/// The rules whose problems are found while the platform loads.
+const FOUND_WHILE_LOADING: [&RuleDoc; 3] = [
+    &model::SCHEMA_RULE,
+    &model::VPC_NO_OVERLAP_RULE,
+    &model::hosts::HOST_UNIQUE_RULE,
+];
+
+/// What every rule says, in the order of [`RuleId::ALL`], then the organisation's own in
+/// the order it gave them.
+pub fn docs() -> Vec<&'static RuleDoc> {
+    let mut docs: Vec<&RuleDoc> = FOUND_WHILE_LOADING
+        .into_iter()
+        .chain(CHECKED.iter().map(|rule| &rule.doc))
+        .collect();
+    docs.sort_by_key(|doc| doc.id);
+    docs.extend(org_rules().iter().map(|rule| &rule.doc));
+    docs
+}
+
+/// What `rule` says.
+pub fn doc(rule: RuleId) -> &'static RuleDoc {
+    docs()
+        .into_iter()
+        .find(|doc| doc.id == rule)
+        .expect("every rule id has its doc, as a test checks")
+}
+
+/// What the rules are run with, besides the platform.
+pub struct Context {
+    /// The day they run as: `parity`'s allowances expire.
+    pub today: Date,
+    /// The generated files that are missing, stale or stray; `None` when the rules look at
+    /// the model only, for a platform not yet written (as `new-env` makes).
+    pub out_of_date: Option<Vec<OutOfDate>>,
+    /// The services changed since a base revision without a new version; `None` when no
+    /// revision is compared with (outside git, or for a platform not yet written).
+    pub unbumped: Option<Vec<Unbumped>>,
+    /// The workspace's crates that Cargo.lock names at another version; `None` for a
+    /// platform not yet written.
+    pub stale_lock: Option<Vec<StaleLock>>,
+    /// The service versions environments name that their crates never had; `None` for a
+    /// platform not yet written, and outside git (which knows the earlier versions).
+    pub unknown_versions: Option<Vec<UnknownVersion>>,
+}
+
+/// A crate of the workspace at another version in Cargo.lock than in its manifest.
+pub struct StaleLock {
+    pub name: String,
+    pub version: String,
+    pub locked: String,
+    /// The crate's `version`, or its manifest.
+    pub location: Location,
+}
+
+/// A version an environment names that its service's crate never had.
+pub struct UnknownVersion {
+    pub environment: String,
+    pub service: String,
+    pub version: String,
+    pub crate_version: String,
+    /// The environment's `version` of the service.
+    pub location: Location,
+}
+
+/// A service whose image must be rebuilt, whose crate still has the version it had.
+pub struct Unbumped {
+    pub name: String,
+    pub version: String,
+    /// The revision it is compared with, as the user named it.
+    pub base: String,
+    /// The crate's `version`, or its manifest.
+    pub location: Location,
+    /// The changed paths (or lock entries) that reach it.
+    pub because: Vec<String>,
+}
+
+/// A generated file that is not what rendering makes.
+pub struct OutOfDate {
+    pub path: PathBuf,
+    /// `missing`, `stale` or `stray`.
+    pub kind: &'static str,
+}
+
+/// One problem a rule found, at the level the rule has.
+#[derive(Debug)]
+pub struct Finding {
+    pub level: RuleLevel,
+    /// The problem, with its rule id in `rule`.
+    pub diagnostic: Diagnostic,
+}
+
+/// Every finding of the rules on `platform`, at its level, `allow`ed ones left out.
+/// `generated-fresh` runs only when `context` knows the generated files.
+pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for rule in CHECKED.into_iter().chain(org_rules().iter().copied()) {
+        let id = rule.doc.id;
+        let level = level(platform, id);
+        if level == RuleLevel::Allow
+            || (id == RuleId::GeneratedFresh && context.out_of_date.is_none())
+        {
+            continue;
+        }
+        for diagnostic in (rule.check)(platform, context)? {
+            findings.push(Finding {
+                level,
+                diagnostic: diagnostic.with_rule(id),
+            });
+        }
+    }
+    Ok(findings)
+}
+
+/// A rule's level on `platform`: from `[checks]`, else its default.
+pub fn level(platform: &Platform, rule: RuleId) -> RuleLevel {
+    platform
+        .checks
+        .get(&rule)
+        .map_or_else(|| doc(rule).default, |level| level.value)
+}
+
+/// Where a value came from, as the place a finding points at: its span when it was
+/// written by hand, else the file of the environment it belongs to.
+fn at<T>(value: &Sourced<T>, env: &Environment) -> Location {
+    match &value.origin {
+        Origin::File(span) => Location::Span(span.clone()),
+        _ => Location::Path(env.file.path.clone()),
+    }
+}
+
+fn environment_file(env: &Environment) -> Location {
+    Location::Path(env.file.path.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{doc, docs};
+    use crate::rule::RuleId;
+
+    #[test]
+    fn every_rule_id_has_one_doc_in_order() {
+        let ids: Vec<RuleId> = docs().iter().map(|doc| doc.id).collect();
+        assert_eq!(ids, RuleId::ALL);
+        for &rule in RuleId::ALL {
+            assert_eq!(doc(rule).id, rule);
+        }
+    }
+
+    #[test]
+    fn the_docs_kept_in_model_are_those_of_the_rules_found_while_loading() {
+        for doc in super::FOUND_WHILE_LOADING {
+            assert!(doc.id.found_while_loading(), "{}", doc.id);
+        }
+        for rule in super::CHECKED {
+            assert!(!rule.doc.id.found_while_loading(), "{}", rule.doc.id);
+        }
+    }
+}

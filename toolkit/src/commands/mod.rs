@@ -1,0 +1,85 @@
+//! One module per command, named after it, each with one entry point `run`. Commands are
+//! the only layer that reads the command line's arguments, prints, and ties the domain
+//! modules together: `render` and `checks` never call each other, so a command passes
+//! what one needs from the other (the rules' docs, the generated files out of date).
+
+pub mod affected;
+pub mod bump;
+pub mod check;
+pub mod diff;
+pub mod explain;
+pub mod list;
+pub mod new_env;
+pub mod new_repo;
+pub mod new_service;
+pub mod parity;
+pub mod promote;
+pub mod render;
+pub mod show;
+pub mod upgrade;
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use xshell::{Shell, cmd};
+
+use crate::checks::{self, Context};
+use crate::diagnostic::Diagnostics;
+use crate::model::Platform;
+use crate::model::date::Date;
+use crate::render::Generated;
+use crate::rule::RuleLevel;
+
+/// Every file `render` makes of `platform`, `docs/checks.md` with every rule among them.
+pub fn generated_files(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
+    crate::render::generate(platform, &crate::checks::docs())
+}
+
+/// Refuses a change (a new environment, a new service) that would make `check` fail: every finding at `deny` that
+/// the platform did not have before is reported, with the rule that found it, and nothing
+/// is written. Problems the repository already had are not this command's to report.
+pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> anyhow::Result<()> {
+    let key =
+        |finding: &checks::Finding| (finding.diagnostic.rule, finding.diagnostic.message.clone());
+    // The model only: the generated files of the change are not written yet.
+    let context = Context {
+        today,
+        out_of_date: None,
+        unbumped: None,
+        stale_lock: None,
+        unknown_versions: None,
+    };
+    let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
+        .iter()
+        .map(key)
+        .collect();
+    let new: Vec<_> = checks::findings(after, &context)?
+        .into_iter()
+        .filter(|finding| finding.level == RuleLevel::Deny && !existing.contains(&key(finding)))
+        .map(|finding| finding.diagnostic)
+        .collect();
+    if new.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(new).into())
+    }
+}
+
+/// Brings `Cargo.lock` under `root` up to date with the workspace's own crates, leaving
+/// every registry package at its locked version. Offline first: a new crate without
+/// dependencies, or with ones the machine has fetched before, needs no registry.
+pub fn update_lock(root: &Path) -> anyhow::Result<()> {
+    let sh = Shell::new()?;
+    sh.change_dir(root);
+    let offline = cmd!(sh, "cargo update --workspace --offline")
+        .quiet()
+        .ignore_stderr()
+        .run();
+    if offline.is_err() {
+        cmd!(sh, "cargo update --workspace")
+            .quiet()
+            .run()
+            .context("updating Cargo.lock with the new crate")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! The files of a new platform monorepo for one organisation: the hand-written sources of
+//! its six environments, its README and CI entry point, and its example service. The
+//! toolkit (`toolkit`) and the generated files (`render`) complete it.
+
+use serde::{Deserialize, Serialize};
+
+use super::service::{FIRST_VERSION, ServiceCrate};
+use super::toolkit::{self, Source};
+use super::{NewFile, toml};
+use crate::model::Template;
+use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
+use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
+use crate::model::values::{Email, GithubRepository, one_line};
+
+/// The environments of a new repository, in the order they are brought up.
+pub const ENVIRONMENTS: [&str; 6] = ["identity", "observability", "ci", "dev", "staging", "prod"];
+
+/// The example service every new repository starts with.
+pub const EXAMPLE_SERVICE: &str = "hello";
+
+/// A new repository's settings, each as its flag gave it, validated by [`Spec::validate`]:
+/// the answers `toolkit.toml` keeps, from which `upgrade` makes the scaffold files again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub org: String,
+    pub domain: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// The GitHub repository, `owner/name`, whose deploy jobs the clusters trust.
+    pub github: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prod_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonprod_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observability_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_account: Option<String>,
+    #[serde(default)]
+    pub admins: Vec<String>,
+}
+
+/// A flag whose value is invalid: the flag, why, and what would be valid.
+#[derive(Debug)]
+pub struct BadFlag {
+    pub flag: &'static str,
+    pub reason: String,
+    pub help: String,
+}
+
+impl Spec {
+    /// Checks every flag as the loader would check the value it becomes, so that a bad
+    /// one is named by its flag rather than by a line of a file the user never wrote.
+    pub fn validate(&self) -> Result<(), BadFlag> {
+        let bad = |flag: &'static str, reason: String, help: &str| BadFlag {
+            flag,
+            reason,
+            help: help.to_owned(),
+        };
+        Slug::parse(&self.org).map_err(|reason| {
+            bad("--org", reason, "the organisation's slug is a lowercase DNS label: letters, digits and single hyphens, such as `initech`")
+        })?;
+        for env in ENVIRONMENTS.iter().filter(|env| **env != "identity") {
+            let id = format!("{}-{env}", self.org);
+            ClusterId::parse(&id).map_err(|reason| {
+                bad("--org", format!("the cluster id `{id}` it makes is invalid: {reason}"), "choose a shorter organisation slug: cluster ids are `<org>-<env>`, at most 32 characters, so the slug can have at most 18")
+            })?;
+        }
+        DnsName::parse(&self.domain).map_err(|reason| {
+            bad(
+                "--domain",
+                reason,
+                "the base DNS domain the organisation controls, lowercase, such as `initech.com`",
+            )
+        })?;
+        if !self.domain.contains('.') {
+            return Err(bad(
+                "--domain",
+                format!("`{}` is a single label", self.domain),
+                "the base DNS domain the organisation controls, with at least two labels, such as `initech.com`",
+            ));
+        }
+        let longest = format!("registry.observability.{}", self.domain);
+        DnsName::parse(&longest).map_err(|reason| {
+            bad(
+                "--domain",
+                format!("the host name `{longest}` it makes is invalid: {reason}"),
+                "choose a shorter domain",
+            )
+        })?;
+        if let Some(name) = &self.name {
+            if name.trim().is_empty() {
+                return Err(bad(
+                    "--name",
+                    "the name is blank".to_owned(),
+                    "the organisation's human name, such as \"Initech\"",
+                ));
+            }
+            one_line(name).map_err(|reason| {
+                bad(
+                    "--name",
+                    reason,
+                    "the organisation's human name, such as \"Initech\"",
+                )
+            })?;
+        }
+        Region::parse(&self.region).map_err(|reason| {
+            bad(
+                "--region",
+                reason,
+                "an AWS region, such as `eu-west-1` or `us-east-2`",
+            )
+        })?;
+        if let Some(registry) = &self.registry {
+            image_repository(registry).map_err(|reason| {
+                bad("--registry", reason, "where service images are pushed, such as `ghcr.io/initech`, without a tag or trailing `/`")
+            })?;
+        }
+        GithubRepository::parse(&self.github).map_err(|reason| {
+            bad("--github", reason, "the repository as GitHub names it, OWNER/NAME, such as `initech/platform`; without --github it is the organisation's slug and the directory's name")
+        })?;
+        let accounts = [
+            ("--prod-account", &self.prod_account),
+            ("--nonprod-account", &self.nonprod_account),
+            ("--observability-account", &self.observability_account),
+            ("--identity-account", &self.identity_account),
+        ];
+        for (flag, account) in accounts {
+            if let Some(account) = account {
+                Account::parse(account)
+                    .map_err(|reason| bad(flag, reason, "a 12-digit AWS account id"))?;
+            }
+        }
+        if let (Some(prod), Some(nonprod)) = (&self.prod_account, &self.nonprod_account)
+            && prod == nonprod
+        {
+            return Err(bad(
+                "--prod-account",
+                format!("production's account {prod} is the non-production one"),
+                "give production an account of its own (rule `prod-separate-account`)",
+            ));
+        }
+        for admin in &self.admins {
+            Email::parse(admin).map_err(|reason| bad("--admin", reason, "the email the OIDC issuer puts in an administrator's tokens, such as `ada@initech.com`"))?;
+        }
+        Ok(())
+    }
+
+    /// The human name: `--name`, else the slug with its first letter in capitals.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            let mut chars = self.org.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Where service images are pushed: `--registry`, else `ghcr.io/<org>`.
+    pub fn registry(&self) -> String {
+        self.registry
+            .clone()
+            .unwrap_or_else(|| format!("ghcr.io/{}", self.org))
+    }
+
+    /// The variables of the repository's templates, with `toolkit` as the pin.
+    fn data(&self, toolkit: &Source) -> Data {
+        let account = |given: &Option<String>, placeholder: &str| {
+            toml(given.as_deref().unwrap_or(placeholder))
+        };
+        let mut admins: Vec<String> = self.admins.iter().map(|a| toml(a)).collect();
+        if admins.is_empty() {
+            admins.push(toml("<platform-admin-email>"));
+        }
+        Data {
+            org: toml(&self.org),
+            name: toml(&self.display_name()),
+            name_text: self.display_name(),
+            org_text: self.org.clone(),
+            domain: toml(&self.domain),
+            domain_text: self.domain.clone(),
+            region: toml(&self.region),
+            seed_digest: toml("<seed-digest>"),
+            acme_email: toml(
+                self.admins
+                    .first()
+                    .map_or("<certificates-email>", String::as_str),
+            ),
+            registry: toml(&self.registry()),
+            github: toml(&self.github),
+            platform_team: array("platform", &admins),
+            developers_team: array("developers", &[toml("<developer-email>")]),
+            sre_team: array("sre", &[toml("<sre-email>")]),
+            prod_account: account(&self.prod_account, "<production-account-id>"),
+            nonprod_account: account(&self.nonprod_account, "<non-production-account-id>"),
+            observability_account: account(
+                &self.observability_account,
+                "<observability-account-id>",
+            ),
+            identity_account: account(&self.identity_account, "<identity-account-id>"),
+            service: EXAMPLE_SERVICE,
+            service_version: toml(FIRST_VERSION),
+            toolkit: toolkit.dependency(),
+        }
+    }
+
+    /// The files of the new repository that are its own from the start: its environments,
+    /// its pins and its example service.
+    pub fn hand_written(&self, toolkit: &Source) -> anyhow::Result<Vec<NewFile>> {
+        let data = self.data(toolkit);
+        let mut files = vec![NewFile::text(
+            "environments/platform.toml",
+            crate::templates::fill("repo-platform", &data)?,
+        )];
+        for env in ENVIRONMENTS {
+            files.push(NewFile::text(
+                format!("environments/{env}/environment.toml"),
+                crate::templates::fill(&format!("repo-{env}"), &data)?,
+            ));
+        }
+        files.push(NewFile::text("ci/pins.toml", toolkit::PINS));
+        let image = format!("{}/{EXAMPLE_SERVICE}", self.registry());
+        files.extend(
+            ServiceCrate {
+                name: EXAMPLE_SERVICE,
+                template: Template::Web,
+                port: Some(WEB_DEFAULT_PORT),
+                image: &image,
+                workspace_signal_hook: true,
+            }
+            .files()?,
+        );
+        Ok(files)
+    }
+
+    /// The scaffold files of this toolkit, pinned to `toolkit`: what `new-repo` writes
+    /// beside the hand-written files and `upgrade` keeps up to date. In path order.
+    pub fn scaffold(&self, toolkit: &Source) -> anyhow::Result<Vec<NewFile>> {
+        let data = self.data(toolkit);
+        let mut files = vec![
+            NewFile::text("README.md", crate::templates::fill("repo-readme", &data)?),
+            NewFile::text("Cargo.toml", crate::templates::fill("repo-cargo", &data)?),
+            NewFile::text(
+                "xtask/Cargo.toml",
+                crate::templates::fill("repo-xtask", &data)?,
+            ),
+        ];
+        files.extend(toolkit::fixed().map(|(path, text)| NewFile::text(path, text)));
+        files.extend(toolkit::executables().map(|(path, text)| NewFile {
+            path: path.into(),
+            contents: text.as_bytes().to_vec(),
+            executable: true,
+        }));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// The scaffold files a toolkit of `version` wrote where they differ from this one's,
+    /// as far as this toolkit keeps them (`templates/history/`): the bases of `upgrade`'s
+    /// three-way merges. Files not here are the same as this toolkit's, or unknown.
+    pub fn scaffold_at(&self, version: &str) -> anyhow::Result<Vec<NewFile>> {
+        let data = self.data(&Source::Path(String::new()));
+        Ok(match version {
+            "0.1.0" => vec![
+                NewFile::text(
+                    "README.md",
+                    crate::templates::fill("history-0.1.0-readme", &data)?,
+                ),
+                NewFile::text(
+                    ".ci/run",
+                    include_str!("../../templates/history/0.1.0/ci-run.sh"),
+                ),
+                NewFile::text(
+                    "Cargo.toml",
+                    include_str!("../../templates/history/0.1.0/Cargo.toml"),
+                ),
+            ],
+            _ => Vec::new(),
+        })
+    }
+}
+
+/// The variables of the repository's templates. Strings are TOML-encoded, except the
+/// `_text` ones, which are for prose.
+#[derive(Serialize)]
+struct Data {
+    org: String,
+    name: String,
+    name_text: String,
+    org_text: String,
+    domain: String,
+    domain_text: String,
+    region: String,
+    seed_digest: String,
+    acme_email: String,
+    registry: String,
+    github: String,
+    platform_team: String,
+    developers_team: String,
+    sre_team: String,
+    prod_account: String,
+    nonprod_account: String,
+    observability_account: String,
+    identity_account: String,
+    service: &'static str,
+    service_version: String,
+    /// The pin, a TOML inline table.
+    toolkit: String,
+}
+
+/// The value of `key = [items]` as `taplo fmt` lays it out, so that a team that formats
+/// with taplo sees no change: on the key's line when the line fits in 80 columns, else one
+/// item per line, indented, with a trailing comma.
+fn array(key: &str, items: &[String]) -> String {
+    let line = format!("[{}]", items.join(", "));
+    if key.len() + " = ".len() + line.chars().count() <= TAPLO_COLUMNS {
+        line
+    } else {
+        let mut lines = String::from("[\n");
+        for item in items {
+            lines.push_str(&format!("  {item},\n"));
+        }
+        lines.push(']');
+        lines
+    }
+}
+
+/// The line width `taplo fmt` wraps arrays at, by default.
+const TAPLO_COLUMNS: usize = 80;

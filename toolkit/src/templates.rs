@@ -1,0 +1,151 @@
+//! Handlebars, the toolkit's template engine, set up in one place: strict mode makes a
+//! missing variable an error, and nothing is HTML-escaped, because none of the output is
+//! HTML. The templates of the toolkit (the generated text files and the file `new-env`
+//! writes, and the files of `new-repo` and `new-service`) are compiled once, on first use; the naming patterns of `platform.toml` are
+//! compiled per platform by `model::conventions`, with the same engine. Values that need
+//! quoting are quoted before they reach a template.
+
+use std::sync::OnceLock;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+/// The toolkit's templates, by name.
+const TEMPLATES: [(&str, &str); 25] = [
+    (
+        "tfvars",
+        include_str!("../templates/platform.auto.tfvars.hbs"),
+    ),
+    ("deploy", include_str!("../templates/deploy.sh.hbs")),
+    ("readme", include_str!("../templates/README.md.hbs")),
+    ("overview", include_str!("../templates/environments.md.hbs")),
+    ("rules", include_str!("../templates/checks.md.hbs")),
+    (
+        "environment",
+        include_str!("../templates/environment.toml.hbs"),
+    ),
+    (
+        "repo-platform",
+        include_str!("../templates/repo/platform.toml.hbs"),
+    ),
+    ("repo-dev", include_str!("../templates/repo/dev.toml.hbs")),
+    (
+        "repo-staging",
+        include_str!("../templates/repo/staging.toml.hbs"),
+    ),
+    ("repo-prod", include_str!("../templates/repo/prod.toml.hbs")),
+    ("repo-ci", include_str!("../templates/repo/ci.toml.hbs")),
+    (
+        "repo-observability",
+        include_str!("../templates/repo/observability.toml.hbs"),
+    ),
+    (
+        "repo-identity",
+        include_str!("../templates/repo/identity.toml.hbs"),
+    ),
+    (
+        "repo-readme",
+        include_str!("../templates/repo/README.md.hbs"),
+    ),
+    (
+        "repo-cargo",
+        include_str!("../templates/repo/Cargo.toml.hbs"),
+    ),
+    (
+        "repo-xtask",
+        include_str!("../templates/repo/xtask.Cargo.toml.hbs"),
+    ),
+    (
+        "history-0.1.0-readme",
+        include_str!("../templates/history/0.1.0/README.md.hbs"),
+    ),
+    (
+        "service-manifest",
+        include_str!("../templates/service/Cargo.toml.hbs"),
+    ),
+    (
+        "service-web",
+        include_str!("../templates/service/web.rs.hbs"),
+    ),
+    (
+        "workflow-steps-checks",
+        include_str!("../templates/workflows/steps-checks.yml.hbs"),
+    ),
+    (
+        "workflow-pull-request",
+        include_str!("../templates/workflows/pull-request.yml.hbs"),
+    ),
+    (
+        "workflow-main",
+        include_str!("../templates/workflows/main.yml.hbs"),
+    ),
+    (
+        "workflow-promote",
+        include_str!("../templates/workflows/promote.yml.hbs"),
+    ),
+    (
+        "service-containerfile",
+        include_str!("../templates/service/Containerfile.hbs"),
+    ),
+    (
+        "service-readme",
+        include_str!("../templates/service/README.md.hbs"),
+    ),
+];
+
+/// A new repository's `.ci/run`: no variables.
+pub const REPO_CI_RUN: &str = include_str!("../templates/repo/ci-run.sh");
+
+/// A new worker service's `src/main.rs`: no variables.
+pub const WORKER_MAIN: &str = include_str!("../templates/service/worker.rs");
+
+/// A template engine configured as every template of the toolkit needs it.
+pub fn engine() -> Handlebars<'static> {
+    let mut handlebars = Handlebars::new();
+    handlebars.set_strict_mode(true);
+    handlebars.register_escape_fn(handlebars::no_escape);
+    handlebars
+}
+
+fn registry() -> anyhow::Result<&'static Handlebars<'static>> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| {
+        let mut handlebars = engine();
+        for (name, text) in TEMPLATES {
+            handlebars
+                .register_template_string(name, text)
+                .map_err(|err| format!("template {name} does not compile: {err}"))?;
+        }
+        Ok(handlebars)
+    });
+    registry.as_ref().map_err(|err| anyhow::anyhow!("{err}"))
+}
+
+/// Fills one of `TEMPLATES` with `data`. The data comes from the validated model and the
+/// templates are part of this program, so an error here is a bug; the tests fill every
+/// template.
+pub fn fill(name: &str, data: &impl Serialize) -> anyhow::Result<String> {
+    let mut filled = registry()?.render(name, data)?;
+    // Handlebars writes into a buffer of 8 KiB at least; a render of thousands of small
+    // files would otherwise hold that much for each until it ends.
+    filled.shrink_to_fit();
+    Ok(filled)
+}
+
+/// `text` wrapped at `width` columns, at its spaces: for a terminal, and for Markdown
+/// paragraphs that linters hold to a line length.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,211 @@
+//! The layering `docs/ARCHITECTURE.md` describes, checked on the source: which top-level
+//! module may name which, and how long a source file may grow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Each module and the modules it may use; every other use of `crate::` is a layering
+/// violation. Lower layers first.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("rule", &[]),
+    ("affected", &[]),
+    ("secrets", &[]),
+    ("parallel", &[]),
+    ("terminal", &[]),
+    ("templates", &[]),
+    ("diagnostic", &["rule", "secrets"]),
+    (
+        "model",
+        &["rule", "secrets", "parallel", "diagnostic", "templates"],
+    ),
+    ("edit", &["model"]),
+    ("repository", &["model", "diagnostic"]),
+    (
+        "comparison",
+        &["model", "diagnostic", "parallel", "secrets"],
+    ),
+    (
+        "render",
+        &[
+            "model",
+            "diagnostic",
+            "rule",
+            "edit",
+            "parallel",
+            "secrets",
+            "templates",
+        ],
+    ),
+    (
+        "checks",
+        &[
+            "model",
+            "diagnostic",
+            "rule",
+            "comparison",
+            "parallel",
+            "secrets",
+        ],
+    ),
+    ("scaffold", &["model", "templates", "edit"]),
+    ("migrations", &["edit", "scaffold"]),
+    ("cli", &["model"]),
+];
+
+/// The modules named after `crate::` in `text`, comments left out.
+fn uses(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found.insert(name);
+            }
+            // `use crate::{a, b::c}` names several.
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = group.split('}').next().unwrap_or("");
+                for item in group.split(',') {
+                    let name = item.trim().split("::").next().unwrap_or("").trim();
+                    if !name.is_empty() {
+                        found.insert(name.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn src() -> PathBuf {
+    Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR for its tests"),
+    )
+    .join("src")
+}
+
+/// The top-level module a file of `src/` belongs to.
+fn module_of(path: &Path) -> String {
+    let relative = path.strip_prefix(src()).unwrap();
+    let first = relative.components().next().unwrap();
+    first
+        .as_os_str()
+        .to_string_lossy()
+        .trim_end_matches(".rs")
+        .to_owned()
+}
+
+#[test]
+fn modules_only_use_the_layers_below_them() {
+    let allowed: BTreeMap<&str, &[&str]> = LAYERS.iter().copied().collect();
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let mut violations = Vec::new();
+    for file in &files {
+        let module = module_of(file);
+        // `main`, `lib`, `entry` and `commands` sit on top and may use anything.
+        let Some(may_use) = allowed.get(module.as_str()) else {
+            assert!(
+                ["main", "lib", "entry", "commands"].contains(&module.as_str()),
+                "{module} is in no layer: add it to LAYERS and to docs/ARCHITECTURE.md"
+            );
+            continue;
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        for used in uses(&text) {
+            if used != module && !may_use.contains(&used.as_str()) {
+                violations.push(format!(
+                    "{} uses crate::{used}",
+                    file.strip_prefix(src()).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[test]
+fn the_check_finds_an_upward_use() {
+    let text = "use crate::{diagnostic, render::Generated};\n// crate::checks in a comment\nlet x = crate::model::load(root);";
+    let found: Vec<String> = uses(text).into_iter().collect();
+    assert_eq!(found, ["diagnostic", "model", "render"]);
+}
+
+#[test]
+fn only_edit_writes_or_removes_files() {
+    const WRITES: [&str; 7] = [
+        "fs::write",
+        "fs::remove_file",
+        "fs::remove_dir",
+        "fs::rename",
+        "fs::create_dir",
+        "File::create",
+        "OpenOptions",
+    ];
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let mut writers = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        // A module's unit tests may make the files they test on.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        if WRITES.iter().any(|call| code.contains(call)) {
+            writers.push(file.strip_prefix(src()).unwrap().display().to_string());
+        }
+    }
+    // The one other writer keeps cargo's answer under the target directory, never in the
+    // repository's own files, and through a temporary file renamed into place.
+    writers.sort();
+    assert_eq!(writers, ["edit.rs", "model/workspace.rs"]);
+}
+
+#[test]
+fn only_the_command_line_knows_clap() {
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let mut knowing: Vec<String> = files
+        .iter()
+        .filter(|file| std::fs::read_to_string(file).unwrap().contains("clap"))
+        .map(|file| file.strip_prefix(src()).unwrap().display().to_string())
+        .collect();
+    knowing.sort();
+    assert_eq!(knowing, ["cli/args.rs", "cli/mod.rs", "entry.rs"]);
+}
+
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let root = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo sets CARGO_MANIFEST_DIR for its tests"),
+    );
+    let root = root.as_path();
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        sources(&root.join(dir), &mut files);
+    }
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file).unwrap().lines().count();
+            (lines > 600).then(|| format!("{}: {lines} lines", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by concept: {long:#?}");
+}
