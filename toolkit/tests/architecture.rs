@@ -209,3 +209,20 @@ fn no_source_file_is_over_600_lines() {
         .collect();
     assert!(long.is_empty(), "split these by concept: {long:#?}");
 }
+
+#[test]
+fn the_program_reads_nothing_from_where_it_was_built() {
+    // Its templates and scaffold files are compiled in (`include_str!`); a path of the
+    // build's source tree, kept in the binary, would be read wherever the binary runs.
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let reading: Vec<String> = files
+        .iter()
+        .filter(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            text.contains("env!(\"CARGO_MANIFEST_DIR\")") || text.contains("file!()")
+        })
+        .map(|file| file.strip_prefix(src()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(reading, Vec::<String>::new());
+}

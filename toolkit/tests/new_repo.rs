@@ -9,7 +9,6 @@ use std::process::Command;
 
 use common::{Run, assert_contains};
 use pretty_assertions::assert_eq;
-use sha2::{Digest, Sha256};
 
 /// Runs the binary in `cwd`.
 fn xtask(cwd: &Path, args: &[&str]) -> Run {
@@ -209,95 +208,6 @@ fn a_new_repository_works_at_once_for_another_organisation() {
         let names = example_names(&text);
         assert!(names.is_empty(), "{} names {names:?}", file.display());
     }
-}
-
-#[test]
-fn the_new_repository_holds_no_toolkit_source_and_pins_it() {
-    let (_tmp, dir, run) = globex(&["--no-git", "--admin", "hank@globex.io"]);
-    assert_contains(
-        &run.success().stderr(),
-        &[&format!(
-            "the platform repository of Globex, on the toolkit {} ({})",
-            common::toolkit_flag(),
-            env!("CARGO_PKG_VERSION")
-        )],
-    );
-    // The toolkit is a dependency: its xtask is the two files of a thin program.
-    let xtask_files: Vec<PathBuf> = files(&dir.join("xtask"));
-    assert_eq!(
-        xtask_files,
-        [Path::new("Cargo.toml"), Path::new("src/main.rs")]
-    );
-    let manifest: toml::Table =
-        toml::from_str(&std::fs::read_to_string(dir.join("xtask/Cargo.toml")).unwrap()).unwrap();
-    assert_eq!(
-        manifest["dependencies"]["platform-toolkit"]["path"].as_str(),
-        Some(common::manifest_dir().to_str().unwrap())
-    );
-    assert!(!dir.join("toolkit").exists() && !dir.join("docs/ARCHITECTURE.md").exists());
-    assert!(
-        !files(&dir)
-            .iter()
-            .any(|f| f.extension().is_some_and(|e| e == "rs")
-                && !f.starts_with("crates")
-                && f != Path::new("xtask/src/main.rs")),
-        "Rust source beyond the thin xtask and the services"
-    );
-}
-
-#[test]
-fn the_record_keeps_the_answers_and_hashes_every_scaffold_file_as_written() {
-    let (_tmp, dir, run) = globex(&[
-        "--no-git",
-        "--admin",
-        "hank@globex.io",
-        "--region",
-        "us-east-2",
-    ]);
-    run.success();
-    let record: toml::Table =
-        toml::from_str(&std::fs::read_to_string(dir.join("toolkit.toml")).unwrap()).unwrap();
-    assert_eq!(record["version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
-    let answers = record["answers"].as_table().unwrap();
-    assert_eq!(answers["org"].as_str(), Some("globex"));
-    assert_eq!(answers["region"].as_str(), Some("us-east-2"));
-    assert_eq!(answers["admins"][0].as_str(), Some("hank@globex.io"));
-    let hashes = record["scaffold"].as_table().unwrap();
-    let listed: Vec<&str> = hashes.keys().map(String::as_str).collect();
-    for expected in [
-        ".ci/run",
-        "Cargo.toml",
-        "README.md",
-        "ci/release.sh",
-        "docs/environments-reference.md",
-        "xtask/Cargo.toml",
-        "xtask/src/main.rs",
-    ] {
-        assert!(listed.contains(&expected), "{expected} not recorded");
-    }
-    for (path, hash) in hashes {
-        let digest = Sha256::digest(std::fs::read(dir.join(path)).unwrap());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            hash.as_str(),
-            Some(format!("sha256:{hex}").as_str()),
-            "{path}"
-        );
-    }
-    // The organisation's own files, and what render makes, are not the toolkit's.
-    let own: Vec<&&str> = listed
-        .iter()
-        .filter(|path| {
-            ["environments/", "crates/", ".github/"]
-                .iter()
-                .any(|p| path.starts_with(p))
-        })
-        .collect();
-    assert!(own.is_empty(), "recorded as scaffold files: {own:?}");
-    assert!(
-        !listed.contains(&"ci/pins.toml"),
-        "the pins are the repository's own"
-    );
 }
 
 #[test]

@@ -80,9 +80,8 @@ fn schema_errors(file: &Path, schema: &Path) -> Vec<String> {
 
 #[test]
 fn every_hand_written_file_names_a_schema_that_takes_it() {
-    let example = Repo::example();
-    example.run(&["render", "--check"]).success();
-    for repo in [example, Repo::fixture(), Repo::generated()] {
+    // The example is rendered by its own program, with its own rules (xtask/tests/).
+    for repo in [Repo::example(), Repo::fixture(), Repo::generated()] {
         let files = hand_written(&repo);
         assert!(files.len() >= 7, "{files:?}");
         for (file, schema) in files {

@@ -1,6 +1,9 @@
-//! `cargo xtask`: the platform toolkit. An organisation adds its own rules to `check` here:
-//! `platform_toolkit::Toolkit::new().rule(&MY_RULE).main()` (the toolkit's README says how).
+//! `cargo xtask`: the platform toolkit, with Acme's own rules (`rules.rs`).
+
+mod rules;
 
 fn main() -> std::process::ExitCode {
-    platform_toolkit::main()
+    platform_toolkit::Toolkit::new()
+        .rule(&rules::PROD_LOG_LEVEL)
+        .main()
 }

@@ -226,7 +226,7 @@ pub fn level(platform: &Platform, rule: RuleId) -> RuleLevel {
 
 /// Where a value came from, as the place a finding points at: its span when it was
 /// written by hand, else the file of the environment it belongs to.
-fn at<T>(value: &Sourced<T>, env: &Environment) -> Location {
+pub fn at<T>(value: &Sourced<T>, env: &Environment) -> Location {
     match &value.origin {
         Origin::File(span) => Location::Span(span.clone()),
         _ => Location::Path(env.file.path.clone()),

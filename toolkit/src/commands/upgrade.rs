@@ -35,6 +35,12 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     }
     let manifest = std::fs::read_to_string(root.join("xtask/Cargo.toml")).unwrap_or_default();
     let pinned = Source::pinned(&manifest);
+    if args.check && args.to.is_none() && pinned.is_none() {
+        say(format!(
+            "behind: this repository is in the {from} layout, with its own copy of the toolkit; `upgrade --to SOURCE` brings it to {VERSION}"
+        ))?;
+        return Ok(ExitCode::from(1));
+    }
     let pin = match &args.to {
         Some(text) => given_source(root, text)?,
         None => pinned.clone().ok_or_else(|| {
@@ -82,7 +88,7 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
         })
         .sum();
     let behind = !tree.changes().is_empty();
-    report(&from, &pin, &tree, &outcomes, &migrations, writes)?;
+    report(root, &from, &pin, &tree, &outcomes, &migrations, writes)?;
     if args.check {
         say(if behind {
             format!("behind: `cargo xtask upgrade` brings it to {VERSION}")
@@ -167,6 +173,7 @@ fn update_scaffold(
 
 /// What the upgrade changes, one line per file; the toolkit's removed source copy as one.
 fn report(
+    root: &Path,
     from: &str,
     pin: &Source,
     tree: &Tree,
@@ -194,7 +201,10 @@ fn report(
                 continue;
             }
             (Change::Remove, None) => format!("  removed   {key}"),
-            (Change::Write { .. }, None) => format!("  changed   {key}"),
+            (Change::Write { .. }, None) if root.join(path).exists() => {
+                format!("  changed   {key}")
+            }
+            (Change::Write { .. }, None) => format!("  added     {key}"),
         };
         lines.push(line);
     }
