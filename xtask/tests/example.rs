@@ -122,3 +122,33 @@ fn acmes_rule_refuses_debug_logs_in_production_at_their_line() {
     let explain = xtask(dir.path(), &["explain", "prod-log-level"]);
     assert!(text(&explain.stdout).contains("production services log at info or above"));
 }
+
+#[test]
+fn a_repository_this_program_makes_gets_none_of_acmes_rules() {
+    // Its own program is the toolkit alone: Acme's rule must not be in its docs, its
+    // schema or its checks, or its first `render --check` would fail.
+    let work = tempfile::tempdir().unwrap();
+    let toolkit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../toolkit");
+    let toolkit = format!("path:{}", toolkit.canonicalize().unwrap().display());
+    let args = [
+        "new-repo",
+        "globex",
+        "--org",
+        "globex",
+        "--domain",
+        "globex.io",
+        "--no-git",
+        "--toolkit",
+        &toolkit,
+    ];
+    let run = xtask(work.path(), &args);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let dir = work.path().join("globex");
+    for generated in ["docs/checks.md", "environments/platform.schema.json"] {
+        let body = std::fs::read_to_string(dir.join(generated)).unwrap();
+        assert!(
+            !body.contains("prod-log-level"),
+            "{generated} names Acme's rule"
+        );
+    }
+}

@@ -113,12 +113,19 @@ const FOUND_WHILE_LOADING: [&RuleDoc; 3] = [
 /// What every rule says, in the order of [`RuleId::ALL`], then the organisation's own in
 /// the order it gave them.
 pub fn docs() -> Vec<&'static RuleDoc> {
+    let mut docs = toolkit_docs();
+    docs.extend(org_rules().iter().map(|rule| &rule.doc));
+    docs
+}
+
+/// What the toolkit's own rules say, in the order of [`RuleId::ALL`]: for a repository
+/// this program makes, whose own program has none of this one's organisation's rules.
+pub fn toolkit_docs() -> Vec<&'static RuleDoc> {
     let mut docs: Vec<&RuleDoc> = FOUND_WHILE_LOADING
         .into_iter()
         .chain(CHECKED.iter().map(|rule| &rule.doc))
         .collect();
     docs.sort_by_key(|doc| doc.id);
-    docs.extend(org_rules().iter().map(|rule| &rule.doc));
     docs
 }
 
@@ -194,11 +201,29 @@ pub struct Finding {
     pub diagnostic: Diagnostic,
 }
 
-/// Every finding of the rules on `platform`, at its level, `allow`ed ones left out.
-/// `generated-fresh` runs only when `context` knows the generated files.
+/// Every finding of the rules on `platform`, the organisation's own included, at its
+/// level, `allow`ed ones left out. `generated-fresh` runs only when `context` knows the
+/// generated files.
 pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Finding>> {
+    findings_of(
+        CHECKED.into_iter().chain(org_rules().iter().copied()),
+        platform,
+        context,
+    )
+}
+
+/// [`findings`] of the toolkit's own rules only.
+pub fn toolkit_findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Finding>> {
+    findings_of(CHECKED, platform, context)
+}
+
+fn findings_of(
+    rules: impl IntoIterator<Item = &'static Rule>,
+    platform: &Platform,
+    context: &Context,
+) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
-    for rule in CHECKED.into_iter().chain(org_rules().iter().copied()) {
+    for rule in rules {
         let id = rule.doc.id;
         let level = level(platform, id);
         if level == RuleLevel::Allow

@@ -84,7 +84,9 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     super::update_lock(tree.path())?;
 
     let platform = model::load(tree.path()).map_err(|err| generated_invalid(err, &dir))?;
-    let findings = checks::findings(
+    // The new repository's program is the toolkit alone: none of the rules of the
+    // organisation whose program runs this reach it.
+    let findings = checks::toolkit_findings(
         &platform,
         &Context {
             today,
@@ -106,7 +108,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     if !denied.is_empty() {
         return Err(generated_invalid(Diagnostics(denied).into(), &dir));
     }
-    let generated = super::generated_files(&platform)?;
+    let generated = crate::render::generate(&platform, &checks::toolkit_docs())?;
     crate::render::write(tree.path(), &generated)?;
 
     if args.dry_run {
@@ -142,6 +144,11 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         say("  git repository on branch `main` with one commit")?;
     } else if !args.no_git {
         say("  no git repository made: the directory is inside one already")?;
+    }
+    if let Source::Path(dir) = &toolkit {
+        say(format!(
+            "  the toolkit is pinned by its directory on this machine, {dir}: for a repository others can build, pin a published revision with `cargo xtask upgrade --to git:URL@REV`"
+        ))?;
     }
     next_steps(&args.dir, placeholders)?;
     Ok(ExitCode::SUCCESS)

@@ -109,7 +109,14 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
         say(format!("up to date with toolkit {VERSION}: nothing to do"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Err(err) = apply(root, &tree) {
+    // A repository that pinned no toolkit gets the thin program of the toolkit alone, so
+    // it is rendered without the rules of the program that runs this.
+    let docs = if pinned.is_some() {
+        checks::docs()
+    } else {
+        checks::toolkit_docs()
+    };
+    if let Err(err) = apply(root, &tree, &docs) {
         restore(root).context("putting the tree back after a failed upgrade")?;
         return Err(err.context("the upgrade failed; the tree is as it was"));
     }
@@ -230,7 +237,7 @@ fn report(
 
 /// Writes the tree's changes whole: every file staged beside its destination first, so
 /// that a full disk fails before anything is in place; then Cargo.lock and rendering.
-fn apply(root: &Path, tree: &Tree) -> anyhow::Result<()> {
+fn apply(root: &Path, tree: &Tree, docs: &[&crate::rule::RuleDoc]) -> anyhow::Result<()> {
     let mut staged = Vec::new();
     let mut removed = Vec::new();
     for (path, change) in tree.changes() {
@@ -263,7 +270,7 @@ fn apply(root: &Path, tree: &Tree) -> anyhow::Result<()> {
     super::update_lock(root)?;
     let platform = model::load(root)?;
     render::refuse_secrets(&platform)?;
-    render::render(root, &platform, &checks::docs())?;
+    render::render(root, &platform, docs)?;
     Ok(())
 }
 
