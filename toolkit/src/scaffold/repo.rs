@@ -279,6 +279,14 @@ impl Spec {
                     "Cargo.toml",
                     include_str!("../../templates/history/0.1.0/Cargo.toml"),
                 ),
+                NewFile::text(
+                    "ci/README.md",
+                    include_str!("../../templates/history/0.1.0/ci-README.md"),
+                ),
+                NewFile::text(
+                    "docs/json-output.md",
+                    include_str!("../../templates/history/0.1.0/json-output.md"),
+                ),
             ],
             _ => Vec::new(),
         })

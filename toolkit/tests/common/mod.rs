@@ -38,7 +38,11 @@ const COPIED: &[&str] = &[
     "crates",
     "environments",
     "xtask",
-    "toolkit",
+    "toolkit/Cargo.toml",
+    "toolkit/src",
+    "toolkit/benches",
+    // A crate outside the workspace that declares a service, as a test fixture does.
+    "toolkit/tests/fixtures/initech",
 ];
 
 impl Repo {
@@ -315,6 +319,7 @@ pub fn copy(from: &Path, to: &Path) {
             copy(&entry.path(), &to.join(entry.file_name()));
         }
     } else if from.exists() {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(from, to).unwrap();
     }
 }
