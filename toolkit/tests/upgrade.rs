@@ -402,3 +402,54 @@ fn the_new_repository_holds_no_toolkit_source_and_pins_it() {
         );
     }
 }
+
+/// This clone's HEAD, as a `git:` toolkit source over `file://`: cargo fetches it as it
+/// fetches any git dependency, without a network. `None` outside a git clone.
+fn git_source() -> Option<String> {
+    let root = manifest_dir().parent().unwrap().to_path_buf();
+    let out = Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())?;
+    let commit = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    Some(format!("git:file://{}@{commit}", root.display()))
+}
+
+#[test]
+fn a_repository_pins_a_git_revision_and_upgrade_moves_a_pin_to_one() {
+    let Some(source) = git_source() else {
+        eprintln!("note: skipped: this checkout is not a git clone, so it has no revision to pin");
+        return;
+    };
+    let (url, commit) = source["git:".len()..].rsplit_once('@').unwrap();
+    let locked = format!("source = \"git+{url}?rev={commit}#{commit}\"");
+    let pinned = format!("platform-toolkit = {{ git = \"{url}\", rev = \"{commit}\" }}");
+
+    // Made with it: the manifest pins the commit, and the lock file holds it.
+    let made = Repo::generated_with(&["--toolkit", &source]);
+    assert_contains(&made.read("xtask/Cargo.toml"), &[&pinned]);
+    assert_contains(&made.read("Cargo.lock"), &[&locked]);
+    made.run(&["check"]).success();
+
+    // Moved to it: a repository pinned to a directory, upgraded to the commit.
+    let repo = new_repository();
+    let run = repo.run(&["upgrade", "--to", &source]).success();
+    assert_contains(
+        &run.stderr(),
+        &["replaced  xtask/Cargo.toml", "upgraded to 0.2.0"],
+    );
+    assert_contains(&repo.read("xtask/Cargo.toml"), &[&pinned]);
+    assert_contains(&repo.read("Cargo.lock"), &[&locked]);
+    let metadata = Command::new("cargo")
+        .args(["metadata", "--locked", "--format-version", "1"])
+        .current_dir(repo.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        metadata.status.success(),
+        "{}",
+        String::from_utf8_lossy(&metadata.stderr)
+    );
+}

@@ -84,7 +84,9 @@ impl Repo {
             "--no-git",
         ];
         let toolkit = toolkit_flag();
-        args.extend(["--toolkit", &toolkit]);
+        if !more.contains(&"--toolkit") {
+            args.extend(["--toolkit", &toolkit]);
+        }
         args.extend(more);
         Run(xtask(dir.path(), &args).output().unwrap()).success();
         Repo { dir }
