@@ -237,6 +237,28 @@ pub fn merge(
     }
 }
 
+/// `text` (a TOML file) with the value at `path` (its keys, from the top) replaced by
+/// `value`, TOML as it is to be written. Every other byte stays. `None` when there is no
+/// such value.
+pub fn replace_value(text: &str, path: &[&str], value: &str) -> anyhow::Result<Option<String>> {
+    let document = toml_edit::Document::parse(text).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let mut item = document.as_item();
+    for key in path {
+        match item.get(key) {
+            Some(inner) => item = inner,
+            None => return Ok(None),
+        }
+    }
+    let Some(span) = item.span() else {
+        return Ok(None);
+    };
+    Ok(Some(format!(
+        "{}{value}{}",
+        &text[..span.start],
+        &text[span.end..]
+    )))
+}
+
 /// The mode a written file gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -78,6 +78,10 @@ const TEMPLATES: [(&str, &str); 25] = [
     (
         "workflow-main",
         include_str!("../templates/workflows/main.yml.hbs"),
+    ),
+    (
+        "workflow-upgrade",
+        include_str!("../templates/workflows/upgrade.yml.hbs"),
     ),
     (
         "workflow-promote",

@@ -163,6 +163,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                     platform: tree.platform.clone(),
                     environments,
                     pins: None,
+                    records_toolkit: false,
                 };
                 match edited.load(services.clone()) {
                     Ok(platform) => {

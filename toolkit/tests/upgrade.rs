@@ -453,3 +453,77 @@ fn a_repository_pins_a_git_revision_and_upgrade_moves_a_pin_to_one() {
         String::from_utf8_lossy(&metadata.stderr)
     );
 }
+
+#[test]
+fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
+    let Some(source) = git_source() else {
+        eprintln!("note: skipped: this checkout is not a git clone, so it has no releases to tag");
+        return;
+    };
+    let (root, _) = source["git:file://".len()..].rsplit_once('@').unwrap();
+    // The toolkit's repository, with release tags as the toolkit's releases are made.
+    let releases = tempfile::tempdir().unwrap();
+    let bare = releases.path().join("toolkit.git");
+    git(
+        releases.path(),
+        &["clone", "--quiet", "--bare", root, bare.to_str().unwrap()],
+    );
+    git(&bare, &["tag", "v0.2.0", "HEAD"]);
+    let url = format!("file://{}", bare.display());
+    let repo = Repo::generated_with(&["--toolkit", &format!("git:{url}@v0.2.0")]);
+    commit_all(repo.dir.path(), "made by new-repo");
+    assert_contains(&repo.read("xtask/Cargo.toml"), &["tag = \"v0.2.0\""]);
+    repo.run(&["upgrade", "--check", "--to", "latest"])
+        .success();
+
+    git(&bare, &["tag", "v0.3.0", "HEAD"]);
+    git(&bare, &["tag", "v0.2.9", "HEAD"]);
+    let check = repo.run(&["upgrade", "--check", "--to", "latest"]);
+    assert_eq!(check.code(), 1, "{}", check.stderr());
+    assert_contains(
+        &check.stderr(),
+        &["behind: the toolkit's release 0.3.0 is out"],
+    );
+    let before = tree(&repo);
+    repo.run(&["upgrade", "--to", "latest", "--dry-run"])
+        .success();
+    assert!(tree(&repo) == before, "--dry-run wrote");
+
+    let run = repo.run(&["upgrade", "--to", "latest"]).success();
+    assert_contains(
+        &run.stderr(),
+        &[
+            "pinned the toolkit to",
+            "@v0.3.0 (release 0.3.0)",
+            "now run `cargo xtask upgrade`",
+        ],
+    );
+    // Only the pin moved: its line in xtask/Cargo.toml, and its entry in Cargo.lock.
+    let changed = git(repo.dir.path(), &["status", "--porcelain"]);
+    assert_eq!(changed, " M Cargo.lock\n M xtask/Cargo.toml\n");
+    let manifest = repo.read("xtask/Cargo.toml");
+    assert_eq!(
+        manifest,
+        String::from_utf8(before[Path::new("xtask/Cargo.toml")].clone())
+            .unwrap()
+            .replace("v0.2.0", "v0.3.0")
+    );
+    assert_contains(
+        &repo.read("Cargo.lock"),
+        &[&format!("source = \"git+{url}?tag=v0.3.0#")],
+    );
+
+    // An older release is refused, as is looking for releases of no git repository.
+    assert_contains(
+        &repo.refuses(&["upgrade", "--to", &format!("git:{url}@v0.1.0"), "--dry-run"]),
+        &["is an older release than this toolkit (0.2.0)"],
+    );
+    let by_path = new_repository();
+    assert_contains(
+        &by_path
+            .run(&["upgrade", "--check", "--to", "latest"])
+            .success()
+            .stderr(),
+        &["a directory: it has no releases to look for", "up to date"],
+    );
+}

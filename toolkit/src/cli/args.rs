@@ -42,8 +42,8 @@ pub enum AffectedFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct UpgradeArgs {
-    /// The toolkit to pin: git:URL@REV (a commit or tag) or path:DIR (default: the pin
-    /// xtask/Cargo.toml has)
+    /// The toolkit to pin: git:URL@REV (a commit or tag), path:DIR, or latest (the newest
+    /// release tag of the pinned git repository; default: the pin xtask/Cargo.toml has)
     #[arg(long, value_name = "SOURCE")]
     pub to: Option<String>,
 

@@ -229,14 +229,17 @@ pub enum Command {
             docs, the workspace manifest, the thin xtask: one nobody edited is replaced, an edited \
             one is merged three ways and keeps its edits), run the migrations of the hand-written \
             files between the version in toolkit.toml and this one, then update Cargo.lock and \
-            render. It needs a clean git tree, and puts the tree back if anything fails. Exit 1 \
+            render. A release of another version (--to latest, the newest release tag of the \
+            pinned git repository, or a tag vX.Y.Z) moves only the pin, for that toolkit's own \
+            `cargo xtask upgrade` to finish. It needs a clean git tree, and puts the tree back \
+            if anything fails. Exit 1 \
             when a merge left conflicts, marked <<<<<<< … >>>>>>> in the files it lists; with \
             --check, exit 1 when the repository is behind this toolkit.",
         after_help = "Examples:\n  \
-            cargo xtask upgrade --check\n  \
+            cargo xtask upgrade --check --to latest\n  \
             cargo xtask upgrade --dry-run\n  \
             cargo xtask upgrade --to git:https://github.com/OWNER/platform-toolkit@v0.2.0\n  \
-            cargo xtask --directory ../platform upgrade --to path:toolkit   # a 0.1.0 repository, from the toolkit's"
+            cargo xtask -C ../platform upgrade --to path:toolkit   # a 0.1.0 repository, from the toolkit's"
     )]
     Upgrade(UpgradeArgs),
 }

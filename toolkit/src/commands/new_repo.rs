@@ -64,14 +64,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
 
     let tree = NewTree::new(&dir, !args.dry_run)?;
     let scaffold = spec.scaffold(&toolkit)?;
-    let record = Record {
-        version: toolkit::VERSION.to_owned(),
-        answers: spec.clone(),
-        scaffold: scaffold
-            .iter()
-            .map(|file| (path_key(&file.path), toolkit::hash(&file.contents)))
-            .collect(),
-    };
+    let record = Record::new(&spec, &toolkit, &scaffold);
     let mut files = spec.hand_written(&toolkit)?;
     files.extend(scaffold);
     files.push(NewFile::text(RECORD_FILE, record.to_text()?));
@@ -287,11 +280,6 @@ fn next_steps(dir: &Path, placeholders: usize) -> anyhow::Result<()> {
 /// The lock file of the toolkit's own workspace, which a new repository's trims: every
 /// crate the toolkit builds with, at the versions its tests ran with.
 const LOCK: &str = include_str!("../../../Cargo.lock");
-
-/// A path as the records key it: relative, with forward slashes.
-pub fn path_key(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
-}
 
 /// `--toolkit`, parsed; a directory is taken from the current one and written absolute
 /// (a directory inside the new repository cannot exist yet).

@@ -20,6 +20,8 @@ use crate::rule::RuleLevel;
 /// A string enum as it appears in the files.
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const PLATFORM_FILE: &str = "platform.toml";
+/// The record of the toolkit a repository is made with, which `new-repo` writes.
+pub const TOOLKIT_RECORD_FILE: &str = "toolkit.toml";
 pub const ENVIRONMENT_FILE: &str = "environment.toml";
 
 macro_rules! keyword_enum {

@@ -59,6 +59,7 @@ impl SourceTree {
             environments,
             // The workflows are not compared across revisions.
             pins: None,
+            records_toolkit: false,
         })
     }
 }

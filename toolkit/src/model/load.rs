@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+use super::TOOLKIT_RECORD_FILE;
 use super::files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, PlatformFile};
 use super::parse::parse;
 use super::pins::PINS_FILE;
@@ -22,6 +23,8 @@ pub struct SourceTree {
     pub environments: Vec<(String, Arc<SourceFile>)>,
     /// `ci/pins.toml`, when there is one.
     pub pins: Option<Arc<SourceFile>>,
+    /// Whether the repository records the toolkit it is made with (`toolkit.toml`).
+    pub records_toolkit: bool,
 }
 
 impl SourceTree {
@@ -86,6 +89,7 @@ impl SourceTree {
             platform,
             environments,
             pins,
+            records_toolkit: root.join(TOOLKIT_RECORD_FILE).is_file(),
         })
     }
 
@@ -105,6 +109,7 @@ impl SourceTree {
         match (platform, pins) {
             (Ok(mut platform), Ok(pins)) => {
                 platform.pins = pins;
+                platform.records_toolkit = self.records_toolkit;
                 Ok(platform)
             }
             (Err(problems), Ok(_)) | (Ok(_), Err(problems)) => Err(problems),

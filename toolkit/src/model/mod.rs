@@ -70,7 +70,7 @@ pub use files::{
     Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, SecretStore, Seed,
     Stage, Template,
 };
-pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
+pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
 pub use load::{SourceTree, load};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 pub use parse::{SCHEMA_RULE, parse as parse_file};
@@ -151,6 +151,9 @@ pub struct Platform {
     pub image_registry: Option<Sourced<String>>,
     /// `ci/pins.toml`, when the repository has one: the workflows are rendered from it.
     pub pins: Option<pins::Pins>,
+    /// Whether the repository records the toolkit it is made with (`toolkit.toml`, which
+    /// `new-repo` writes): the workflows then look for the toolkit's new releases.
+    pub records_toolkit: bool,
     /// `[github]`: the repository whose deploy jobs the clusters trust; `None` until it
     /// is written, and then no trust binding is rendered.
     pub github: Option<GithubRepo>,

@@ -100,6 +100,13 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
             templates::fill("workflow-promote", &data)?,
         ));
     }
+    // A repository that records its toolkit (one new-repo made) looks for its releases.
+    if platform.records_toolkit {
+        files.push(file(
+            "upgrade.yml",
+            templates::fill("workflow-upgrade", &data)?,
+        ));
+    }
     Ok(files)
 }
 

@@ -10,13 +10,14 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::NewFile;
 use super::repo::Spec;
 
 /// The version of this toolkit, which is also the version of the formats it reads.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The record of the toolkit a repository is made with.
-pub const RECORD_FILE: &str = "toolkit.toml";
+pub const RECORD_FILE: &str = crate::model::TOOLKIT_RECORD_FILE;
 
 /// The record of the 0.1.0 layout, whose toolkit was a copy of its source under `xtask/`.
 pub const PROVENANCE_FILE: &str = "toolkit-provenance.toml";
@@ -123,7 +124,7 @@ impl fmt::Display for Source {
 }
 
 /// The pipeline scripts every repository runs, as this toolkit ships them.
-const SCRIPTS: [(&str, &str); 12] = [
+const SCRIPTS: [(&str, &str); 13] = [
     (
         "ci/base-revision.sh",
         include_str!("../../../ci/base-revision.sh"),
@@ -163,6 +164,7 @@ const SCRIPTS: [(&str, &str); 12] = [
         "ci/superseded.sh",
         include_str!("../../../ci/superseded.sh"),
     ),
+    ("ci/upgrade.sh", include_str!("../../../ci/upgrade.sh")),
 ];
 
 /// The scaffold files that name no organisation, as this toolkit ships them: the build's
@@ -214,6 +216,8 @@ pub const PINS: &str = include_str!("../../../ci/pins.toml");
 pub struct Record {
     /// The toolkit version the repository's files are in the formats of.
     pub version: String,
+    /// The pin the scaffold files were last written with, as `--toolkit` takes it.
+    pub pin: String,
     /// What `new-repo` was asked, which the scaffold files are made from again.
     pub answers: Spec,
     /// The SHA-256 of each scaffold file as last written, by path.
@@ -222,6 +226,20 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record of this toolkit, with `answers`, pinned to `pin`, of `scaffold` as
+    /// written.
+    pub fn new(answers: &Spec, pin: &Source, scaffold: &[NewFile]) -> Record {
+        Record {
+            version: VERSION.to_owned(),
+            pin: pin.to_string(),
+            answers: answers.clone(),
+            scaffold: scaffold
+                .iter()
+                .map(|file| (super::update::key(&file.path), hash(&file.contents)))
+                .collect(),
+        }
+    }
+
     /// The record's text: a header that says what it is, then the values.
     pub fn to_text(&self) -> anyhow::Result<String> {
         Ok(format!(

@@ -434,3 +434,35 @@ fn the_pipeline_scripts_pass_bash_and_shellcheck() {
         }
     }
 }
+
+#[test]
+fn a_repository_new_repo_made_opens_its_toolkit_upgrades_weekly() {
+    let repo = Repo::generated();
+    let workflow = workflow(&repo, "upgrade.yml");
+    assert_eq!(
+        keys(&workflow["on"]),
+        BTreeSet::from(["schedule", "workflow_dispatch"])
+    );
+    let (_, job) = jobs(&workflow)[0];
+    assert!(
+        job.get("environment").is_none(),
+        "an upgrade deploys nothing"
+    );
+    assert_eq!(
+        job["permissions"],
+        serde_json::json!({"contents": "write", "pull-requests": "write"})
+    );
+    assert!(runs(job).contains("ci/upgrade.sh"));
+    assert!(!runs(job).contains("${{"));
+    assert!(
+        repo.read("ci/upgrade.sh")
+            .contains("cargo xtask upgrade --to latest")
+    );
+    // A repository that records no toolkit (this fixture, the toolkit's own example) has
+    // no releases of it to look for.
+    assert!(
+        !Repo::fixture()
+            .path(".github/workflows/upgrade.yml")
+            .exists()
+    );
+}

@@ -126,6 +126,7 @@ pub fn resolve(
         hosts_allowed,
         image_registry,
         pins: None,
+        records_toolkit: false,
         github,
     })
 }

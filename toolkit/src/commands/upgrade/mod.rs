@@ -14,11 +14,15 @@ use xshell::{Shell, cmd};
 use crate::cli::UpgradeArgs;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::migrations::{self, Change, Tree};
-use crate::scaffold::repo::Spec;
-use crate::scaffold::toolkit::{self, PROVENANCE_FILE, RECORD_FILE, Record, Source, VERSION};
+use crate::scaffold::toolkit::{self, RECORD_FILE, Record, Source, VERSION};
 use crate::scaffold::update::{self, Known, Outcome};
 use crate::terminal::say;
 use crate::{checks, edit, model, render};
+
+mod pin;
+mod record;
+
+pub use record::{Recorded, recorded, refuse_other_version};
 
 pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     let writes = !args.dry_run && !args.check;
@@ -41,8 +45,12 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
         ))?;
         return Ok(ExitCode::from(1));
     }
-    let pin = match &args.to {
-        Some(text) => given_source(root, text)?,
+    let pin = match args.to.as_deref().map(|to| pin::target(root, to, pinned.as_ref())) {
+        Some(Ok(pin::Target::Here(source))) => source,
+        Some(Ok(pin::Target::Release { source, version })) => {
+            return move_pin(root, args, &source, &version);
+        }
+        Some(Err(err)) => return Err(err),
         None => pinned.clone().ok_or_else(|| {
             Diagnostic::new(
                 format!("this repository's xtask pins no toolkit: it is in the {from} layout"),
@@ -67,14 +75,7 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     for migration in &migrations {
         (migration.run)(&mut tree).with_context(|| format!("migration {}", migration.name))?;
     }
-    let record = Record {
-        version: VERSION.to_owned(),
-        answers: state.answers.clone(),
-        scaffold: scaffold
-            .iter()
-            .map(|file| (update::key(&file.path), toolkit::hash(&file.contents)))
-            .collect(),
-    };
+    let record = Record::new(&state.answers, &pin, &scaffold);
     let record_text = record.to_text()?;
     if tree.read_text(Path::new(RECORD_FILE))?.as_deref() != Some(record_text.as_str()) {
         tree.write(Path::new(RECORD_FILE), record_text.into_bytes(), false);
@@ -132,6 +133,52 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Moves the pin to a release of another version, and nothing else: that toolkit, which
+/// the next `cargo xtask` builds, brings the files to its formats with `upgrade`.
+fn move_pin(
+    root: &Path,
+    args: &UpgradeArgs,
+    source: &Source,
+    version: &str,
+) -> anyhow::Result<ExitCode> {
+    if args.check {
+        say(format!(
+            "behind: the toolkit's release {version} is out ({source}); `cargo xtask upgrade --to {source}` moves the pin"
+        ))?;
+        return Ok(ExitCode::from(1));
+    }
+    let path = Path::new("xtask/Cargo.toml");
+    let manifest = std::fs::read_to_string(root.join(path)).context("reading xtask/Cargo.toml")?;
+    let moved = edit::replace_value(
+        &manifest,
+        &["dependencies", toolkit::PACKAGE],
+        &source.dependency(),
+    )?
+    .with_context(|| {
+        format!(
+            "xtask/Cargo.toml has no dependency `{}` to move",
+            toolkit::PACKAGE
+        )
+    })?;
+    if args.dry_run {
+        say(format!(
+            "would pin the toolkit to {source} (release {version}) in xtask/Cargo.toml; --dry-run: nothing written"
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    refuse_unclean(root)?;
+    let moved_in = edit::write_file(root, path, &moved, edit::Mode::Kept)
+        .and_then(|()| super::update_lock(root));
+    if let Err(err) = moved_in {
+        restore(root).context("putting the tree back after a failed upgrade")?;
+        return Err(err.context("the pin could not move; the tree is as it was"));
+    }
+    say(format!(
+        "pinned the toolkit to {source} (release {version}) in xtask/Cargo.toml and Cargo.lock: now run `cargo xtask upgrade`, which builds that toolkit and brings the files to it"
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Every scaffold file's update, laid over `tree`; the outcome by path of those that change.
 fn update_scaffold(
     tree: &mut Tree,
@@ -144,7 +191,11 @@ fn update_scaffold(
     // the recorded one (the file did not change between the two).
     let history = state.answers.scaffold_at(&state.version)?;
     let history = update::by_path(&history);
-    let old_pin = pinned.cloned().unwrap_or(Source::Path(String::new()));
+    // The pin as last written, so that a pin moved since (by hand, or by an update bot) is
+    // the change both sides made, not an edit.
+    let old_pin = (state.pin.clone())
+        .or_else(|| pinned.cloned())
+        .unwrap_or(Source::Path(String::new()));
     let same = state.answers.scaffold(&old_pin)?;
     let same = update::by_path(&same);
     let old_label = format!("toolkit {}", state.version);
@@ -274,58 +325,6 @@ fn apply(root: &Path, tree: &Tree, docs: &[&crate::rule::RuleDoc]) -> anyhow::Re
     Ok(())
 }
 
-/// `--to`, parsed; a directory is taken from the current one, and written relative to
-/// the repository when it lies inside it (a vendored toolkit). A directory must hold this
-/// toolkit: the one that runs the migrations is the one the pin names.
-fn given_source(root: &Path, text: &str) -> anyhow::Result<Source> {
-    let source = Source::parse(text).map_err(|reason| {
-        Diagnostic::new(format!("invalid --to: {reason}"), Location::Nowhere)
-            .with_help("git:URL@REV (a commit or tag of the toolkit's repository) or path:DIR (a directory holding its source)")
-            .into_error()
-    })?;
-    let Source::Path(dir) = source else {
-        return Ok(source);
-    };
-    let absolute = std::path::absolute(&dir)?;
-    let manifest = std::fs::read_to_string(absolute.join("Cargo.toml")).unwrap_or_default();
-    let package = toml::from_str::<toml::Table>(&manifest).ok();
-    let field = |key: &str| {
-        package
-            .as_ref()
-            .and_then(|doc| doc.get("package")?.get(key)?.as_str().map(str::to_owned))
-    };
-    if field("name").as_deref() != Some(toolkit::PACKAGE) {
-        return Err(Diagnostic::new(
-            format!(
-                "{} holds no toolkit: its Cargo.toml is not the package `{}`",
-                absolute.display(),
-                toolkit::PACKAGE
-            ),
-            Location::Nowhere,
-        )
-        .with_help("name the toolkit's crate directory, `toolkit/` in the toolkit's repository")
-        .into_error());
-    }
-    if field("version").as_deref() != Some(VERSION) {
-        return Err(Diagnostic::new(
-            format!(
-                "the toolkit in {} is version {}, and this one is {VERSION}",
-                absolute.display(),
-                field("version").unwrap_or_default()
-            ),
-            Location::Nowhere,
-        )
-        .with_help("run the upgrade with the toolkit it pins: from its repository, `cargo xtask --directory <this repository> upgrade --to path:DIR`")
-        .into_error());
-    }
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let absolute = absolute.canonicalize().unwrap_or(absolute);
-    Ok(Source::Path(match absolute.strip_prefix(&root) {
-        Ok(inside) => update::key(inside),
-        Err(_) => absolute.to_string_lossy().into_owned(),
-    }))
-}
-
 /// Refuses to write outside git or over uncommitted changes: the upgrade is undone, and
 /// reviewed, through git.
 fn refuse_unclean(root: &Path) -> anyhow::Result<()> {
@@ -369,182 +368,4 @@ fn restore(root: &Path) -> anyhow::Result<()> {
         .quiet()
         .run()?;
     Ok(())
-}
-
-/// What a repository records of the toolkit it is made with.
-pub struct Recorded {
-    /// The toolkit version whose formats its files are in.
-    pub version: String,
-    pub answers: Spec,
-    /// The scaffold files' hashes as last written (0.2.0 on).
-    pub scaffold: BTreeMap<String, String>,
-    /// A 0.1.0 repository's toolkit files' hashes, by path.
-    pub provenance: BTreeMap<String, String>,
-}
-
-/// The record of the toolkit in `toolkit.toml`, or in a 0.1.0 repository's
-/// `toolkit-provenance.toml`.
-pub fn recorded(root: &Path) -> anyhow::Result<Recorded> {
-    if let Some(record) = read_record(root)? {
-        return Ok(Recorded {
-            version: record.version,
-            answers: record.answers,
-            scaffold: record.scaffold,
-            provenance: BTreeMap::new(),
-        });
-    }
-    let path = root.join(PROVENANCE_FILE);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Err(Diagnostic::new(
-            format!("this repository records no toolkit: it has no {RECORD_FILE}"),
-            Location::Nowhere,
-        )
-        .with_help("upgrade brings up to date the repositories `cargo xtask new-repo` made, which record the toolkit they were made with")
-        .into_error());
-    };
-    #[derive(serde::Deserialize)]
-    struct Provenance {
-        toolkit_version: String,
-        #[serde(default)]
-        files: BTreeMap<String, String>,
-    }
-    let provenance: Provenance = toml::from_str(&text).map_err(|err| {
-        Diagnostic::new(
-            format!("{PROVENANCE_FILE} is not the record new-repo wrote: {err}"),
-            Location::Path(path.clone()),
-        )
-        .with_help("restore it from git: upgrade tells the toolkit's files from yours by it")
-        .into_error()
-    })?;
-    Ok(Recorded {
-        version: provenance.toolkit_version,
-        answers: answers_of_0_1_0(root)?,
-        scaffold: provenance.files.clone(),
-        provenance: provenance.files,
-    })
-}
-
-/// `toolkit.toml`, when the repository has one.
-fn read_record(root: &Path) -> anyhow::Result<Option<Record>> {
-    let path = root.join(RECORD_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("reading {RECORD_FILE}")),
-    };
-    toml::from_str(&text).map(Some).map_err(|err| {
-        Diagnostic::new(
-            format!("{RECORD_FILE} is not the record the toolkit writes: {}", err.message()),
-            Location::Path(path),
-        )
-        .with_help("restore it from git (`git checkout -- toolkit.toml`): it is written by new-repo and upgrade, never by hand")
-        .into_error()
-    })
-}
-
-/// Refuses to run on a repository whose files are in another toolkit version's formats:
-/// it says which version the repository is at, which runs, and what to run.
-pub fn refuse_other_version(root: &Path) -> anyhow::Result<()> {
-    let version = match read_record(root)? {
-        Some(record) => record.version,
-        None if root.join(PROVENANCE_FILE).is_file() => "0.1.0".to_owned(),
-        None => return Ok(()),
-    };
-    if version == VERSION {
-        return Ok(());
-    }
-    let newer = migrations::version(&version).ok() > migrations::version(VERSION).ok();
-    let help = if newer {
-        "the repository was upgraded past this toolkit: run the one xtask/Cargo.toml pins, with `cargo xtask` in the repository".to_owned()
-    } else if version == "0.1.0" {
-        format!(
-            "upgrade it with this toolkit: `cargo xtask --directory {} upgrade --to git:URL@REV` from the toolkit's repository (or --to path:DIR)",
-            root.display()
-        )
-    } else {
-        "run `cargo xtask upgrade`: it brings the repository's files to the toolkit it pins"
-            .to_owned()
-    };
-    Err(Diagnostic::new(
-        format!("this repository is at toolkit {version} ({RECORD_FILE}), and the toolkit running is {VERSION}"),
-        Location::Nowhere,
-    )
-    .with_help(help)
-    .into_error())
-}
-
-/// The answers a 0.1.0 repository was made with, which it did not record: read back from
-/// its hand-written files, as far as they still hold them.
-pub fn answers_of_0_1_0(root: &Path) -> anyhow::Result<Spec> {
-    let read = |path: &str| -> anyhow::Result<toml::Table> {
-        let text =
-            std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
-        toml::from_str(&text).with_context(|| format!("reading {path}"))
-    };
-    let platform = read("environments/platform.toml")?;
-    let text = |table: &toml::Table, path: &[&str]| -> Option<String> {
-        let mut value = table.get(path[0])?;
-        for key in &path[1..] {
-            value = value.get(key)?;
-        }
-        value.as_str().map(str::to_owned)
-    };
-    let known = |value: Option<String>| value.filter(|v| !v.starts_with('<'));
-    let account = |env: &str| -> Option<String> {
-        known(
-            read(&format!("environments/{env}/environment.toml"))
-                .ok()
-                .and_then(|t| text(&t, &["account"])),
-        )
-    };
-    let org = text(&platform, &["org"]).context("environments/platform.toml has no `org`")?;
-    let mut spec = Spec {
-        domain: text(&platform, &["domain"])
-            .context("environments/platform.toml has no `domain`")?,
-        name: text(&platform, &["name"]),
-        region: text(&platform, &["defaults", "region"]).unwrap_or_else(|| "eu-west-1".to_owned()),
-        registry: text(&platform, &["images", "registry"]),
-        github: text(&platform, &["github", "repository"])
-            .unwrap_or_else(|| format!("{org}/platform")),
-        prod_account: account("prod"),
-        nonprod_account: account("staging"),
-        observability_account: account("observability"),
-        identity_account: account("identity"),
-        admins: platform
-            .get("teams")
-            .and_then(|teams| teams.get("platform"))
-            .and_then(toml::Value::as_array)
-            .map(|emails| {
-                emails
-                    .iter()
-                    .filter_map(|email| known(email.as_str().map(str::to_owned)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        org,
-    };
-    // What new-repo would have derived is not an answer of its own.
-    if spec.name
-        == Some(
-            Spec {
-                name: None,
-                ..spec.clone()
-            }
-            .display_name(),
-        )
-    {
-        spec.name = None;
-    }
-    if spec.registry
-        == Some(
-            Spec {
-                registry: None,
-                ..spec.clone()
-            }
-            .registry(),
-        )
-    {
-        spec.registry = None;
-    }
-    Ok(spec)
 }
