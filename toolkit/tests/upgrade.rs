@@ -527,3 +527,34 @@ fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
         &["a directory: it has no releases to look for", "up to date"],
     );
 }
+
+#[test]
+fn a_pin_moved_by_hand_beside_an_edit_of_the_thin_xtask_merges_cleanly() {
+    let repo = new_repository();
+    // The team adds a dependency for a rule of its own, and an update bot moves the pin
+    // (here to the same toolkit by another path).
+    let old_pin = format!("path = \"{}\"", manifest_dir().display());
+    let new_dir = format!("{}/../toolkit", manifest_dir().display());
+    let edited = repo
+        .read("xtask/Cargo.toml")
+        .replace(&old_pin, &format!("path = \"{new_dir}\""))
+        .replace("[dependencies]\n", "[dependencies]\nanyhow = \"1\"\n");
+    repo.write("xtask/Cargo.toml", &edited);
+    commit_all(repo.dir.path(), "a rule's dependency; the pin moved");
+    let run = repo.run(&["upgrade"]).success();
+    assert_contains(
+        &run.stderr(),
+        &["changed   toolkit.toml", "upgraded to 0.2.0"],
+    );
+    assert!(
+        !run.stderr().contains("xtask/Cargo.toml"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(repo.read("xtask/Cargo.toml"), edited);
+    let record: toml::Table = toml::from_str(&repo.read("toolkit.toml")).unwrap();
+    assert_eq!(
+        record["pin"].as_str(),
+        Some(format!("path:{new_dir}").as_str())
+    );
+}
