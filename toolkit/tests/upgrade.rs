@@ -308,14 +308,8 @@ fn the_program_needs_nothing_from_where_it_was_built() {
     std::fs::copy(env!("CARGO_BIN_EXE_platform-toolkit"), &moved).unwrap();
     let work = tempfile::tempdir().unwrap();
     let run = |cwd: &Path, args: &[&str]| {
-        Run(Command::new(&moved)
-            .args(args)
-            .current_dir(cwd)
-            .env("XTASK_TODAY", common::TODAY)
-            .env_remove("CARGO_MANIFEST_DIR")
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .unwrap())
+        let mut command = common::program(&moved, cwd, args);
+        Run(command.env_remove("CARGO_MANIFEST_DIR").output().unwrap())
     };
     let toolkit = toolkit_flag();
     let new = [

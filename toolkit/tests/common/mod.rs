@@ -341,7 +341,12 @@ pub fn toolkit_flag() -> String {
 
 /// The binary with `args`, in `cwd`, on [`TODAY`], without colour settings.
 pub fn xtask(cwd: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platform-toolkit"));
+    program(Path::new(env!("CARGO_BIN_EXE_platform-toolkit")), cwd, args)
+}
+
+/// [`xtask`], with the program at `path`.
+pub fn program(path: &Path, cwd: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(path);
     command
         .args(args)
         .current_dir(cwd)
