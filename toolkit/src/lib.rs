@@ -5,6 +5,7 @@
 //! layers.
 
 pub mod affected;
+pub mod changes;
 pub mod checks;
 pub mod cli;
 pub mod commands;

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::affected::{self, Change, Crate, LOCK_FILE, WORKSPACE_MANIFEST};
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
 use crate::model::git::Revision;
@@ -33,7 +32,7 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
         }
         None => None,
     };
-    let rebuilds = rebuilds(root, &revision, &workspace, &platform)?;
+    let rebuilds = crate::changes::rebuilds(root, &revision, &workspace, &platform)?;
     let environments = environments(before.as_ref(), &platform, today)?;
     let services: Vec<Value> = rebuilds
         .iter()
@@ -66,46 +65,6 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The workspace's packages as [`Crate`]s.
-pub fn crates(workspace: &Workspace) -> Vec<Crate> {
-    workspace
-        .packages
-        .iter()
-        .map(|package| Crate {
-            name: package.name.clone(),
-            dir: package.dir().to_owned(),
-            path_dependencies: package.path_dependencies.clone(),
-            dependencies: package.dependencies.clone(),
-        })
-        .collect()
-}
-
-/// The services a change since `revision` reaches, with the paths that reach each.
-pub fn rebuilds(
-    root: &Path,
-    revision: &Revision,
-    workspace: &Workspace,
-    platform: &Platform,
-) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
-    let paths = revision.changed_paths(root)?;
-    let lock_before = revision.file(root, LOCK_FILE)?;
-    let lock_after = std::fs::read_to_string(root.join(LOCK_FILE)).ok();
-    let manifest_before = revision.file(root, WORKSPACE_MANIFEST)?;
-    let manifest_after = std::fs::read_to_string(root.join(WORKSPACE_MANIFEST)).ok();
-    let change = Change {
-        paths: &paths,
-        lock_before: lock_before.as_deref(),
-        lock_after: lock_after.as_deref(),
-        manifest_before: manifest_before.as_deref(),
-        manifest_after: manifest_after.as_deref(),
-    };
-    Ok(affected::services(
-        &crates(workspace),
-        platform.services.keys().map(String::as_str),
-        &change,
-    ))
 }
 
 /// A service to rebuild, with what a build needs: the crate's version is the image's tag,

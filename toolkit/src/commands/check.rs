@@ -149,7 +149,7 @@ fn unbumped(
     platform: &Platform,
 ) -> anyhow::Result<Vec<Unbumped>> {
     let mut found = Vec::new();
-    for (name, because) in super::affected::rebuilds(root, base, workspace, platform)? {
+    for (name, because) in crate::changes::rebuilds(root, base, workspace, platform)? {
         let Some((package, text)) = workspace.manifests().find(|(p, _)| p.name == name) else {
             continue;
         };

@@ -4,13 +4,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{ComparisonFormat, DiffArgs};
-use crate::comparison::{self, Comparison};
+use crate::cli::DiffArgs;
+use crate::comparison;
 use crate::model::date::Date;
 use crate::model::git::Revision;
 use crate::model::services;
 use crate::model::{self, Environment, Platform, SourceTree};
-use crate::terminal;
 
 /// `diff A B`: A is the candidate, B the reference.
 pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -52,40 +51,7 @@ pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode
             today,
         )
     };
-    print(&[comparison], args.format)
-}
-
-/// Prints the comparisons; exit code 1 when any has a violation.
-pub(super) fn print(
-    comparisons: &[Comparison],
-    format: ComparisonFormat,
-) -> anyhow::Result<ExitCode> {
-    match format {
-        ComparisonFormat::Human => {
-            let text: Vec<String> = comparisons.iter().map(comparison::report::human).collect();
-            terminal::print(&text.join("\n"))?;
-        }
-        ComparisonFormat::Json => {
-            let reports: Vec<_> = comparisons.iter().map(comparison::report::Json).collect();
-            match reports.as_slice() {
-                [one] => terminal::print_json(one)?,
-                _ => terminal::print_json(&reports)?,
-            }
-        }
-        ComparisonFormat::Markdown => {
-            let text: Vec<String> = comparisons
-                .iter()
-                .map(comparison::report::markdown)
-                .collect();
-            terminal::print(&text.join("\n"))?;
-        }
-    }
-    let violations: usize = comparisons.iter().map(Comparison::violations).sum();
-    Ok(if violations > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    super::print_comparisons(&[comparison], args.format)
 }
 
 /// One side of `diff`: `ENV` or `ENV@REV`.

@@ -19,16 +19,53 @@ pub mod show;
 pub mod upgrade;
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
 
 use crate::checks::{self, Context};
+use crate::cli::ComparisonFormat;
+use crate::comparison::{self, Comparison};
 use crate::diagnostic::Diagnostics;
 use crate::model::Platform;
 use crate::model::date::Date;
 use crate::render::Generated;
 use crate::rule::RuleLevel;
+use crate::terminal;
+
+/// Prints the comparisons of `diff` or `parity`; exit code 1 when any has a violation.
+pub fn print_comparisons(
+    comparisons: &[Comparison],
+    format: ComparisonFormat,
+) -> anyhow::Result<ExitCode> {
+    match format {
+        ComparisonFormat::Human => {
+            let text: Vec<String> = comparisons.iter().map(comparison::report::human).collect();
+            terminal::print(&text.join("\n"))?;
+        }
+        ComparisonFormat::Json => {
+            let reports: Vec<_> = comparisons.iter().map(comparison::report::Json).collect();
+            match reports.as_slice() {
+                [one] => terminal::print_json(one)?,
+                _ => terminal::print_json(&reports)?,
+            }
+        }
+        ComparisonFormat::Markdown => {
+            let text: Vec<String> = comparisons
+                .iter()
+                .map(comparison::report::markdown)
+                .collect();
+            terminal::print(&text.join("\n"))?;
+        }
+    }
+    let violations: usize = comparisons.iter().map(Comparison::violations).sum();
+    Ok(if violations > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// Every file `render` makes of `platform`, `docs/checks.md` with every rule among them.
 pub fn generated_files(platform: &Platform) -> anyhow::Result<Vec<Generated>> {

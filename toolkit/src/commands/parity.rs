@@ -31,5 +31,5 @@ pub fn run(root: &Path, args: &ParityArgs, today: Date) -> anyhow::Result<ExitCo
             )
         })
         .collect();
-    super::diff::print(&comparisons, args.format)
+    super::print_comparisons(&comparisons, args.format)
 }

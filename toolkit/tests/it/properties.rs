@@ -2,8 +2,7 @@
 //! the tool answers with a verdict or a located refusal, never a panic, and a refusal
 //! writes nothing; `promote` changes only the version bytes of any well-formed file.
 
-mod common;
-
+use crate::common;
 use common::{Repo, TODAY};
 use platform_toolkit::checks::{self, Context};
 use platform_toolkit::diagnostic::SourceFile;

@@ -1,8 +1,7 @@
 //! `cargo xtask check` and `explain`: every rule trips on a broken copy of the test
 //! organisation and stays quiet on it, and on the shipped example; levels and formats.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 mod releases;
 
 use common::{Repo, assert_contains};

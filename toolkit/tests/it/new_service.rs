@@ -2,8 +2,7 @@
 //! the lock file and, with `--deploy-to`, in environments and their deploy scripts; it
 //! refuses bad input without writing anything.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

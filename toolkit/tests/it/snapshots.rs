@@ -3,13 +3,12 @@
 //! layout shows as a diff in review. After a deliberate change, regenerate them with
 //!
 //! ```text
-//! SNAPSHOTS=overwrite cargo test -p xtask --test snapshots
+//! SNAPSHOTS=overwrite cargo test -p platform-toolkit --test it snapshots::
 //! ```
 //!
 //! and read the diff before committing it.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use common::Repo;

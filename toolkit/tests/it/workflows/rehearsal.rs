@@ -9,10 +9,11 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
-use crate::actions::{Github, JobRun, Runner};
+use super::actions::{Github, JobRun, Runner};
+use super::workflow;
 use crate::common::{Repo, copy};
 use crate::standins::{Pins, Standins};
-use crate::{podplane, truster, workflow};
+use crate::{podplane, truster};
 
 const STAGING: &str = "initech-staging";
 const PROD: &str = "initech-prod";

@@ -2,8 +2,7 @@
 //! change rebuilds, which environments it changes, and the rule that a rebuilt service
 //! has a new version.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 use serde_json::Value;

@@ -5,8 +5,7 @@
 //! files with them when it is installed (`REQUIRE_TAPLO=1`, as `.ci/run` sets, makes it
 //! required).
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,7 @@
 //! `cargo xtask diff` and `parity` on copies of the test organisation, and the
 //! README's main job on the shipped example.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 use serde_json::Value;

@@ -1,8 +1,7 @@
 //! End to end: `list`, `show`, `--help` and finding the repository, run as the binary on
 //! temporary copies of the test organisation and on the shipped example.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_commented, assert_contains};
 use pretty_assertions::assert_eq;
 

@@ -2,8 +2,7 @@
 //! images, end to end: the rules Podplane, DNS and OCI registries impose, enforced while
 //! loading.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_commented, assert_contains};
 
 #[test]

@@ -1,16 +1,9 @@
 //! `cargo xtask render`: the generated files, checked by their real consumers: Podplane's
 //! schemas and rules, its `login` and `deploy` commands, bash and shellcheck.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::{common, podplane};
 mod deploy;
-#[path = "../podplane/mod.rs"]
-mod podplane;
-#[path = "../standins/mod.rs"]
-mod standins;
 mod trust;
-#[path = "../truster/mod.rs"]
-mod truster;
 
 use std::process::Command;
 

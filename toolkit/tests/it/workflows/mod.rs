@@ -3,19 +3,12 @@
 //! after staging and by the promotion path, the safety settings of every job, and that
 //! actionlint and zizmor find nothing in them.
 
+use crate::common;
 mod actions;
-#[path = "../common/mod.rs"]
-mod common;
 mod first_push;
 mod first_week;
-#[path = "../podplane/mod.rs"]
-mod podplane;
 mod races;
 mod rehearsal;
-#[path = "../standins/mod.rs"]
-mod standins;
-#[path = "../truster/mod.rs"]
-mod truster;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, VecDeque};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-use crate::rehearsal::{Rehearsal, assert_succeeded};
-use crate::workflow;
+use super::rehearsal::{Rehearsal, assert_succeeded};
+use super::workflow;
 
 const STAGING: &str = "environments/staging/environment.toml";
 

@@ -13,8 +13,7 @@
 //! toolkit's source copy under `xtask/` (the provenance record still lists them all; a
 //! listed file that is missing is left missing).
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,7 +135,7 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
         &repo.read("docs/json-output.md"),
         &[
             "Globex: our dashboards read",
-            "the toolkit's `toolkit/tests/json_output.rs`",
+            "the toolkit's `toolkit/tests/it/json_output.rs`",
         ],
     );
     let workspace = repo.read("Cargo.toml");

@@ -1,8 +1,7 @@
 //! The generated files as files, end to end: fresh, deterministic, marked, written all
 //! or nothing, and `render --check` showing what would change.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 

@@ -1,8 +1,7 @@
 //! `cargo xtask promote`, end to end: only the versions change, byte for byte, and what
 //! was not validated is refused.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 

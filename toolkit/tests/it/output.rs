@@ -1,8 +1,7 @@
 //! What every command shares about its output: one table of exit codes, one colour policy
 //! for reports and diagnostics, and a verdict that survives a reader who goes away.
 
-mod common;
-
+use crate::common;
 use std::process::Stdio;
 
 use common::Repo;

@@ -1,8 +1,7 @@
 //! Bad input in the hand-written files, end to end: each problem located at its file, line
 //! and column, said in words with what would be valid, exit code 2, nothing written.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_commented, assert_contains};
 use pretty_assertions::assert_eq;
 

@@ -2,8 +2,7 @@
 //! command in any format; never written into a generated file. And what only looks like
 //! a secret is left alone.
 
-mod common;
-
+use crate::common;
 use common::{Repo, assert_contains};
 use pretty_assertions::assert_eq;
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use pretty_assertions::assert_eq;
 
+use super::rehearsal::{Rehearsal, assert_succeeded};
 use crate::common::{Repo, assert_contains};
-use crate::rehearsal::{Rehearsal, assert_succeeded};
 
 /// What the plan job of the push that made HEAD says.
 fn plan(r: &Rehearsal, before: &str) -> BTreeMap<String, String> {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
+use super::rehearsal::{Rehearsal, assert_succeeded};
 use crate::common::Repo;
-use crate::rehearsal::{Rehearsal, assert_succeeded};
 
 /// GitHub's `before` for a branch's first push: no commit.
 const NO_COMMIT: &str = "0000000000000000000000000000000000000000";

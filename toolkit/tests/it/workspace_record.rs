@@ -2,8 +2,7 @@
 //! was made from are unchanged, never once they are not. Each test tells whether cargo was
 //! asked by making it fail (`CARGO=false`): a command that needs cargo then exits 2.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 
 use common::Repo;

@@ -1,8 +1,7 @@
 //! `cargo xtask new-env`, end to end: the file it writes, the VPC it allocates, and what
 //! it refuses.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use common::{Repo, assert_contains};

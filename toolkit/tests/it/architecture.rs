@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("edit", &["model"]),
     ("repository", &["model", "diagnostic"]),
+    ("changes", &["model", "affected"]),
     (
         "comparison",
         &["model", "diagnostic", "parallel", "secrets"],
@@ -225,4 +226,56 @@ fn the_program_reads_nothing_from_where_it_was_built() {
         .map(|file| file.strip_prefix(src()).unwrap().display().to_string())
         .collect();
     assert_eq!(reading, Vec::<String>::new());
+}
+
+#[test]
+fn the_layers_are_ordered_so_that_none_reaches_back() {
+    // A module may use only modules listed before it: the table is a DAG, lowest first.
+    for (at, (module, may_use)) in LAYERS.iter().enumerate() {
+        for used in *may_use {
+            assert!(
+                LAYERS[..at].iter().any(|(earlier, _)| earlier == used),
+                "{module} may use {used}, which is not listed before it"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_command_uses_another() {
+    // What two commands share lives below them (or in `commands/mod.rs`): a command that
+    // reached into another would change when that one does.
+    let commands = src().join("commands");
+    let mut files = Vec::new();
+    sources(&commands, &mut files);
+    let names: Vec<String> = std::fs::read_dir(&commands)
+        .unwrap()
+        .map(|entry| {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            name.trim_end_matches(".rs").to_owned()
+        })
+        .filter(|name| name != "mod")
+        .collect();
+    let mut crossings = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&commands).unwrap();
+        let own = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let own = own.trim_end_matches(".rs");
+        if own == "mod" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for other in names.iter().filter(|name| *name != own) {
+            let named = [format!("super::{other}::"), format!("commands::{other}::")];
+            if named.iter().any(|path| text.contains(path.as_str())) {
+                crossings.push(format!("{} uses the command {other}", relative.display()));
+            }
+        }
+    }
+    assert_eq!(crossings, Vec::<String>::new());
 }

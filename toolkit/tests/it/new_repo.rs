@@ -2,8 +2,7 @@
 //! once, refuses bad flags and unusable directories without writing anything, and leaves
 //! nothing of the example organisation behind.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -3,8 +3,8 @@
 
 use pretty_assertions::assert_eq;
 
+use super::{DEV, PLATFORM, PROD, STAGING, findings, rules, trips};
 use crate::common::{Repo, assert_contains};
-use crate::{DEV, PLATFORM, PROD, STAGING, findings, rules, trips};
 
 #[test]
 fn ci_trusted() {

@@ -1,8 +1,7 @@
 //! `--format json`: every command that prints a report prints the shape
 //! `docs/json-output.md` documents, on stdout alone, with the same exit codes.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use common::Repo;

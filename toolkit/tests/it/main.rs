@@ -1,0 +1,35 @@
+//! The toolkit's integration tests, one binary: each module runs the program (or reads
+//! what it writes) for one subject. The helpers they share, and Podplane, Truster and the
+//! stand-ins as consumers, live beside this directory with the data they read.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../podplane/mod.rs"]
+mod podplane;
+#[path = "../standins/mod.rs"]
+mod standins;
+#[path = "../truster/mod.rs"]
+mod truster;
+
+mod affected;
+mod architecture;
+mod bad_input;
+mod check;
+mod cli;
+mod diff;
+mod generated;
+mod json_output;
+mod new_env;
+mod new_repo;
+mod new_service;
+mod output;
+mod platform_rules;
+mod promote;
+mod properties;
+mod render;
+mod schemas;
+mod secrets;
+mod snapshots;
+mod upgrade;
+mod workflows;
+mod workspace_record;
