@@ -12,7 +12,8 @@ fn main() {
     let dir = tempdir();
     generate(dir.path());
     let root = dir.path();
-    let platform = platform_toolkit::model::load(root).expect("the generated repository loads");
+    let platform =
+        platform_toolkit::repository::load(root).expect("the generated repository loads");
     let files =
         platform_toolkit::commands::generated_files(&platform).expect("the repository renders");
     platform_toolkit::render::write(root, &files).expect("the rendered files are written");

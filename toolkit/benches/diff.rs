@@ -15,7 +15,8 @@ fn main() {
     let dir = tempdir();
     let root = dir.path();
     generate_pair(root, SERVICES);
-    let platform = platform_toolkit::model::load(root).expect("the benchmark repository loads");
+    let platform =
+        platform_toolkit::repository::load(root).expect("the benchmark repository loads");
     let staging = platform.find("staging").unwrap();
     let prod = platform.find("prod").unwrap();
     let today = Date::today().expect("XTASK_TODAY, when set, is a day");

@@ -22,7 +22,8 @@ fn main() {
 fn measure(root: &Path, environments: usize) {
     // Once to warm the file system cache, keep the record of the workspace, and check that
     // the repository is valid.
-    let platform = platform_toolkit::model::load(root).expect("the generated repository loads");
+    let platform =
+        platform_toolkit::repository::load(root).expect("the generated repository loads");
     assert_eq!(platform.environments.len(), environments);
     let services: usize = platform
         .environments
@@ -37,20 +38,20 @@ fn measure(root: &Path, environments: usize) {
     );
 
     report("load (read + workspace + parse + resolve)", || {
-        platform_toolkit::model::load(root).unwrap();
+        platform_toolkit::repository::load(root).unwrap();
     });
     report("  read the files", || {
-        platform_toolkit::model::SourceTree::read(root).unwrap();
+        platform_toolkit::repository::SourceTree::read(root).unwrap();
     });
     report("  the workspace, from its record", || {
-        platform_toolkit::model::workspace::Workspace::load(root).unwrap();
+        platform_toolkit::repository::workspace::Workspace::load(root).unwrap();
     });
-    let workspace = platform_toolkit::model::workspace::Workspace::load(root).unwrap();
+    let workspace = platform_toolkit::repository::workspace::Workspace::load(root).unwrap();
     report("  the service declarations (all cores)", || {
-        platform_toolkit::model::services::declared_in(&workspace).unwrap();
+        platform_toolkit::repository::services::declared_in(&workspace).unwrap();
     });
-    let tree = platform_toolkit::model::SourceTree::read(root).unwrap();
-    let declared = platform_toolkit::model::services::declared_in(&workspace).unwrap();
+    let tree = platform_toolkit::repository::SourceTree::read(root).unwrap();
+    let declared = platform_toolkit::repository::services::declared_in(&workspace).unwrap();
     report("  parse the environment files (one thread)", || {
         for (_, file) in &tree.environments {
             platform_toolkit::model::parse_file::<platform_toolkit::model::files::EnvironmentFile>(

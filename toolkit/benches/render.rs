@@ -14,7 +14,8 @@ fn main() {
     let dir = tempdir();
     generate(dir.path());
     let root = dir.path();
-    let platform = platform_toolkit::model::load(root).expect("the generated repository loads");
+    let platform =
+        platform_toolkit::repository::load(root).expect("the generated repository loads");
     let files =
         platform_toolkit::commands::generated_files(&platform).expect("the repository renders");
     let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
@@ -40,7 +41,7 @@ fn main() {
         new_repository,
         || {
             let root = newest();
-            let platform = platform_toolkit::model::load(&root).unwrap();
+            let platform = platform_toolkit::repository::load(&root).unwrap();
             let files = platform_toolkit::commands::generated_files(&platform).unwrap();
             platform_toolkit::render::write(&root, &files).unwrap();
         },
@@ -58,13 +59,13 @@ fn main() {
         new_stale_repository,
         || {
             let root = newest();
-            let platform = platform_toolkit::model::load(&root).unwrap();
+            let platform = platform_toolkit::repository::load(&root).unwrap();
             let files = platform_toolkit::commands::generated_files(&platform).unwrap();
             platform_toolkit::render::write(&root, &files).unwrap();
         },
     );
     report_after("  load a fresh repository", new_repository, || {
-        platform_toolkit::model::load(&newest()).unwrap();
+        platform_toolkit::repository::load(&newest()).unwrap();
     });
     report_after("  write every file (all cores)", new_repository, || {
         platform_toolkit::render::write(&newest(), &files).unwrap();
@@ -74,7 +75,7 @@ fn main() {
     });
     platform_toolkit::render::write(root, &files).unwrap();
     report("render on a fresh tree (load + generate + compare)", || {
-        let platform = platform_toolkit::model::load(root).unwrap();
+        let platform = platform_toolkit::repository::load(root).unwrap();
         let files = platform_toolkit::commands::generated_files(&platform).unwrap();
         platform_toolkit::render::write(root, &files).unwrap();
     });

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use crate::affected::{self, Change, Crate, LOCK_FILE, WORKSPACE_MANIFEST};
 use crate::model::Platform;
-use crate::model::git::Revision;
-use crate::model::workspace::Workspace;
+use crate::repository::git::Revision;
+use crate::repository::workspace::Workspace;
 
 /// The workspace's packages as [`Crate`]s.
 fn crates(workspace: &Workspace) -> Vec<Crate> {

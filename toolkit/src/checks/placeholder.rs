@@ -7,7 +7,7 @@ use toml_edit::{Item, Value};
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::model::Platform;
-use crate::model::values::is_placeholder;
+use crate::model::names::is_placeholder;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
 use super::{Context, Rule};

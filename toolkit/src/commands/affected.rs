@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
-use crate::model::git::Revision;
-use crate::model::workspace::Workspace;
 use crate::model::{PLATFORM_FILE, date::Date, files::ENVIRONMENTS_DIR};
-use crate::model::{Platform, SourceTree, Stage, services};
+use crate::model::{Platform, Stage};
+use crate::repository::git::Revision;
+use crate::repository::workspace::Workspace;
 use crate::terminal;
 
 /// The file whose change means an environment's services must be deployed again.
@@ -22,14 +22,16 @@ const DEPLOY_SCRIPT: &str = "deploy.sh";
 pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<ExitCode> {
     let revision = Revision::resolve(root, &args.base)?;
     let workspace = Workspace::load(root)?;
-    let platform = SourceTree::read(root)?.load(services::declared_in(&workspace)?)?;
+    let platform = crate::repository::SourceTree::read(root)?
+        .load(crate::repository::services::declared_in(&workspace)?)?;
     // Before the platform existed (git's empty tree, a repository's first push), every
     // environment is new.
     let platform_file = format!("{ENVIRONMENTS_DIR}/{PLATFORM_FILE}");
     let before = match revision.file(root, &platform_file)? {
-        Some(_) => {
-            Some(SourceTree::at(root, &revision)?.load(services::declared_at(root, &revision)?)?)
-        }
+        Some(_) => Some(
+            crate::repository::SourceTree::at(root, &revision)?
+                .load(crate::repository::services::declared_at(root, &revision)?)?,
+        ),
         None => None,
     };
     let rebuilds = crate::changes::rebuilds(root, &revision, &workspace, &platform)?;

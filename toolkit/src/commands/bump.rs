@@ -11,15 +11,15 @@ use cargo_metadata::semver::Version;
 use crate::cli::{BumpArgs, BumpPart};
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::edit::{self, Mode};
-use crate::model::workspace::Workspace;
-use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Origin, SourceTree, Stage, services};
+use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Origin, Stage};
+use crate::repository::workspace::Workspace;
 use crate::terminal::say;
 
 pub fn run(root: &Path, args: &BumpArgs) -> anyhow::Result<ExitCode> {
     let _lock = edit::Lock::repository(root)?;
-    let mut tree = SourceTree::read(root)?;
+    let mut tree = crate::repository::SourceTree::read(root)?;
     let workspace = Workspace::load(root)?;
-    let declared = services::declared_in(&workspace)?;
+    let declared = crate::repository::services::declared_in(&workspace)?;
     let platform = tree.load(declared.clone())?;
     let name = args.service.as_str();
     let Some(package) = workspace

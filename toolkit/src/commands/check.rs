@@ -13,11 +13,10 @@ use crate::checks::{self, Context, Finding, OutOfDate, StaleLock, Unbumped, Unkn
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diagnostic::{Location, SourceFile, Span};
 use crate::model::date::Date;
-use crate::model::git::{self, Revision};
-use crate::model::services;
-use crate::model::workspace::Workspace;
-use crate::model::{Origin, Platform, SourceTree};
+use crate::model::{Origin, Platform};
 use crate::render;
+use crate::repository::git::{self, Revision};
+use crate::repository::workspace::Workspace;
 use crate::rule::{RuleId, RuleLevel};
 use crate::secrets::redact;
 use crate::terminal;
@@ -59,13 +58,14 @@ pub struct Checked {
 /// could not run. `base` is the revision services are compared with; without one, HEAD
 /// when git knows it.
 pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Checked> {
-    let tree = SourceTree::read(root)?;
+    let tree = crate::repository::SourceTree::read(root)?;
     let base = match base {
         Some(base) => Some(Revision::resolve(root, base)?),
         None => Revision::resolve(root, "HEAD").ok(),
     };
     let workspace = Workspace::load(root)?;
-    let loaded = services::declared_in(&workspace).and_then(|services| tree.load(services));
+    let loaded = crate::repository::services::declared_in(&workspace)
+        .and_then(|services| tree.load(services));
     let platform = match loaded {
         Ok(platform) => platform,
         Err(diagnostics) => {

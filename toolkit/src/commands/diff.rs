@@ -7,14 +7,13 @@ use std::process::ExitCode;
 use crate::cli::DiffArgs;
 use crate::comparison;
 use crate::model::date::Date;
-use crate::model::git::Revision;
-use crate::model::services;
-use crate::model::{self, Environment, Platform, SourceTree};
+use crate::model::{Environment, Platform};
+use crate::repository::git::Revision;
 
 /// `diff A B`: A is the candidate, B the reference.
 pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode> {
     let (a, b) = (args.a.as_str(), args.b.as_str());
-    let working = model::load(root)?;
+    let working = crate::repository::load(root)?;
     let at_a = Operand::parse(a);
     let at_b = Operand::parse(b);
     let mut committed = Vec::new();
@@ -23,8 +22,11 @@ pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode
             // The environment as committed, with the services as committed: what the
             // revision holds, as `affected` reads it.
             let resolved = Revision::resolve(root, revision)?;
-            let services = services::declared_at(root, &resolved)?;
-            committed.push((revision, SourceTree::at(root, &resolved)?.load(services)?));
+            let services = crate::repository::services::declared_at(root, &resolved)?;
+            committed.push((
+                revision,
+                crate::repository::SourceTree::at(root, &resolved)?.load(services)?,
+            ));
         }
     }
     let platform_of = |side: &Operand| match side.revision {

@@ -11,7 +11,7 @@ use crate::cli::{ListArgs, ReportFormat};
 use crate::model::{self, Environment};
 
 pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let platform = model::load(root)?;
+    let platform = crate::repository::load(root)?;
     match args.format {
         ReportFormat::Human => crate::terminal::print(&human(&platform))?,
         ReportFormat::Json => {

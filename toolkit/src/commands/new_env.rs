@@ -11,10 +11,10 @@ use crate::cli::NewEnvArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::model::date::Date;
 use crate::model::names::{Account, EnvName, Region};
+use crate::model::network;
 use crate::model::{
-    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, SourceTree, Stage,
+    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, Stage,
 };
-use crate::model::{network, services};
 use crate::{edit, render, templates};
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -25,8 +25,8 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     })?;
     // Read, allocate and write as one step: a second new-env waits here, then sees this one.
     let _lock = edit::Lock::repository(root)?;
-    let mut tree = SourceTree::read(root)?;
-    let declared = services::declared(root)?;
+    let mut tree = crate::repository::SourceTree::read(root)?;
+    let declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
 
     let dir = root.join(ENVIRONMENTS_DIR).join(name.as_str());

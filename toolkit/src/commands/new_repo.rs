@@ -12,12 +12,13 @@ use crate::checks::{self, Context};
 use crate::cli::NewRepoArgs;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::edit::NewTree;
+use crate::model::Platform;
 use crate::model::date::Date;
-use crate::model::{self, Platform};
 use crate::rule::{RuleId, RuleLevel};
 use crate::scaffold::NewFile;
+use crate::scaffold::record::Record;
 use crate::scaffold::repo::{ENVIRONMENTS, Spec};
-use crate::scaffold::toolkit::{self, RECORD_FILE, Record, Source};
+use crate::scaffold::toolkit::{self, RECORD_FILE, Source};
 use crate::terminal::say;
 
 pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -76,7 +77,8 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     // resolved anew, so the first build needs no registry.
     super::update_lock(tree.path())?;
 
-    let platform = model::load(tree.path()).map_err(|err| generated_invalid(err, &dir))?;
+    let platform =
+        crate::repository::load(tree.path()).map_err(|err| generated_invalid(err, &dir))?;
     // The new repository's program is the toolkit alone: none of the rules of the
     // organisation whose program runs this reach it.
     let findings = checks::toolkit_findings(

@@ -10,7 +10,7 @@ use crate::edit::{self, Mode};
 use crate::model::date::Date;
 use crate::model::names::Slug;
 use crate::model::services::{self, image_repository};
-use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, SourceTree, Template};
+use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Template};
 use crate::scaffold::service::{FIRST_VERSION, ServiceCrate};
 use crate::terminal::say;
 
@@ -49,8 +49,8 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     };
 
     let _lock = edit::Lock::repository(root)?;
-    let mut tree = SourceTree::read(root)?;
-    let mut declared = services::declared(root)?;
+    let mut tree = crate::repository::SourceTree::read(root)?;
+    let mut declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
 
     if let Some(dependency) = locked_dependency(root, name) {

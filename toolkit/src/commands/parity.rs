@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use crate::cli::ParityArgs;
 use crate::comparison::{self, Comparison};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model::{self, date::Date};
+use crate::model::date::Date;
 
 /// `parity`: every candidate of `[parity]` against the reference.
 pub fn run(root: &Path, args: &ParityArgs, today: Date) -> anyhow::Result<ExitCode> {
-    let platform = model::load(root)?;
+    let platform = crate::repository::load(root)?;
     let Some(parity) = &platform.parity else {
         return Err(Diagnostic::new("platform.toml has no [parity] table", Location::Nowhere)
             .with_help("add [parity] with `reference = \"prod\"` and `candidates = [\"staging\"]`; see docs/environments-reference.md")

@@ -14,14 +14,13 @@ use crate::cli::{PromoteArgs, ReportFormat};
 use crate::comparison;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::model::date::Date;
-use crate::model::services;
-use crate::model::{Origin, Service, SourceTree};
+use crate::model::{Origin, Service};
 use crate::{edit, render};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
     let _lock = edit::Lock::repository(root)?;
-    let mut tree = SourceTree::read(root)?;
-    let declared = services::declared(root)?;
+    let mut tree = crate::repository::SourceTree::read(root)?;
+    let declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
     let from = platform.find(&args.from).map_err(Diagnostic::into_error)?;
     let to = platform.find(&args.to).map_err(Diagnostic::into_error)?;

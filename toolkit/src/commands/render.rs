@@ -24,7 +24,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let _lock = holds
         .then(|| crate::edit::Lock::repository(root))
         .transpose()?;
-    let platform = model::load(root)?;
+    let platform = crate::repository::load(root)?;
     render::refuse_secrets(&platform)?;
     let json = args.format == ReportFormat::Json;
     if !args.check {

@@ -10,10 +10,10 @@ use serde::ser::{Serialize, SerializeMap as _, Serializer};
 use crate::cli::{ShowArgs, ShowFormat};
 use crate::diagnostic::Diagnostic;
 use crate::model::tree::{Leaf, Node, Scalar};
-use crate::model::{self, Environment, Origin, Secrets};
+use crate::model::{Environment, Origin, Secrets};
 
 pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let platform = model::load(root)?;
+    let platform = crate::repository::load(root)?;
     let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
         ShowFormat::Toml => crate::terminal::print(&to_toml(env))?,

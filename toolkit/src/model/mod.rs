@@ -41,10 +41,8 @@ macro_rules! string_newtype {
 pub mod conventions;
 pub mod date;
 pub mod files;
-pub mod git;
 pub mod glob;
 pub mod hosts;
-mod load;
 pub mod names;
 pub mod network;
 mod parse;
@@ -55,7 +53,6 @@ pub mod services;
 pub mod spanned;
 pub mod tree;
 pub mod values;
-pub mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -71,7 +68,6 @@ pub use files::{
     Stage, Template,
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
-pub use load::{SourceTree, load};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 pub use parse::{SCHEMA_RULE, parse as parse_file};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};

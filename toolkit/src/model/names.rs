@@ -3,6 +3,21 @@
 //!
 //! Every constructor returns the reason a value is invalid, written to be shown to a person.
 
+/// Whether `text` is a placeholder that `new-repo` wrote for a value it cannot know: a
+/// lowercase slug in angle brackets, such as `<production-account-id>`. The types that
+/// may hold one accept it, so that a new repository loads, renders and passes `check`
+/// with warnings (rule `placeholder`) until its owner fills it in.
+pub fn is_placeholder(text: &str) -> bool {
+    text.strip_prefix('<')
+        .and_then(|rest| rest.strip_suffix('>'))
+        .is_some_and(|slug| {
+            !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// Names Podplane refuses as cluster ids, and `auth`, whose zone would be the issuer's host.
 const RESERVED_ENV_NAMES: [(&str, &str); 4] = [
     ("local", "Podplane reserves it for local clusters"),
@@ -166,7 +181,7 @@ string_newtype!(Account);
 impl Account {
     pub fn parse(value: &str) -> Result<Account, String> {
         let id = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
-        if id || super::values::is_placeholder(value) {
+        if id || is_placeholder(value) {
             Ok(Account(value.to_owned()))
         } else {
             Err(format!(

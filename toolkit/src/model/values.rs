@@ -9,23 +9,8 @@
 use cargo_metadata::semver;
 
 use super::Arch;
-use super::names::DnsName;
+use super::names::{DnsName, is_placeholder};
 use super::network;
-
-/// Whether `text` is a placeholder that `new-repo` wrote for a value it cannot know: a
-/// lowercase slug in angle brackets, such as `<production-account-id>`. The types that
-/// may hold one accept it, so that a new repository loads, renders and passes `check`
-/// with warnings (rule `placeholder`) until its owner fills it in.
-pub fn is_placeholder(text: &str) -> bool {
-    text.strip_prefix('<')
-        .and_then(|rest| rest.strip_suffix('>'))
-        .is_some_and(|slug| {
-            !slug.is_empty()
-                && slug
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-}
 
 /// An email address as the OIDC issuer and the ACME account use it: `name@host.tld`,
 /// or a placeholder.

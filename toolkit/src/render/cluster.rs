@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
+use crate::model::names::is_placeholder;
 use crate::model::network::SubnetRole;
-use crate::model::values::is_placeholder;
 use crate::model::{Cluster, Environment};
 
 pub const FILE: &str = "podplane.cluster.jsonc";

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Sources, comment_preamble};
-use crate::model::values::is_placeholder;
+use crate::model::names::is_placeholder;
 use crate::model::{Environment, Identity, Platform};
 
 pub const FILE: &str = "podplane.oidc.jsonc";

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Sources, markdown_preamble};
-use crate::model::values::is_placeholder;
+use crate::model::names::is_placeholder;
 use crate::model::{Cluster, Environment, Platform};
 use crate::templates;
 

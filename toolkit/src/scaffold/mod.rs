@@ -2,6 +2,7 @@
 //! new service crate, as contents in memory. Writing them is the commands' business,
 //! through `edit`; so is validating them, by loading them as any repository is loaded.
 
+pub mod record;
 pub mod repo;
 pub mod service;
 pub mod toolkit;

@@ -19,8 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["rule", "secrets", "parallel", "diagnostic", "templates"],
     ),
     ("edit", &["model"]),
-    ("repository", &["model", "diagnostic"]),
-    ("changes", &["model", "affected"]),
+    ("repository", &["model", "diagnostic", "parallel"]),
+    ("changes", &["model", "affected", "repository"]),
     (
         "comparison",
         &["model", "diagnostic", "parallel", "secrets"],
@@ -174,7 +174,7 @@ fn only_edit_writes_or_removes_files() {
     // The one other writer keeps cargo's answer under the target directory, never in the
     // repository's own files, and through a temporary file renamed into place.
     writers.sort();
-    assert_eq!(writers, ["edit.rs", "model/workspace.rs"]);
+    assert_eq!(writers, ["edit.rs", "repository/workspace.rs"]);
 }
 
 #[test]
@@ -278,4 +278,161 @@ fn no_command_uses_another() {
         }
     }
     assert_eq!(crossings, Vec::<String>::new());
+}
+
+/// The module path of a source file: `src/model/resolve/cluster.rs` is
+/// `model::resolve::cluster`, `src/model/mod.rs` is `model`.
+fn module_path(file: &Path) -> Vec<String> {
+    let relative = file.strip_prefix(src()).unwrap();
+    let mut path: Vec<String> = relative
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_owned()
+        })
+        .collect();
+    if path
+        .last()
+        .is_some_and(|last| last == "mod" || last == "lib" || last == "main")
+    {
+        path.pop();
+    }
+    path
+}
+
+/// Every module path `text` (the code of the module at `module`) names, through `crate::`
+/// or `super::`, with `{a, b}` groups opened; comments and unit tests left out.
+fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
+    let ident = |s: &str| -> Vec<String> {
+        s.split("::")
+            .map(|part| {
+                part.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect::<String>()
+            })
+            .take_while(|part| !part.is_empty())
+            .collect()
+    };
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let mut found = Vec::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        for (at, _) in line
+            .match_indices("crate::")
+            .chain(line.match_indices("super::"))
+        {
+            let before = line[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                continue; // part of a longer name, or a `super::super::` counted once
+            }
+            let mut base = Vec::new();
+            let mut tail = &line[at..];
+            if let Some(after) = tail.strip_prefix("crate::") {
+                tail = after;
+            } else {
+                base = module.to_vec();
+                while let Some(after) = tail.strip_prefix("super::") {
+                    base.pop();
+                    tail = after;
+                }
+            }
+            // `a::b::{c, d}`: the prefix, then each item of the group.
+            let prefix = ident(tail);
+            base.extend(prefix.iter().cloned());
+            let consumed: usize = prefix.iter().map(|p| p.len() + 2).sum();
+            match tail.get(consumed..).and_then(|rest| rest.strip_prefix('{')) {
+                Some(group) => {
+                    for item in group.split('}').next().unwrap_or("").split(',') {
+                        let mut path = base.clone();
+                        path.extend(ident(item.trim()));
+                        found.push(path);
+                    }
+                }
+                None => found.push(base),
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_imports_in_a_circle() {
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let modules: Vec<Vec<String>> = files.iter().map(|f| module_path(f)).collect();
+    // Each file's edges to the other files it names; a module's own ancestors (whose
+    // items it uses) and descendants (which it declares and re-exports) are not edges.
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (file, module) in files.iter().zip(&modules) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for path in named_paths(&text, module) {
+            let Some(target) = modules
+                .iter()
+                .filter(|m| !m.is_empty() && path.starts_with(m))
+                .max_by_key(|m| m.len())
+            else {
+                continue;
+            };
+            if target.starts_with(module) || module.starts_with(target) {
+                continue;
+            }
+            edges
+                .entry(module.join("::"))
+                .or_default()
+                .insert(target.join("::"));
+        }
+    }
+    // Depth-first search for a back edge.
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+        circles: &mut BTreeSet<String>,
+    ) {
+        if let Some(at) = stack.iter().position(|n| n == node) {
+            let mut circle = stack[at..].to_vec();
+            circle.push(node.to_owned());
+            circles.insert(circle.join(" -> "));
+            return;
+        }
+        if !done.insert(node.to_owned()) {
+            return;
+        }
+        stack.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            visit(next, edges, stack, done, circles);
+        }
+        stack.pop();
+    }
+    let mut circles = BTreeSet::new();
+    let mut done = BTreeSet::new();
+    for node in edges.keys() {
+        visit(node, &edges, &mut Vec::new(), &mut done, &mut circles);
+    }
+    assert_eq!(circles, BTreeSet::<String>::new());
+}
+
+#[test]
+fn the_model_reads_nothing() {
+    // `model` is types and resolution: the files, git and cargo are the repository
+    // layer's, which hands it text.
+    let mut files = Vec::new();
+    sources(&src().join("model"), &mut files);
+    let mut reading = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for io in ["std::fs", "xshell", "std::process", "MetadataCommand"] {
+            if code.contains(io) {
+                reading.push(format!(
+                    "{} uses {io}",
+                    file.strip_prefix(src()).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert_eq!(reading, Vec::<String>::new());
 }

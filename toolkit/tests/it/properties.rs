@@ -6,8 +6,8 @@ use crate::common;
 use common::{Repo, TODAY};
 use platform_toolkit::checks::{self, Context};
 use platform_toolkit::diagnostic::SourceFile;
-use platform_toolkit::model::SourceTree;
 use platform_toolkit::model::date::Date;
+use platform_toolkit::repository::SourceTree;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -146,7 +146,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
     let repo = Repo::fixture();
     let root = repo.dir.path();
     let tree = SourceTree::read(root).unwrap();
-    let services = platform_toolkit::model::services::declared(root).unwrap();
+    let services = platform_toolkit::repository::services::declared(root).unwrap();
     let today = Date::parse(TODAY).unwrap();
     let files = tree.environments.len();
     runner(768)

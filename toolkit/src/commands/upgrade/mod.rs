@@ -14,10 +14,11 @@ use xshell::{Shell, cmd};
 use crate::cli::UpgradeArgs;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::migrations::{self, Change, Tree};
-use crate::scaffold::toolkit::{self, RECORD_FILE, Record, Source, VERSION};
+use crate::scaffold::record::Record;
+use crate::scaffold::toolkit::{self, RECORD_FILE, Source, VERSION};
 use crate::scaffold::update::{self, Known, Outcome};
 use crate::terminal::say;
-use crate::{checks, edit, model, render};
+use crate::{checks, edit, render};
 
 mod pin;
 mod record;
@@ -319,7 +320,7 @@ fn apply(root: &Path, tree: &Tree, docs: &[&crate::rule::RuleDoc]) -> anyhow::Re
         edit::remove_empty_parents(root, path);
     }
     super::update_lock(root)?;
-    let platform = model::load(root)?;
+    let platform = crate::repository::load(root)?;
     render::refuse_secrets(&platform)?;
     render::render(root, &platform, docs)?;
     Ok(())

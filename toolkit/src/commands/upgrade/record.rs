@@ -9,8 +9,9 @@ use anyhow::Context as _;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::migrations;
+use crate::scaffold::record::Record;
 use crate::scaffold::repo::Spec;
-use crate::scaffold::toolkit::{PROVENANCE_FILE, RECORD_FILE, Record, Source, VERSION};
+use crate::scaffold::toolkit::{PROVENANCE_FILE, RECORD_FILE, Source, VERSION};
 
 /// What a repository records of the toolkit it is made with.
 pub struct Recorded {

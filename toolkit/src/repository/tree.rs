@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use xshell::{Shell, cmd};
 
-use super::TOOLKIT_RECORD_FILE;
-use super::files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, PlatformFile};
-use super::parse::parse;
-use super::pins::PINS_FILE;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::model::Platform;
+use crate::model::files::PlatformFile;
+use crate::model::pins::PINS_FILE;
+use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
 
 /// The hand-written sources of a repository, read into memory.
 #[derive(Debug)]
@@ -98,14 +98,14 @@ impl SourceTree {
         &self,
         services: std::collections::BTreeMap<String, Arc<crate::model::ServiceDecl>>,
     ) -> Result<Platform, Diagnostics> {
-        let platform = super::resolve(
+        let platform = crate::model::resolve(
             &self.root,
             &self.platform,
-            parse::<PlatformFile>(&self.platform),
+            crate::model::parse_file::<PlatformFile>(&self.platform),
             &self.environments,
             services,
         );
-        let pins = self.pins.as_ref().map(super::pins::load).transpose();
+        let pins = self.pins.as_ref().map(crate::model::pins::load).transpose();
         match (platform, pins) {
             (Ok(mut platform), Ok(pins)) => {
                 platform.pins = pins;
@@ -134,6 +134,59 @@ fn read_source(root: &Path, path: &Path) -> anyhow::Result<Arc<SourceFile>> {
 /// resolves everything.
 pub fn load(root: &Path) -> anyhow::Result<Platform> {
     let tree = SourceTree::read(root)?;
-    let services = crate::model::services::declared(root)?;
+    let services = super::services::declared(root)?;
     Ok(tree.load(services)?)
+}
+
+impl SourceTree {
+    /// The sources as committed at `revision`, already resolved. Files are named
+    /// `REVISION:path`, as git names them.
+    pub fn at(root: &Path, revision: &super::git::Revision) -> anyhow::Result<SourceTree> {
+        let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
+            let text = revision
+                .file(root, path)?
+                .with_context(|| format!("{path} is not in {}", revision.name))?;
+            Ok(SourceFile::new(format!("{}:{path}", revision.name), text))
+        };
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let (commit, revision) = (revision.commit.as_str(), revision.name.as_str());
+        let listing = cmd!(
+            sh,
+            "git ls-tree -r --name-only {commit} -- {ENVIRONMENTS_DIR}"
+        )
+        .quiet()
+        .read()
+        .with_context(|| format!("listing {ENVIRONMENTS_DIR}/ at {revision}"))?;
+        let platform_path = format!("{ENVIRONMENTS_DIR}/{PLATFORM_FILE}");
+        if !listing.lines().any(|line| line == platform_path) {
+            return Err(Diagnostic::new(
+                format!("revision `{revision}` has no {platform_path}"),
+                Location::Nowhere,
+            )
+            .with_help("choose a revision from after the platform repository was set up")
+            .into_error());
+        }
+        let mut environments = Vec::new();
+        for line in listing.lines() {
+            let Some(dir) = line
+                .strip_prefix(&format!("{ENVIRONMENTS_DIR}/"))
+                .and_then(|rest| rest.strip_suffix(&format!("/{ENVIRONMENT_FILE}")))
+            else {
+                continue;
+            };
+            if !dir.contains('/') && !dir.starts_with('.') {
+                environments.push((dir.to_owned(), show(line)?));
+            }
+        }
+        environments.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(SourceTree {
+            root: root.to_path_buf(),
+            platform: show(&platform_path)?,
+            environments,
+            // The workflows are not compared across revisions.
+            pins: None,
+            records_toolkit: false,
+        })
+    }
 }

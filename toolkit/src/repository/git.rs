@@ -1,5 +1,5 @@
-//! The hand-written sources as committed at a git revision, read with git, so that
-//! `diff prod@main prod` compares a branch with what it started from.
+//! A git revision of the repository, and its files as committed, read with git: what
+//! `ENV@REV`, `affected --base` and `check --base` compare with.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -7,62 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
 
-use super::files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE};
-use super::load::SourceTree;
-use crate::diagnostic::{Diagnostic, Location, SourceFile};
-
-impl SourceTree {
-    /// The sources as committed at `revision`, already resolved. Files are named
-    /// `REVISION:path`, as git names them.
-    pub fn at(root: &Path, revision: &Revision) -> anyhow::Result<SourceTree> {
-        let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
-            let text = revision
-                .file(root, path)?
-                .with_context(|| format!("{path} is not in {}", revision.name))?;
-            Ok(SourceFile::new(format!("{}:{path}", revision.name), text))
-        };
-        let sh = Shell::new()?;
-        sh.change_dir(root);
-        let (commit, revision) = (revision.commit.as_str(), revision.name.as_str());
-        let listing = cmd!(
-            sh,
-            "git ls-tree -r --name-only {commit} -- {ENVIRONMENTS_DIR}"
-        )
-        .quiet()
-        .read()
-        .with_context(|| format!("listing {ENVIRONMENTS_DIR}/ at {revision}"))?;
-        let platform_path = format!("{ENVIRONMENTS_DIR}/{PLATFORM_FILE}");
-        if !listing.lines().any(|line| line == platform_path) {
-            return Err(Diagnostic::new(
-                format!("revision `{revision}` has no {platform_path}"),
-                Location::Nowhere,
-            )
-            .with_help("choose a revision from after the platform repository was set up")
-            .into_error());
-        }
-        let mut environments = Vec::new();
-        for line in listing.lines() {
-            let Some(dir) = line
-                .strip_prefix(&format!("{ENVIRONMENTS_DIR}/"))
-                .and_then(|rest| rest.strip_suffix(&format!("/{ENVIRONMENT_FILE}")))
-            else {
-                continue;
-            };
-            if !dir.contains('/') && !dir.starts_with('.') {
-                environments.push((dir.to_owned(), show(line)?));
-            }
-        }
-        environments.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(SourceTree {
-            root: root.to_path_buf(),
-            platform: show(&platform_path)?,
-            environments,
-            // The workflows are not compared across revisions.
-            pins: None,
-            records_toolkit: false,
-        })
-    }
-}
+use crate::diagnostic::{Diagnostic, Location};
 
 /// Every version the manifest at `manifest` (relative to `root`) has had in the history of
 /// HEAD: each `version = "..."` line its commits added or removed. Run only in a git

@@ -1,5 +1,15 @@
-//! Finding the repository: the nearest directory, from the start upward, that holds
-//! `environments/platform.toml`, the way cargo finds `Cargo.toml`.
+//! Reading a repository: finding it (the nearest directory, from the start upward, that
+//! holds `environments/platform.toml`, the way cargo finds `Cargo.toml`), its hand-written
+//! files in the working tree (`tree`) or at a git revision (`git`), the cargo workspace
+//! and the record kept of it (`workspace`), and the services its crates declare
+//! (`services`). `load` is the one way in: a working tree in, a loaded platform out.
+
+pub mod git;
+pub mod services;
+pub mod tree;
+pub mod workspace;
+
+pub use tree::{SourceTree, load};
 
 use std::path::{Path, PathBuf};
 

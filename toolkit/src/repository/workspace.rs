@@ -12,7 +12,6 @@
 //! cover (a glob that is not the last component of its path) always asks cargo.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -20,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::diagnostic::display_path;
-use crate::model::Template;
+use crate::model::services::Declared;
 
 /// The directory of the records under the target directory.
 const RECORDS: &str = "xtask";
@@ -46,16 +45,6 @@ pub struct Package {
     /// Its service declaration as validated when the record was made, while its manifest
     /// is unchanged; `None` when it declares none, or one that is not valid.
     pub declared: Option<Declared>,
-}
-
-/// A valid service declaration: its values and where each is written in the manifest, so
-/// that a command does not parse the manifest again while it is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Declared {
-    pub template: (Template, Range<usize>),
-    pub image: (String, Range<usize>),
-    /// The port as written; `None` when the manifest names none.
-    pub port: Option<(u16, Range<usize>)>,
 }
 
 impl Package {
@@ -95,7 +84,7 @@ impl Workspace {
             // manifests, as every command does without a record.
             let declared = crate::parallel::map(workspace.manifests().collect(), |(p, text)| {
                 p.declares_service
-                    .then(|| super::services::recorded(&p.name, &p.manifest, text))
+                    .then(|| crate::model::services::recorded(&p.name, &p.manifest, text))
                     .flatten()
             });
             let recorded: Vec<Package> = workspace
@@ -236,7 +225,7 @@ fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace
         .zip(&manifests)
         .all(|(package, text)| match &package.declared {
             Some(declared) => {
-                super::services::recorded(&package.name, &package.manifest, text).as_ref()
+                crate::model::services::recorded(&package.name, &package.manifest, text).as_ref()
                     == Some(declared)
             }
             None => true,
