@@ -47,3 +47,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_platform_that_trusts_no_repository_is_found() {
+        let platform = Org::new()
+            .edit(
+                "platform",
+                "[github]\nrepository = \"initech/platform\"\nowner_id = \"1999\"\nrepository_id = \"4242\"\n",
+                "",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/platform.toml: CI deploys staging, prod but no cluster trusts its deploy jobs: platform.toml has no [github]"
+            ]
+        );
+    }
+}

@@ -35,3 +35,30 @@ fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::OutOfDate;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_stale_generated_file_is_found() {
+        let mut context = context();
+        context.out_of_date = Some(vec![OutOfDate {
+            path: "environments/prod/deploy.sh".into(),
+            kind: "stale",
+        }]);
+        let platform = Org::new().platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context),
+            ["environments/prod/deploy.sh: generated file environments/prod/deploy.sh is stale"]
+        );
+    }
+}

@@ -49,3 +49,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_host_outside_its_zone_is_found_at_it() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "[services.storefront]\n",
+                "[services.storefront]\nhostname = \"www.initech.com\"\n",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:32:12: `www.initech.com` is the host of service `storefront` in `prod`, outside its zone `prod.initech.test`"
+            ]
+        );
+    }
+}

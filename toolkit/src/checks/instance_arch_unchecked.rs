@@ -45,3 +45,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_type_whose_architecture_cannot_be_told_is_found() {
+        let platform = Org::new()
+            .edit(
+                "dev",
+                "[pools.workers]\narch = \"arm64\"\ninstance_type = \"t4g.large\"",
+                "[pools.workers]\narch = \"arm64\"\ninstance_type = \"mac2-m2.metal\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/dev/environment.toml:25:17: pool `workers` of `dev`: `mac2-m2.metal` is not a type whose architecture the tool can tell, so `arch = \"arm64\"` is taken as written"
+            ]
+        );
+    }
+}

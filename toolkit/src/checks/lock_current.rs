@@ -40,3 +40,33 @@ fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::StaleLock;
+    use crate::checks::testing::{Org, context, findings};
+    use crate::diagnostic::Location;
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_crate_locked_at_another_version_is_found() {
+        let mut context = context();
+        context.stale_lock = Some(vec![StaleLock {
+            name: "storefront".to_owned(),
+            version: "1.3.1".to_owned(),
+            locked: "1.3.0".to_owned(),
+            location: Location::Nowhere,
+        }]);
+        let platform = Org::new().platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context),
+            ["-: Cargo.lock has `storefront` at 1.3.0, but its Cargo.toml says 1.3.1"]
+        );
+    }
+}

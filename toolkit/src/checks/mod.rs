@@ -26,6 +26,8 @@ mod service_version_bumped;
 mod single_issuer;
 mod staged_before_prod;
 mod telemetry_to_observability;
+#[cfg(test)]
+mod testing;
 mod version_known;
 
 use std::path::PathBuf;

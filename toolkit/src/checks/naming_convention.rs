@@ -39,3 +39,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_name_written_against_the_convention_is_found() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "[services.storefront]\n",
+                "[services.storefront]\nhostname = \"shop.prod.initech.test\"\n",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:32:12: `service_host` is written by hand as `shop.prod.initech.test`; the convention makes `storefront.prod.initech.test`"
+            ]
+        );
+    }
+}

@@ -26,3 +26,32 @@ like a secret is excepted by `[[secrets.allow]]` in platform.toml, with its path
 fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform.secret_diagnostics())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_secret_written_as_a_value_is_found() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "env = { LOG_LEVEL = \"info\" }",
+                "env = { LOG_LEVEL = \"info\", DB_PASSWORD = \"hunter2\" }",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:33:43: `services.storefront.env.DB_PASSWORD` holds a secret: a value under a key named like a secret"
+            ]
+        );
+    }
+}

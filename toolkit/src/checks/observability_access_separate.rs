@@ -61,3 +61,32 @@ fn admins(env: &Environment) -> BTreeSet<&str> {
         .map(|(team, _)| team.as_str())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn observability_run_by_the_platform_team_is_found() {
+        let platform = Org::new()
+            .edit(
+                "observability",
+                "sre = \"admins\"\nplatform = \"operators\"",
+                "sre = \"operators\"\nplatform = \"admins\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/observability/environment.toml:33:12: `observability` has exactly `prod`'s admins (platform)"
+            ]
+        );
+    }
+}

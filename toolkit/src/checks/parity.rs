@@ -68,3 +68,32 @@ fn check(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnosti
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_must_match_difference_is_found() {
+        let platform = Org::new()
+            .edit(
+                "staging",
+                "[pools.workers]\narch = \"arm64\"\ninstance_type = \"m7g",
+                "[pools.workers]\narch = \"amd64\"\ninstance_type = \"m7i",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/staging/environment.toml:24:8: `staging` does not match `prod`: pools.workers.arch  staging \"amd64\", prod \"arm64\""
+            ]
+        );
+    }
+}

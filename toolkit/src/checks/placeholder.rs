@@ -130,3 +130,32 @@ fn what_belongs(path: &str) -> String {
         _ => format!("replace it with the real value of `{path}` (docs/environments-reference.md)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_placeholder_is_found_at_its_value() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "account = \"444455556666\"",
+                "account = \"<production-account-id>\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:6:11: `account` is still the placeholder `<production-account-id>`"
+            ]
+        );
+    }
+}

@@ -49,3 +49,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_team_with_more_rights_in_production_is_found() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "developers = \"viewers\"",
+                "developers = \"admins\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:28:14: team `developers` is `admins` in `prod` but has `editors` in `staging`"
+            ]
+        );
+    }
+}

@@ -47,3 +47,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_staging_in_productions_account_is_found_at_its_account() {
+        let platform = Org::new()
+            .edit(
+                "staging",
+                "account = \"111122223333\"",
+                "account = \"444455556666\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/staging/environment.toml:6:11: `staging` shares production's account 444455556666 with `prod`"
+            ]
+        );
+    }
+}

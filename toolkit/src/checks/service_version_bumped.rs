@@ -49,3 +49,34 @@ fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::Unbumped;
+    use crate::checks::testing::{Org, context, findings};
+    use crate::diagnostic::Location;
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_changed_service_without_a_new_version_is_found() {
+        let mut context = context();
+        context.unbumped = Some(vec![Unbumped {
+            name: "storefront".to_owned(),
+            version: "1.3.0".to_owned(),
+            base: "main".to_owned(),
+            location: Location::Nowhere,
+            because: vec!["crates/storefront/src/main.rs".to_owned()],
+        }]);
+        let platform = Org::new().platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context),
+            ["-: service `storefront` changed since main but its version is still 1.3.0"]
+        );
+    }
+}

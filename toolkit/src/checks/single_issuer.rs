@@ -76,3 +76,41 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_issuer_sharing_its_account_is_found() {
+        let platform = Org::new()
+            .edit(
+                "dev",
+                "account = \"111122223333\"",
+                "account = \"999988887777\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/identity/environment.toml:6:11: the issuer's account 999988887777 is also `dev`'s, a development environment"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_platform_without_an_issuer_is_found() {
+        let platform = Org::new().without("identity").platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            ["-: no identity environment serves the OIDC issuer"]
+        );
+    }
+}

@@ -51,3 +51,32 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_service_production_runs_and_staging_does_not_is_found() {
+        let platform = Org::new()
+            .edit(
+                "staging",
+                "[services.storefront]\nversion = \"1.3.0\"\nenv = { LOG_LEVEL = \"info\" }\n",
+                "",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:32:11: service `storefront` runs in `prod` but in no staging environment"
+            ]
+        );
+    }
+}

@@ -86,3 +86,35 @@ fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
 fn host_in_zone(url: &str, zone: &str) -> bool {
     hosts::in_zone(hosts::url_host(url), zone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::testing::{Org, context, findings};
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn telemetry_sent_into_production_is_found() {
+        let platform = Org::new()
+            .edit(
+                "platform",
+                "[naming]\n",
+                "[naming]\notlp_endpoint = \"https://otlp.prod.{{domain}}\"\n",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/ci/environment.toml: `ci` sends its telemetry into the production cluster `prod` (https://otlp.prod.initech.test)",
+                "environments/dev/environment.toml: `dev` sends its telemetry into the production cluster `prod` (https://otlp.prod.initech.test)",
+                "environments/prod/environment.toml: `prod` sends its telemetry into the production cluster `prod` (https://otlp.prod.initech.test)",
+                "environments/staging/environment.toml: `staging` sends its telemetry into the production cluster `prod` (https://otlp.prod.initech.test)"
+            ]
+        );
+    }
+}

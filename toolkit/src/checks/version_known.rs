@@ -42,3 +42,34 @@ fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::checks::UnknownVersion;
+    use crate::checks::testing::{Org, context, findings};
+    use crate::diagnostic::Location;
+
+    #[test]
+    fn the_test_organisation_is_sound() {
+        let platform = Org::new().platform();
+        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_version_its_crate_never_had_is_found() {
+        let mut context = context();
+        context.unknown_versions = Some(vec![UnknownVersion {
+            environment: "staging".to_owned(),
+            service: "storefront".to_owned(),
+            version: "1.3.1".to_owned(),
+            crate_version: "1.3.0".to_owned(),
+            location: Location::Nowhere,
+        }]);
+        let platform = Org::new().platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context),
+            ["-: `staging` runs storefront 1.3.1, a version its crate never had (it is 1.3.0)"]
+        );
+    }
+}

@@ -394,3 +394,27 @@ fn checks_name_known_rules_and_cannot_lower_those_found_while_loading() {
         ]
     );
 }
+
+#[test]
+fn a_host_two_services_claim_is_refused_at_the_second() {
+    // Rule `host-unique`, found while loading: a service at the registry's host name.
+    let claims =
+        "\n[services.web]\nversion = \"1.0.0\"\nhostname = \"registry.staging.globex.test\"\n";
+    let staging = cluster("staging", "10.1.0.0/16", claims);
+    assert_eq!(
+        problems(PLATFORM, &[("staging", &staging)]),
+        [
+            "environments/staging/environment.toml:20:12: host name `registry.staging.globex.test` is the host of service `web` in `staging` and also the registry host of `staging`"
+        ]
+    );
+}
+
+#[test]
+fn a_misspelt_key_is_refused_with_the_key_it_means() {
+    // Rule `schema`, found while loading.
+    let staging = cluster("staging", "10.1.0.0/16", "").replace("vpc =", "vcp =");
+    assert_eq!(
+        problems(PLATFORM, &[("staging", &staging)]),
+        ["environments/staging/environment.toml:3:1: unknown key `vcp`"]
+    );
+}
