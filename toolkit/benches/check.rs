@@ -1,6 +1,6 @@
 //! Checks a generated repository of 1,000 environments with 50 services each.
 //!
-//! `cargo bench -p xtask --bench check` prints the median and the fastest of several runs
+//! `cargo bench -p platform-toolkit --bench check` prints the median and the fastest of several runs
 //! of the whole check (load, every rule, the freshness of every generated file, which
 //! renders all 4,000 of them in memory), on a rendered repository.
 

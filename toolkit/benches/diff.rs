@@ -1,6 +1,6 @@
 //! Diffs two environments with 5,000 services each.
 //!
-//! `cargo bench -p xtask --bench diff` prints the median and the fastest of several runs
+//! `cargo bench -p platform-toolkit --bench diff` prints the median and the fastest of several runs
 //! of the comparison itself (the environments are loaded once, before timing), and of
 //! the comparison with its human report. Each service is a crate of the workspace.
 

@@ -1,7 +1,7 @@
 //! Loads and resolves the generated repositories: 1,000 environments with 50 services
 //! each, and 2 environments with 5,000 services each, every one a crate.
 //!
-//! `cargo bench -p xtask --bench load` prints the median and the fastest of several runs,
+//! `cargo bench -p platform-toolkit --bench load` prints the median and the fastest of several runs,
 //! for the whole load (as every command does it) and for its parts.
 
 mod generated;

@@ -1,7 +1,7 @@
 //! What a user waits for: the release binary run as a whole process, on generated
 //! repositories of two shapes, side by side with the tools people would use instead.
 //!
-//! `cargo bench -p xtask --bench process` prints the median of several runs of each
+//! `cargo bench -p platform-toolkit --bench process` prints the median of several runs of each
 //! command, and, where an anchor is installed, the anchor's median on the same input and
 //! the ratio between the two. The runs are interleaved, round by round, so that a ratio
 //! compares runs made at the same time:

@@ -1,7 +1,7 @@
 //! Renders every file of a generated repository of 1,000 environments with 50 services
 //! each, into a temporary directory.
 //!
-//! `cargo bench -p xtask --bench render` prints the median and the fastest of several
+//! `cargo bench -p platform-toolkit --bench render` prints the median and the fastest of several
 //! runs: the whole `render` (load, generate, write every file, with none there before, and
 //! with every file stale), and its parts. Writing 4,000 files is the disk's work as much
 //! as the program's: `XTASK_BENCH_DIR=/dev/shm` measures without the disk.

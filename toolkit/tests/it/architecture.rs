@@ -436,3 +436,43 @@ fn the_model_reads_nothing() {
     }
     assert_eq!(reading, Vec::<String>::new());
 }
+
+#[test]
+fn the_architecture_names_every_source_and_test_file() {
+    // docs/ARCHITECTURE.md is the map: a file it does not name is a place a newcomer
+    // cannot find. A file is named as `name.rs` or `name` (a command, a module), a
+    // directory module as `name/`, a rule's file by the rule's id (`prod-separate-account`).
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let map = std::fs::read_to_string(root.join("../docs/ARCHITECTURE.md")).unwrap();
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    sources(&root.join("tests/it"), &mut files);
+    let mut unnamed: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let named = if name == "mod.rs" {
+                let dir = file
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy();
+                map.contains(&format!("{dir}/"))
+            } else {
+                let stem = name.trim_end_matches(".rs");
+                [
+                    format!("`{name}`"),
+                    format!("/{name}`"),
+                    format!("`{stem}`"),
+                    format!("`{}`", stem.replace('_', "-")),
+                ]
+                .iter()
+                .any(|written| map.contains(written.as_str()))
+            };
+            (!named).then(|| file.strip_prefix(&root).unwrap().display().to_string())
+        })
+        .collect();
+    unnamed.sort();
+    assert_eq!(unnamed, Vec::<String>::new());
+}
