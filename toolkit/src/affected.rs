@@ -38,7 +38,7 @@ pub struct Crate {
 }
 
 /// What changed since the base revision.
-pub struct Change<'a> {
+pub struct ChangeSince<'a> {
     /// Every path (relative to the root) whose content differs from the base.
     pub paths: &'a BTreeSet<String>,
     /// `Cargo.lock` at the base (`None` when it had none) and now.
@@ -55,7 +55,7 @@ pub struct Change<'a> {
 pub fn services<'s>(
     crates: &[Crate],
     services: impl IntoIterator<Item = &'s str>,
-    change: &Change,
+    change: &ChangeSince,
 ) -> BTreeMap<String, Vec<String>> {
     let manifest = change
         .paths
@@ -183,16 +183,16 @@ fn split(manifest: &mut toml::Table) -> toml::Table {
 /// The two lock files, read as packages.
 struct LockChange {
     before: Option<BTreeSet<String>>,
-    after: Lock,
+    after: LockFile,
 }
 
 impl LockChange {
     fn new(before: Option<&str>, after: Option<&str>) -> LockChange {
         LockChange {
             before: before
-                .and_then(Lock::parse)
+                .and_then(LockFile::parse)
                 .map(|lock| lock.packages.iter().map(Package::identity).collect()),
-            after: after.and_then(Lock::parse).unwrap_or_default(),
+            after: after.and_then(LockFile::parse).unwrap_or_default(),
         }
     }
 
@@ -218,7 +218,7 @@ impl LockChange {
 }
 
 #[derive(Default)]
-struct Lock {
+struct LockFile {
     packages: Vec<Package>,
 }
 
@@ -246,8 +246,8 @@ impl Package {
     }
 }
 
-impl Lock {
-    fn parse(text: &str) -> Option<Lock> {
+impl LockFile {
+    fn parse(text: &str) -> Option<LockFile> {
         let document: toml_edit::DocumentMut = text.parse().ok()?;
         let field = |table: &toml_edit::Table, key: &str| {
             table
@@ -276,7 +276,7 @@ impl Lock {
                     .unwrap_or_default(),
             })
             .collect();
-        Some(Lock { packages })
+        Some(LockFile { packages })
     }
 
     /// The packages `service` (a workspace package) resolves, itself included.
@@ -369,7 +369,7 @@ checksum = "bb"
 
     fn affected(paths: &[&str], lock_after: &str) -> BTreeMap<String, Vec<String>> {
         let paths: BTreeSet<String> = paths.iter().map(|p| (*p).to_owned()).collect();
-        let change = Change {
+        let change = ChangeSince {
             paths: &paths,
             lock_before: Some(LOCK),
             lock_after: Some(lock_after),
@@ -383,7 +383,7 @@ checksum = "bb"
 
     fn manifest_changed(after: &str) -> Vec<String> {
         let paths = BTreeSet::from(["Cargo.toml".to_owned()]);
-        let change = Change {
+        let change = ChangeSince {
             paths: &paths,
             lock_before: Some(LOCK),
             lock_after: Some(LOCK),
@@ -458,7 +458,7 @@ checksum = "bb"
     #[test]
     fn an_unreadable_lock_at_the_base_rebuilds_every_service_that_has_one() {
         let paths = BTreeSet::from(["Cargo.lock".to_owned()]);
-        let change = Change {
+        let change = ChangeSince {
             paths: &paths,
             lock_before: Some("not [ toml"),
             lock_after: Some(LOCK),

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::affected::{self, Change, Crate, LOCK_FILE, WORKSPACE_MANIFEST};
+use crate::affected::{self, ChangeSince, Crate, LOCK_FILE, WORKSPACE_MANIFEST};
 use crate::model::Platform;
-use crate::repository::git::Revision;
+use crate::repository::revision::Revision;
 use crate::repository::workspace::Workspace;
 
 /// The workspace's packages as [`Crate`]s.
@@ -37,7 +37,7 @@ pub fn rebuilds(
     let lock_after = std::fs::read_to_string(root.join(LOCK_FILE)).ok();
     let manifest_before = revision.file(root, WORKSPACE_MANIFEST)?;
     let manifest_after = std::fs::read_to_string(root.join(WORKSPACE_MANIFEST)).ok();
-    let change = Change {
+    let change = ChangeSince {
         paths: &paths,
         lock_before: lock_before.as_deref(),
         lock_after: lock_after.as_deref(),

@@ -261,7 +261,7 @@ pub fn replace_value(text: &str, path: &[&str], value: &str) -> anyhow::Result<O
 
 /// The mode a written file gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub enum FileMode {
     /// 0644, or 0755 for a script.
     Generated { executable: bool },
     /// Whatever the file it replaces has: a hand-written file keeps its permissions.
@@ -283,14 +283,14 @@ pub const TEMPORARY_PREFIX: &str = ".xtask-tmp-";
 
 /// Writes `contents` for `relative` (a path under `root`) into a temporary file in the same
 /// directory (so that the rename is atomic), flushed to disk when it is hand-written
-/// ([`Mode::Kept`]). A symbolic link is followed:
+/// ([`FileMode::Kept`]). A symbolic link is followed:
 /// its target is replaced, and the link stays. `new` files must not exist when committed.
 /// Errors name the destination as the user knows it.
 pub fn stage(
     root: &Path,
     relative: &Path,
     contents: &str,
-    mode: Mode,
+    mode: FileMode,
     new: bool,
 ) -> anyhow::Result<Staged> {
     let path = &root.join(relative);
@@ -310,8 +310,8 @@ pub fn stage(
         .with_context(what)?;
     temp.write_all(contents.as_bytes()).with_context(what)?;
     let permissions = match mode {
-        Mode::Generated { executable } => generated_permissions(executable),
-        Mode::Kept => std::fs::metadata(&destination)
+        FileMode::Generated { executable } => generated_permissions(executable),
+        FileMode::Kept => std::fs::metadata(&destination)
             .ok()
             .map(|m| m.permissions()),
     };
@@ -324,7 +324,7 @@ pub fn stage(
     // power cut cannot leave it empty. Generated files are not, as git does not flush the
     // files it checks out: `render` makes them again, and flushing 4,000 of them one by one
     // took most of a large render.
-    if mode == Mode::Kept {
+    if mode == FileMode::Kept {
         temp.as_file().sync_all().with_context(what)?;
     }
     Ok(Staged {
@@ -384,7 +384,12 @@ pub fn remove_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Replaces (or creates) the file `relative` under `root` with `contents`, atomically.
-pub fn write_file(root: &Path, relative: &Path, contents: &str, mode: Mode) -> anyhow::Result<()> {
+pub fn write_file(
+    root: &Path,
+    relative: &Path,
+    contents: &str,
+    mode: FileMode,
+) -> anyhow::Result<()> {
     stage(root, relative, contents, mode, false)?.commit()
 }
 

@@ -1,7 +1,7 @@
 //! Acme's own rules, which `check` runs after the toolkit's: an example of a rule a team
 //! writes without forking the toolkit.
 
-use platform_toolkit::checks::{Context, Rule, at};
+use platform_toolkit::checks::{Facts, Rule, at};
 use platform_toolkit::diagnostic::Diagnostic;
 use platform_toolkit::model::{Platform, Stage};
 use platform_toolkit::rule::{RuleDoc, RuleId, RuleLevel};
@@ -23,7 +23,7 @@ in staging, which is shaped like production.",
 /// The levels production allows.
 const ALLOWED: [&str; 3] = ["info", "warn", "error"];
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for env in platform.of_stage(Stage::Production) {
         let Some(cluster) = &env.cluster else {

@@ -5,7 +5,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -23,7 +23,7 @@ exists, and every deploy job of the rendered workflows fails at its login.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     if platform.pins.is_none() || platform.github.is_some() {
         return Ok(Vec::new());
     }

@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -21,7 +21,7 @@ environment means that what is deployed is not what the environment files say. R
 
 /// The generated files `context` found out of date; none when the rules look at the model
 /// only.
-fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(_: &Platform, context: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(context
         .out_of_date
         .iter()

@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Platform, hosts};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -21,7 +21,7 @@ name or a glob such as `*.example.com` and a reason.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for env in platform.environments.values() {
         let Some(cluster) = &env.cluster else {

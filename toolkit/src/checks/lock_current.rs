@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -20,7 +20,7 @@ together; after a change by hand, `cargo update --workspace` brings the lock up 
     check,
 };
 
-fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(_: &Platform, context: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(context
         .stale_lock
         .iter()

@@ -6,7 +6,7 @@
 //!
 //! `checks` reads the resolved model and knows nothing of rendering or of commands: what
 //! it needs from the repository's files (which generated files are out of date) it is
-//! given in a [`Context`].
+//! given in a [`Facts`].
 
 mod ci_outside_prod;
 mod ci_trusted;
@@ -47,7 +47,7 @@ pub struct Rule {
 }
 
 /// How a rule finds its problems: one diagnostic each, whose rule id `check` fills in.
-pub type Check = fn(&Platform, &Context) -> anyhow::Result<Vec<Diagnostic>>;
+pub type Check = fn(&Platform, &Facts) -> anyhow::Result<Vec<Diagnostic>>;
 
 impl Rule {
     pub const fn new(doc: RuleDoc, check: Check) -> Rule {
@@ -140,7 +140,7 @@ pub fn doc(rule: RuleId) -> &'static RuleDoc {
 }
 
 /// What the rules are run with, besides the platform.
-pub struct Context {
+pub struct Facts {
     /// The day they run as: `parity`'s allowances expire.
     pub today: Date,
     /// The generated files that are missing, stale or stray; `None` when the rules look at
@@ -206,7 +206,7 @@ pub struct Finding {
 /// Every finding of the rules on `platform`, the organisation's own included, at its
 /// level, `allow`ed ones left out. `generated-fresh` runs only when `context` knows the
 /// generated files.
-pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Finding>> {
+pub fn findings(platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Finding>> {
     findings_of(
         CHECKED.into_iter().chain(org_rules().iter().copied()),
         platform,
@@ -215,14 +215,14 @@ pub fn findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Fi
 }
 
 /// [`findings`] of the toolkit's own rules only.
-pub fn toolkit_findings(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Finding>> {
+pub fn toolkit_findings(platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Finding>> {
     findings_of(CHECKED, platform, context)
 }
 
 fn findings_of(
     rules: impl IntoIterator<Item = &'static Rule>,
     platform: &Platform,
-    context: &Context,
+    context: &Facts,
 ) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for rule in rules {

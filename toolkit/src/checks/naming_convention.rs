@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at};
+use super::{Facts, Rule, at};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -20,7 +20,7 @@ everyone, or allow this rule if the exception is deliberate.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform
         .environments
         .values()

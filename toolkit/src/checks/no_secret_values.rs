@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -23,7 +23,7 @@ like a secret is excepted by `[[secrets.allow]]` in platform.toml, with its path
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform.secret_diagnostics())
 }
 

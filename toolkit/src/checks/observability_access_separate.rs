@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, Platform, Role, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at, environment_file};
+use super::{Facts, Rule, at, environment_file};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -22,7 +22,7 @@ separately.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for observability in platform.of_stage(Stage::Observability) {
         let observability_admins = admins(observability);

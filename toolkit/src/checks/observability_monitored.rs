@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, environment_file};
+use super::{Facts, Rule, environment_file};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -19,7 +19,7 @@ behind, so that the monitoring system does not fail with the infrastructure it d
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(platform
         .of_stage(Stage::Observability)
         .filter(|env| {

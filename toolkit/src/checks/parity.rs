@@ -5,7 +5,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::{Origin, Platform};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, environment_file};
+use super::{Facts, Rule, environment_file};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -20,7 +20,7 @@ finding. Make them match, or document the exception with a reason and an expiry.
     check,
 };
 
-fn check(platform: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let Some(parity) = &platform.parity else {
         return Ok(Vec::new());
     };

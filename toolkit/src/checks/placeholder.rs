@@ -10,7 +10,7 @@ use crate::model::Platform;
 use crate::model::names::is_placeholder;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -30,7 +30,7 @@ so that none comes back.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let files: Vec<&Arc<SourceFile>> = std::iter::once(&platform.file)
         .chain(platform.environments.values().map(|env| &env.file))
         .collect();

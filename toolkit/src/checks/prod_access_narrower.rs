@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at};
+use super::{Facts, Rule, at};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -19,7 +19,7 @@ Narrow the team's role in production, or widen it in staging if the work belongs
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     for production in platform.of_stage(Stage::Production) {
         for staging in platform.of_stage(Stage::Staging) {

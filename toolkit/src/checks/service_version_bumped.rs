@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -24,7 +24,7 @@ compare with their base). `cargo xtask affected --base REV` lists what a change 
 };
 
 /// The services that `context` found changed without a new version.
-fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(_: &Platform, context: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(context
         .unbumped
         .iter()

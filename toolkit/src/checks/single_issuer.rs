@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::model::{Environment, Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at, environment_file};
+use super::{Facts, Rule, at, environment_file};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -20,7 +20,7 @@ host name should be the issuer every cluster trusts, and its account should be i
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     let identities: Vec<&Environment> = platform.of_stage(Stage::Identity).collect();
     let Some((identity, others)) = identities.split_first() else {

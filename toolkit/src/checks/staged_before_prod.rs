@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at};
+use super::{Facts, Rule, at};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -19,7 +19,7 @@ platform has a staging environment; staging is optional in the topology guide.",
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let staging: Vec<&Environment> = platform.of_stage(Stage::Staging).collect();
     if staging.is_empty() {
         return Ok(Vec::new());

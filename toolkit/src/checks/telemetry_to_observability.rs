@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Platform, Stage, hosts};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule, at, environment_file};
+use super::{Facts, Rule, at, environment_file};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -22,7 +22,7 @@ carry no metrics or traces, which the workloads must send themselves. Check the 
     check,
 };
 
-fn check(platform: &Platform, _: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let zones = |stage| -> Vec<(String, String)> {
         platform
             .of_stage(stage)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 use crate::diagnostic::{Location, SourceFile};
 use crate::model::date::Date;
 use crate::model::{Origin, Platform, ServiceDecl, Sourced, Template, parse_file, resolve};
@@ -126,8 +126,8 @@ impl Org {
 }
 
 /// What the rules run with in the tests: the tests' day, nothing gathered from files.
-pub fn context() -> Context {
-    Context {
+pub fn context() -> Facts {
+    Facts {
         today: Date::parse("2027-01-15").expect("a date"),
         out_of_date: None,
         unbumped: None,
@@ -137,7 +137,7 @@ pub fn context() -> Context {
 }
 
 /// What `rule` finds on `platform`, each as `file:line:column: message`.
-pub fn findings(rule: &Rule, platform: &Platform, context: &Context) -> Vec<String> {
+pub fn findings(rule: &Rule, platform: &Platform, context: &Facts) -> Vec<String> {
     (rule.check)(platform, context)
         .expect("the rule runs")
         .iter()

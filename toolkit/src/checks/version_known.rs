@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Platform;
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
-use super::{Context, Rule};
+use super::{Facts, Rule};
 
 pub static RULE: Rule = Rule {
     doc: RuleDoc {
@@ -21,7 +21,7 @@ a new version and moves the environments that track it in the same change.",
     check,
 };
 
-fn check(_: &Platform, context: &Context) -> anyhow::Result<Vec<Diagnostic>> {
+fn check(_: &Platform, context: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     Ok(context
         .unknown_versions
         .iter()

@@ -12,7 +12,7 @@ use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
 use crate::model::{PLATFORM_FILE, date::Date, files::ENVIRONMENTS_DIR};
 use crate::model::{Platform, Stage};
-use crate::repository::git::Revision;
+use crate::repository::revision::Revision;
 use crate::repository::workspace::Workspace;
 use crate::terminal;
 

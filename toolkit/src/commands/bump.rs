@@ -10,7 +10,7 @@ use cargo_metadata::semver::Version;
 
 use crate::cli::{BumpArgs, BumpPart};
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
-use crate::edit::{self, Mode};
+use crate::edit::{self, FileMode};
 use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Origin, Stage};
 use crate::repository::workspace::Workspace;
 use crate::terminal::say;
@@ -111,12 +111,12 @@ pub fn run(root: &Path, args: &BumpArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(env, text)| {
             let path = Path::new(ENVIRONMENTS_DIR).join(env).join(ENVIRONMENT_FILE);
-            edit::stage(root, &path, text, Mode::Kept, false)
+            edit::stage(root, &path, text, FileMode::Kept, false)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    edit::write_file(root, &manifest_path, &new_manifest, Mode::Kept)?;
+    edit::write_file(root, &manifest_path, &new_manifest, FileMode::Kept)?;
     if let Err(err) = super::update_lock(root) {
-        edit::write_file(root, &manifest_path, &manifest, Mode::Kept)?;
+        edit::write_file(root, &manifest_path, &manifest, FileMode::Kept)?;
         return Err(err);
     }
     for file in staged {

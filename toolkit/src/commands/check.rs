@@ -9,13 +9,13 @@ use std::sync::Arc;
 use annotate_snippets::Renderer;
 use serde_json::json;
 
-use crate::checks::{self, Context, Finding, OutOfDate, StaleLock, Unbumped, UnknownVersion};
+use crate::checks::{self, Facts, Finding, OutOfDate, StaleLock, Unbumped, UnknownVersion};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diagnostic::{Location, SourceFile, Span};
 use crate::model::date::Date;
 use crate::model::{Origin, Platform};
 use crate::render;
-use crate::repository::git::{self, Revision};
+use crate::repository::revision::{self, Revision};
 use crate::repository::workspace::Workspace;
 use crate::rule::{RuleId, RuleLevel};
 use crate::secrets::redact;
@@ -123,7 +123,7 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
             }
         })
         .collect();
-    let context = Context {
+    let context = Facts {
         today,
         out_of_date,
         unbumped,
@@ -211,7 +211,7 @@ fn unknown_versions(
                 continue;
             }
             if !history.contains_key(name.as_str()) {
-                let versions = git::versions_in_history(root, &package.manifest)?;
+                let versions = revision::versions_in_history(root, &package.manifest)?;
                 history.insert(name, versions);
             }
             if history[name.as_str()].contains(version) {

@@ -8,7 +8,7 @@ use crate::cli::DiffArgs;
 use crate::comparison;
 use crate::model::date::Date;
 use crate::model::{Environment, Platform};
-use crate::repository::git::Revision;
+use crate::repository::revision::Revision;
 
 /// `diff A B`: A is the candidate, B the reference.
 pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode> {

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
 
-use crate::checks::{self, Context};
+use crate::checks::{self, Facts};
 use crate::cli::ComparisonFormat;
 use crate::comparison::{self, Comparison};
 use crate::diagnostic::Diagnostics;
@@ -79,7 +79,7 @@ pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> 
     let key =
         |finding: &checks::Finding| (finding.diagnostic.rule, finding.diagnostic.message.clone());
     // The model only: the generated files of the change are not written yet.
-    let context = Context {
+    let context = Facts {
         today,
         out_of_date: None,
         unbumped: None,

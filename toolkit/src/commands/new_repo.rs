@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
 
-use crate::checks::{self, Context};
+use crate::checks::{self, Facts};
 use crate::cli::NewRepoArgs;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::edit::NewTree;
@@ -83,7 +83,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     // organisation whose program runs this reach it.
     let findings = checks::toolkit_findings(
         &platform,
-        &Context {
+        &Facts {
             today,
             out_of_date: None,
             unbumped: None,

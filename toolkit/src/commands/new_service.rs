@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::NewServiceArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
-use crate::edit::{self, Mode};
+use crate::edit::{self, FileMode};
 use crate::model::date::Date;
 use crate::model::names::Slug;
 use crate::model::services::{self, image_repository};
@@ -169,7 +169,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     // whole, and the lock file gains it; only then do the edits land.
     let staged = edited
         .iter()
-        .map(|(path, text)| edit::stage(root, path, text, Mode::Kept, false))
+        .map(|(path, text)| edit::stage(root, path, text, FileMode::Kept, false))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let relative: Vec<(PathBuf, String)> = files
         .iter()

@@ -208,7 +208,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         report(false)?;
         return Ok(ExitCode::SUCCESS);
     }
-    edit::write_file(root, &path, &new_text, edit::Mode::Kept)?;
+    edit::write_file(root, &path, &new_text, edit::FileMode::Kept)?;
     crate::terminal::say(render::write(root, &generated)?)?;
     report(true)?;
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 //! differ) or free (descriptions). A candidate (staging) is compared with its reference
 //! (production); `[[parity.allow]]` entries excuse documented must-match differences.
 //!
-//! `output` prints a comparison for people, as JSON, or as Markdown; values that
+//! `report` prints a comparison for people, as JSON, or as Markdown; values that
 //! `crate::secrets` takes for secrets are never printed.
 
 mod paths;
@@ -114,7 +114,7 @@ pub struct Difference<'a> {
 
 /// What a comparison is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub enum Purpose {
     /// A candidate (staging) against its reference (production): must it match?
     Parity,
     /// One environment against its own past (`prod@main` and `prod`): what changed, from
@@ -129,7 +129,7 @@ pub struct Comparison<'a> {
     /// candidate is the environment before, the reference after.
     pub candidate: String,
     pub reference: String,
-    pub mode: Mode,
+    pub purpose: Purpose,
     pub differences: Vec<Difference<'a>>,
 }
 
@@ -151,7 +151,7 @@ pub fn compare<'a>(
     today: Date,
 ) -> Comparison<'a> {
     let mut comparison = differences(candidate, reference, parity, today);
-    comparison.mode = Mode::Parity;
+    comparison.purpose = Purpose::Parity;
     comparison
 }
 
@@ -163,7 +163,7 @@ pub fn history<'a>(
     today: Date,
 ) -> Comparison<'a> {
     let mut comparison = differences(before, after, None, today);
-    comparison.mode = Mode::History;
+    comparison.purpose = Purpose::History;
     for d in &mut comparison.differences {
         d.verdict = match d.verdict {
             Verdict::Scaled { .. } | Verdict::FollowsConvention | Verdict::Free => continue,
@@ -217,7 +217,7 @@ fn differences<'a>(
     Comparison {
         candidate: candidate.0.to_owned(),
         reference: reference.0.to_owned(),
-        mode: Mode::Parity,
+        purpose: Purpose::Parity,
         differences,
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde::ser::{Serialize, SerializeMap as _, Serializer};
 
-use super::{Class, Comparison, Difference, Mode, Side, Verdict};
+use super::{Class, Comparison, Difference, Purpose, Side, Verdict};
 use crate::model::Allowance;
 use crate::model::Origin;
 use crate::model::tree::Scalar;
@@ -27,10 +27,10 @@ fn paint(style: Style, text: &str) -> String {
 /// value is named by its side: `path  staging "0.5.0", prod "0.4.0"`. One environment's
 /// history reads old to new: `path  "0.4.0" → "0.5.0"`. A secret's value is never shown.
 pub fn line(comparison: &Comparison, d: &Difference) -> String {
-    match (comparison.mode, d.masked) {
-        (Mode::Parity, true) => format!("{}  differs (value hidden)", d.path),
-        (Mode::History, true) => format!("{}  changed (value hidden)", d.path),
-        (Mode::Parity, false) => format!(
+    match (comparison.purpose, d.masked) {
+        (Purpose::Parity, true) => format!("{}  differs (value hidden)", d.path),
+        (Purpose::History, true) => format!("{}  changed (value hidden)", d.path),
+        (Purpose::Parity, false) => format!(
             "{}  {} {}, {} {}",
             d.path,
             comparison.candidate,
@@ -38,7 +38,7 @@ pub fn line(comparison: &Comparison, d: &Difference) -> String {
             comparison.reference,
             shown(&d.reference)
         ),
-        (Mode::History, false) => format!(
+        (Purpose::History, false) => format!(
             "{}  {} → {}",
             d.path,
             shown(&d.candidate),
@@ -111,7 +111,7 @@ fn section(out: &mut String, title: &str, rows: Vec<String>) {
 
 /// The human report: grouped by class, must-match first; each value named by its side.
 pub fn human(comparison: &Comparison) -> String {
-    if comparison.mode == Mode::History {
+    if comparison.purpose == Purpose::History {
         return human_history(comparison);
     }
     let mut out = String::new();
@@ -323,13 +323,13 @@ pub struct Json<'c, 'a>(pub &'c Comparison<'a>);
 impl Serialize for Json<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let comparison = self.0;
-        let (first, second) = sides(comparison.mode);
+        let (first, second) = sides(comparison.purpose);
         let mut map = serializer.serialize_map(Some(5))?;
         map.serialize_entry(
             "mode",
-            match comparison.mode {
-                Mode::Parity => "parity",
-                Mode::History => "history",
+            match comparison.purpose {
+                Purpose::Parity => "parity",
+                Purpose::History => "history",
             },
         )?;
         map.serialize_entry(first, &comparison.candidate)?;
@@ -338,7 +338,7 @@ impl Serialize for Json<'_, '_> {
         map.serialize_entry(
             "differences",
             &Each(comparison.differences.iter().map(|d| JsonDifference {
-                mode: comparison.mode,
+                purpose: comparison.purpose,
                 d,
             })),
         )?;
@@ -357,14 +357,14 @@ impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Each<I> {
 }
 
 struct JsonDifference<'d, 'a> {
-    mode: Mode,
+    purpose: Purpose,
     d: &'d Difference<'a>,
 }
 
 impl Serialize for JsonDifference<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = self.d;
-        let (first, second) = sides(self.mode);
+        let (first, second) = sides(self.purpose);
         let allowance = match &d.verdict {
             Verdict::Allowed(a) | Verdict::Expired(a) => Some(JsonAllowance(a)),
             _ => None,
@@ -428,22 +428,22 @@ impl Serialize for JsonAllowance<'_> {
 
 /// The names of the two sides in JSON: a candidate and its reference, or one environment
 /// before and after.
-fn sides(mode: Mode) -> (&'static str, &'static str) {
-    match mode {
-        Mode::Parity => ("candidate", "reference"),
-        Mode::History => ("before", "after"),
+fn sides(purpose: Purpose) -> (&'static str, &'static str) {
+    match purpose {
+        Purpose::Parity => ("candidate", "reference"),
+        Purpose::History => ("before", "after"),
     }
 }
 
 /// The Markdown report: one table, must-match first.
 pub fn markdown(comparison: &Comparison) -> String {
     let cell = |text: &str| format!("`{}`", text.replace('|', "\\|").replace('`', "'"));
-    let mut out = match comparison.mode {
-        Mode::Parity => format!(
+    let mut out = match comparison.purpose {
+        Purpose::Parity => format!(
             "### `{}` (candidate) compared with `{}` (reference)\n\n",
             comparison.candidate, comparison.reference
         ),
-        Mode::History => format!(
+        Purpose::History => format!(
             "### Changes from `{}` to `{}`\n\n",
             comparison.candidate, comparison.reference
         ),
@@ -452,15 +452,15 @@ pub fn markdown(comparison: &Comparison) -> String {
     let _ = writeln!(
         out,
         "{}\n",
-        match (comparison.mode, violations) {
-            (Mode::History, _) => format!(
+        match (comparison.purpose, violations) {
+            (Purpose::History, _) => format!(
                 "{} change{}; one environment against its own past has no parity verdict.",
                 comparison.differences.len(),
                 plural(comparison.differences.len())
             ),
-            (Mode::Parity, 0) =>
+            (Purpose::Parity, 0) =>
                 "No violation: the candidate matches the reference where it must.".to_owned(),
-            (Mode::Parity, n) => format!(
+            (Purpose::Parity, n) => format!(
                 "**{n} violation{}**: the candidate does not match the reference where it must.",
                 plural(n)
             ),

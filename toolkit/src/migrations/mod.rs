@@ -59,7 +59,7 @@ pub fn version(text: &str) -> anyhow::Result<(u64, u64, u64)> {
 /// the upgrade's changes laid over it. Paths are relative to the root.
 pub struct Tree {
     root: PathBuf,
-    changes: BTreeMap<PathBuf, Change>,
+    changes: BTreeMap<PathBuf, FileEdit>,
     /// What each migration reported, by migration.
     notes: Vec<String>,
     /// The provenance record of a 0.1.0 repository, by path: its toolkit files' hashes.
@@ -70,7 +70,7 @@ pub struct Tree {
 
 /// What the upgrade does to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub enum FileEdit {
     Write { contents: Vec<u8>, executable: bool },
     Remove,
 }
@@ -89,8 +89,8 @@ impl Tree {
     /// The file's contents as the upgrade leaves it; `None` when it does not exist then.
     pub fn read(&self, path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
         match self.changes.get(path) {
-            Some(Change::Write { contents, .. }) => Ok(Some(contents.clone())),
-            Some(Change::Remove) => Ok(None),
+            Some(FileEdit::Write { contents, .. }) => Ok(Some(contents.clone())),
+            Some(FileEdit::Remove) => Ok(None),
             None => match std::fs::read(self.root.join(path)) {
                 Ok(contents) => Ok(Some(contents)),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -113,7 +113,7 @@ impl Tree {
     pub fn write(&mut self, path: &Path, contents: Vec<u8>, executable: bool) {
         self.changes.insert(
             path.to_path_buf(),
-            Change::Write {
+            FileEdit::Write {
                 contents,
                 executable,
             },
@@ -121,7 +121,7 @@ impl Tree {
     }
 
     pub fn remove(&mut self, path: &Path) {
-        self.changes.insert(path.to_path_buf(), Change::Remove);
+        self.changes.insert(path.to_path_buf(), FileEdit::Remove);
     }
 
     /// The crate manifests of the workspace's `crates/*` members, as the upgrade leaves
@@ -150,7 +150,7 @@ impl Tree {
         self.notes.push(text);
     }
 
-    pub fn changes(&self) -> &BTreeMap<PathBuf, Change> {
+    pub fn changes(&self) -> &BTreeMap<PathBuf, FileEdit> {
         &self.changes
     }
 

@@ -57,7 +57,7 @@ mod tests {
     use std::path::Path;
 
     use super::run;
-    use crate::migrations::{Change, Tree};
+    use crate::migrations::{FileEdit, Tree};
     use crate::scaffold::toolkit::hash;
 
     fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -91,7 +91,7 @@ mod tests {
         let mut tree = Tree::new(dir.path(), provenance);
         tree.scaffold.insert("xtask/Cargo.toml".to_owned());
         run(&mut tree).unwrap();
-        let changed: Vec<(&Path, &Change)> = tree
+        let changed: Vec<(&Path, &FileEdit)> = tree
             .changes()
             .iter()
             .map(|(path, change)| (path.as_path(), change))
@@ -99,8 +99,8 @@ mod tests {
         assert_eq!(
             changed,
             [
-                (Path::new("toolkit-provenance.toml"), &Change::Remove),
-                (Path::new("xtask/src/model.rs"), &Change::Remove),
+                (Path::new("toolkit-provenance.toml"), &FileEdit::Remove),
+                (Path::new("xtask/src/model.rs"), &FileEdit::Remove),
             ]
         );
         assert_eq!(tree.notes().len(), 1, "{:?}", tree.notes());

@@ -240,8 +240,8 @@ fn stage(root: &Path, change: &Change) -> anyhow::Result<Option<edit::Staged>> {
     }
 }
 
-fn mode(path: &Path) -> edit::Mode {
-    edit::Mode::Generated {
+fn mode(path: &Path) -> edit::FileMode {
+    edit::FileMode::Generated {
         executable: is_executable(path),
     }
 }

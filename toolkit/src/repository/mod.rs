@@ -4,7 +4,7 @@
 //! and the record kept of it (`workspace`), and the services its crates declare
 //! (`services`). `load` is the one way in: a working tree in, a loaded platform out.
 
-pub mod git;
+pub mod revision;
 pub mod services;
 pub mod tree;
 pub mod workspace;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::git::Revision;
+use super::revision::Revision;
 use super::workspace::Workspace;
 use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::model::ServiceDecl;

@@ -141,7 +141,7 @@ pub fn load(root: &Path) -> anyhow::Result<Platform> {
 impl SourceTree {
     /// The sources as committed at `revision`, already resolved. Files are named
     /// `REVISION:path`, as git names them.
-    pub fn at(root: &Path, revision: &super::git::Revision) -> anyhow::Result<SourceTree> {
+    pub fn at(root: &Path, revision: &super::revision::Revision) -> anyhow::Result<SourceTree> {
         let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
             let text = revision
                 .file(root, path)?

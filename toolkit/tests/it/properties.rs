@@ -4,7 +4,7 @@
 
 use crate::common;
 use common::{Repo, TODAY};
-use platform_toolkit::checks::{self, Context};
+use platform_toolkit::checks::{self, Facts};
 use platform_toolkit::diagnostic::SourceFile;
 use platform_toolkit::model::date::Date;
 use platform_toolkit::repository::SourceTree;
@@ -166,7 +166,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                 };
                 match edited.load(services.clone()) {
                     Ok(platform) => {
-                        let context = Context {
+                        let context = Facts {
                             today,
                             out_of_date: None,
                             unbumped: None,

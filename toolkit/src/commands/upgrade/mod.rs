@@ -13,7 +13,7 @@ use xshell::{Shell, cmd};
 
 use crate::cli::UpgradeArgs;
 use crate::diagnostic::{Diagnostic, Location};
-use crate::migrations::{self, Change, Tree};
+use crate::migrations::{self, FileEdit, Tree};
 use crate::scaffold::record::Record;
 use crate::scaffold::toolkit::{self, RECORD_FILE, Source, VERSION};
 use crate::scaffold::update::{self, Known, Outcome};
@@ -168,7 +168,7 @@ fn move_pin(
         return Ok(ExitCode::SUCCESS);
     }
     refuse_unclean(root)?;
-    let moved_in = edit::write_file(root, path, &moved, edit::Mode::Kept)
+    let moved_in = edit::write_file(root, path, &moved, edit::FileMode::Kept)
         .and_then(|()| super::update_lock(root));
     if let Err(err) = moved_in {
         restore(root).context("putting the tree back after a failed upgrade")?;
@@ -255,15 +255,15 @@ fn report(
             (_, Some(Outcome::Conflict(n))) => {
                 format!("  conflict  {key}: {n} conflict(s) marked")
             }
-            (Change::Remove, None) if key.starts_with("xtask/") => {
+            (FileEdit::Remove, None) if key.starts_with("xtask/") => {
                 copy += 1;
                 continue;
             }
-            (Change::Remove, None) => format!("  removed   {key}"),
-            (Change::Write { .. }, None) if root.join(path).exists() => {
+            (FileEdit::Remove, None) => format!("  removed   {key}"),
+            (FileEdit::Write { .. }, None) if root.join(path).exists() => {
                 format!("  changed   {key}")
             }
-            (Change::Write { .. }, None) => format!("  added     {key}"),
+            (FileEdit::Write { .. }, None) => format!("  added     {key}"),
         };
         lines.push(line);
     }
@@ -294,22 +294,22 @@ fn apply(root: &Path, tree: &Tree, docs: &[&crate::rule::RuleDoc]) -> anyhow::Re
     let mut removed = Vec::new();
     for (path, change) in tree.changes() {
         match change {
-            Change::Write {
+            FileEdit::Write {
                 contents,
                 executable,
             } => {
                 let text = std::str::from_utf8(contents)
                     .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
                 let mode = if root.join(path).exists() {
-                    edit::Mode::Kept
+                    edit::FileMode::Kept
                 } else {
-                    edit::Mode::Generated {
+                    edit::FileMode::Generated {
                         executable: *executable,
                     }
                 };
                 staged.push(edit::stage(root, path, text, mode, false)?);
             }
-            Change::Remove => removed.push(path.clone()),
+            FileEdit::Remove => removed.push(path.clone()),
         }
     }
     for file in staged {
