@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::comparison;
@@ -35,72 +35,125 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
         None => None,
     };
     let rebuilds = crate::changes::rebuilds(root, &revision, &workspace, &platform)?;
-    let environments = environments(before.as_ref(), &platform, today)?;
-    let services: Vec<Value> = rebuilds
-        .iter()
-        .map(|(name, because)| service_json(&platform, &workspace, name, because))
-        .collect();
+    let report = Report {
+        base: Base {
+            revision: &revision.name,
+            commit: &revision.commit,
+        },
+        services: rebuilds
+            .into_iter()
+            .map(|(name, because)| rebuild(&platform, &workspace, name, because))
+            .collect(),
+        environments: environments(before.as_ref(), &platform, today)?,
+    };
     match args.format {
-        AffectedFormat::Human => terminal::print(&human(&revision, &services, &environments))?,
-        AffectedFormat::Json => {
-            let value = json!({
-                "base": { "revision": revision.name, "commit": revision.commit },
-                "services": services,
-                "environments": environments,
-            });
-            terminal::print_json(&value)?;
-        }
+        AffectedFormat::Human => terminal::print(&human(&report))?,
+        AffectedFormat::Json => terminal::print_json(&report)?,
         AffectedFormat::Github => {
-            let names = |deploy_only: bool| -> Vec<&Value> {
-                environments
+            let names = |deploy_only: bool| -> Vec<&str> {
+                report
+                    .environments
                     .iter()
-                    .filter(|env| !deploy_only || env["deploy"] == true)
-                    .map(|env| &env["name"])
+                    .filter(|env| !deploy_only || env.deploy)
+                    .map(|env| env.name.as_str())
                     .collect()
             };
             terminal::print(&format!(
                 "services={}\nenvironments={}\ndeploy={}\n",
-                Value::from(services),
-                json!(names(false)),
-                json!(names(true)),
+                serde_json::to_string(&report.services)?,
+                serde_json::to_string(&names(false))?,
+                serde_json::to_string(&names(true))?,
             ))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `affected` found (docs/json-output.md).
+#[derive(Serialize)]
+struct Report<'a> {
+    base: Base<'a>,
+    services: Vec<Rebuild>,
+    environments: Vec<EnvironmentChange>,
+}
+
+/// The revision compared with, as named and as the commit it resolved to.
+#[derive(Serialize)]
+struct Base<'a> {
+    revision: &'a str,
+    commit: &'a str,
+}
+
+/// A service to rebuild: what its build needs, and why.
+#[derive(Serialize)]
+struct Rebuild {
+    name: String,
+    version: String,
+    image: String,
+    tag: String,
+    manifest: String,
+    /// The platforms of the clusters that deploy it, comma-separated, as `docker buildx`
+    /// takes them.
+    platforms: String,
+    because: Vec<String>,
+}
+
+/// An environment whose resolved configuration or generated files changed.
+#[derive(Serialize)]
+struct EnvironmentChange {
+    name: String,
+    stage: &'static str,
+    status: Status,
+    /// How many resolved values differ (for a changed environment).
+    changes: usize,
+    /// Its generated files that differ.
+    files: Vec<String>,
+    /// Whether its `deploy.sh` changed, so that its services must be deployed again.
+    deploy: bool,
+    /// Whether CI deploys it (staging and production), or a person does.
+    deployed_by_ci: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Changed,
+    Added,
+    Removed,
+}
+
 /// A service to rebuild, with what a build needs: the crate's version is the image's tag,
 /// and the platforms are those of the clusters that deploy it.
-fn service_json(
+fn rebuild(
     platform: &Platform,
     workspace: &Workspace,
-    name: &str,
-    because: &[String],
-) -> Value {
-    let package = workspace.package(name);
-    let version = package.map(|p| p.version.as_str()).unwrap_or_default();
-    let manifest = package.map(|p| p.manifest.as_str()).unwrap_or_default();
+    name: String,
+    because: Vec<String>,
+) -> Rebuild {
+    let package = workspace.package(&name);
+    let version = package.map(|p| p.version.clone()).unwrap_or_default();
+    let manifest = package.map(|p| p.manifest.clone()).unwrap_or_default();
     let mut platforms: BTreeSet<String> = platform
         .environments
         .values()
         .filter_map(|env| env.cluster.as_ref())
-        .filter(|cluster| cluster.services.contains_key(name))
+        .filter(|cluster| cluster.services.contains_key(&name))
         .flat_map(|cluster| cluster.pools.values())
         .map(|pool| format!("linux/{}", pool.arch.value))
         .collect();
     if platforms.is_empty() {
         platforms.insert("linux/amd64".to_owned());
     }
-    let image = &platform.services[name].image.value;
-    json!({
-        "name": name,
-        "version": version,
-        "image": image,
-        "tag": format!("{image}:{version}"),
-        "manifest": manifest,
-        "platforms": platforms.into_iter().collect::<Vec<_>>().join(","),
-        "because": because,
-    })
+    let image = platform.services[&name].image.value.clone();
+    Rebuild {
+        tag: format!("{image}:{version}"),
+        platforms: platforms.into_iter().collect::<Vec<_>>().join(","),
+        name,
+        version,
+        image,
+        manifest,
+        because,
+    }
 }
 
 /// Every environment whose resolved configuration or generated files differ between
@@ -109,7 +162,7 @@ fn environments(
     before: Option<&Platform>,
     after: &Platform,
     today: Date,
-) -> anyhow::Result<Vec<Value>> {
+) -> anyhow::Result<Vec<EnvironmentChange>> {
     let files_of = |platform: &Platform| -> anyhow::Result<BTreeMap<String, String>> {
         Ok(super::generated_files(platform)?
             .into_iter()
@@ -138,102 +191,102 @@ fn environments(
                 .collect()
         };
         let (old, new) = (in_env(&files_before), in_env(&files_after));
-        let files: Vec<&String> = old
+        let files: Vec<String> = old
             .keys()
             .chain(new.keys())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .filter(|path| old.get(*path) != new.get(*path))
+            .cloned()
             .collect();
         let deploy = format!("{prefix}{DEPLOY_SCRIPT}");
         let old_env = before.and_then(|before| before.find(name).ok());
         let (status, changes, stage) = match (old_env.ok_or(()), after.find(name)) {
             (Ok(old_env), Ok(new_env)) => {
                 let history = comparison::history((name, old_env), (name, new_env), today);
-                ("changed", history.differences.len(), new_env.stage.value)
+                (
+                    Status::Changed,
+                    history.differences.len(),
+                    new_env.stage.value,
+                )
             }
-            (Err(_), Ok(new_env)) => ("added", 0, new_env.stage.value),
-            (Ok(old_env), Err(_)) => ("removed", 0, old_env.stage.value),
+            (Err(_), Ok(new_env)) => (Status::Added, 0, new_env.stage.value),
+            (Ok(old_env), Err(_)) => (Status::Removed, 0, old_env.stage.value),
             (Err(_), Err(_)) => unreachable!("{name} is in one of them"),
         };
-        if status == "changed" && changes == 0 && files.is_empty() {
+        if status == Status::Changed && changes == 0 && files.is_empty() {
             continue;
         }
-        changed.push(json!({
-            "name": name,
-            "stage": stage.as_str(),
-            "status": status,
-            "changes": changes,
-            "files": files,
-            "deploy": status != "removed" && old.get(&deploy) != new.get(&deploy),
-            "deployed_by_ci": matches!(stage, Stage::Staging | Stage::Production),
-        }));
+        changed.push(EnvironmentChange {
+            name: name.to_owned(),
+            stage: stage.as_str(),
+            status,
+            changes,
+            files,
+            deploy: status != Status::Removed && old.get(&deploy) != new.get(&deploy),
+            deployed_by_ci: matches!(stage, Stage::Staging | Stage::Production),
+        });
     }
     Ok(changed)
 }
 
-fn human(revision: &Revision, services: &[Value], environments: &[Value]) -> String {
-    let short = &revision.commit[..revision.commit.len().min(12)];
-    let mut out = format!("Since {} ({short}):\n", revision.name);
-    if services.is_empty() {
+fn human(report: &Report) -> String {
+    let commit = report.base.commit;
+    let short = &commit[..commit.len().min(12)];
+    let mut out = format!("Since {} ({short}):\n", report.base.revision);
+    if report.services.is_empty() {
         out.push_str("no service to rebuild\n");
     } else {
-        out.push_str(&format!("services to rebuild ({}):\n", services.len()));
-        for service in services {
-            let because: Vec<&str> = service["because"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+        out.push_str(&format!(
+            "services to rebuild ({}):\n",
+            report.services.len()
+        ));
+        for service in &report.services {
             out.push_str(&format!(
                 "  {}  {}\n      because {}\n",
-                service["name"].as_str().unwrap_or_default(),
-                service["tag"].as_str().unwrap_or_default(),
-                summary(&because),
+                service.name,
+                service.tag,
+                summary(&service.because),
             ));
         }
     }
-    if environments.is_empty() {
+    if report.environments.is_empty() {
         out.push_str("no environment changed\n");
     } else {
-        out.push_str(&format!("environments changed ({}):\n", environments.len()));
-        for env in environments {
-            let what = match env["status"].as_str() {
-                Some("changed") => format!(
+        out.push_str(&format!(
+            "environments changed ({}):\n",
+            report.environments.len()
+        ));
+        for env in &report.environments {
+            let what = match env.status {
+                Status::Changed => format!(
                     "{} configuration change(s), {} generated file(s)",
-                    env["changes"],
-                    env["files"].as_array().map_or(0, Vec::len)
+                    env.changes,
+                    env.files.len()
                 ),
-                Some(status) => status.to_owned(),
-                None => String::new(),
+                Status::Added => "added".to_owned(),
+                Status::Removed => "removed".to_owned(),
             };
-            let deploy = if env["deploy"] == true {
-                if env["deployed_by_ci"] == true {
-                    "; deploy.sh changed: CI deploys it"
-                } else {
+            let deploy = match (env.deploy, env.deployed_by_ci) {
+                (false, _) => "",
+                (true, true) => "; deploy.sh changed: CI deploys it",
+                (true, false) => {
                     "; deploy.sh changed: deployed by hand (CI deploys staging and production only)"
                 }
-            } else {
-                ""
             };
-            out.push_str(&format!(
-                "  {} ({}): {what}{deploy}\n",
-                env["name"].as_str().unwrap_or_default(),
-                env["stage"].as_str().unwrap_or_default(),
-            ));
+            out.push_str(&format!("  {} ({}): {what}{deploy}\n", env.name, env.stage));
         }
     }
     out
 }
 
 /// The first few paths, and how many more.
-fn summary(paths: &[&str]) -> String {
+fn summary(paths: &[String]) -> String {
     const SHOWN: usize = 3;
     let mut text = paths
         .iter()
         .take(SHOWN)
-        .copied()
+        .map(String::as_str)
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > SHOWN {
