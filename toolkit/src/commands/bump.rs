@@ -105,24 +105,39 @@ pub fn run(root: &Path, args: &BumpArgs) -> anyhow::Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    // The environments' edits are staged first; the manifest goes in, and the lock with
-    // it, or the manifest goes back; only then do the environments' edits land.
-    let staged = edited
-        .iter()
-        .map(|(env, text)| {
-            let path = Path::new(ENVIRONMENTS_DIR).join(env).join(ENVIRONMENT_FILE);
-            edit::stage(root, &path, text, FileMode::Kept, false)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok();
     edit::write_file(root, &manifest_path, &new_manifest, FileMode::Kept)?;
-    if let Err(err) = super::update_lock(root) {
-        edit::write_file(root, &manifest_path, &manifest, FileMode::Kept)?;
-        return Err(err);
-    }
+    let prepared = super::update_lock(root).and_then(|()| crate::render::prepare(root, &generated));
+    // The manifest goes in, and the lock with it; then every environment's edit and
+    // generated file is written beside its destination before any is in place (rendering
+    // first: its plan takes a temporary file it finds for a killed run's). On a failure
+    // the manifest and the lock go back.
+    let staged = prepared.and_then(|prepared| {
+        let edits = edited
+            .iter()
+            .map(|(env, text)| {
+                let path = Path::new(ENVIRONMENTS_DIR).join(env).join(ENVIRONMENT_FILE);
+                edit::stage(root, &path, text, FileMode::Kept, false)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((prepared, edits))
+    });
+    let (prepared, staged) = match staged {
+        Ok(staged) => staged,
+        Err(err) => {
+            let err = super::put_back(root, &manifest_path, Some(&manifest), err);
+            return Err(super::put_back(
+                root,
+                Path::new("Cargo.lock"),
+                lock.as_deref(),
+                err,
+            ));
+        }
+    };
     for file in staged {
         file.commit()?;
     }
-    let rendered = crate::render::write(root, &generated)?;
+    let rendered = prepared.commit()?;
     say(format!(
         "bumped {name} {old} -> {new} in {} and Cargo.lock; {moved}",
         manifest_path.display()

@@ -120,3 +120,29 @@ pub fn update_lock(root: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Puts back `relative` under `root` as it was (`old`; `None`: it did not exist), when it
+/// is not so any more: the undoing of a command that failed after writing it. `failure` is
+/// what failed; an undoing that fails too is said beside it.
+pub fn put_back(
+    root: &Path,
+    relative: &Path,
+    old: Option<&str>,
+    failure: anyhow::Error,
+) -> anyhow::Error {
+    let now = std::fs::read_to_string(root.join(relative)).ok();
+    if now.as_deref() == old {
+        return failure;
+    }
+    let undone = match old {
+        Some(old) => crate::edit::write_file(root, relative, old, crate::edit::FileMode::Kept),
+        None => crate::edit::remove_file(root, relative),
+    };
+    match undone {
+        Ok(()) => failure,
+        Err(err) => failure.context(format!(
+            "{} could not be put back as it was ({err:#}): restore it from git",
+            relative.display()
+        )),
+    }
+}

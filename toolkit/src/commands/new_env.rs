@@ -65,8 +65,16 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     render::refuse_secrets(&resolved)?;
     super::refuse_new_findings(&platform, &resolved, today)?;
     let generated = super::generated_files(&resolved)?;
+    // The new directory lands whole; its generated files and the others are written
+    // beside their destinations before any is in place, or the directory goes again.
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
-    let rendered = render::write(root, &generated)?;
+    let rendered = match render::prepare(root, &generated).and_then(render::Prepared::commit) {
+        Ok(rendered) => rendered,
+        Err(err) => {
+            edit::remove_dir(&dir)?;
+            return Err(err);
+        }
+    };
 
     let env = &resolved.environments[&name];
     crate::terminal::say(format!("created {}", path.display()))?;

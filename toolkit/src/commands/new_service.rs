@@ -165,12 +165,6 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         return Ok(ExitCode::SUCCESS);
     }
 
-    // Every environment edit is staged before anything is in place, the crate is created
-    // whole, and the lock file gains it; only then do the edits land.
-    let staged = edited
-        .iter()
-        .map(|(path, text)| edit::stage(root, path, text, FileMode::Kept, false))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let relative: Vec<(PathBuf, String)> = files
         .iter()
         .map(|f| {
@@ -187,15 +181,35 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         .iter()
         .map(|(path, text)| (path.to_str().unwrap_or_default(), text.as_str()))
         .collect();
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok();
     edit::create_dir_with_files(&root.join(&crate_dir), &contents)?;
-    if let Err(err) = super::update_lock(root) {
-        edit::remove_dir(&root.join(&crate_dir))?;
-        return Err(err);
-    }
+    let prepared = super::update_lock(root).and_then(|()| crate::render::prepare(root, &generated));
+    // Every environment edit and generated file is written beside its destination before
+    // any is in place (rendering first: its plan takes a temporary file it finds for a
+    // killed run's); on a failure the crate and the lock file go back as they were.
+    let staged = prepared.and_then(|prepared| {
+        let edits = edited
+            .iter()
+            .map(|(path, text)| edit::stage(root, path, text, FileMode::Kept, false))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((prepared, edits))
+    });
+    let (prepared, staged) = match staged {
+        Ok(staged) => staged,
+        Err(err) => {
+            edit::remove_dir(&root.join(&crate_dir))?;
+            return Err(super::put_back(
+                root,
+                Path::new("Cargo.lock"),
+                lock.as_deref(),
+                err,
+            ));
+        }
+    };
     for staged in staged {
         staged.commit()?;
     }
-    let rendered = crate::render::write(root, &generated)?;
+    let rendered = prepared.commit()?;
 
     say(format!(
         "created {}: a {} service, image {image}",

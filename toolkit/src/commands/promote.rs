@@ -179,6 +179,17 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                 &format!("b/{}", path.display())
             )
     );
+    // Everything is written beside its destination before anything is in place: a full
+    // disk leaves the tree as it was, and nothing is said to be promoted.
+    let written = if args.dry_run {
+        None
+    } else {
+        // Rendering first: its plan takes a temporary file it finds for a killed run's.
+        let rendered = render::prepare(root, &generated)?;
+        let file = edit::stage(root, &path, &new_text, edit::FileMode::Kept, false)?;
+        file.commit()?;
+        Some(rendered.commit()?)
+    };
     if !json {
         crate::terminal::print(&diff)?;
     }
@@ -203,14 +214,16 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             from.name
         ))?;
     }
-    if args.dry_run {
-        crate::terminal::say("dry run: nothing was written")?;
-        report(false)?;
-        return Ok(ExitCode::SUCCESS);
+    match written {
+        None => {
+            crate::terminal::say("dry run: nothing was written")?;
+            report(false)?;
+        }
+        Some(rendered) => {
+            crate::terminal::say(rendered)?;
+            report(true)?;
+        }
     }
-    edit::write_file(root, &path, &new_text, edit::FileMode::Kept)?;
-    crate::terminal::say(render::write(root, &generated)?)?;
-    report(true)?;
     Ok(ExitCode::SUCCESS)
 }
 

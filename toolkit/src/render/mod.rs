@@ -124,13 +124,51 @@ pub fn out_of_date(
 /// Brings the generated files under `root` up to date with `files` (all of them, as
 /// `generate` makes them); says what it did.
 pub fn write(root: &Path, files: &[Generated]) -> anyhow::Result<String> {
+    prepare(root, files)?.commit()
+}
+
+/// Every change `files` makes to the generated files under `root`, written beside its
+/// destination and not yet in place: a command that also edits a hand-written file stages
+/// that too, and commits both once everything is written, so that a full disk leaves the
+/// tree as it was. Dropped uncommitted, the staged files are removed.
+pub struct Prepared {
+    root: PathBuf,
+    staged: Vec<edit::Staged>,
+    removals: Vec<PathBuf>,
+    summary: String,
+}
+
+/// [`Prepared`] for `files`.
+pub fn prepare(root: &Path, files: &[Generated]) -> anyhow::Result<Prepared> {
     let changes = plan(root, files)?;
-    apply(root, &changes)?;
-    let removed = changes
+    let staged = crate::parallel::map(changes.iter().collect(), |change| stage(root, change));
+    let staged: Vec<Option<edit::Staged>> = staged.into_iter().collect::<anyhow::Result<_>>()?;
+    let removals: Vec<PathBuf> = changes
         .iter()
-        .filter(|c| matches!(c, Change::Remove { .. }))
-        .count();
-    Ok(summary(changes.len() - removed, removed))
+        .filter_map(|change| match change {
+            Change::Remove { path, .. } => Some(path.to_path_buf()),
+            _ => None,
+        })
+        .collect();
+    Ok(Prepared {
+        root: root.to_path_buf(),
+        staged: staged.into_iter().flatten().collect(),
+        summary: summary(changes.len() - removals.len(), removals.len()),
+        removals,
+    })
+}
+
+impl Prepared {
+    /// Renames every staged file into place and removes the stray ones; says what it did.
+    pub fn commit(self) -> anyhow::Result<String> {
+        for file in self.staged {
+            file.commit()?;
+        }
+        for path in &self.removals {
+            edit::remove_file(&self.root, path)?;
+        }
+        Ok(self.summary)
+    }
 }
 
 /// One file `render` wrote or removed, and what was wrong with it (`missing`, `stale` or
@@ -207,24 +245,6 @@ pub fn render(
     done.sort_by(|a, b| a.path.cmp(&b.path));
     let said = summary(done.len() - removals.len(), removals.len());
     Ok((done, said))
-}
-
-/// Writes what `changes` says in two steps: every file is first written beside its
-/// destination (spread over the cores), and only when all of them are is each
-/// renamed into place and the stray ones removed. A file that cannot be written therefore
-/// leaves every destination as it was. A new file must still not exist when it is renamed.
-fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
-    let staged = crate::parallel::map(changes.iter().collect(), |change| stage(root, change));
-    let staged: Vec<Option<edit::Staged>> = staged.into_iter().collect::<anyhow::Result<_>>()?;
-    for file in staged.into_iter().flatten() {
-        file.commit()?;
-    }
-    for change in changes {
-        if let Change::Remove { path, .. } = change {
-            edit::remove_file(root, path)?;
-        }
-    }
-    Ok(())
 }
 
 /// A created or updated file written beside its destination; nothing for a removal.

@@ -17,6 +17,7 @@ mod bad_input;
 mod check;
 mod cli;
 mod diff;
+mod disk_full;
 mod generated;
 mod json_output;
 mod new_env;
