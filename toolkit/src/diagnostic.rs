@@ -101,6 +101,20 @@ pub enum Location {
     Nowhere,
 }
 
+impl Location {
+    /// `file:line:column`, the file alone, or `-`: where a finding is, in one word.
+    pub fn place(&self) -> String {
+        match self {
+            Location::Span(span) => {
+                let (line, column) = span.file.line_column(span.range.start);
+                format!("{}:{line}:{column}", span.file.path.display())
+            }
+            Location::Path(path) => path.display().to_string(),
+            Location::Nowhere => "-".to_owned(),
+        }
+    }
+}
+
 /// One problem in the user's input.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {

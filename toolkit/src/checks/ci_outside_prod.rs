@@ -44,12 +44,6 @@ mod tests {
     use crate::checks::testing::{Org, context, findings};
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn ci_in_productions_account_is_found() {
         let platform = Org::new()
             .edit(

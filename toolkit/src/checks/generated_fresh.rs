@@ -43,12 +43,6 @@ mod tests {
     use crate::checks::testing::{Org, context, findings};
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_stale_generated_file_is_found() {
         let mut context = context();
         context.out_of_date = Some(vec![OutOfDate {

@@ -56,12 +56,6 @@ mod tests {
     use crate::checks::testing::{Org, context, findings};
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_host_outside_its_zone_is_found_at_it() {
         let platform = Org::new()
             .edit(

@@ -49,12 +49,6 @@ mod tests {
     use crate::diagnostic::Location;
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_crate_locked_at_another_version_is_found() {
         let mut context = context();
         context.stale_lock = Some(vec![StaleLock {

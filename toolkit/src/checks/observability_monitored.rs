@@ -45,12 +45,6 @@ mod tests {
     use crate::checks::testing::{Org, context, findings};
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn an_unwatched_observability_cluster_is_found() {
         let platform = Org::new()
             .edit("observability", "monitor = \"uptime-robot\"", "")

@@ -58,12 +58,6 @@ mod tests {
     use crate::diagnostic::Location;
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_changed_service_without_a_new_version_is_found() {
         let mut context = context();
         context.unbumped = Some(vec![Unbumped {

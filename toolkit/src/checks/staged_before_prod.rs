@@ -58,12 +58,6 @@ mod tests {
     use crate::checks::testing::{Org, context, findings};
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_service_production_runs_and_staging_does_not_is_found() {
         let platform = Org::new()
             .edit(

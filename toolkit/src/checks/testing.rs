@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{Facts, Rule};
-use crate::diagnostic::{Location, SourceFile};
+use crate::diagnostic::SourceFile;
 use crate::model::date::Date;
 use crate::model::{Origin, Platform, ServiceDecl, Sourced, Template, parse_file, resolve};
 
@@ -141,16 +141,6 @@ pub fn findings(rule: &Rule, platform: &Platform, context: &Facts) -> Vec<String
     (rule.check)(platform, context)
         .expect("the rule runs")
         .iter()
-        .map(|finding| {
-            let place = match &finding.location {
-                Location::Span(span) => {
-                    let (line, column) = span.file.line_column(span.range.start);
-                    format!("{}:{line}:{column}", span.file.path.display())
-                }
-                Location::Path(path) => path.display().to_string(),
-                Location::Nowhere => "-".to_owned(),
-            };
-            format!("{place}: {}", finding.message)
-        })
+        .map(|finding| format!("{}: {}", finding.location.place(), finding.message))
         .collect()
 }

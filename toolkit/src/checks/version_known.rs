@@ -51,12 +51,6 @@ mod tests {
     use crate::diagnostic::Location;
 
     #[test]
-    fn the_test_organisation_is_sound() {
-        let platform = Org::new().platform();
-        assert_eq!(findings(&RULE, &platform, &context()), Vec::<String>::new());
-    }
-
-    #[test]
     fn a_version_its_crate_never_had_is_found() {
         let mut context = context();
         context.unknown_versions = Some(vec![UnknownVersion {

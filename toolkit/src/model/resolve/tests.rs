@@ -8,7 +8,7 @@ use std::sync::Arc;
 use pretty_assertions::assert_eq;
 
 use super::resolve;
-use crate::diagnostic::{Diagnostics, Location, SourceFile};
+use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::model::{Origin, Platform, ServiceDecl, Sourced, Template, parse_file};
 use crate::rule::{RuleId, RuleLevel};
 
@@ -107,17 +107,7 @@ fn problems(platform: &str, environments: &[(&str, &str)]) -> Vec<String> {
     problems
         .0
         .iter()
-        .map(|problem| {
-            let place = match &problem.location {
-                Location::Span(span) => {
-                    let (line, column) = span.file.line_column(span.range.start);
-                    format!("{}:{line}:{column}", span.file.path.display())
-                }
-                Location::Path(path) => path.display().to_string(),
-                Location::Nowhere => "-".to_owned(),
-            };
-            format!("{place}: {}", problem.message)
-        })
+        .map(|problem| format!("{}: {}", problem.location.place(), problem.message))
         .collect()
 }
 
