@@ -27,7 +27,7 @@ mod single_issuer;
 mod staged_before_prod;
 mod telemetry_to_observability;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod version_known;
 
 use std::path::PathBuf;

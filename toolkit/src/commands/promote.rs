@@ -14,7 +14,7 @@ use crate::cli::{PromoteArgs, ReportFormat};
 use crate::comparison;
 use crate::diagnostic::{Diagnostic, Location, SourceFile, help_valid};
 use crate::model::date::Date;
-use crate::model::{Origin, Service};
+use crate::model::{Environment, Origin, Platform, Service};
 use crate::{edit, render};
 
 pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -22,6 +22,62 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     let mut tree = crate::repository::SourceTree::read(root)?;
     let declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
+    let plan = plan(&platform, args, today)?;
+    if plan.is_empty() {
+        crate::terminal::say(format!(
+            "nothing to promote: `{}` already runs the versions of `{}`",
+            plan.to.name, plan.from.name
+        ))?;
+        return report(&plan, args, None);
+    }
+    // TO as it will be, loaded with the platform: its files are rendered from it, and a
+    // secret it would leak refuses the promotion.
+    let path = plan.to.file.path.clone();
+    let index = tree
+        .environments
+        .iter()
+        .position(|(dir, _)| dir == plan.to.name.as_str())
+        .expect("TO was loaded from the tree");
+    tree.environments[index].1 = SourceFile::new(&path, plan.new_text.as_str());
+    let promoted = tree.load(declared)?;
+    render::refuse_secrets(&promoted)?;
+    let generated = super::generated_files(&promoted)?;
+    // Everything is written beside its destination before anything is in place: a full
+    // disk leaves the tree as it was, and nothing is said to be promoted.
+    let written = if args.dry_run {
+        None
+    } else {
+        // Rendering first: its plan takes a temporary file it finds for a killed run's.
+        let rendered = render::prepare(root, &generated)?;
+        let file = edit::stage(root, &path, &plan.new_text, edit::FileMode::Kept, false)?;
+        file.commit()?;
+        Some(rendered.commit()?)
+    };
+    report(&plan, args, written)
+}
+
+/// What promoting FROM to TO changes, worked out from the loaded platform alone: nothing
+/// is read or written.
+struct Plan<'p> {
+    from: &'p Environment,
+    to: &'p Environment,
+    /// Each service TO runs already at another version: its name, FROM's version and TO's.
+    versions: Vec<(&'p str, &'p str, &'p str)>,
+    /// Each service TO does not run yet, with FROM's version.
+    new_services: Vec<(&'p str, &'p str)>,
+    /// TO's file as it will be.
+    new_text: String,
+}
+
+impl Plan<'_> {
+    fn is_empty(&self) -> bool {
+        self.versions.is_empty() && self.new_services.is_empty()
+    }
+}
+
+/// The promotion `args` asks for, refused when FROM differs from TO where it must not
+/// (unless forced) or would move a service backwards.
+fn plan<'p>(platform: &'p Platform, args: &PromoteArgs, today: Date) -> anyhow::Result<Plan<'p>> {
     let from = platform.find(&args.from).map_err(Diagnostic::into_error)?;
     let to = platform.find(&args.to).map_err(Diagnostic::into_error)?;
     let (Some(from_cluster), Some(to_cluster)) = (&from.cluster, &to.cluster) else {
@@ -30,10 +86,10 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
             "identity and hosted CI deploy no services",
         ));
     };
-
     let candidates: Vec<&String> = match &args.service {
-        Some(service) => {
-            if !from_cluster.services.contains_key(service) {
+        Some(service) => match from_cluster.services.get_key_value(service) {
+            Some((name, _)) => vec![name],
+            None => {
                 let known: Vec<&str> = from_cluster.services.keys().map(String::as_str).collect();
                 return Err(Diagnostic::new(
                     format!("`{}` deploys no service `{service}`", from.name),
@@ -42,18 +98,16 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
                 .with_help(help_valid("services", service, &known))
                 .into_error());
             }
-            vec![service]
-        }
+        },
         None => from_cluster.services.keys().collect(),
     };
     // The services TO does not run yet come along whole; the others move their version.
-    let (existing, new_services): (Vec<&String>, Vec<&String>) = candidates
+    let (existing, new): (Vec<&String>, Vec<&String>) = candidates
         .into_iter()
         .partition(|s| to_cluster.services.contains_key(*s));
-    let candidates = existing;
     let mut versions = Vec::new();
     let mut downgrades = Vec::new();
-    for service in candidates {
+    for service in existing {
         let new = &from_cluster.services[service].version.value;
         let old = &to_cluster.services[service].version.value;
         if new == old {
@@ -67,38 +121,24 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         }
         versions.push((service.as_str(), new.as_str(), old.as_str()));
     }
-    let json = args.format == ReportFormat::Json;
-    let report = |written: bool| -> anyhow::Result<()> {
-        if json {
-            let promoted = Promoted {
-                from: from.name.as_str(),
-                to: to.name.as_str(),
-                written,
-                services: versions
-                    .iter()
-                    .map(|(name, new, old)| PromotedService {
-                        name,
-                        old: Some(old),
-                        new,
-                    })
-                    .chain(new_services.iter().map(|name| PromotedService {
-                        name,
-                        old: None,
-                        new: &from_cluster.services[*name].version.value,
-                    }))
-                    .collect(),
-            };
-            crate::terminal::print_json(&promoted)?;
-        }
-        Ok(())
+    let new_services: Vec<(&str, &str)> = new
+        .into_iter()
+        .map(|name| {
+            (
+                name.as_str(),
+                from_cluster.services[name].version.value.as_str(),
+            )
+        })
+        .collect();
+    let mut plan = Plan {
+        from,
+        to,
+        versions,
+        new_services,
+        new_text: to.file.text.clone(),
     };
-    if versions.is_empty() && new_services.is_empty() {
-        crate::terminal::say(format!(
-            "nothing to promote: `{}` already runs the versions of `{}`",
-            to.name, from.name
-        ))?;
-        report(false)?;
-        return Ok(ExitCode::SUCCESS);
+    if plan.is_empty() {
+        return Ok(plan);
     }
 
     // What TO would run differs from what FROM validated beyond the versions promoted?
@@ -109,7 +149,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         today,
     );
     let promoted = |path: &str| {
-        versions
+        plan.versions
             .iter()
             .any(|(s, _, _)| path == format!("services.{s}.version"))
     };
@@ -139,7 +179,7 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     }
 
     let mut replacements = Vec::new();
-    for (service, new, _) in &versions {
+    for (service, new, _) in &plan.versions {
         let Origin::File(span) = &to_cluster.services[*service].version.origin else {
             anyhow::bail!(
                 "the version of `{service}` in `{}` was not written in its file",
@@ -148,81 +188,74 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
         };
         replacements.push((span.range.clone(), *new));
     }
-    let old_text = to.file.text.clone();
-    let mut new_text = edit::set_service_versions(&old_text, &replacements)?;
-    for name in &new_services {
-        let service = &from_cluster.services[*name];
+    let mut new_text = edit::set_service_versions(&to.file.text, &replacements)?;
+    for (name, version) in &plan.new_services {
         new_text = edit::add_service(
             &new_text,
             name,
-            &service.version.value,
-            &carried_keys(service),
+            version,
+            &carried_keys(&from_cluster.services[*name]),
         )?;
     }
-    let path = to.file.path.clone();
-    let index = tree
-        .environments
-        .iter()
-        .position(|(dir, _)| dir == to.name.as_str())
-        .expect("TO was loaded from the tree");
-    tree.environments[index].1 = SourceFile::new(&path, new_text.as_str());
-    let promoted_platform = tree.load(declared)?;
-    render::refuse_secrets(&promoted_platform)?;
-    let generated = super::generated_files(&promoted_platform)?;
+    plan.new_text = new_text;
+    Ok(plan)
+}
 
-    let diff = format!(
-        "{}",
-        similar::TextDiff::from_lines(&old_text, &new_text)
-            .unified_diff()
-            .header(
-                &format!("a/{}", path.display()),
-                &format!("b/{}", path.display())
-            )
-    );
-    // Everything is written beside its destination before anything is in place: a full
-    // disk leaves the tree as it was, and nothing is said to be promoted.
-    let written = if args.dry_run {
-        None
-    } else {
-        // Rendering first: its plan takes a temporary file it finds for a killed run's.
-        let rendered = render::prepare(root, &generated)?;
-        let file = edit::stage(root, &path, &new_text, edit::FileMode::Kept, false)?;
-        file.commit()?;
-        Some(rendered.commit()?)
-    };
-    if !json {
-        crate::terminal::print(&diff)?;
-    }
-    for (service, new, old) in &versions {
-        crate::terminal::say(format!(
-            "{} {service} in {} from {old} to {new}, the version {} runs",
-            if args.dry_run {
-                "would promote"
-            } else {
-                "promoted"
-            },
-            to.name,
-            from.name
-        ))?;
-    }
-    for name in &new_services {
-        crate::terminal::say(format!(
-            "{} {name} to {} at {}, as {} runs it",
-            if args.dry_run { "would add" } else { "added" },
-            to.name,
-            from_cluster.services[*name].version.value,
-            from.name
-        ))?;
-    }
-    match written {
-        None => {
-            crate::terminal::say("dry run: nothing was written")?;
-            report(false)?;
+/// Says what the promotion changed, or would (`written`: what rendering said; `None`
+/// for a dry run, or nothing to promote); with `--format json`, the report on stdout.
+fn report(plan: &Plan, args: &PromoteArgs, written: Option<String>) -> anyhow::Result<ExitCode> {
+    let json = args.format == ReportFormat::Json;
+    let (from, to) = (plan.from.name.as_str(), plan.to.name.as_str());
+    if !plan.is_empty() {
+        let path = plan.to.file.path.display();
+        let diff = format!(
+            "{}",
+            similar::TextDiff::from_lines(&plan.to.file.text, &plan.new_text)
+                .unified_diff()
+                .header(&format!("a/{path}"), &format!("b/{path}"))
+        );
+        if !json {
+            crate::terminal::print(&diff)?;
         }
-        Some(rendered) => {
-            crate::terminal::say(rendered)?;
-            report(true)?;
+        let done = written.is_some();
+        for (service, new, old) in &plan.versions {
+            crate::terminal::say(format!(
+                "{} {service} in {to} from {old} to {new}, the version {from} runs",
+                if done { "promoted" } else { "would promote" },
+            ))?;
         }
+        for (name, version) in &plan.new_services {
+            crate::terminal::say(format!(
+                "{} {name} to {to} at {version}, as {from} runs it",
+                if done { "added" } else { "would add" },
+            ))?;
+        }
+        match &written {
+            Some(rendered) => crate::terminal::say(rendered)?,
+            None => crate::terminal::say("dry run: nothing was written")?,
+        }
+    }
+    if json {
+        let promoted = Promoted {
+            from,
+            to,
+            written: written.is_some(),
+            services: plan
+                .versions
+                .iter()
+                .map(|(name, new, old)| PromotedService {
+                    name,
+                    old: Some(old),
+                    new,
+                })
+                .chain(plan.new_services.iter().map(|(name, new)| PromotedService {
+                    name,
+                    old: None,
+                    new,
+                }))
+                .collect(),
+        };
+        crate::terminal::print_json(&promoted)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -281,4 +314,63 @@ fn refusal(message: &str, help: &str) -> anyhow::Error {
     Diagnostic::new(message, Location::Nowhere)
         .with_help(help)
         .into_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+    use crate::checks::testing::{Org, context};
+    use crate::cli::{PromoteArgs, ReportFormat};
+
+    fn args(from: &str, to: &str) -> PromoteArgs {
+        PromoteArgs {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            service: None,
+            dry_run: false,
+            force: false,
+            format: ReportFormat::Human,
+        }
+    }
+
+    #[test]
+    fn a_promotion_is_worked_out_in_memory_changing_only_the_versions_bytes() {
+        let platform = Org::new().platform();
+        let plan = plan(&platform, &args("staging", "prod"), context().today).unwrap();
+        assert_eq!(plan.versions, [("storefront", "1.3.0", "1.2.0")]);
+        assert!(plan.new_services.is_empty());
+        let before = &plan.to.file.text;
+        assert_eq!(
+            plan.new_text,
+            before.replacen("version = \"1.2.0\"", "version = \"1.3.0\"", 1)
+        );
+    }
+
+    #[test]
+    fn a_new_service_comes_along_whole_and_a_downgrade_is_refused() {
+        let platform = Org::new()
+            .edit(
+                "prod",
+                "[services.mailer]\nversion = \"2.1.0\"\nreplicas = 4\n",
+                "",
+            )
+            .platform();
+        let promotion = plan(&platform, &args("staging", "prod"), context().today).unwrap();
+        assert_eq!(promotion.new_services, [("mailer", "2.1.0")]);
+        assert!(
+            promotion
+                .new_text
+                .ends_with("\n[services.mailer]\nversion = \"2.1.0\"\nreplicas = 2\n"),
+            "{}",
+            promotion.new_text
+        );
+        let platform = Org::new().platform();
+        let err = plan(&platform, &args("prod", "staging"), context().today)
+            .err()
+            .expect("prod runs an older storefront than staging");
+        assert!(
+            format!("{err:#}").contains("storefront: prod runs 1.2.0, older than 1.3.0 in staging"),
+            "{err:#}"
+        );
+    }
 }
