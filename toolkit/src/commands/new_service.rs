@@ -8,18 +8,14 @@ use crate::cli::NewServiceArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::edit::{self, FileMode};
 use crate::model::date::Date;
-use crate::model::names::Slug;
+use crate::model::names::{EnvName, Slug};
 use crate::model::services::{self, image_repository};
-use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Template};
+use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Platform, Template};
+use crate::scaffold::NewFile;
 use crate::scaffold::service::{FIRST_VERSION, ServiceCrate};
 use crate::terminal::say;
 
 pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<ExitCode> {
-    let refuse = |message: String, help: &str| {
-        Diagnostic::new(message, Location::Nowhere)
-            .with_help(help)
-            .into_error()
-    };
     let name = args.name.as_str();
     Slug::parse(name)
         .and_then(|_| cargo_can_name(name))
@@ -29,24 +25,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
                 "a service's name is a crate's name and a host name label (NAME.<zone>): lowercase letters, digits and single hyphens, starting with a letter, at most 63, such as `billing`",
             )
         })?;
-    let port = match (args.template, args.port) {
-        (Template::Worker, Some(_)) => {
-            return Err(refuse(
-                "--port is for web services: a worker has no port".to_owned(),
-                "leave out --port, or use --template web for a service that serves HTTP",
-            ));
-        }
-        (Template::Web, Some(port)) if port < 1024 => {
-            return Err(refuse(
-                format!(
-                    "--port {port} cannot be served: the service runs as an unprivileged user, which may not listen below 1024"
-                ),
-                "the port the service listens on, from 1024 to 65535, such as 8080",
-            ));
-        }
-        (Template::Web, port) => Some(port.unwrap_or(services::WEB_DEFAULT_PORT)),
-        (Template::Worker, None) => None,
-    };
+    let port = port(args)?;
 
     let _lock = edit::Lock::repository(root)?;
     let mut tree = crate::repository::SourceTree::read(root)?;
@@ -69,40 +48,8 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
             "choose another name; new-service never overwrites a crate",
         ));
     }
-    let image = match (&args.image, &platform.image_registry) {
-        (Some(image), _) => {
-            image_repository(image).map_err(|reason| {
-                refuse(
-                    format!("invalid --image: {reason}"),
-                    "the image's repository without a tag, such as `ghcr.io/example/billing`",
-                )
-            })?;
-            image.clone()
-        }
-        (None, Some(registry)) => format!("{}/{name}", registry.value),
-        (None, None) => {
-            return Err(refuse(
-                "no image for the service: --image is not given and platform.toml has no [images] registry".to_owned(),
-                "pass --image REPOSITORY, or set `registry` under [images] in environments/platform.toml",
-            ));
-        }
-    };
-    let mut targets = Vec::new();
-    for env in &args.deploy_to {
-        let found = platform.find(env).map_err(|mut diagnostic| {
-            diagnostic.message = format!("{} for --deploy-to", diagnostic.message);
-            diagnostic.into_error()
-        })?;
-        if found.cluster.is_none() {
-            return Err(refuse(
-                format!("environment `{env}` runs no cluster to deploy to"),
-                "deploy services to environments with a cluster, such as dev or staging",
-            ));
-        }
-        if !targets.contains(&found.name) {
-            targets.push(found.name.clone());
-        }
-    }
+    let image = image(args, &platform)?;
+    let targets = targets(args, &platform)?;
 
     let files = ServiceCrate {
         name,
@@ -145,32 +92,30 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     let generated = super::generated_files(&resolved)?;
 
     if args.dry_run {
-        say(format!(
-            "would create {} (--dry-run: nothing written):",
-            crate_dir.display()
-        ))?;
-        for file in &files {
-            say(format!("  {}", file.path.display()))?;
-        }
-        say(format!(
-            "  image {image}, template {}",
-            args.template.as_str()
-        ))?;
-        for (path, _) in &edited {
-            say(format!(
-                "would add [services.{name}] version {FIRST_VERSION} to {}",
-                path.display()
-            ))?;
-        }
+        say_would(args, &crate_dir, &files, &image, &edited)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let rendered = write(root, &crate_dir, &files, &edited, &generated)?;
+    say_done(args, &crate_dir, &image, &edited, &rendered)?;
+    Ok(ExitCode::SUCCESS)
+}
 
+/// Writes the crate whole, adds it to the lock file, and lands every environment edit
+/// and generated file together; on a failure the crate and the lock file go back as they
+/// were. What rendering said.
+fn write(
+    root: &Path,
+    crate_dir: &Path,
+    files: &[NewFile],
+    edited: &[(PathBuf, String)],
+    generated: &[crate::render::Generated],
+) -> anyhow::Result<String> {
     let relative: Vec<(PathBuf, String)> = files
         .iter()
         .map(|f| {
             (
                 f.path
-                    .strip_prefix(&crate_dir)
+                    .strip_prefix(crate_dir)
                     .unwrap_or(&f.path)
                     .to_path_buf(),
                 String::from_utf8_lossy(&f.contents).into_owned(),
@@ -182,8 +127,8 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         .map(|(path, text)| (path.to_str().unwrap_or_default(), text.as_str()))
         .collect();
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok();
-    edit::create_dir_with_files(&root.join(&crate_dir), &contents)?;
-    let prepared = super::update_lock(root).and_then(|()| crate::render::prepare(root, &generated));
+    edit::create_dir_with_files(&root.join(crate_dir), &contents)?;
+    let prepared = super::update_lock(root).and_then(|()| crate::render::prepare(root, generated));
     // Every environment edit and generated file is written beside its destination before
     // any is in place (rendering first: its plan takes a temporary file it finds for a
     // killed run's); on a failure the crate and the lock file go back as they were.
@@ -197,7 +142,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     let (prepared, staged) = match staged {
         Ok(staged) => staged,
         Err(err) => {
-            edit::remove_dir(&root.join(&crate_dir))?;
+            edit::remove_dir(&root.join(crate_dir))?;
             return Err(super::put_back(
                 root,
                 Path::new("Cargo.lock"),
@@ -209,14 +154,51 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     for staged in staged {
         staged.commit()?;
     }
-    let rendered = prepared.commit()?;
+    prepared.commit()
+}
 
+fn say_would(
+    args: &NewServiceArgs,
+    crate_dir: &Path,
+    files: &[NewFile],
+    image: &str,
+    edited: &[(PathBuf, String)],
+) -> anyhow::Result<()> {
+    let name = &args.name;
+    say(format!(
+        "would create {} (--dry-run: nothing written):",
+        crate_dir.display()
+    ))?;
+    for file in files {
+        say(format!("  {}", file.path.display()))?;
+    }
+    say(format!(
+        "  image {image}, template {}",
+        args.template.as_str()
+    ))?;
+    for (path, _) in edited {
+        say(format!(
+            "would add [services.{name}] version {FIRST_VERSION} to {}",
+            path.display()
+        ))?;
+    }
+    Ok(())
+}
+
+fn say_done(
+    args: &NewServiceArgs,
+    crate_dir: &Path,
+    image: &str,
+    edited: &[(PathBuf, String)],
+    rendered: &str,
+) -> anyhow::Result<()> {
+    let name = &args.name;
     say(format!(
         "created {}: a {} service, image {image}",
         crate_dir.display(),
         args.template.as_str()
     ))?;
-    for (path, _) in &edited {
+    for (path, _) in edited {
         say(format!(
             "  added [services.{name}] version {FIRST_VERSION} to {}",
             path.display()
@@ -226,7 +208,80 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
     say(format!(
         "next: cargo test -p {name}; deploy it to more environments by adding [services.{name}] to their environment.toml"
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// The port of a web service: `--port`, else the template's; refused for a worker, and
+/// below 1024.
+fn port(args: &NewServiceArgs) -> anyhow::Result<Option<u16>> {
+    Ok(match (args.template, args.port) {
+        (Template::Worker, Some(_)) => {
+            return Err(refuse(
+                "--port is for web services: a worker has no port".to_owned(),
+                "leave out --port, or use --template web for a service that serves HTTP",
+            ));
+        }
+        (Template::Web, Some(port)) if port < 1024 => {
+            return Err(refuse(
+                format!(
+                    "--port {port} cannot be served: the service runs as an unprivileged user, which may not listen below 1024"
+                ),
+                "the port the service listens on, from 1024 to 65535, such as 8080",
+            ));
+        }
+        (Template::Web, port) => Some(port.unwrap_or(services::WEB_DEFAULT_PORT)),
+        (Template::Worker, None) => None,
+    })
+}
+
+/// The service's image: `--image`, else `<[images] registry>/NAME`.
+fn image(args: &NewServiceArgs, platform: &Platform) -> anyhow::Result<String> {
+    let name = &args.name;
+    Ok(match (&args.image, &platform.image_registry) {
+        (Some(image), _) => {
+            image_repository(image).map_err(|reason| {
+                refuse(
+                    format!("invalid --image: {reason}"),
+                    "the image's repository without a tag, such as `ghcr.io/example/billing`",
+                )
+            })?;
+            image.clone()
+        }
+        (None, Some(registry)) => format!("{}/{name}", registry.value),
+        (None, None) => {
+            return Err(refuse(
+                "no image for the service: --image is not given and platform.toml has no [images] registry".to_owned(),
+                "pass --image REPOSITORY, or set `registry` under [images] in environments/platform.toml",
+            ));
+        }
+    })
+}
+
+/// The environments of `--deploy-to`, each once; each must run a cluster.
+fn targets(args: &NewServiceArgs, platform: &Platform) -> anyhow::Result<Vec<EnvName>> {
+    let mut targets = Vec::new();
+    for env in &args.deploy_to {
+        let found = platform.find(env).map_err(|mut diagnostic| {
+            diagnostic.message = format!("{} for --deploy-to", diagnostic.message);
+            diagnostic.into_error()
+        })?;
+        if found.cluster.is_none() {
+            return Err(refuse(
+                format!("environment `{env}` runs no cluster to deploy to"),
+                "deploy services to environments with a cluster, such as dev or staging",
+            ));
+        }
+        if !targets.contains(&found.name) {
+            targets.push(found.name.clone());
+        }
+    }
+    Ok(targets)
+}
+
+fn refuse(message: String, help: &str) -> anyhow::Error {
+    Diagnostic::new(message, Location::Nowhere)
+        .with_help(help)
+        .into_error()
 }
 
 /// Why cargo cannot name a package `name`, which is a DNS label already: it is too long
