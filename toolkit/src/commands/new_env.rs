@@ -13,7 +13,8 @@ use crate::model::date::Date;
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::network;
 use crate::model::{
-    ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role, Stage,
+    AcmeAccount, Cluster, ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Environment, Origin, Platform, Role,
+    Stage,
 };
 use crate::{edit, render, templates};
 
@@ -180,23 +181,7 @@ fn render(
     let stage = args.stage;
     let cluster = stage != Stage::Identity;
     let vpc = if cluster {
-        let taken: Vec<_> = platform
-            .environments
-            .values()
-            .filter_map(|env| env.cluster.as_ref().map(|c| c.vpc.value))
-            .collect();
-        let free = network::free_vpc(platform.vpc_range.value, &taken).ok_or_else(|| {
-            Diagnostic::new(
-                format!(
-                    "no free /16 left in the VPC range {}",
-                    platform.vpc_range.value
-                ),
-                Location::Nowhere,
-            )
-            .with_help("widen [network] vpc_range in platform.toml")
-            .into_error()
-        })?;
-        Some(toml(&free.to_string()))
+        Some(toml(&free_vpc(platform)?.to_string()))
     } else {
         None
     };
@@ -224,105 +209,15 @@ fn render(
         None => default_pools(stage),
     };
     let components = like_cluster
-        .map(|c| {
-            let mut written = Vec::new();
-            let mut add = |key: &str, value: &str, origin: &Origin| {
-                if written_in(origin, like) {
-                    written.push(KeyValue {
-                        key: key.to_owned(),
-                        value: toml(value),
-                    });
-                }
-            };
-            add(
-                "version",
-                &c.components.version.value,
-                &c.components.version.origin,
-            );
-            add(
-                "seed",
-                c.components.seed.value.as_str(),
-                &c.components.seed.origin,
-            );
-            if let Some(release) = &c.components.seed_release {
-                add(
-                    "seed_version",
-                    &release.version.value,
-                    &release.version.origin,
-                );
-                add("seed_digest", &release.digest.value, &release.digest.origin);
-            }
-            add(
-                "source",
-                &c.components.source.value,
-                &c.components.source.origin,
-            );
-            written
-        })
+        .map(|c| written_components(c, like))
         .unwrap_or_default();
     let acme = like_cluster
         .and_then(|c| c.acme.as_ref())
-        .map(|acme| {
-            [
-                (
-                    "email",
-                    Some((acme.email.value.as_str(), &acme.email.origin)),
-                ),
-                (
-                    "server",
-                    acme.server.as_ref().map(|s| (s.value.as_str(), &s.origin)),
-                ),
-            ]
-            .into_iter()
-            .filter_map(|(key, value)| Some((key, value?)))
-            .filter(|(_, (_, origin))| written_in(origin, like))
-            .map(|(key, (value, _))| KeyValue {
-                key: key.to_owned(),
-                value: toml(value),
-            })
-            .collect()
-        })
+        .map(|acme| written_acme(acme, like))
         .unwrap_or_default();
-    let access = match like {
-        Some(env) => env
-            .access
-            .iter()
-            .map(|(team, a)| AccessEntry {
-                key: key_repr(team),
-                role: toml(a.role.value.as_str()),
-            })
-            .collect(),
-        None => platform
-            .teams
-            .keys()
-            .filter_map(|team| {
-                Some(AccessEntry {
-                    key: key_repr(team),
-                    role: toml(default_role(platform, stage, team)?.as_str()),
-                })
-            })
-            .collect(),
-    };
+    let access = access_entries(platform, stage, like);
     let services = like_cluster
-        .map(|c| {
-            c.services
-                .iter()
-                .map(|(key, service)| ServiceEntry {
-                    key: key_repr(key),
-                    version: toml(&service.version.value),
-                    replicas: service
-                        .replicas()
-                        .filter(|r| written_in(&r.origin, like))
-                        .map(|r| r.value),
-                    env: service
-                        .env
-                        .iter()
-                        .map(|(k, v)| format!("{} = {}", key_repr(k), toml(&v.value)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-                .collect()
-        })
+        .map(|c| service_entries(c, like))
         .unwrap_or_default();
     let template = Template {
         name: name.to_string(),
@@ -349,6 +244,137 @@ fn render(
         services,
     };
     templates::fill("environment", &template)
+}
+
+/// The lowest /16 of the VPC range that no environment uses.
+fn free_vpc(platform: &Platform) -> anyhow::Result<ipnet::Ipv4Net> {
+    network::free_vpc(
+        platform.vpc_range.value,
+        &platform
+            .environments
+            .values()
+            .filter_map(|env| env.cluster.as_ref().map(|c| c.vpc.value))
+            .collect::<Vec<_>>(),
+    )
+    .ok_or_else(|| {
+        Diagnostic::new(
+            format!(
+                "no free /16 left in the VPC range {}",
+                platform.vpc_range.value
+            ),
+            Location::Nowhere,
+        )
+        .with_help("widen [network] vpc_range in platform.toml")
+        .into_error()
+    })
+}
+
+/// The `[components]` keys `like` wrote in its own file, to copy.
+fn written_components(c: &Cluster, like: Option<&Environment>) -> Vec<KeyValue> {
+    let mut written = Vec::new();
+    let mut add = |key: &str, value: &str, origin: &Origin| {
+        if written_in(origin, like) {
+            written.push(KeyValue {
+                key: key.to_owned(),
+                value: toml(value),
+            });
+        }
+    };
+    add(
+        "version",
+        &c.components.version.value,
+        &c.components.version.origin,
+    );
+    add(
+        "seed",
+        c.components.seed.value.as_str(),
+        &c.components.seed.origin,
+    );
+    if let Some(release) = &c.components.seed_release {
+        add(
+            "seed_version",
+            &release.version.value,
+            &release.version.origin,
+        );
+        add("seed_digest", &release.digest.value, &release.digest.origin);
+    }
+    add(
+        "source",
+        &c.components.source.value,
+        &c.components.source.origin,
+    );
+    written
+}
+
+/// The `[acme]` keys `like` wrote in its own file, to copy.
+fn written_acme(acme: &AcmeAccount, like: Option<&Environment>) -> Vec<KeyValue> {
+    [
+        (
+            "email",
+            Some((acme.email.value.as_str(), &acme.email.origin)),
+        ),
+        (
+            "server",
+            acme.server.as_ref().map(|s| (s.value.as_str(), &s.origin)),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value?)))
+    .filter(|(_, (_, origin))| written_in(origin, like))
+    .map(|(key, (value, _))| KeyValue {
+        key: key.to_owned(),
+        value: toml(value),
+    })
+    .collect()
+}
+
+/// `[access]`: `like`'s, else each team's default role for the stage.
+fn access_entries(
+    platform: &Platform,
+    stage: Stage,
+    like: Option<&Environment>,
+) -> Vec<AccessEntry> {
+    match like {
+        Some(env) => env
+            .access
+            .iter()
+            .map(|(team, a)| AccessEntry {
+                key: key_repr(team),
+                role: toml(a.role.value.as_str()),
+            })
+            .collect(),
+        None => platform
+            .teams
+            .keys()
+            .filter_map(|team| {
+                Some(AccessEntry {
+                    key: key_repr(team),
+                    role: toml(default_role(platform, stage, team)?.as_str()),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// `like`'s services, each at its version, with the replicas it wrote and its variables.
+fn service_entries(c: &Cluster, like: Option<&Environment>) -> Vec<ServiceEntry> {
+    c.services
+        .iter()
+        .map(|(key, service)| ServiceEntry {
+            key: key_repr(key),
+            version: toml(&service.version.value),
+            replicas: service
+                .replicas()
+                .filter(|r| written_in(&r.origin, like))
+                .map(|r| r.value),
+            env: service
+                .env
+                .iter()
+                .map(|(k, v)| format!("{} = {}", key_repr(k), toml(&v.value)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect()
 }
 
 /// Whether a value of the `--like` environment was written in its own file, and so is
