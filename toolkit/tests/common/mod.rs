@@ -334,6 +334,18 @@ pub fn manifest_dir() -> PathBuf {
         .expect("cargo sets CARGO_MANIFEST_DIR for the tests it runs")
 }
 
+/// Compares `actual` whole with the snapshot `tests/snapshots/<case>.txt`; with
+/// `SNAPSHOTS=overwrite`, writes it instead (then read the diff before committing).
+pub fn assert_snapshot(case: &str, actual: &str) {
+    let path = manifest_dir()
+        .join("tests/snapshots")
+        .join(format!("{case}.txt"));
+    snapbox::assert_data_eq!(
+        actual.to_owned(),
+        snapbox::Data::read_from(&path, None).raw()
+    );
+}
+
 /// `path:<this toolkit>`, the `--toolkit` of the repositories the tests make.
 pub fn toolkit_flag() -> String {
     format!("path:{}", manifest_dir().display())

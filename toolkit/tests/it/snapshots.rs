@@ -9,10 +9,8 @@
 //! and read the diff before committing it.
 
 use crate::common;
-use std::path::Path;
 
 use common::Repo;
-use snapbox::{Data, assert_data_eq};
 
 const STAGING: &str = "environments/staging/environment.toml";
 const DEV: &str = "environments/dev/environment.toml";
@@ -28,10 +26,7 @@ fn check(case: &str, repo: &Repo, args: &[&str]) {
         run.stdout(),
         run.stderr()
     );
-    let path = Path::new(&common::manifest_dir())
-        .join("tests/snapshots")
-        .join(format!("{case}.txt"));
-    assert_data_eq!(actual, Data::read_from(&path, None).raw());
+    common::assert_snapshot(case, &actual);
 }
 
 /// The fixture with problems for `check`, `diff` and `parity` to report: staging's
