@@ -14,6 +14,12 @@ pub fn parse_vpc(text: &str) -> Result<Ipv4Net, String> {
         .map_err(|_| {
             format!("`{text}` is not an IPv4 CIDR: write a network address and a prefix length from /16 to /20")
         })?;
+    // As written, not only as parsed: `10.00.0.0/16` would be read as octal by some tools.
+    if net.to_string() != text {
+        return Err(format!(
+            "`{text}` is not written canonically: write `{net}`"
+        ));
+    }
     if net.trunc() != net {
         return Err(format!(
             "`{text}` has host bits set: the network is `{}`",
@@ -247,6 +253,12 @@ mod tests {
                 .contains("10.30.0.0/16")
         );
         assert!(parse_vpc("10.0.0.0/8").unwrap_err().contains("/16 to /20"));
+        // Only as written: a leading zero, which some tools read as octal, is refused (as
+        // the schema's pattern refuses it).
+        assert_eq!(
+            parse_vpc("10.00.0.0/16").unwrap_err(),
+            "`10.00.0.0/16` is not written canonically: write `10.0.0.0/16`"
+        );
         assert!(require_private(net("172.20.0.0/16")).is_ok());
         use crate::model::Arch;
         for (instance, arch) in [
