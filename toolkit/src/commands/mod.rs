@@ -27,7 +27,7 @@ use xshell::{Shell, cmd};
 use crate::checks::{self, Facts};
 use crate::cli::ComparisonFormat;
 use crate::comparison::{self, Comparison};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::model::Platform;
 use crate::model::date::Date;
 use crate::render::Generated;
@@ -145,4 +145,29 @@ pub fn put_back(
             relative.display()
         )),
     }
+}
+
+/// The version of the toolkit whose crate is the directory `dir`, as its `Cargo.toml`
+/// says; refused when that is not the toolkit's package (a `path:` pin must name it).
+pub fn toolkit_version_at(dir: &Path) -> anyhow::Result<String> {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    let package = toml::from_str::<toml::Table>(&manifest).ok();
+    let field = |key: &str| {
+        package
+            .as_ref()
+            .and_then(|doc| doc.get("package")?.get(key)?.as_str().map(str::to_owned))
+    };
+    let toolkit = crate::scaffold::toolkit::PACKAGE;
+    if field("name").as_deref() != Some(toolkit) {
+        return Err(Diagnostic::new(
+            format!(
+                "{} holds no toolkit: its Cargo.toml is not the package `{toolkit}`",
+                dir.display()
+            ),
+            Location::Nowhere,
+        )
+        .with_help("name the toolkit's crate directory, `toolkit/` in the toolkit's repository")
+        .into_error());
+    }
+    Ok(field("version").unwrap_or_default())
 }

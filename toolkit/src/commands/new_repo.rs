@@ -60,7 +60,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         None => default_source(start)?,
     };
     if let Source::Path(path) = &toolkit {
-        refuse_not_toolkit(Path::new(path))?;
+        super::toolkit_version_at(Path::new(path))?;
     }
 
     let tree = NewTree::new(&dir, !args.dry_run)?;
@@ -354,25 +354,4 @@ fn published(dir: &Path) -> Option<Source> {
     let clean = git(&["status", "--porcelain", "--", "."])?;
     (!on_origin.trim().is_empty() && clean.trim().is_empty())
         .then_some(Source::Git { url, rev: commit })
-}
-
-/// Refuses a `path:` toolkit that holds no toolkit of this version's package.
-fn refuse_not_toolkit(dir: &Path) -> anyhow::Result<()> {
-    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
-    let package = toml::from_str::<toml::Table>(&manifest)
-        .ok()
-        .and_then(|doc| doc.get("package")?.get("name")?.as_str().map(str::to_owned));
-    if package.as_deref() == Some(toolkit::PACKAGE) {
-        return Ok(());
-    }
-    Err(Diagnostic::new(
-        format!(
-            "{} holds no toolkit: its Cargo.toml is not the package `{}`",
-            dir.display(),
-            toolkit::PACKAGE
-        ),
-        Location::Nowhere,
-    )
-    .with_help("name the toolkit's crate directory, `toolkit/` in the toolkit's repository")
-    .into_error())
 }

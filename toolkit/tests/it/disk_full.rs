@@ -5,23 +5,18 @@
 //! the crate's files, or the lock file cargo writes.
 
 use std::collections::BTreeSet;
-use std::process::Command;
+use std::path::Path;
 
 use crate::common::{self, Repo};
 
 /// Runs the binary with `args` in `repo`, files limited to `kib` KiB; its exit code.
 fn with_file_limit(repo: &Repo, kib: u32, args: &[&str]) -> (i32, String) {
-    let program = env!("CARGO_BIN_EXE_platform-toolkit");
-    let mut command = Command::new("bash");
-    command
-        .arg("-c")
-        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
-        .arg(program)
-        .args(args)
-        .current_dir(repo.dir.path())
-        .env("XTASK_TODAY", common::TODAY)
-        .env_remove("CARGO_TARGET_DIR");
-    let output = command.output().unwrap();
+    let script = format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\"");
+    let mut line = vec!["-c", &script, env!("CARGO_BIN_EXE_platform-toolkit")];
+    line.extend(args);
+    let output = common::program(Path::new("bash"), repo.dir.path(), &line)
+        .output()
+        .unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),

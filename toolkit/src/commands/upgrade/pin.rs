@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::scaffold::toolkit::{self, Source, VERSION};
+use crate::scaffold::toolkit::{Source, VERSION};
 use crate::scaffold::update;
 
 /// `--to`, parsed; a directory is taken from the current one, and written relative to
@@ -20,31 +20,12 @@ pub fn given_source(root: &Path, text: &str) -> anyhow::Result<Source> {
         return Ok(source);
     };
     let absolute = std::path::absolute(&dir)?;
-    let manifest = std::fs::read_to_string(absolute.join("Cargo.toml")).unwrap_or_default();
-    let package = toml::from_str::<toml::Table>(&manifest).ok();
-    let field = |key: &str| {
-        package
-            .as_ref()
-            .and_then(|doc| doc.get("package")?.get(key)?.as_str().map(str::to_owned))
-    };
-    if field("name").as_deref() != Some(toolkit::PACKAGE) {
+    let version = super::super::toolkit_version_at(&absolute)?;
+    if version != VERSION {
         return Err(Diagnostic::new(
             format!(
-                "{} holds no toolkit: its Cargo.toml is not the package `{}`",
+                "the toolkit in {} is version {version}, and this one is {VERSION}",
                 absolute.display(),
-                toolkit::PACKAGE
-            ),
-            Location::Nowhere,
-        )
-        .with_help("name the toolkit's crate directory, `toolkit/` in the toolkit's repository")
-        .into_error());
-    }
-    if field("version").as_deref() != Some(VERSION) {
-        return Err(Diagnostic::new(
-            format!(
-                "the toolkit in {} is version {}, and this one is {VERSION}",
-                absolute.display(),
-                field("version").unwrap_or_default()
             ),
             Location::Nowhere,
         )
