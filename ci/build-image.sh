@@ -32,12 +32,11 @@ if existing="$(docker buildx imagetools inspect "$TAG" --format '{{json .Manifes
   exit 0
 fi
 
-# Architectures other than the runner's are built under QEMU emulation.
-native="linux/$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')"
-if [[ $PLATFORMS != "$native" ]] && ! ls /proc/sys/fs/binfmt_misc/qemu-* >/dev/null 2>&1; then
-  sudo apt-get update -qq
-  sudo apt-get install -y -qq qemu-user-static binfmt-support
-fi
+# Every platform is built on the runner's own: the Containerfile `new-service` writes
+# cross-compiles in a stage that runs on the build platform (`FROM --platform=$BUILDPLATFORM`)
+# and only copies the binary into the target platform's image, so nothing is emulated. A
+# Containerfile that runs commands in a stage of another platform needs QEMU's binfmt
+# handlers on the host, which this script does not install.
 builder="build-$$"
 docker buildx create --name "$builder" --driver docker-container >/dev/null
 trap 'docker buildx rm "$builder" >/dev/null 2>&1 || true' EXIT

@@ -16,3 +16,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../ci/release.sh"
 [[ -t 0 ]] || exec </dev/null
 
 echo "no services are deployed to ci"
+
+# The self-hosted runners the workflows' trusted jobs run on (`runs-on: acme-ci`):
+# Actions Runner Controller 0.14.2 and its runner scale set, with the runner
+# image built from runners.Containerfile (ci/runners.sh says what each argument is).
+# shellcheck source-path=SCRIPTDIR source=../../ci/runners.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../ci/runners.sh"
+runners_deploy acme-ci registry.ci.acme.dev linux/arm64 "$(dirname "${BASH_SOURCE[0]}")" \
+  oci://ghcr.io/actions/actions-runner-controller-charts 0.14.2 \
+  arc-systems arc-runners github-app \
+  ci-runner 8aa38311c6afff45c57f57429157bb73 acme-ci

@@ -20,9 +20,9 @@ release_context acme-dev registry.dev.acme.dev linux/arm64
 # Every image is in the cluster's registry, by the digest CI built (and, where RELEASE_GATE
 # says so, the one staging ran), before anything deploys.
 declare -A image
-image[hello]="$(publish hello 0.4.1 ghcr.io/acme/hello:0.4.1)"
+image[hello]="$(publish hello 0.4.2 ghcr.io/acme/hello:0.4.2)"
 
-# hello 0.4.1, served at https://hello.dev.acme.dev
+# hello 0.4.2, served at https://hello.dev.acme.dev
 podplane deploy web \
   --name hello \
   --image "${image[hello]}" \

@@ -55,6 +55,7 @@ rule_ids! {
     ServiceVersionBumped = "service-version-bumped",
     VersionKnown = "version-known",
     LockCurrent = "lock-current",
+    BaseImagesPinned = "base-images-pinned",
     NamingConvention = "naming-convention",
     Placeholder = "placeholder",
     Parity = "parity",

@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 29] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -56,6 +56,10 @@ const TEMPLATES: [(&str, &str); 26] = [
         include_str!("../templates/repo/xtask.Cargo.toml.hbs"),
     ),
     (
+        "history-0.1.0-containerfile",
+        include_str!("../templates/history/0.1.0/Containerfile.hbs"),
+    ),
+    (
         "history-0.1.0-readme",
         include_str!("../templates/history/0.1.0/README.md.hbs"),
     ),
@@ -86,6 +90,14 @@ const TEMPLATES: [(&str, &str); 26] = [
     (
         "workflow-promote",
         include_str!("../templates/workflows/promote.yml.hbs"),
+    ),
+    (
+        "runners-containerfile",
+        include_str!("../templates/runners/Containerfile.hbs"),
+    ),
+    (
+        "runners-values",
+        include_str!("../templates/runners/values.yaml.hbs"),
     ),
     (
         "service-containerfile",

@@ -8,6 +8,7 @@
 //! it needs from the repository's files (which generated files are out of date) it is
 //! given in a [`Facts`].
 
+mod base_images_pinned;
 mod ci_outside_prod;
 mod ci_trusted;
 mod generated_fresh;
@@ -83,7 +84,7 @@ fn org_rules() -> &'static [&'static Rule] {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 19] = [
+const CHECKED: [&Rule; 20] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
     &telemetry_to_observability::RULE,
@@ -99,6 +100,7 @@ const CHECKED: [&Rule; 19] = [
     &service_version_bumped::RULE,
     &version_known::RULE,
     &lock_current::RULE,
+    &base_images_pinned::RULE,
     &naming_convention::RULE,
     &placeholder::RULE,
     &parity::RULE,
@@ -155,6 +157,9 @@ pub struct Facts {
     /// The service versions environments name that their crates never had; `None` for a
     /// platform not yet written, and outside git (which knows the earlier versions).
     pub unknown_versions: Option<Vec<UnknownVersion>>,
+    /// The Containerfile beside each service crate's manifest; `None` for a platform not
+    /// yet written.
+    pub containerfiles: Option<Vec<std::sync::Arc<crate::diagnostic::SourceFile>>>,
 }
 
 /// A crate of the workspace at another version in Cargo.lock than in its manifest.

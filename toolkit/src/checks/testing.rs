@@ -133,6 +133,7 @@ pub fn context() -> Facts {
         unbumped: None,
         stale_lock: None,
         unknown_versions: None,
+        containerfiles: None,
     }
 }
 

@@ -133,11 +133,36 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
             Some(_) => Some(unknown_versions(root, &workspace, &platform)?),
             None => None,
         },
+        containerfiles: Some(containerfiles(root, &workspace, &platform)?),
     };
     Ok(Checked {
         findings: checks::findings(&platform, &context)?,
         loaded: true,
     })
+}
+
+/// The Containerfile beside each service crate's manifest, where there is one (the image
+/// build says so when there is not).
+fn containerfiles(
+    root: &Path,
+    workspace: &Workspace,
+    platform: &Platform,
+) -> anyhow::Result<Vec<Arc<SourceFile>>> {
+    let mut found = Vec::new();
+    for (package, _) in workspace.manifests() {
+        if !platform.services.contains_key(package.name.as_str()) {
+            continue;
+        }
+        let path = Path::new(package.manifest.as_str()).with_file_name("Containerfile");
+        match std::fs::read_to_string(root.join(&path)) {
+            Ok(text) => found.push(SourceFile::new(path.display().to_string(), text)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(anyhow::Error::new(err).context(format!("reading {}", path.display())));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The services a change since `base` reaches whose crate has the version it had there.

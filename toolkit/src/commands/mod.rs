@@ -85,6 +85,7 @@ pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> 
         unbumped: None,
         stale_lock: None,
         unknown_versions: None,
+        containerfiles: None,
     };
     let existing: std::collections::HashSet<_> = checks::findings(before, &context)?
         .iter()

@@ -89,6 +89,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
             unbumped: None,
             stale_lock: None,
             unknown_versions: None,
+            containerfiles: None,
         },
     )?;
     let placeholders = findings

@@ -12,7 +12,7 @@ use crate::model::names::{EnvName, Slug};
 use crate::model::services::{self, image_repository};
 use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Platform, Template};
 use crate::scaffold::NewFile;
-use crate::scaffold::service::{FIRST_VERSION, ServiceCrate};
+use crate::scaffold::service::{BaseImages, FIRST_VERSION, ServiceCrate};
 use crate::terminal::say;
 
 pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -57,6 +57,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         port,
         image: &image,
         workspace_signal_hook: declares_signal_hook(root),
+        base_images: &BaseImages::of(platform.pins.as_ref())?,
     }
     .files()?;
     let manifest = files

@@ -8,6 +8,8 @@
 //! and its line in [`ALL`]. It runs for every repository whose recorded version is older
 //! than its `version`, in the order of [`ALL`].
 
+mod containerfiles_pinned;
+mod image_pins;
 mod licence_kept;
 mod toolkit_out_of_tree;
 
@@ -28,7 +30,12 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const ALL: [&Migration; 2] = [&toolkit_out_of_tree::MIGRATION, &licence_kept::MIGRATION];
+pub const ALL: [&Migration; 4] = [
+    &toolkit_out_of_tree::MIGRATION,
+    &licence_kept::MIGRATION,
+    &image_pins::MIGRATION,
+    &containerfiles_pinned::MIGRATION,
+];
 
 /// The migrations a repository in the formats of `from` needs to reach `to`.
 pub fn between(from: &str, to: &str) -> anyhow::Result<Vec<&'static Migration>> {
@@ -169,7 +176,12 @@ mod tests {
             |from, to| -> Vec<&str> { between(from, to).unwrap().iter().map(|m| m.name).collect() };
         assert_eq!(
             names("0.1.0", "0.2.0"),
-            ["toolkit-out-of-tree", "licence-kept"]
+            [
+                "toolkit-out-of-tree",
+                "licence-kept",
+                "image-pins",
+                "containerfiles-pinned"
+            ]
         );
         assert!(names("0.2.0", "0.2.0").is_empty());
         assert!(names("0.1.0", "0.1.0").is_empty());

@@ -406,6 +406,30 @@ pub struct Cluster {
     pub services: BTreeMap<String, Service>,
 }
 
+impl Cluster {
+    /// The architecture the services' pods run on: that of the pools other than
+    /// `control-plane` (which runs no workload), the one most of them have, amd64 before arm64
+    /// on a tie; and the other architectures of those pools.
+    pub fn workload_arch(&self) -> (Arch, Vec<&'static str>) {
+        let mut counts: BTreeMap<Arch, usize> = BTreeMap::new();
+        for (name, pool) in &self.pools {
+            if name != "control-plane" {
+                *counts.entry(pool.arch.value).or_default() += 1;
+            }
+        }
+        let arch = counts
+            .iter()
+            .max_by_key(|(arch, count)| (**count, std::cmp::Reverse(**arch)))
+            .map_or(Arch::Amd64, |(arch, _)| *arch);
+        let others = counts
+            .keys()
+            .filter(|a| **a != arch)
+            .map(|a| a.as_str())
+            .collect();
+        (arch, others)
+    }
+}
+
 #[derive(Debug)]
 pub struct Pool {
     pub arch: Sourced<Arch>,

@@ -68,6 +68,9 @@ pub const TOOL_VERSION: &str = r"^[A-Za-z0-9._+-]{1,64}$";
 /// [`super::pins::is_commit_sha`].
 pub const COMMIT_SHA: &str = r"^[0-9a-f]{40}$";
 
+/// [`super::pins::is_image_by_digest`]: `HOST/PATH:TAG@sha256:DIGEST`.
+pub const IMAGE_BY_DIGEST: &str = r"^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}@sha256:[0-9a-f]{64}$";
+
 /// [`super::values::SecretKey`]: lowercase letters, digits and single hyphens, at most 63.
 pub const SECRET_KEY: &str = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){0,62}$";
 
@@ -150,6 +153,12 @@ mod tests {
             ("ACTION", ACTION, true, pins::is_action_name),
             ("COMMIT_SHA", COMMIT_SHA, true, pins::is_commit_sha),
             ("TOOL_VERSION", TOOL_VERSION, true, pins::is_version),
+            (
+                "IMAGE_BY_DIGEST",
+                IMAGE_BY_DIGEST,
+                true,
+                pins::is_image_by_digest,
+            ),
             ("SECRET_KEY", SECRET_KEY, true, |t| {
                 SecretKey::parse(t).is_ok()
             }),
@@ -184,6 +193,14 @@ mod tests {
             (ENV_VAR, "LOG_LEVEL"),
             (ACTION, "actions/checkout"),
             (COMMIT_SHA, "08eba0b27e820071cde6df949e0beb9ba4906955"),
+            (
+                IMAGE_BY_DIGEST,
+                "ghcr.io/actions/actions-runner:2.337.0@sha256:e5496277be5d09bc968b3d64911b74e219ac4a3f2edce956a3ecf9271bea1ef4",
+            ),
+            (
+                IMAGE_BY_DIGEST,
+                "registry.local:5000/a_b/c-d:1@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            ),
             (SECRET_KEY, "database-url"),
             (GITHUB_REPOSITORY, "acme/platform"),
             (GITHUB_ID, "123456"),
@@ -210,6 +227,7 @@ mod tests {
             "[0-9a-fA-F]{39,41}",
             "[A-Za-z0-9_./-]{0,20}",
             "(0|[1-9])\\.[0-9]{1,2}\\.[0-9]{1,2}(-[a-z0-9.]{0,5})?(\\+[a-z0-9]{1,3})?",
+            "[a-z0-9.:_-]{1,8}(/[a-zA-Z0-9._-]{0,5}){1,2}(:[A-Za-z0-9._-]{0,5})?@sha256:[0-9a-f]{63,65}",
         ];
         let cases: Vec<_> = cases()
             .into_iter()

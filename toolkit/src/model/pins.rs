@@ -27,6 +27,10 @@ pub struct PinsFile {
     actions: BTreeMap<Spanned<String>, ActionFile>,
     /// The tools every job installs, at exact versions.
     tools: ToolsFile,
+    /// The container images builds start from and the CI cluster's runners run, each by digest.
+    images: ImagesFile,
+    /// The Helm charts the CI cluster's runners are deployed with, at exact versions.
+    charts: ChartsFile,
 }
 
 /// `[actions."OWNER/REPO"]`: an action pinned to a commit.
@@ -61,6 +65,36 @@ struct ToolsFile {
     helm: Spanned<String>,
 }
 
+/// `[images]`: base images, each as `HOST/PATH:TAG@sha256:DIGEST`, the digest of the
+/// multi-platform index the tag named when it was pinned.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "images")]
+struct ImagesFile {
+    /// What a service's Containerfile builds in: a Rust image at the toolchain of `[tools] rust`. `new-service` writes it into the Containerfile.
+    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    build: Spanned<String>,
+    /// What a service's image runs on. `new-service` writes it into the Containerfile.
+    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    runtime: Spanned<String>,
+    /// The Actions runner image the CI cluster's runner image is built from.
+    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    runner: Spanned<String>,
+    /// The Docker engine that runs beside each of the CI cluster's runners (Docker in Docker).
+    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    dind: Spanned<String>,
+}
+
+/// `[charts]`: Helm charts, at exact versions.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "charts")]
+struct ChartsFile {
+    /// Actions Runner Controller: the version of its two charts, `gha-runner-scale-set-controller` and `gha-runner-scale-set` (`0.14.2`), which are released together.
+    #[schemars(pattern(patterns::TOOL_VERSION))]
+    arc: Spanned<String>,
+}
+
 /// The pins, validated.
 #[derive(Debug)]
 pub struct Pins {
@@ -76,6 +110,22 @@ pub struct Pins {
     pub kubectl: Sourced<String>,
     /// The Helm release the deploy jobs install.
     pub helm: Sourced<String>,
+    pub images: ImagePins,
+    /// The version of Actions Runner Controller's charts.
+    pub arc: Sourced<String>,
+}
+
+/// `[images]`, each `HOST/PATH:TAG@sha256:DIGEST`.
+#[derive(Debug)]
+pub struct ImagePins {
+    /// What a service's Containerfile builds in.
+    pub build: Sourced<String>,
+    /// What a service's image runs on.
+    pub runtime: Sourced<String>,
+    /// The Actions runner image the CI cluster's runner image starts from.
+    pub runner: Sourced<String>,
+    /// The Docker engine beside each runner.
+    pub dind: Sourced<String>,
 }
 
 #[derive(Debug)]
@@ -153,11 +203,31 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         kubectl,
         helm,
     } = parsed.tools;
+    let ImagesFile {
+        build,
+        runtime,
+        runner,
+        dind,
+    } = parsed.images;
+    for image in [&build, &runtime, &runner, &dind] {
+        if !is_image_by_digest(image.get_ref()) {
+            problems.push(
+                Diagnostic::at(
+                    span(image.span()),
+                    format!("`{}` is not an image by digest", image.get_ref().escape_debug()),
+                )
+                .with_label("a tag can come to name other content; a digest cannot")
+                .with_help("write the registry, the repository, the tag and the digest of its multi-platform index, as `docker buildx imagetools inspect IMAGE:TAG` prints it: \"docker.io/library/debian:bookworm-slim@sha256:<64 hexadecimal digits>\""),
+            );
+        }
+    }
+    let arc = parsed.charts.arc;
     let versions = [
         (&rust, "\"1.95.0\""),
         (&podplane, "\"v1.2.3\" or a full commit"),
         (&kubectl, "\"v1.37.0\""),
         (&helm, "\"v4.0.0\""),
+        (&arc, "\"0.14.2\""),
     ];
     for (version, example) in versions.into_iter().chain(
         tags.iter()
@@ -181,6 +251,13 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         podplane: Sourced::written(file, podplane),
         kubectl: Sourced::written(file, kubectl),
         helm: Sourced::written(file, helm),
+        images: ImagePins {
+            build: Sourced::written(file, build),
+            runtime: Sourced::written(file, runtime),
+            runner: Sourced::written(file, runner),
+            dind: Sourced::written(file, dind),
+        },
+        arc: Sourced::written(file, arc),
     })
 }
 
@@ -203,6 +280,53 @@ pub fn is_version(version: &str) -> bool {
         && version
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+}
+
+/// An image as `HOST[:PORT]/PATH:TAG@sha256:DIGEST`: the registry, so that no default
+/// registry is assumed; the tag, for people and update tools; the digest, which alone says
+/// what runs. Nothing it holds can end a YAML value, a shell word or a Containerfile line.
+pub fn is_image_by_digest(image: &str) -> bool {
+    let component = |text: &str, separators: &[u8]| {
+        !text.is_empty()
+            && text
+                .split(|c: char| separators.contains(&(c as u8)))
+                .all(|part| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                })
+    };
+    let Some((name, digest)) = image.split_once("@sha256:") else {
+        return false;
+    };
+    let digest_ok = digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let Some((repository, tag)) = name.rsplit_once(':') else {
+        return false;
+    };
+    let tag_ok = (1..=128).contains(&tag.len())
+        && !tag.starts_with(['.', '-'])
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let mut parts = repository.split('/');
+    let host = parts.next().unwrap_or_default();
+    let (host_name, port) = match host.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let path: Vec<&str> = parts.collect();
+    digest_ok
+        && tag_ok
+        && component(host_name, b".-")
+        && port_ok
+        && !path.is_empty()
+        && path.iter().all(|p| component(p, b"._-"))
 }
 
 /// The 40 lowercase hexadecimal digits of a full commit SHA.

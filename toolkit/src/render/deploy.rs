@@ -3,17 +3,17 @@
 //! each secret it reads bound with `--secret`. Each image is the one CI built for the
 //! environment's version, resolved to its digest and pushed into the cluster's own
 //! registry by `publish` (`ci/release.sh`); every secret is checked to exist before
-//! anything deploys. Only flags and values Podplane's `deploy` and its templates accept
+//! anything deploys. The CI environment's, when its runners are self-hosted, also installs
+//! them (`ci/runners.sh`). Only flags and values Podplane's `deploy` and its templates accept
 //! are written.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::runners::Deploy;
 use super::{Sources, comment_preamble};
-use std::collections::BTreeMap;
-
-use crate::model::{Arch, Cluster, Environment, Workload};
+use crate::model::{Cluster, Environment, Workload};
 use crate::templates;
 
 pub const FILE: &str = "deploy.sh";
@@ -34,11 +34,17 @@ struct Data<'a> {
     /// Every service's command, each after a blank line and a comment line; empty without
     /// services.
     services: String,
+    /// The CI cluster's self-hosted runners, when it has them.
+    runners: Option<&'a Deploy>,
 }
 
-pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> {
+pub fn generate(
+    env: &Environment,
+    cluster: &Cluster,
+    runners: Option<&Deploy>,
+) -> anyhow::Result<String> {
     let cluster_id = shell_word(cluster.id.value.as_str());
-    let (arch, others) = workload_arch(cluster);
+    let (arch, others) = cluster.workload_arch();
     let data = Data {
         preamble: comment_preamble("#", &Sources::EnvironmentAndCrates(env))
             .trim_end()
@@ -56,30 +62,9 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
         secrets: secret_checks(cluster),
         publishes: publishes(cluster),
         cluster_id,
+        runners,
     };
     templates::fill("deploy", &data)
-}
-
-/// The architecture the services' pods run on: that of the pools other than
-/// `control-plane` (which runs no workload), the one most of them have, amd64 before arm64
-/// on a tie; and the other architectures of those pools.
-fn workload_arch(cluster: &Cluster) -> (Arch, Vec<&'static str>) {
-    let mut counts: BTreeMap<Arch, usize> = BTreeMap::new();
-    for (name, pool) in &cluster.pools {
-        if name != "control-plane" {
-            *counts.entry(pool.arch.value).or_default() += 1;
-        }
-    }
-    let arch = counts
-        .iter()
-        .max_by_key(|(arch, count)| (**count, std::cmp::Reverse(**arch)))
-        .map_or(Arch::Amd64, |(arch, _)| *arch);
-    let others = counts
-        .keys()
-        .filter(|a| **a != arch)
-        .map(|a| a.as_str())
-        .collect();
-    (arch, others)
 }
 
 /// `image[SERVICE]="$(publish SERVICE VERSION IMAGE)"` for each service: every image is

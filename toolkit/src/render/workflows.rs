@@ -139,8 +139,9 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
     let runner_label = self_hosted
         .and_then(|(env, _)| env.cluster.as_ref())
         .map(|cluster| cluster.id.value.as_str().to_owned());
+    // An ARC runner scale set is chosen by its name alone, which is the cluster id.
     let trusted = match &runner_label {
-        Some(label) => format!("[self-hosted, linux, {label}]"),
+        Some(label) => label.clone(),
         None => HOSTED.to_owned(),
     };
     let trunk = ci.is_some_and(|(_, ci)| ci.flow.value == Flow::Trunk);

@@ -150,6 +150,10 @@ impl SourceTree {
         };
         let sh = Shell::new()?;
         sh.change_dir(root);
+        let pins = revision
+            .file(root, PINS_FILE)?
+            .map(|text| SourceFile::new(format!("{}:{PINS_FILE}", revision.name), text))
+            .filter(|file| crate::model::pins::load(file).is_ok());
         let (commit, revision) = (revision.commit.as_str(), revision.name.as_str());
         let listing = cmd!(
             sh,
@@ -184,8 +188,10 @@ impl SourceTree {
             root: root.to_path_buf(),
             platform: show(&platform_path)?,
             environments,
-            // The workflows are not compared across revisions.
-            pins: None,
+            // The pins reach an environment's files too (the CI cluster's runners). Pins
+            // in a format this toolkit no longer reads (before an upgrade) count as none:
+            // what they would render is then not compared, and a change is reported.
+            pins,
             records_toolkit: false,
         })
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::service::{FIRST_VERSION, ServiceCrate};
+use super::service::{BaseImages, FIRST_VERSION, ServiceCrate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
 use crate::model::Template;
@@ -232,6 +232,7 @@ impl Spec {
                 port: Some(WEB_DEFAULT_PORT),
                 image: &image,
                 workspace_signal_hook: true,
+                base_images: &BaseImages::toolkit()?,
             }
             .files()?,
         );

@@ -22,6 +22,67 @@ pub struct ServiceCrate<'a> {
     /// Whether the workspace declares `signal-hook` in `[workspace.dependencies]`, for a
     /// worker to inherit; without it, the worker names a version of its own.
     pub workspace_signal_hook: bool,
+    /// The images its Containerfile builds in and runs on, each by digest.
+    pub base_images: &'a BaseImages,
+}
+
+/// What a service's Containerfile starts from: `[images] build` and `runtime` of
+/// `ci/pins.toml`, each `HOST/PATH:TAG@sha256:DIGEST`.
+pub struct BaseImages {
+    pub build: String,
+    pub runtime: String,
+}
+
+impl BaseImages {
+    /// The repository's pins, or the toolkit's own where it has none.
+    pub fn of(pins: Option<&crate::model::pins::Pins>) -> anyhow::Result<BaseImages> {
+        match pins {
+            Some(pins) => Ok(BaseImages {
+                build: pins.images.build.value.clone(),
+                runtime: pins.images.runtime.value.clone(),
+            }),
+            None => BaseImages::toolkit(),
+        }
+    }
+
+    /// The base images of the toolkit's own pins, which a new repository starts with.
+    pub fn toolkit() -> anyhow::Result<BaseImages> {
+        BaseImages::in_pins(super::toolkit::PINS)
+            .ok_or_else(|| anyhow::anyhow!("the toolkit's pins have no [images] build and runtime"))
+    }
+
+    /// `[images] build` and `runtime` of a pins file's text, where it has both.
+    pub fn in_pins(text: &str) -> Option<BaseImages> {
+        let pins: ::toml::Table = ::toml::from_str(text).ok()?;
+        let images = pins.get("images")?;
+        let image = |key: &str| Some(images.get(key)?.as_str()?.to_owned());
+        Some(BaseImages {
+            build: image("build")?,
+            runtime: image("runtime")?,
+        })
+    }
+}
+
+/// The Containerfile `new-service` writes for the service `name`, whose image is `image`.
+pub fn containerfile(name: &str, image: &str, base_images: &BaseImages) -> anyhow::Result<String> {
+    crate::templates::fill(
+        "service-containerfile",
+        &serde_json::json!({
+            "name": name,
+            "image": image,
+            "version": FIRST_VERSION,
+            "build": base_images.build,
+            "runtime": base_images.runtime,
+        }),
+    )
+}
+
+/// The Containerfile the toolkit's 0.1.0 wrote for the service `name`.
+pub fn containerfile_0_1_0(name: &str, image: &str) -> anyhow::Result<String> {
+    crate::templates::fill(
+        "history-0.1.0-containerfile",
+        &serde_json::json!({ "name": name, "image": image, "version": FIRST_VERSION }),
+    )
 }
 
 #[derive(Serialize)]
@@ -88,10 +149,7 @@ impl ServiceCrate<'_> {
                 port: self.port,
             },
         )?;
-        let containerfile = crate::templates::fill(
-            "service-containerfile",
-            &serde_json::json!({ "name": self.name, "image": self.image, "version": FIRST_VERSION }),
-        )?;
+        let containerfile = containerfile(self.name, self.image, self.base_images)?;
         let dir = self.dir();
         Ok(vec![
             NewFile::text(dir.join("Containerfile"), containerfile),

@@ -118,7 +118,7 @@ impl fmt::Display for Source {
 }
 
 /// The pipeline scripts every repository runs, as this toolkit ships them.
-const SCRIPTS: [(&str, &str); 13] = [
+const SCRIPTS: [(&str, &str); 14] = [
     (
         "ci/base-revision.sh",
         include_str!("../../../ci/base-revision.sh"),
@@ -154,6 +154,7 @@ const SCRIPTS: [(&str, &str); 13] = [
         include_str!("../../../ci/release-record.sh"),
     ),
     ("ci/release.sh", include_str!("../../../ci/release.sh")),
+    ("ci/runners.sh", include_str!("../../../ci/runners.sh")),
     (
         "ci/superseded.sh",
         include_str!("../../../ci/superseded.sh"),
@@ -200,6 +201,9 @@ pub fn executables() -> impl Iterator<Item = (&'static str, &'static str)> {
 pub fn fixed() -> impl Iterator<Item = (&'static str, &'static str)> {
     FIXED.into_iter()
 }
+
+/// Where a repository's pins are.
+pub const PINS_PATH: &str = crate::model::pins::PINS_FILE;
 
 /// The hand-written pins a new repository starts with: this toolkit's own.
 pub const PINS: &str = include_str!("../../../ci/pins.toml");

@@ -172,6 +172,7 @@ fn any_edit_to_an_environment_file_loads_or_is_refused_with_located_problems() {
                             unbumped: None,
                             stale_lock: None,
                             unknown_versions: None,
+                            containerfiles: None,
                         };
                         checks::findings(&platform, &context)
                             .map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -112,21 +112,39 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
             "replaced  xtask/Cargo.toml",
             "removed   1 file(s) of the toolkit's source copy under xtask/",
             "migration licence-kept",
+            "migration image-pins",
+            "migration containerfiles-pinned",
+            "replaced crates/hello/Containerfile",
             "with 1 conflict(s)",
         ],
     );
     let after = tree(&repo);
 
-    // The hand-written files are byte for byte as they were.
+    // The hand-written files are byte for byte as they were, but for what the migrations
+    // say they change: the pins gain [images] and [charts] after every byte they had, and
+    // the Containerfile new-service wrote, unedited, is the new one.
+    let containerfile = Path::new("crates/hello/Containerfile");
     for (path, bytes) in &before {
         let path_text = path.to_string_lossy();
-        if path_text.starts_with("environments/")
-            || path_text.starts_with("crates/")
-            || path_text == "ci/pins.toml"
+        if (path_text.starts_with("environments/") || path_text.starts_with("crates/"))
+            && path != containerfile
         {
             assert!(after.get(path) == Some(bytes), "{path_text} changed");
         }
     }
+    let pins = &after[Path::new("ci/pins.toml")];
+    assert!(pins.starts_with(&before[Path::new("ci/pins.toml")]));
+    let pins: toml::Table = toml::from_str(std::str::from_utf8(pins).unwrap()).unwrap();
+    assert_eq!(pins["charts"]["arc"].as_str(), Some("0.14.2"));
+    let containerfile = repo.read("crates/hello/Containerfile");
+    assert_contains(
+        &containerfile,
+        &[
+            "FROM --platform=$BUILDPLATFORM docker.io/library/rust:1.95.0-slim-bookworm@sha256:",
+            "--package hello --target",
+            "FROM docker.io/library/debian:bookworm-slim@sha256:",
+        ],
+    );
     // Edits kept, and the toolkit's changes taken.
     let readme = repo.read("README.md");
     assert_contains(&readme, &["## On call", "## The toolkit", "toolkit.toml"]);
@@ -187,6 +205,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
         ".ci/run",
         &format!("{}{}", &ci_run[..start], &ci_run[end..]),
     );
+    // The new Containerfile makes a new image of hello, under a new version.
+    repo.run(&["bump", "hello"]).success();
     let check = repo.run(&["check"]);
     assert_eq!(check.code(), 0, "{}", check.stderr());
     repo.run(&["render", "--check"]).success();

@@ -254,6 +254,54 @@ impl Standins {
         std::fs::write(self.state.join("current-context"), context).unwrap();
     }
 
+    /// As if a person had made the Kubernetes Secret `name` in `namespace` of `context`.
+    pub fn k8s_secret(&self, context: &str, namespace: &str, name: &str) {
+        let dir = self.state.join("k8s-secrets").join(context).join(namespace);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), "").unwrap();
+    }
+
+    /// The Helm release `release` in `namespace` of `context`: its chart, its version,
+    /// and the values file it was given, when it was installed.
+    pub fn helm_release(
+        &self,
+        context: &str,
+        namespace: &str,
+        release: &str,
+    ) -> Option<(String, String, Option<String>)> {
+        let record = self
+            .state
+            .join("helm")
+            .join(context)
+            .join(namespace)
+            .join(release);
+        let text = std::fs::read_to_string(&record).ok()?;
+        let mut lines = text.lines();
+        let chart = lines.next()?.to_owned();
+        let version = lines.next()?.to_owned();
+        let values = std::fs::read_to_string(record.with_extension("values")).ok();
+        Some((chart, version, values))
+    }
+
+    /// Each `podplane build`: its Containerfile, platform and tag.
+    pub fn builds(&self) -> Vec<[String; 3]> {
+        let text = std::fs::read_to_string(self.state.join("podplane.builds")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines
+            .chunks(3)
+            .map(|c| [c[0].to_owned(), c[1].to_owned(), c[2].to_owned()])
+            .collect()
+    }
+
+    /// Whether the registry of `context` holds `image` (`apps/NAME:TAG`).
+    pub fn in_registry(&self, context: &str, image: &str) -> bool {
+        self.state
+            .join("registry")
+            .join(context)
+            .join(image.replace('/', "%"))
+            .is_file()
+    }
+
     /// The image each app of `context` runs, by app.
     pub fn running(&self, context: &str) -> BTreeMap<String, String> {
         let dir = self.state.join("running").join(context);

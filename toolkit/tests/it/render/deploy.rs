@@ -70,6 +70,8 @@ fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, S
     let cluster = config["cluster"]["id"].as_str().unwrap();
     let registry = config["cluster"]["registry"]["hostname"].as_str().unwrap();
     standins.logged_in(cluster, registry, "keyring-pass");
+    // The CI cluster's runners register with GitHub with an App's credentials.
+    standins.k8s_secret(cluster, "arc-runners", "github-app");
     let script = repo.read(&format!("environments/{env}/deploy.sh"));
     for line in script.lines().filter(|l| l.contains("$(publish ")) {
         let image = line

@@ -3,6 +3,7 @@
 
 use crate::{common, podplane};
 mod deploy;
+mod runners;
 mod trust;
 
 use std::process::Command;

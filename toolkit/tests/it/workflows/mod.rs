@@ -192,10 +192,7 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
             deploy["permissions"],
             serde_json::json!({"contents": "read", "id-token": "write", "deployments": "write", "packages": "read"})
         );
-        assert_eq!(
-            deploy["runs-on"],
-            serde_json::json!(["self-hosted", "linux", "initech-ci"])
-        );
+        assert_eq!(deploy["runs-on"], serde_json::json!("initech-ci"));
         assert!(
             needs(deploy).contains(&"checks"),
             "{env} deploys unchecked code"
@@ -294,7 +291,15 @@ fn hosted_runners_run_every_job_and_new_environments_get_their_deploy_job() {
             &text[access..]
         ),
     );
+    assert!(repo.path("environments/ci/runners.values.yaml").is_file());
     repo.run(&["render"]).success();
+    // Nothing deploys runners into a cluster that is not there.
+    for file in ["deploy.sh", "runners.Containerfile", "runners.values.yaml"] {
+        assert!(
+            !repo.path(&format!("environments/ci/{file}")).exists(),
+            "{file}"
+        );
+    }
     repo.run(&["new-env", "qa", "--stage", "staging", "--like", "staging"])
         .success();
     let workflow = workflow(&repo, "main.yml");

@@ -1,0 +1,77 @@
+//! 0.2.0: `ci/pins.toml` pins images and charts as well as actions and tools. Builds start
+//! from base images by digest, and the CI cluster's runners are deployed with a pinned
+//! chart and run pinned images, so the pins file gains `[images]` and `[charts]`. A 0.1.0
+//! pins file has neither: they are added at its end, with the toolkit's own values and
+//! comments, and every byte before them stays.
+
+use std::path::Path;
+
+use super::{Migration, Tree};
+use crate::scaffold::toolkit::{PINS, PINS_PATH as PINS_FILE};
+
+pub const MIGRATION: Migration = Migration {
+    name: "image-pins",
+    version: "0.2.0",
+    summary: "ci/pins.toml gains [images] (base images and the runners' images, by digest) and [charts] (Actions Runner Controller)",
+    run,
+};
+
+/// The tables this adds, in the order the toolkit's own pins file has them.
+const TABLES: [&str; 2] = ["images", "charts"];
+
+fn run(tree: &mut Tree) -> anyhow::Result<()> {
+    let path = Path::new(PINS_FILE);
+    let Some(text) = tree.read_text(path)? else {
+        return Ok(());
+    };
+    if let Some(edited) = with_tables(&text)? {
+        tree.note(format!(
+            "{PINS_FILE}: [images] and [charts] added with the toolkit's pins; review them as any pin"
+        ));
+        tree.write(path, edited.into_bytes(), false);
+    }
+    Ok(())
+}
+
+/// The pins file with the toolkit's `[images]` and `[charts]` after everything it holds,
+/// or `None` when it has either table already (then it is the repository's to complete).
+fn with_tables(text: &str) -> anyhow::Result<Option<String>> {
+    let doc: toml::Table = toml::from_str(text)
+        .map_err(|err| anyhow::anyhow!("{PINS_FILE} is not valid TOML: {err}"))?;
+    if TABLES.iter().any(|table| doc.contains_key(*table)) {
+        return Ok(None);
+    }
+    let start = PINS
+        .find(&format!("\n[{}]", TABLES[0]))
+        .ok_or_else(|| anyhow::anyhow!("the toolkit's pins have no [{}]", TABLES[0]))?;
+    let mut edited = text.to_owned();
+    if !edited.ends_with('\n') {
+        edited.push('\n');
+    }
+    edited.push_str(&PINS[start..]);
+    Ok(Some(edited))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_tables;
+    use crate::scaffold::toolkit::PINS;
+
+    #[test]
+    fn the_tables_follow_every_byte_of_an_old_pins_file() {
+        let old = "[actions.\"actions/checkout\"]\ncommit = \"08eba0b27e820071cde6df949e0beb9ba4906955\"\nversion = \"v4.3.0\"   # ours\n\n[tools]\nrust = \"1.90.0\"\npodplane = \"v1\"\nkubectl = \"v1.37.0\"\nhelm = \"v4.0.0\"";
+        let edited = with_tables(old).unwrap().unwrap();
+        assert!(edited.starts_with(&format!("{old}\n")), "{edited}");
+        let doc: toml::Table = toml::from_str(&edited).unwrap();
+        let ours: toml::Table = toml::from_str(PINS).unwrap();
+        assert_eq!(doc["images"], ours["images"]);
+        assert_eq!(doc["charts"], ours["charts"]);
+        assert_eq!(doc["tools"]["rust"].as_str(), Some("1.90.0"));
+    }
+
+    #[test]
+    fn a_pins_file_with_either_table_is_left_alone() {
+        assert_eq!(with_tables("[charts]\narc = \"0.13.0\"\n").unwrap(), None);
+        assert_eq!(with_tables(PINS).unwrap(), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! The CI cluster's self-hosted runners: the CI environment's `deploy.sh`, run as a platform
+//! admin would after `podplane login`, with the stand-ins of `tests/standins/` (Podplane,
+//! kubectl, Helm, Docker), installs Actions Runner Controller and a runner scale set that
+//! is what the workflows' trusted jobs ask for, with a runner image it built and pushed to
+//! the cluster's own registry (hosted runners take these files away: `workflows`' test of
+//! them); every Containerfile passes hadolint.
+
+use std::process::{Command, Output};
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+use crate::common::{self, Repo, assert_contains};
+use crate::{podplane, standins};
+
+/// The CI environment of the test organisation, its cluster and its registry.
+const ENV: &str = "ci";
+const CLUSTER: &str = "initech-ci";
+
+/// Runs `environments/ci/deploy.sh` of `repo` with `standins`, logged in as a person.
+fn deploy(repo: &Repo, standins: &standins::Standins, home: &std::path::Path) -> Output {
+    let pins = standins::Pins::read(&repo.path("."));
+    Command::new("bash")
+        .arg(repo.path(&format!("environments/{ENV}/deploy.sh")))
+        .current_dir(repo.path("."))
+        .env_clear()
+        .envs(standins.env(&pins, &repo.path(".")))
+        .env(
+            "PATH",
+            format!("{}:{}", standins.bin.display(), standins.tools.display()),
+        )
+        .env("HOME", home)
+        .env("PODPLANE_KEYRING_PASS", "keyring-pass")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn yaml(text: &str) -> Value {
+    serde_yaml_ng::from_str(text).unwrap()
+}
+
+#[test]
+fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
+    let repo = Repo::fixture();
+    let scratch = tempfile::tempdir().unwrap();
+    let standins = standins::Standins::new(scratch.path());
+    let config =
+        podplane::parse_jsonc(&repo.read(&format!("environments/{ENV}/podplane.cluster.jsonc")));
+    let registry = config["cluster"]["registry"]["hostname"].as_str().unwrap();
+    standins.logged_in(CLUSTER, registry, "keyring-pass");
+    let values = yaml(&repo.read(&format!("environments/{ENV}/runners.values.yaml")));
+    let pins: toml::Table = toml::from_str(&repo.read("ci/pins.toml")).unwrap();
+
+    // Without the GitHub App's credentials nothing is built or installed, and the script
+    // says how to make them.
+    let out = deploy(&repo, &standins, scratch.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        &[
+            "kubectl create namespace arc-runners --context initech-ci",
+            "kubectl create secret generic github-app --namespace arc-runners --context initech-ci",
+            "--from-file=github_app_private_key=PRIVATE_KEY.pem",
+        ],
+    );
+    assert!(standins.builds().is_empty());
+    assert_eq!(standins.helm_release(CLUSTER, "arc-systems", "arc"), None);
+
+    // With them: the image is built for the runners' pool and pushed to the cluster's
+    // registry, then the controller, then the scale set with the rendered values.
+    standins.k8s_secret(CLUSTER, "arc-runners", "github-app");
+    let out = deploy(&repo, &standins, scratch.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let builds = standins.builds();
+    assert_eq!(builds.len(), 1);
+    let [file, platform, tag] = &builds[0];
+    assert_eq!(
+        std::path::Path::new(file),
+        repo.path("environments/ci/runners.Containerfile")
+            .canonicalize()
+            .unwrap()
+    );
+    // Built for the nodes the pods are held to (the pools of initech-ci tie, and amd64
+    // comes first, as for services).
+    assert_eq!(platform, "linux/amd64");
+    assert_eq!(
+        values["template"]["spec"]["nodeSelector"]["kubernetes.io/arch"],
+        "amd64"
+    );
+    let image = format!("apps/{tag}");
+    assert!(standins.in_registry(CLUSTER, &image), "{image} was pushed");
+    let version = pins["charts"]["arc"].as_str().unwrap();
+    assert_eq!(
+        standins.helm_release(CLUSTER, "arc-systems", "arc"),
+        Some((
+            "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller"
+                .to_owned(),
+            version.to_owned(),
+            None
+        ))
+    );
+    let (chart, chart_version, given) = standins
+        .helm_release(CLUSTER, "arc-runners", CLUSTER)
+        .expect("the scale set is installed");
+    assert_eq!(
+        chart,
+        "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set"
+    );
+    assert_eq!(chart_version, version);
+    assert_eq!(yaml(&given.unwrap()), values);
+
+    // The values: the scale set is the label the workflows' trusted jobs run on; its pods
+    // run the image just pushed and the pinned Docker engine; it registers with the
+    // repository the trust bindings name, with the Secret the script checked.
+    assert_eq!(values["runnerScaleSetName"], CLUSTER);
+    let main = yaml(&repo.read(".github/workflows/main.yml"));
+    for (name, job) in main["jobs"].as_object().unwrap() {
+        assert_eq!(job["runs-on"], CLUSTER, "main.yml's {name}");
+    }
+    assert_eq!(
+        values["githubConfigUrl"],
+        "https://github.com/initech/platform"
+    );
+    assert_eq!(values["githubConfigSecret"], "github-app");
+    let spec = &values["template"]["spec"];
+    let runner_image = format!("{registry}/{image}");
+    assert_eq!(spec["containers"][0]["name"], "runner");
+    assert_eq!(spec["containers"][0]["image"], runner_image.as_str());
+    assert_eq!(spec["initContainers"][0]["image"], runner_image.as_str());
+    assert_eq!(
+        spec["initContainers"][1]["image"],
+        pins["images"]["dind"].as_str().unwrap()
+    );
+
+    // A second run builds nothing: the image of this Containerfile is there.
+    let out = deploy(&repo, &standins, scratch.path());
+    assert!(out.status.success());
+    assert_eq!(standins.builds().len(), 1);
+
+    // A Containerfile edited by hand is not the one the values name.
+    let path = "environments/ci/runners.Containerfile";
+    repo.write(path, &format!("{}RUN true\n", repo.read(path)));
+    let out = deploy(&repo, &standins, scratch.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        &[
+            "is not the file its tag was made from",
+            "cargo xtask render",
+        ],
+    );
+}
+
+/// hadolint, which runs shellcheck on each `RUN`, accepts every Containerfile the tool
+/// writes: each service's, and the runners'.
+#[test]
+fn containerfiles_pass_hadolint() {
+    if Command::new("hadolint").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("REQUIRE_HADOLINT").is_none(),
+            "REQUIRE_HADOLINT is set but hadolint is not installed"
+        );
+        common::notice("hadolint is not installed: the Containerfiles are not linted");
+        return;
+    }
+    let repo = Repo::generated();
+    repo.run(&["new-service", "mailer", "--template", "worker"])
+        .success();
+    let files = [
+        "crates/hello/Containerfile",
+        "crates/mailer/Containerfile",
+        "environments/ci/runners.Containerfile",
+    ];
+    for file in files {
+        let out = Command::new("hadolint")
+            .arg("--no-color")
+            .arg(repo.path(file))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // And it would say so: a tag without a digest, and a shell mistake in a RUN.
+    let bad = repo.path("crates/hello/Containerfile");
+    std::fs::write(&bad, "FROM debian\nRUN cd /tmp && echo $1\n").unwrap();
+    let out = Command::new("hadolint")
+        .arg("--no-color")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_contains(
+        &String::from_utf8_lossy(&out.stdout),
+        &["DL3006", "DL3003", "SC2086"],
+    );
+}
