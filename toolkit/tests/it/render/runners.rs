@@ -201,3 +201,66 @@ fn containerfiles_pass_hadolint() {
         &["DL3006", "DL3003", "SC2086"],
     );
 }
+
+/// A service's image builds for every architecture a pool may have without emulating one:
+/// BuildKit runs a stage's `RUN` on the stage's platform, which is the target's unless
+/// its `FROM` says `--platform=$BUILDPLATFORM`. So every stage that runs a command is on
+/// the build platform, the target's Rust target and linker are known for each
+/// architecture, and the final stage only copies. Its base images are the pinned ones.
+#[test]
+fn a_service_image_builds_every_platform_without_emulation() {
+    let repo = Repo::generated();
+    let text = repo.read("crates/hello/Containerfile");
+    let pins: toml::Table = toml::from_str(&repo.read("ci/pins.toml")).unwrap();
+    // Each stage: its FROM line and the instructions after it, continuation lines joined.
+    let mut stages: Vec<(String, Vec<String>)> = Vec::new();
+    let mut instruction = String::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        instruction.push_str(line.trim_end_matches('\\'));
+        if line.ends_with('\\') {
+            continue;
+        }
+        let done = std::mem::take(&mut instruction);
+        if done.starts_with("FROM ") {
+            stages.push((done, Vec::new()));
+        } else if let Some((_, body)) = stages.last_mut()
+            && !done.trim().is_empty()
+        {
+            body.push(done);
+        }
+    }
+    assert_eq!(stages.len(), 2, "{text}");
+    for (from, body) in &stages {
+        if body.iter().any(|i| i.starts_with("RUN ")) {
+            assert!(
+                from.starts_with("FROM --platform=$BUILDPLATFORM "),
+                "a stage that runs commands on the target platform is emulated: {from}"
+            );
+        }
+    }
+    let (build, body) = &stages[0];
+    assert!(build.contains(pins["images"]["build"].as_str().unwrap()));
+    let run = body
+        .iter()
+        .find(|i| i.contains("rustup target add"))
+        .unwrap();
+    for (arch, target) in [
+        ("amd64", "x86_64-unknown-linux-gnu"),
+        ("arm64", "aarch64-unknown-linux-gnu"),
+    ] {
+        assert!(run.contains(&format!("{arch}) target={target}")), "{run}");
+        let linker = format!(
+            "CARGO_TARGET_{}_LINKER=",
+            target.to_uppercase().replace('-', "_")
+        );
+        assert!(text.contains(&linker), "no linker for {target}");
+    }
+    let (runtime, body) = &stages[1];
+    assert_eq!(
+        runtime,
+        &format!("FROM {}", pins["images"]["runtime"].as_str().unwrap())
+    );
+    assert!(body.iter().all(|i| !i.starts_with("RUN ")), "{body:?}");
+    // And build-image.sh brings no emulator.
+    assert!(!repo.read("ci/build-image.sh").contains("apt-get install"));
+}
