@@ -22,6 +22,10 @@ pub struct SourceFile {
     /// Where each line starts, found the first time a line is asked for, so that locating
     /// thousands of values in one large file takes one pass over it.
     line_starts: OnceLock<Vec<usize>>,
+    /// Where its secrets are, found the first time an excerpt of it is shown: every string
+    /// of a TOML file judged by its key and shape, whatever the key's quotes and however
+    /// many lines the value spans.
+    secrets: OnceLock<Vec<Range<usize>>>,
 }
 
 impl SourceFile {
@@ -30,6 +34,20 @@ impl SourceFile {
             path: path.into(),
             text: text.into(),
             line_starts: OnceLock::new(),
+            secrets: OnceLock::new(),
+        })
+    }
+
+    fn secrets(&self) -> &[Range<usize>] {
+        self.secrets.get_or_init(|| {
+            if self.path.extension().is_some_and(|e| e == "toml") {
+                crate::secrets::toml::secrets(&self.text)
+                    .into_iter()
+                    .map(|found| inside_quotes(&self.text, found.range))
+                    .collect()
+            } else {
+                Vec::new()
+            }
         })
     }
 
@@ -69,12 +87,29 @@ impl SourceFile {
             .line_starts()
             .get(last + 1)
             .map_or(self.text.len(), |next| next - 1);
-        (
-            crate::secrets::redact(&self.text[start..end]),
-            first + 1,
-            start,
-        )
+        let inside: Vec<Range<usize>> = self
+            .secrets()
+            .iter()
+            .filter(|secret| secret.start < end && secret.end > start)
+            .map(|secret| secret.start.max(start) - start..secret.end.min(end) - start)
+            .collect();
+        let masked = crate::secrets::mask(&self.text[start..end], &inside);
+        let shown = match crate::secrets::redact(&masked) {
+            Cow::Borrowed(_) => masked,
+            Cow::Owned(text) => Cow::Owned(text),
+        };
+        (shown, first + 1, start)
     }
+}
+
+/// The inside of the TOML string at `range`, without its quotes (one or three).
+fn inside_quotes(text: &str, range: Range<usize>) -> Range<usize> {
+    let value = &text[range.clone()];
+    let quotes = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|q| value.len() >= 2 * q.len() && value.starts_with(q) && value.ends_with(q))
+        .map_or(0, str::len);
+    range.start + quotes..range.end - quotes
 }
 
 /// A place in a source file.

@@ -79,7 +79,7 @@ fn allowance_note(verdict: &Verdict) -> Option<String> {
         Verdict::Allowed(a) => Some(format!(
             "allowed by `{}`: {}{}",
             a.path.value,
-            a.reason.value,
+            crate::secrets::redact(&a.reason.value),
             a.until
                 .as_ref()
                 .map(|u| format!(" (until {})", u.value))
@@ -92,7 +92,7 @@ fn allowance_note(verdict: &Verdict) -> Option<String> {
                 .as_ref()
                 .map(|u| u.value.to_string())
                 .unwrap_or_default(),
-            a.reason.value
+            crate::secrets::redact(&a.reason.value)
         )),
         _ => None,
     }
@@ -420,7 +420,7 @@ impl Serialize for JsonAllowance<'_> {
         let a = self.0;
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("path", a.path.value.as_str())?;
-        map.serialize_entry("reason", a.reason.value.as_str())?;
+        map.serialize_entry("reason", &crate::secrets::redact(&a.reason.value))?;
         map.serialize_entry("until", &a.until.as_ref().map(|u| u.value.to_string()))?;
         map.end()
     }

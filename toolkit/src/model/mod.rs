@@ -171,8 +171,9 @@ impl Platform {
         let mut found = Vec::new();
         let environments: Vec<&Environment> = self.environments.values().collect();
         let secrets = crate::parallel::map(environments.clone(), Environment::secret_values);
-        for (env, secrets) in environments.into_iter().zip(secrets) {
+        for (env, secrets) in environments.iter().zip(secrets) {
             for secret in secrets {
+                // One finding per value of a file, or per path of a value that no file has.
                 let place = match &secret.origin {
                     Origin::File(span) => (span.file.path.clone(), span.range.start, String::new()),
                     _ => (env.file.path.clone(), 0, secret.path.clone()),
@@ -180,6 +181,39 @@ impl Platform {
                 if seen.insert(place) {
                     found.push(secret.diagnostic(&env.file.path));
                 }
+            }
+        }
+        // Every other string of the hand-written files: what no environment's tree holds
+        // (the pins, the allowances' reasons, names) can still be printed or rendered.
+        let allow = environments.first().map(|env| env.secrets.clone());
+        let mut files: Vec<&Arc<SourceFile>> = vec![&self.file];
+        files.extend(environments.iter().map(|env| &env.file));
+        files.extend(self.pins.as_ref().map(|pins| &pins.file));
+        let scanned = crate::parallel::map(files.clone(), |file| {
+            crate::secrets::toml::secrets(&file.text)
+        });
+        for (file, secrets) in files.into_iter().zip(scanned) {
+            for secret in secrets {
+                let allowed = allow.as_ref().is_some_and(|secrets| {
+                    secrets
+                        .allow
+                        .iter()
+                        .any(|a| glob::matches(&a.path.value, &secret.path))
+                });
+                if allowed || !seen.insert((file.path.clone(), secret.range.start, String::new())) {
+                    continue;
+                }
+                found.push(
+                    SecretValue {
+                        path: secret.path,
+                        kind: secret.kind,
+                        origin: Origin::File(crate::diagnostic::Span {
+                            file: file.clone(),
+                            range: secret.range,
+                        }),
+                    }
+                    .diagnostic(&file.path),
+                );
             }
         }
         found

@@ -165,11 +165,11 @@ fn render_refuses_to_write_a_secret_and_says_where_each_is() {
             "error: `services.storefront.env.DB_PWD` holds a secret: a value under a key named like a secret",
             "environments/staging/environment.toml:35:",
             "error: `services.storefront.env.AUTH_HEADER` holds a secret: a JSON Web Token",
-            "error: `services.storefront.env.DATABASE_URL` holds a secret: a URL with a password in it",
+            "error: `services.storefront.env.DATABASE_URL` holds a secret: a URL or address with a password in it",
             "error: `services.storefront.env.UPSTREAM` holds a secret: a random-looking key",
             "error: `services.storefront.env.GITHUB` holds a secret: a GitHub token",
             "error: `services.storefront.env.SIGNING` holds a secret: a private key",
-            "error: `components.source` holds a secret: a URL with a password in it",
+            "error: `components.source` holds a secret: a URL or address with a password in it",
             "environments/platform.toml:",
             "error: `cluster.acme.server` holds a secret",
             "[[secrets.allow]]",
@@ -304,4 +304,122 @@ fn an_exception_names_a_path_and_a_reason() {
     // The exception is narrow: the same value under another key is still a secret.
     repo.edit(STAGING, "PUBLISHABLE_TOKEN", "SECRET_TOKEN");
     repo.refuses(&["render"]);
+}
+
+/// Round three's leaks: a secret under a quoted key or across lines is hidden in the very
+/// diagnostic that finds it; a secret in a field no environment tree holds (a pin, an
+/// allowance's reason) is found, refused by `render`, and never printed; and a secret in a
+/// structured value or after a prefix that looks like a reference is found.
+#[test]
+fn every_field_and_every_spelling_is_scanned_and_never_shown() {
+    let repo = Repo::fixture();
+    // In prod, as dotted keys of the service's table; in staging, in a table of its own.
+    let dotted = [
+        (
+            "env.'DB_PASSWORD' = \"dotted-quoted-hunter2\"",
+            "DB_PASSWORD",
+            "dotted-quoted-hunter2",
+        ),
+        (
+            "env.PASSPHRASE = \"\"\"\nfirst line of it\nmultiline-hunter2\"\"\"",
+            "PASSPHRASE",
+            "multiline-hunter2",
+        ),
+        (
+            "env.CERT_PASS = \"\"\"\\\n  continued-hunter2\"\"\"",
+            "CERT_PASS",
+            "continued-hunter2",
+        ),
+        (
+            "env.CONNECTION = \"Server=db;User Id=sa;Password=connstr-hunter2;\"",
+            "CONNECTION",
+            "connstr-hunter2",
+        ),
+    ];
+    let table = [
+        (
+            "'API_KEY' = \"quoted-key-hunter2\"",
+            "API_KEY",
+            "quoted-key-hunter2",
+        ),
+        (
+            "JAVA_OPTS = \"-Dapp.db.password=javaopt-hunter2\"",
+            "JAVA_OPTS",
+            "javaopt-hunter2",
+        ),
+        (
+            "UPSTREAM = \"app:userinfo-hunter2@db.internal:5432\"",
+            "UPSTREAM",
+            "userinfo-hunter2",
+        ),
+        (
+            "SMTP_PASSWORD = \"${PREFIX}prefixed-hunter2\"",
+            "SMTP_PASSWORD",
+            "prefixed-hunter2",
+        ),
+    ];
+    let lines = |planted: &[(&str, &str, &str)]| {
+        planted
+            .iter()
+            .map(|(line, _, _)| *line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    repo.edit(
+        PROD,
+        ORIGINAL_ENV,
+        &format!("env.LOG_LEVEL = \"info\"\n{}", lines(&dotted)),
+    );
+    let staging = repo.read(STAGING).replacen(ORIGINAL_ENV, "", 1);
+    repo.write(
+        STAGING,
+        &format!(
+            "{staging}\n[services.storefront.env]\nLOG_LEVEL = \"info\"\n{}\n",
+            lines(&table)
+        ),
+    );
+    // A token in a pin, and in a parity allowance's reason.
+    let pins = repo.read("ci/pins.toml");
+    repo.write(
+        "ci/pins.toml",
+        &pins.replacen(
+            "version = \"v4.3.0\"",
+            "version = \"ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s00\"",
+            1,
+        ),
+    );
+    repo.edit(
+        PLATFORM,
+        "reason = \"production access is narrower than staging's\"",
+        "reason = \"see glpat-Zq3mT8vXp1LrN6yHs0Wc for why\"",
+    );
+    let check = repo.run(&["check"]);
+    let out = format!("{}{}", check.stdout(), check.stderr());
+    assert_eq!(check.code(), 1, "{out}");
+    for (_, key, needle) in dotted.iter().chain(&table) {
+        assert!(!out.contains(needle), "check showed `{needle}`:\n{out}");
+        assert!(
+            out.contains(&format!("env.{key}` holds a secret")),
+            "{key} not found:\n{out}"
+        );
+    }
+    assert_contains(
+        &out,
+        &[
+            "`actions.actions/checkout.version` holds a secret: a GitHub token",
+            "ci/pins.toml:",
+            "`parity.allow.reason` holds a secret: a GitLab personal access token",
+        ],
+    );
+    let before = repo.snapshot();
+    for needle in ["R4nd0mT0k3n", "Zq3mT8vXp1LrN6yHs0Wc"] {
+        assert!(!out.contains(needle), "check showed `{needle}`");
+        for args in [&["parity"][..], &["diff", "staging", "prod"], &["render"]] {
+            let run = repo.run(args);
+            let printed = format!("{}{}", run.stdout(), run.stderr());
+            assert!(!printed.contains(needle), "{args:?} showed `{needle}`");
+        }
+    }
+    // render refused: nothing was written.
+    assert!(repo.snapshot() == before);
 }

@@ -1,0 +1,411 @@
+//! Which values are secrets, and how to print text that may hold one.
+//!
+//! A value is a secret when its key names one by whole words (`DB_PASSWORD`, `API_KEY`,
+//! `DB_PWD`, `SECRET_KEY_BASE`, not `MAX_TOKENS` or `PUBLIC_KEY_URL`), or when its shape is
+//! a credential's wherever it is: a known provider's token format (`formats`), a JWT, a
+//! URL or `user:password@host` with a password, an `Authorization` header's credential, a
+//! private key, a secret under a secret's key inside a structured value (a connection
+//! string, `-Dx.password=…`, a JSON object), or a long random-looking word. A reference
+//! to a secret kept elsewhere (an ARN, a `${VAR}` placeholder, a path such as
+//! `/run/secrets/db`) is not one, and neither is public key material (a certificate, a
+//! public key, an SSH public key).
+//!
+//! Commands print values only through [`redact`] or after asking [`classify`]; `toml`
+//! finds the secrets of a whole TOML file, with their spans, for the rule and for the
+//! excerpts diagnostics show; and `render` refuses to write a secret into a generated file.
+
+mod formats;
+mod redact;
+mod shape;
+pub mod toml;
+
+use redact::named_values;
+pub use redact::{mask, redact};
+use shape::{
+    credential_url, header_credential, is_jwt, is_random, public_material, user_password_at_host,
+};
+
+use std::fmt;
+use std::ops::Range;
+
+/// Why a value is taken for a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Its key names a secret (`DB_PWD`), and it is not a reference.
+    Named,
+    /// A known credential format; the text names it.
+    Token(&'static str),
+    Jwt,
+    /// A URL, or `user:password@host`, with a password in it.
+    CredentialUrl,
+    /// The credential of an `Authorization` header (`Bearer …`, `Basic …`).
+    Header,
+    /// A value under a secret's key inside the value: `Password=…;` in a connection
+    /// string, `-Dx.password=…`, `"password": "…"`.
+    Embedded,
+    PrivateKey,
+    /// A long word with the mixed characters and entropy of a random key.
+    Random,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Named => f.write_str("a value under a key named like a secret"),
+            Kind::Token(format) => write!(f, "{format}"),
+            Kind::Jwt => f.write_str("a JSON Web Token"),
+            Kind::CredentialUrl => f.write_str("a URL or address with a password in it"),
+            Kind::Header => f.write_str("the credential of an Authorization header"),
+            Kind::Embedded => {
+                f.write_str("a value under a key named like a secret, inside this value")
+            }
+            Kind::PrivateKey => f.write_str("a private key"),
+            Kind::Random => f.write_str("a random-looking key"),
+        }
+    }
+}
+
+/// Whether the value of `key` (the last segment of its path) is a secret, and why.
+pub fn classify(key: &str, value: &str) -> Option<Kind> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    if let Some(kind) = shape(value) {
+        return Some(kind);
+    }
+    if is_reference(value) {
+        return None;
+    }
+    if names_a_secret(key) || (names_credentials(key) && is_user_password(value)) {
+        return Some(Kind::Named);
+    }
+    None
+}
+
+/// The last words of keys that hold a secret: `DB_PASSWORD`, `GITHUB_TOKEN`, `SENTRY_DSN`.
+const SECRET_NOUNS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "apikey",
+    "privatekey",
+    "dsn",
+    "salt",
+    "pepper",
+];
+
+/// Words that make a following `key` a secret's: `API_KEY`, `APP_KEY`, `HMAC_KEY`.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "private",
+    "secret",
+    "access",
+    "signing",
+    "encryption",
+    "master",
+    "license",
+    "client",
+    "app",
+    "application",
+    "hmac",
+    "jwt",
+    "session",
+    "cookie",
+    "auth",
+    "account",
+    "shared",
+    "webhook",
+    "consumer",
+    "oauth",
+    "role",
+    "admin",
+    "deploy",
+    "root",
+    "sas",
+    "storage",
+    "service",
+    "subscription",
+];
+
+/// Whether a key names a secret, judged by its words (split at `_`, `-`, `.` and camel
+/// case): the last word a secret's noun, or `key` after a word such as `api`, or Rails'
+/// `SECRET_KEY_BASE`. A key that ends in another word (`DB_PASSWORD_FILE`, `TOKEN_URL`,
+/// `MAX_TOKENS`) names something else about the secret, not the secret. Leading dashes
+/// and Java's `-D` are left out: `--password`, `-Dpassword`.
+pub fn names_a_secret(key: &str) -> bool {
+    let key = option_name(key);
+    // Most keys hold none of the words: an ASCII key without one of them as a substring,
+    // in any case, cannot end in one, and is not split into words.
+    let holds = |word: &str| {
+        key.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    if key.is_ascii() && !holds("key") && !SECRET_NOUNS.iter().any(|noun| holds(noun)) {
+        return false;
+    }
+    // A number at the end counts one of several: `DB_PASSWORD_2`, `TOKEN2`.
+    let mut words = words(key);
+    while words
+        .last()
+        .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+    {
+        words.pop();
+    }
+    if let Some(last) = words.last_mut() {
+        last.truncate(last.trim_end_matches(|c: char| c.is_ascii_digit()).len());
+    }
+    match words.as_slice() {
+        [.., last] if SECRET_NOUNS.contains(&last.as_str()) => true,
+        [.., key, base] if key == "key" && base == "base" => true,
+        [.., qualifier, last] => last == "key" && KEY_QUALIFIERS.contains(&qualifier.as_str()),
+        _ => false,
+    }
+}
+
+/// A command-line option's name without its dashes, or a Java property's without `-D`:
+/// `--password` and `-Dpassword` name `password`.
+fn option_name(key: &str) -> &str {
+    let bare = key.trim_start_matches('-');
+    if key.starts_with("-D") && !key.starts_with("--") {
+        return &key[2..];
+    }
+    bare
+}
+
+/// Keys that hold a `user:password` pair: `BASIC_AUTH`, `AUTH`, `USERINFO`.
+fn names_credentials(key: &str) -> bool {
+    matches!(
+        words(key).last().map(String::as_str),
+        Some("auth" | "userinfo" | "basicauth" | "htpasswd")
+    )
+}
+
+/// `user:password`: one word, a colon, and no path or host after it.
+fn is_user_password(value: &str) -> bool {
+    let value = value.trim();
+    value.split_once(':').is_some_and(|(user, password)| {
+        !user.is_empty()
+            && !password.is_empty()
+            && !value.contains(char::is_whitespace)
+            && !password.contains(['/', ':'])
+    })
+}
+
+/// A key's words in lower case: `dbPassword_FILE` is `db`, `password`, `file`.
+fn words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            previous_lower = false;
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether a whole value refers to a secret kept elsewhere rather than holding it: an ARN,
+/// a secret store's address with a path, placeholders filled in at run time and nothing
+/// else, or a file's path of at least two plain segments. A literal after such a prefix
+/// (`${X}hunter2`, `vault:hunter2`, `/hunter2`) is not a reference.
+pub fn is_reference(value: &str) -> bool {
+    let value = value.trim();
+    if value.is_empty() || value.contains(char::is_whitespace) {
+        return placeholders_only(value) || is_command(value);
+    }
+    if value.starts_with("arn:") {
+        return value.split(':').count() >= 6;
+    }
+    const STORES: &[&str] = &[
+        "ssm:",
+        "secretsmanager:",
+        "vault:",
+        "op://",
+        "secret://",
+        "sm://",
+        "gcpsm://",
+        "azurekv://",
+        "file://",
+        "projects/",
+    ];
+    if let Some(prefix) = STORES.iter().find(|p| value.starts_with(**p)) {
+        let rest = &value[prefix.len()..];
+        return rest.contains('/') && path_like(rest.trim_start_matches('/'));
+    }
+    if let Some(path) = value.strip_prefix('/') {
+        return path.split('/').filter(|s| !s.is_empty()).count() >= 2 && path_like(path);
+    }
+    placeholders_only(value) || is_command(value)
+}
+
+/// Segments of a path: plain names, none with a credential's shape.
+fn path_like(path: &str) -> bool {
+    path.split(['/', '#', '?'])
+        .filter(|s| !s.is_empty())
+        .all(|segment| {
+            segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-+@=:".contains(c))
+                && word_shape(segment).is_none()
+        })
+}
+
+/// `${NAME}`, `${NAME:-default}` and `$NAME`, one or more, and nothing else.
+pub(super) fn placeholders_only(value: &str) -> bool {
+    let mut rest = value;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix("${") {
+            let Some(end) = inner.find('}') else {
+                return false;
+            };
+            let name = inner[..end].split([':', '-']).next().unwrap_or_default();
+            if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+                return false;
+            }
+            rest = &inner[end + 1..];
+        } else if let Some(inner) = rest.strip_prefix('$') {
+            let end = inner
+                .find(|c: char| c != '_' && !c.is_ascii_alphanumeric())
+                .unwrap_or(inner.len());
+            if end == 0 {
+                return false;
+            }
+            rest = &inner[end..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// `$(command)`: a value a shell computes, such as `$(cat /run/secrets/db)`.
+fn is_command(value: &str) -> bool {
+    value.starts_with("$(") && value.ends_with(')')
+}
+
+/// The shape of a credential anywhere in `value`.
+fn shape(value: &str) -> Option<Kind> {
+    if value.contains("PRIVATE KEY") && value.contains("-----BEGIN") {
+        return Some(Kind::PrivateKey);
+    }
+    if let Some((_, name)) = formats::SECRET_URLS
+        .iter()
+        .find(|(prefix, _)| value.contains(prefix))
+    {
+        return Some(Kind::Token(name));
+    }
+    if value.contains(".webhook.office.com/webhookb2/") {
+        return Some(Kind::Token("a Microsoft Teams webhook URL"));
+    }
+    if credential_url(value).is_some() || user_password_at_host(value).is_some() {
+        return Some(Kind::CredentialUrl);
+    }
+    let public = public_material(value);
+    let word = words_of(value)
+        .filter(|(range, _)| !public.iter().any(|p| p.contains(&range.start)))
+        .find_map(|(_, word)| word_shape(word.trim_end_matches('=')));
+    if word.is_some() {
+        return word;
+    }
+    if header_credential(value).is_some() {
+        return Some(Kind::Header);
+    }
+    (!named_values(value).is_empty()).then_some(Kind::Embedded)
+}
+
+/// The words of `text` with their byte ranges, split where [`is_word_break`] says.
+pub(super) fn words_of(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
+    let mut start = None;
+    text.char_indices()
+        .chain([(text.len(), ' ')])
+        .filter_map(move |(i, c)| match (start, is_word_break(c)) {
+            (None, false) => {
+                start = Some(i);
+                None
+            }
+            (Some(s), true) => {
+                start = None;
+                Some((s..i, &text[s..i]))
+            }
+            _ => None,
+        })
+}
+
+/// Characters that end a word when looking for tokens in text.
+pub(super) fn is_word_break(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\''
+                | '`'
+                | ','
+                | ';'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '='
+                | ':'
+                | '@'
+                | '\\'
+                | '|'
+        )
+}
+
+/// No word shorter than this has a credential's shape: the shortest known token, a JWT
+/// and a random key are all longer. Most words of configuration are shorter, and are
+/// passed over at once.
+const SHORTEST_CREDENTIAL: usize = 15;
+const _: () = assert!(shape::RANDOM_FROM >= SHORTEST_CREDENTIAL);
+
+/// The shape of one word: a known token, a JWT, or a random key.
+pub(super) fn word_shape(word: &str) -> Option<Kind> {
+    if word.len() < SHORTEST_CREDENTIAL
+        || formats::PUBLIC
+            .iter()
+            .any(|prefix| word.starts_with(prefix))
+    {
+        return None;
+    }
+    if let Some(format) = formats::of(word) {
+        return Some(Kind::Token(format.name));
+    }
+    if let Some(name) = formats::unprefixed(word) {
+        return Some(Kind::Token(name));
+    }
+    if is_jwt(word) {
+        return Some(Kind::Jwt);
+    }
+    is_random(word).then_some(Kind::Random)
+}
+
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod tests;

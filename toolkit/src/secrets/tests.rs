@@ -1,0 +1,145 @@
+//! What is a secret and what is not: the shapes, the names, the references, and redaction.
+
+use super::*;
+
+/// Values that are secrets, each under a key that does not give it away.
+const SECRET_VALUES: &[&str] = &[
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "postgres://app:s3cr3tP4ssw0rd@db.internal:5432/app",
+    "https://deploy:hunter2@git.example.com/platform/charts.git",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "Zq3mT8vXp1LrN6yHs0WcK9dFb2GjA5eRu7QoIaEw",
+    "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s00",
+    "AKIAIOSFODNN7EXAMPLE",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+    "xoxb-123456789012-abcdefABCDEF",
+    "q8Zr2LmX9vT4kP7wN3sB6yH1",
+];
+
+/// Values that are not, under keys that do not name a secret.
+const PLAIN_VALUES: &[(&str, &str)] = &[
+    ("KEYCLOAK_URL", "https://keycloak.example.com"),
+    ("MAX_TOKENS", "4096"),
+    ("PRIVATE_NETWORK", "true"),
+    ("MONKEY_MODE", "off"),
+    ("CACHE_KEY_PREFIX", "hello:v1:"),
+    ("PUBLIC_KEY_URL", "https://auth.example.com/keys"),
+    ("DB_PASSWORD_FILE", "/run/secrets/db"),
+    ("GIT_SHA", "3f9a0c7d2e4b6a8c1f3e5d7b9a0c2e4f6a8b0c1d"),
+    ("SENTRY_RELEASE", "hello@0.4.0+3f9a0c7"),
+    ("OTEL_SERVICE_NAME", "hello"),
+    ("LOG_LEVEL", "info"),
+    ("SERVICE", "CheckoutServiceApi2024Edition"),
+    ("IMAGE", "ghcr.io/example/hello:0.4.0"),
+    (
+        "DIGEST",
+        "sha512:149ea964a2a9c8437a10aa67a69085453deb019686af889bd263bc7ea13e419a",
+    ),
+    (
+        "URL",
+        "https://acme-staging-v02.api.letsencrypt.org/directory",
+    ),
+    ("REPO", "git@github.com:acme/charts.git"),
+    (
+        "client_secret_arn",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
+    ),
+    ("DB_PASSWORD", "${DB_PASSWORD}"),
+    ("API_TOKEN", "ssm:/prod/api-token"),
+    ("CLUSTER", "example-observability-cluster-2"),
+];
+
+#[test]
+fn credentials_are_found_by_shape_under_any_key() {
+    for value in SECRET_VALUES {
+        assert!(classify("UPSTREAM", value).is_some(), "{value}");
+    }
+}
+
+#[test]
+fn names_references_hashes_and_settings_are_not_secrets() {
+    for (key, value) in PLAIN_VALUES {
+        assert_eq!(classify(key, value), None, "{key} = {value}");
+    }
+}
+
+#[test]
+fn no_credential_is_shorter_than_the_shortest_judged() {
+    for format in formats::FORMATS {
+        assert!(
+            format.prefix.len() + format.min >= SHORTEST_CREDENTIAL,
+            "{}",
+            format.name
+        );
+        assert!(format.min <= format.max, "{}", format.name);
+    }
+    // The shortest JWT: ten characters, a dot, ten more, a dot.
+    assert!(is_jwt("eyJhbGciOi.eyJzdWIiOi."));
+    assert!(!is_jwt("eyJhbGciO.eyJzdWIiOi."));
+    assert!("eyJhbGciOi.eyJzdWIiOi.".len() >= SHORTEST_CREDENTIAL);
+}
+
+#[test]
+fn keys_name_secrets_by_whole_words() {
+    for key in [
+        "DB_PWD",
+        "DB_PASSWORD",
+        "dbPassword",
+        "API_KEY",
+        "apiKey",
+        "GITHUB_TOKEN",
+        "client_secret",
+        "AWS_SECRET_ACCESS_KEY",
+        "SMTP_PASS",
+        "DB_PASSWORD_2",
+        "TOKEN2",
+        "dbPASSWORD",
+        // Not ASCII: the Kelvin sign is a `k` in lower case.
+        "API_\u{212A}EY",
+    ] {
+        assert!(names_a_secret(key), "{key}");
+        assert_eq!(classify(key, "Tr0ub4dor&3"), Some(Kind::Named), "{key}");
+    }
+    for key in [
+        "MAX_TOKENS",
+        "CACHE_KEY_PREFIX",
+        "PUBLIC_KEY_URL",
+        "PRIVATE_NETWORK",
+        "MONKEY_MODE",
+        "KEYCLOAK_URL",
+        "DB_PASSWORD_FILE",
+        "TOKEN_TTL",
+        "BYPASS",
+    ] {
+        assert!(!names_a_secret(key), "{key}");
+    }
+}
+
+#[test]
+fn redaction_hides_secrets_and_keeps_offsets() {
+    let text = "DB_PWD = \"Tr0ub4dor&3\"\nUPSTREAM = \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\nDATABASE_URL = \"postgres://app:s3cr3tP4ssw0rd@db:5432/app\"\nLOG_LEVEL = \"info\"\n--set app.env.API_TOKEN=abc123def\n";
+    let redacted = redact(text);
+    assert_eq!(redacted.len(), text.len());
+    for secret in [
+        "Tr0ub4dor&3",
+        "wJalrXUtnFEMI",
+        "s3cr3tP4ssw0rd",
+        "abc123def",
+    ] {
+        assert!(!redacted.contains(secret), "{secret} in {redacted}");
+    }
+    assert!(redacted.contains("postgres://app:"), "{redacted}");
+    assert!(redacted.contains("LOG_LEVEL = \"info\""), "{redacted}");
+    assert_eq!(
+        redact("nothing secret here = \"info\""),
+        "nothing secret here = \"info\""
+    );
+}
+
+#[test]
+fn redaction_keeps_text_valid_when_a_secret_has_multibyte_characters() {
+    let redacted = redact("PASSWORD = \"pässwörd\"");
+    assert!(!redacted.contains("ss"), "{redacted}");
+    assert!(redacted.starts_with("PASSWORD = \""), "{redacted}");
+}
