@@ -22,6 +22,43 @@ use crate::scaffold::toolkit::{self, RECORD_FILE, Source};
 use crate::terminal::say;
 
 pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<ExitCode> {
+    let spec = spec(start, args)?;
+    let dir = std::path::absolute(start.join(&args.dir))?;
+    refuse_unusable(&dir, &args.dir)?;
+    let git = !args.no_git && !args.dry_run && !inside_git_repository(&dir);
+    let toolkit = match &args.toolkit {
+        Some(text) => given_source(start, &dir, text)?,
+        None => default_source(start)?,
+    };
+    if let Source::Path(path) = &toolkit {
+        super::toolkit_version_at(Path::new(path))?;
+    }
+
+    let tree = NewTree::new(&dir, !args.dry_run)?;
+    let made = make(&tree, &spec, &toolkit, &dir, today)?;
+    if args.dry_run {
+        say(format!(
+            "would create {} with {} files (--dry-run: nothing written):",
+            args.dir.display(),
+            made.paths.len()
+        ))?;
+        for path in &made.paths {
+            say(format!("  {}", path.display()))?;
+        }
+        describe(&made.platform)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if git {
+        first_commit(tree.path(), &made.platform)?;
+    }
+    tree.persist()?;
+    report(args, &made, &toolkit, git)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The new repository's answers, from the flags, validated; its GitHub repository is
+/// `ORG/<the directory's name>` unless `--github` names one.
+fn spec(start: &Path, args: &NewRepoArgs) -> anyhow::Result<Spec> {
     let spec = Spec {
         org: args.org.clone(),
         domain: args.domain.clone(),
@@ -51,22 +88,32 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         .with_help(bad.help)
         .into_error()
     })?;
-    let dir = std::path::absolute(start.join(&args.dir))?;
-    refuse_unusable(&dir, &args.dir)?;
-    let git = !args.no_git && !args.dry_run && !inside_git_repository(&dir);
+    Ok(spec)
+}
 
-    let toolkit = match &args.toolkit {
-        Some(text) => given_source(start, &dir, text)?,
-        None => default_source(start)?,
-    };
-    if let Source::Path(path) = &toolkit {
-        super::toolkit_version_at(Path::new(path))?;
-    }
+/// A new repository, made in `tree`: its files written, its lock trimmed, loaded, held to
+/// the toolkit's rules, and rendered.
+struct Made {
+    platform: Platform,
+    /// Every file it holds, each once, in order.
+    paths: Vec<PathBuf>,
+    /// How many placeholders are left to fill in.
+    placeholders: usize,
+}
 
-    let tree = NewTree::new(&dir, !args.dry_run)?;
-    let scaffold = spec.scaffold(&toolkit)?;
-    let record = Record::new(&spec, &toolkit, &scaffold);
-    let mut files = spec.hand_written(&toolkit)?;
+/// Writes the repository of `spec` on `toolkit` into `tree`, which will be `dir`, and
+/// holds it to what any repository must be: it loads, no rule at deny level finds a
+/// problem, and it renders.
+fn make(
+    tree: &NewTree,
+    spec: &Spec,
+    toolkit: &Source,
+    dir: &Path,
+    today: Date,
+) -> anyhow::Result<Made> {
+    let scaffold = spec.scaffold(toolkit)?;
+    let record = Record::new(spec, toolkit, &scaffold);
+    let mut files = spec.hand_written(toolkit)?;
     files.extend(scaffold);
     files.push(NewFile::text(RECORD_FILE, record.to_text()?));
     files.push(NewFile::text("Cargo.lock", LOCK));
@@ -78,7 +125,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
     super::update_lock(tree.path())?;
 
     let platform =
-        crate::repository::load(tree.path()).map_err(|err| generated_invalid(err, &dir))?;
+        crate::repository::load(tree.path()).map_err(|err| generated_invalid(err, dir))?;
     // The new repository's program is the toolkit alone: none of the rules of the
     // organisation whose program runs this reach it.
     let findings = checks::toolkit_findings(
@@ -102,52 +149,42 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         .map(|f| f.diagnostic)
         .collect();
     if !denied.is_empty() {
-        return Err(generated_invalid(Diagnostics(denied).into(), &dir));
+        return Err(generated_invalid(Diagnostics(denied).into(), dir));
     }
     let generated = crate::render::generate(&platform, &checks::toolkit_docs())?;
     crate::render::write(tree.path(), &generated)?;
+    let mut paths: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
+    paths.extend(generated.into_iter().map(|g| g.path));
+    // A file of the toolkit that render also makes (ci/pins.schema.json) is one file.
+    paths.sort();
+    paths.dedup();
+    Ok(Made {
+        platform,
+        paths,
+        placeholders,
+    })
+}
 
-    if args.dry_run {
-        let mut written: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
-        written.extend(generated.iter().map(|g| g.path.clone()));
-        // A file of the toolkit that render also makes (ci/pins.schema.json) is one file.
-        written.sort();
-        written.dedup();
-        say(format!(
-            "would create {} with {} files (--dry-run: nothing written):",
-            args.dir.display(),
-            written.len()
-        ))?;
-        for path in written {
-            say(format!("  {}", path.display()))?;
-        }
-        describe(&platform)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if git {
-        first_commit(tree.path(), &platform)?;
-    }
-    tree.persist()?;
-
+/// What was made, and what to do next.
+fn report(args: &NewRepoArgs, made: &Made, toolkit: &Source, git: bool) -> anyhow::Result<()> {
     say(format!(
         "created {}: the platform repository of {}, on the toolkit {toolkit} ({})",
         args.dir.display(),
-        platform.name.value,
+        made.platform.name.value,
         toolkit::VERSION
     ))?;
-    describe(&platform)?;
+    describe(&made.platform)?;
     if git {
         say("  git repository on branch `main` with one commit")?;
     } else if !args.no_git {
         say("  no git repository made: the directory is inside one already")?;
     }
-    if let Source::Path(dir) = &toolkit {
+    if let Source::Path(dir) = toolkit {
         say(format!(
             "  the toolkit is pinned by its directory on this machine, {dir}: for a repository others can build, pin a published revision with `cargo xtask upgrade --to git:URL@REV`"
         ))?;
     }
-    next_steps(&args.dir, placeholders)?;
-    Ok(ExitCode::SUCCESS)
+    next_steps(&args.dir, made.placeholders)
 }
 
 /// Refuses a destination that exists and is not an empty directory, or whose parent does

@@ -28,7 +28,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     render::refuse_secrets(&platform)?;
     let json = args.format == ReportFormat::Json;
     if !args.check {
-        let (done, said) = render::render(root, &platform, &checks::docs())?;
+        let (done, said) = render::update(root, &platform, &checks::docs())?;
         if json {
             let changes = done
                 .into_iter()
@@ -45,7 +45,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let files = super::generated_files(&platform)?;
-    let changes = render::plan(root, &files)?;
+    let changes = render::changes(root, &files)?;
     if json {
         let changes = changes
             .iter()

@@ -119,7 +119,7 @@ pub fn out_of_date(
     root: &Path,
     files: &[Generated],
 ) -> anyhow::Result<Vec<(PathBuf, &'static str)>> {
-    Ok(plan(root, files)?
+    Ok(changes(root, files)?
         .iter()
         .map(|change| (change.path().to_path_buf(), change.kind()))
         .collect())
@@ -144,7 +144,7 @@ pub struct Prepared {
 
 /// [`Prepared`] for `files`.
 pub fn prepare(root: &Path, files: &[Generated]) -> anyhow::Result<Prepared> {
-    let changes = plan(root, files)?;
+    let changes = changes(root, files)?;
     let staged = crate::parallel::map(changes.iter().collect(), |change| stage(root, change));
     let staged: Vec<Option<edit::Staged>> = staged.into_iter().collect::<anyhow::Result<_>>()?;
     let removals: Vec<PathBuf> = changes
@@ -175,7 +175,7 @@ impl Prepared {
     }
 }
 
-/// One file `render` wrote or removed, and what was wrong with it (`missing`, `stale` or
+/// One file [`update`] wrote or removed, and what was wrong with it (`missing`, `stale` or
 /// `stray`).
 pub struct Done {
     pub path: PathBuf,
@@ -188,7 +188,7 @@ pub struct Done {
 /// platform's generated files are never all in memory at once. As with `write`, nothing is
 /// renamed into place until every file is written beside it. What was done, in path order,
 /// and what to say of it.
-pub fn render(
+pub fn update(
     root: &Path,
     platform: &Platform,
     rules: &[&RuleDoc],
@@ -354,7 +354,7 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
 /// Compares the generated files with the tree under `root`: what to create, update, and
 /// remove. A file in an environment's directory with a generated file's name counts as
 /// stray when it carries the generated-file marker and no environment produces it.
-pub fn plan<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
+pub fn changes<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
     let mut changes = compare(root, files)?;
     let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
     changes.extend(not_generated(root, &paths)?);

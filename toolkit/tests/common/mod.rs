@@ -415,6 +415,86 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
     }
 }
 
+/// Asserts that a command's `output` holds each of `needles` (what the test is about),
+/// and compares it whole with the snapshot `tests/snapshots/outputs/<case>.txt`, once
+/// what varies from run to run is named instead: this toolkit's directory (`[TOOLKIT]`)
+/// and its workspace's (`[WORKSPACE]`),
+/// a temporary directory (`[TMP]`) and a git commit (`[COMMIT]`).
+/// The same case asserted again in one test (in a loop) is `<case>.2`, `<case>.3`, in
+/// the order of the calls.
+pub fn assert_output(case: &str, output: &str, needles: &[&str]) {
+    thread_local! {
+        static CALLS: std::cell::RefCell<BTreeMap<String, usize>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    let call = CALLS.with(|calls| {
+        let mut calls = calls.borrow_mut();
+        let n = calls.entry(case.to_owned()).or_insert(0);
+        *n += 1;
+        *n
+    });
+    let case = match call {
+        1 => case.to_owned(),
+        n => format!("{case}.{n}"),
+    };
+    assert_contains(output, needles);
+    assert_snapshot(&format!("outputs/{case}"), &normalized(output));
+}
+
+/// `text` with the toolkit's directory, temporary directories and commit ids named.
+pub fn normalized(text: &str) -> String {
+    let toolkit = manifest_dir();
+    let workspace = toolkit.parent().unwrap_or(&toolkit).display().to_string();
+    let text = text
+        .replace(&toolkit.display().to_string(), "[TOOLKIT]")
+        .replace(&workspace, "[WORKSPACE]");
+    let temp = std::env::temp_dir().display().to_string();
+    let temp = temp.trim_end_matches('/');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(&format!("{temp}/.tmp")) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + temp.len() + 5..];
+        let name_end = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        out.push_str("[TMP]");
+        rest = &after[name_end..];
+    }
+    out.push_str(rest);
+    commits_named(&out)
+}
+
+/// Words of 12 to 40 lowercase hexadecimal digits with a digit and a letter, as git
+/// abbreviates and spells commits, as `[COMMIT]`; digests (`sha256:…`, 64 digits) stay.
+fn commits_named(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let hex = word
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let mixed = word.bytes().any(|b| b.is_ascii_digit())
+            && word.bytes().any(|b| b.is_ascii_lowercase());
+        if (12..=40).contains(&word.len()) && hex && mixed && !out.ends_with("sha256:") {
+            out.push_str("[COMMIT]");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// Says once per test binary, past the test harness's capture, that some assertions were
 /// skipped and why: a skip must be visible in a plain `cargo test`.
 /// The directory of reference files named by the variable `var`, else `beside` (relative to

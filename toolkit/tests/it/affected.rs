@@ -182,14 +182,19 @@ fn a_comment_or_a_doc_changes_nothing_deployable() {
     );
     repo.write("docs/notes.md", "# Notes\n");
     let out = repo.run(&["affected", "--base", "main"]).success().stdout();
-    assert_contains(&out, &["no service to rebuild", "no environment changed"]);
+    crate::common::assert_output(
+        "affected/a_comment_or_a_doc_changes_nothing_deployable",
+        &out,
+        &["no service to rebuild", "no environment changed"],
+    );
 }
 
 #[test]
 fn an_unknown_revision_is_bad_input() {
     let repo = repo();
     let err = repo.refuses(&["affected", "--base", "no-such-branch"]);
-    assert_contains(
+    crate::common::assert_output(
+        "affected/an_unknown_revision_is_bad_input",
         &err,
         &[
             "unknown revision `no-such-branch`",
@@ -204,7 +209,8 @@ fn check_denies_a_changed_service_that_kept_its_version() {
     repo.write("crates/pricing/src/lib.rs", "pub const VAT: u32 = 21;\n");
     let run = repo.run(&["check"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert_contains(
+    crate::common::assert_output(
+        "affected/check_denies_a_changed_service_that_kept_its_version",
         &run.stderr(),
         &[
             "error[service-version-bumped]: service `storefront` changed since HEAD but its version is still 1.3.0",

@@ -2,7 +2,7 @@
 //! and column, said in words with what would be valid, exit code 2, nothing written.
 
 use crate::common;
-use common::{Repo, assert_commented, assert_contains, assert_snapshot};
+use common::{Repo, assert_commented, assert_snapshot};
 use pretty_assertions::assert_eq;
 
 #[test]
@@ -39,7 +39,8 @@ fn a_broken_naming_pattern_is_explained_in_words_once() {
             &format!("[naming]\nzone = \"{pattern}\"\n"),
         );
         let err = repo.refuses(&["list"]);
-        assert_contains(
+        crate::common::assert_output(
+            "bad_input/a_broken_naming_pattern_is_explained_in_words_once",
             &err,
             &[expected, "environments/platform.toml:", "found 1 problem"],
         );
@@ -190,7 +191,11 @@ fn bad_environment_names_are_refused_by_new_env() {
         ),
     ] {
         let err = repo.refuses(&["new-env", name, "--stage", "development"]);
-        assert_contains(&err, &[reason]);
+        crate::common::assert_output(
+            "bad_input/bad_environment_names_are_refused_by_new_env",
+            &err,
+            &[reason],
+        );
     }
 }
 
@@ -337,7 +342,8 @@ fn free_text_that_spans_lines_is_refused_where_it_is_written() {
         repo.edit(file, from, &format!("{key} = \"{injected}\""));
         for command in [&["render"][..], &["check"], &["list"]] {
             let err = repo.refuses(command);
-            assert_contains(
+            crate::common::assert_output(
+                "bad_input/free_text_that_spans_lines_is_refused_where_it_is_written",
                 &err,
                 &[
                     &format!("--> {file}:{line}:{column}"),
@@ -354,7 +360,8 @@ fn free_text_that_spans_lines_is_refused_where_it_is_written() {
         "[naming]\n",
         "[naming]\ncluster_name = \"{{name}}\\u0007{{stage_title}}\"\n",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "bad_input/free_text_that_spans_lines_is_refused_where_it_is_written-2",
         &repo.refuses(&["render"]),
         &["the control character U+0007"],
     );
@@ -368,7 +375,8 @@ fn an_email_the_issuer_would_refuse_is_refused() {
         "\"ada@initech.test\"",
         "\"ada|x@initech.test\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "bad_input/an_email_the_issuer_would_refuse_is_refused",
         &repo.refuses(&["render"]),
         &["`ada|x@initech.test` is not an email address the issuer accepts"],
     );

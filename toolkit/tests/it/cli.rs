@@ -2,7 +2,7 @@
 //! temporary copies of the test organisation and on the shipped example.
 
 use crate::common;
-use common::{Repo, assert_commented, assert_contains};
+use common::{Repo, assert_commented};
 use pretty_assertions::assert_eq;
 
 // The shipped example.
@@ -52,7 +52,8 @@ fn show_toml_marks_each_value_with_its_origin_and_parses_back() {
         .position(|l| l.starts_with("stage ="))
         .unwrap()
         + 1;
-    assert_contains(
+    crate::common::assert_output(
+        "cli/show_toml_marks_each_value_with_its_origin_and_parses_back",
         &out,
         &[
             "id = \"initech-prod\"",
@@ -134,7 +135,8 @@ fn every_environment_can_be_shown() {
         repo.run(&["show", env]).success();
     }
     let identity = repo.run(&["show", "identity"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "cli/every_environment_can_be_shown",
         &identity,
         &["hostname = \"auth.initech.test\"", "connector = \"github\""],
     );
@@ -163,7 +165,8 @@ fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
     assert_eq!(from_inside, with_c);
     let lost = repo.run_in(outside.path(), &["list"]);
     assert_eq!(lost.code(), 2);
-    assert_contains(
+    crate::common::assert_output(
+        "cli/the_repository_is_found_from_a_subdirectory_and_with_dash_c",
         &lost.stderr(),
         &["could not find environments/platform.toml", "-C DIR"],
     );
@@ -177,9 +180,17 @@ fn every_command_explains_itself_with_an_example() {
     ];
     let top = repo.run(&["--help"]).success().stdout();
     for command in commands {
-        assert_contains(&top, &[command]);
+        crate::common::assert_output(
+            "cli/every_command_explains_itself_with_an_example",
+            &top,
+            &[command],
+        );
         let out = repo.run(&[command, "--help"]).success().stdout();
-        assert_contains(&out, &["Example", &format!("cargo xtask {command}")]);
+        crate::common::assert_output(
+            "cli/every_command_explains_itself_with_an_example-2",
+            &out,
+            &["Example", &format!("cargo xtask {command}")],
+        );
     }
 }
 

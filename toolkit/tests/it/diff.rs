@@ -24,7 +24,8 @@ fn the_readmes_main_job_runs_on_the_shipped_example() {
         .run(&["diff", "staging", "prod"])
         .success()
         .stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/the_readmes_main_job_runs_on_the_shipped_example",
         &out,
         &[
             "comparing staging (candidate) with prod (reference)",
@@ -37,7 +38,8 @@ fn the_readmes_main_job_runs_on_the_shipped_example() {
 fn diff_shows_the_pending_promotion_and_exits_0() {
     let run = Repo::fixture().run(&["diff", "staging", "prod"]).success();
     let out = run.stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/diff_shows_the_pending_promotion_and_exits_0",
         &out,
         &[
             "comparing staging (candidate) with prod (reference)",
@@ -131,7 +133,8 @@ fn each_difference_gets_its_class() {
         out.find("must match").unwrap() < out.find("scale").unwrap(),
         "must-match first"
     );
-    assert_contains(
+    crate::common::assert_output(
+        "diff/each_difference_gets_its_class",
         &out,
         &[
             "✗ pools.workers.arch  staging \"amd64\", prod \"arm64\"",
@@ -251,7 +254,8 @@ fn a_secret_production_needs_and_staging_lacks_is_a_parity_finding() {
     assert_eq!(lacking["candidate"], Value::Null);
     let check = repo.run(&["check"]);
     assert_eq!(check.code(), 1);
-    assert_contains(
+    crate::common::assert_output(
+        "diff/a_secret_production_needs_and_staging_lacks_is_a_parity_finding",
         &check.stderr(),
         &["services.storefront.secrets.legacy-token"],
     );
@@ -261,115 +265,6 @@ fn a_secret_production_needs_and_staging_lacks_is_a_parity_finding() {
         &repo.read("environments/prod/deploy.sh"),
         &["--secret database-url \\\n  --secret legacy-token \\\n  --context initech-prod"],
     );
-}
-
-#[test]
-fn allowances_match_globs_need_reasons_and_expire() {
-    let repo = Repo::fixture();
-    repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
-    let platform = "environments/platform.toml";
-    repo.edit(
-        platform,
-        "[[parity.allow]]\npath = \"access.*.role\"",
-        "[[parity.allow]]\npath = \"services.*.version\"\nreason = \"hotfix 1.5.0 went straight to production\"\n\n[[parity.allow]]\npath = \"access.*.role\"",
-    );
-    let run = repo.run(&["diff", "staging", "prod"]);
-    assert_eq!(run.code(), 0, "{}", run.stdout());
-    assert_contains(
-        &run.stdout(),
-        &["allowed by `services.*.version`: hotfix 1.5.0 went straight to production"],
-    );
-
-    repo.edit(
-        platform,
-        "hotfix 1.5.0 went straight to production\"",
-        "hotfix 1.5.0 went straight to production\"\nuntil = 2000-01-01",
-    );
-    let run = repo.run(&["parity"]);
-    assert_eq!(run.code(), 1);
-    assert_contains(
-        &run.stdout(),
-        &[
-            "allowance `services.*.version` expired on 2000-01-01",
-            "1 violation",
-        ],
-    );
-
-    repo.edit(
-        platform,
-        "reason = \"hotfix 1.5.0 went straight to production\"",
-        "reason = \"\"",
-    );
-    let err = repo.refuses(&["parity"]);
-    assert_contains(
-        &err,
-        &["an allowance needs a reason", "environments/platform.toml:"],
-    );
-}
-
-#[test]
-fn an_allowance_expires_on_the_day_commands_run_as() {
-    let repo = Repo::fixture();
-    // The fixture allows staging's ACME server until 2027-06-30.
-    let last_day = repo.run_on("2027-06-30", &["diff", "staging", "prod"]);
-    assert_eq!(last_day.code(), 0, "{}", last_day.stdout());
-    let after = repo.run_on("2027-07-01", &["diff", "staging", "prod"]);
-    assert_eq!(after.code(), 1);
-    assert_contains(
-        &after.stdout(),
-        &["allowance `cluster.acme.server` expired on 2027-06-30"],
-    );
-    assert_eq!(repo.run_on("2027-07-01", &["parity"]).code(), 1);
-    let check = repo.run_on("2027-07-01", &["check", "--format", "json"]);
-    assert_eq!(check.code(), 1);
-    assert_contains(&check.stdout(), &["\"rule\":\"parity\""]);
-    assert_eq!(
-        repo.run_on("2027-07-01", &["promote", "staging", "prod"])
-            .code(),
-        2
-    );
-
-    let err = repo.refuses_with(&[("XTASK_TODAY", "1 July")], &["diff", "staging", "prod"]);
-    assert_contains(&err, &["XTASK_TODAY=`1 July` is not a day", "YYYY-MM-DD"]);
-}
-
-#[test]
-fn parity_checks_every_candidate_and_needs_its_table() {
-    let repo = Repo::fixture();
-    repo.run(&["parity"]).success();
-    repo.edit(
-        "environments/platform.toml",
-        "candidates = [\"staging\"]",
-        "candidates = [\"staging\", \"dev\"]",
-    );
-    let (code, reports) = repo.json(&["parity", "--format", "json"]);
-    assert_eq!(code, 1, "dev differs from prod where it must");
-    let candidates: Vec<&str> = reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["candidate"].as_str().unwrap())
-        .collect();
-    assert_eq!(candidates, ["staging", "dev"]);
-    assert_eq!(reports[0]["violations"], 0);
-
-    repo.edit(
-        "environments/platform.toml",
-        "reference = \"prod\"",
-        "reference = \"prd\"",
-    );
-    let err = repo.refuses(&["parity"]);
-    assert_contains(&err, &["unknown environment `prd`", "did you mean `prod`?"]);
-
-    let platform = repo.read("environments/platform.toml");
-    let start = platform.find("[parity]").unwrap();
-    let end = platform.find("[teams]").unwrap();
-    repo.write(
-        "environments/platform.toml",
-        &format!("{}{}", &platform[..start], &platform[end..]),
-    );
-    let err = repo.refuses(&["parity"]);
-    assert_contains(&err, &["platform.toml has no [parity] table"]);
 }
 
 #[test]
@@ -389,7 +284,8 @@ fn secrets_are_said_to_change_never_shown() {
         }
     }
     let human = repo.run(&["diff", "staging", "prod"]).stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/secrets_are_said_to_change_never_shown",
         &human,
         &[
             "services.storefront.env.API_TOKEN  differs (value hidden)",
@@ -408,7 +304,8 @@ fn markdown_is_a_table_for_a_pull_request() {
         .run(&["diff", "staging", "prod", "--format", "markdown"])
         .success()
         .stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/markdown_is_a_table_for_a_pull_request",
         &out,
         &[
             "### `staging` (candidate) compared with `prod` (reference)",
@@ -424,15 +321,21 @@ fn markdown_is_a_table_for_a_pull_request() {
 fn unknown_environments_and_revisions_are_refused() {
     let repo = Repo::fixture();
     let err = repo.refuses(&["diff", "stagin", "prod"]);
-    assert_contains(
+    crate::common::assert_output(
+        "diff/unknown_environments_and_revisions_are_refused",
         &err,
         &["unknown environment `stagin`", "did you mean `staging`?"],
     );
     repo.commit_all();
     let err = repo.refuses(&["diff", "prod@no-such-branch", "prod"]);
-    assert_contains(&err, &["unknown revision `no-such-branch`"]);
+    crate::common::assert_output(
+        "diff/unknown_environments_and_revisions_are_refused-2",
+        &err,
+        &["unknown revision `no-such-branch`"],
+    );
     let err = repo.refuses(&["diff", "prd@HEAD", "prod"]);
-    assert_contains(
+    crate::common::assert_output(
+        "diff/unknown_environments_and_revisions_are_refused-3",
         &err,
         &[
             "unknown environment `prd` at `HEAD`",
@@ -462,7 +365,8 @@ fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
     ]);
     clone.git(&["checkout", "-q", "-b", "topic"]);
     let err = clone.refuses(&["diff", "prod@HEAD~1", "prod"]);
-    assert_contains(
+    crate::common::assert_output(
+        "diff/a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it",
         &err,
         &[
             "unknown revision `HEAD~1`",
@@ -473,7 +377,11 @@ fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
     // A branch of the remote, asked for by its name, is found under `origin/`.
     clone.git(&["branch", "-q", "-D", "main"]);
     let err = clone.refuses(&["diff", "prod@main", "prod"]);
-    assert_contains(&err, &["the remote's branch is here as `origin/main`"]);
+    crate::common::assert_output(
+        "diff/a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it-2",
+        &err,
+        &["the remote's branch is here as `origin/main`"],
+    );
     clone.git(&["fetch", "-q", "--unshallow"]);
     clone.run(&["diff", "prod@HEAD~1", "prod"]).success();
 }
@@ -534,7 +442,8 @@ fn an_environment_against_its_own_past_is_a_report_of_changes() {
     assert_eq!(report["differences"].as_array().unwrap().len(), 4);
     // For people, old to new with the direction named.
     let out = repo.run(&["diff", "prod@main", "prod"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/an_environment_against_its_own_past_is_a_report_of_changes",
         &out,
         &[
             "changes from prod@main to prod (old → new)",

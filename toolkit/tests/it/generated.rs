@@ -59,7 +59,11 @@ fn rendering_is_deterministic_and_a_second_render_changes_nothing() {
         "rendering again gave other bytes"
     );
     let again = repo.run(&["render"]).success();
-    assert_contains(&again.stderr(), &["already fresh"]);
+    crate::common::assert_output(
+        "generated/rendering_is_deterministic_and_a_second_render_changes_nothing",
+        &again.stderr(),
+        &["already fresh"],
+    );
     assert!(repo.snapshot() == committed);
 }
 
@@ -81,7 +85,8 @@ fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(repo.snapshot() == before, "--check wrote nothing");
-    assert_contains(
+    crate::common::assert_output(
+        "generated/render_check_reports_missing_stale_and_stray_files_with_a_diff",
         &run.stdout(),
         &[
             "--- /dev/null\n+++ b/environments/dev/deploy.sh\n",
@@ -90,7 +95,8 @@ fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
             "--- a/environments/identity/deploy.sh\n+++ /dev/null\n",
         ],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "generated/render_check_reports_missing_stale_and_stray_files_with_a_diff-2",
         &run.stderr(),
         &[
             "missing: environments/dev/deploy.sh",
@@ -101,7 +107,11 @@ fn render_check_reports_missing_stale_and_stray_files_with_a_diff() {
     );
 
     let rendered = repo.run(&["render"]).success();
-    assert_contains(&rendered.stderr(), &["1 removed"]);
+    crate::common::assert_output(
+        "generated/render_check_reports_missing_stale_and_stray_files_with_a_diff-3",
+        &rendered.stderr(),
+        &["1 removed"],
+    );
     repo.run(&["render", "--check"]).success();
     assert!(!repo.path("environments/identity/deploy.sh").exists());
     assert!(repo.path("environments/dev/deploy.sh").exists());
@@ -133,7 +143,11 @@ fn a_failed_render_leaves_every_file_as_it_was() {
         "zones = 3\n\n[names]\nzone = \"Staging.initech.test\"",
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(&err, &["DNS name `Staging.initech.test` has `S`"]);
+    crate::common::assert_output(
+        "generated/a_failed_render_leaves_every_file_as_it_was",
+        &err,
+        &["DNS name `Staging.initech.test` has `S`"],
+    );
 }
 
 #[cfg(unix)]
@@ -152,7 +166,11 @@ fn a_file_that_cannot_be_written_leaves_every_other_as_it_was() {
     let before = repo.snapshot();
     let run = repo.run(&["render"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
-    assert_contains(&run.stderr(), &["docs/environments.md"]);
+    crate::common::assert_output(
+        "generated/a_file_that_cannot_be_written_leaves_every_other_as_it_was",
+        &run.stderr(),
+        &["docs/environments.md"],
+    );
     assert!(
         !run.stderr().contains(&*repo.dir.path().to_string_lossy()),
         "{}",
@@ -175,7 +193,11 @@ fn files_left_by_a_killed_render_are_reported_and_removed() {
     repo.write(leftover, "half a README");
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1);
-    assert_contains(&run.stderr(), &[&format!("stray: {leftover}")]);
+    crate::common::assert_output(
+        "generated/files_left_by_a_killed_render_are_reported_and_removed",
+        &run.stderr(),
+        &[&format!("stray: {leftover}")],
+    );
     repo.run(&["render"]).success();
     assert!(!repo.path(leftover).exists());
     repo.run(&["render", "--check"]).success();
@@ -190,7 +212,11 @@ fn new_env_refuses_a_name_that_breaks_podplane_rules_before_writing() {
         "--stage",
         "development",
     ]);
-    assert_contains(&err, &["Podplane allows at most 32"]);
+    crate::common::assert_output(
+        "generated/new_env_refuses_a_name_that_breaks_podplane_rules_before_writing",
+        &err,
+        &["Podplane allows at most 32"],
+    );
 }
 
 #[test]
@@ -408,7 +434,8 @@ fn a_symlinked_environment_is_refused_and_nothing_outside_is_touched() {
     let stray = outside.path().join("dev/platform.auto.tfvars");
     assert!(stray.is_file());
     for command in [&["list"][..], &["render"]] {
-        assert_contains(
+        crate::common::assert_output(
+            "generated/a_symlinked_environment_is_refused_and_nothing_outside_is_touched",
             &repo.refuses(command),
             &[
                 "`dev` under environments/ is a symbolic link to a directory",

@@ -24,6 +24,7 @@ mod new_env;
 mod new_repo;
 mod new_service;
 mod output;
+mod parity;
 mod platform_rules;
 mod promote;
 mod properties;

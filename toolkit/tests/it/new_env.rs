@@ -66,7 +66,8 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
         ],
     );
     let list = repo.run(&["list"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_like_copies_the_shape_and_allocates_a_free_vpc",
         &list,
         &[
             "qa             staging        111122223333  us-east-2  initech-qa             qa.initech.test",
@@ -95,7 +96,8 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
         repo.run(&["check"]).success();
     }
     let list = repo.run(&["list"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_without_like_writes_a_working_environment_for_every_stage",
         &list,
         &[
             "sandbox        development    111122223333  us-east-2     initech-sandbox",
@@ -147,7 +149,8 @@ fn new_env_makes_the_identity_environment_when_there_is_none() {
         "678901234567",
     ])
     .success();
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_makes_the_identity_environment_when_there_is_none",
         &repo.run(&["list"]).success().stdout(),
         &["idp            identity       678901234567  us-east-2  -"],
     );
@@ -206,7 +209,11 @@ fn new_env_refuses_an_environment_that_check_would_reject() {
     ] {
         let mut command = vec!["new-env"];
         command.extend(args);
-        assert_contains(&repo.refuses(&command), expected);
+        crate::common::assert_output(
+            "new_env/new_env_refuses_an_environment_that_check_would_reject",
+            &repo.refuses(&command),
+            expected,
+        );
     }
 }
 
@@ -228,7 +235,8 @@ fn a_directory_without_environment_toml_gets_advice_that_works() {
     let repo = Repo::fixture();
     std::fs::create_dir(repo.path("environments/qa")).unwrap();
     let err = repo.refuses(&["new-env", "qa", "--stage", "development"]);
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_directory_without_environment_toml_gets_advice_that_works",
         &err,
         &[
             "directory `qa` has no environment.toml",
@@ -243,7 +251,11 @@ fn a_directory_without_environment_toml_gets_advice_that_works() {
 #[test]
 fn new_env_refuses_an_existing_environment() {
     let err = Repo::fixture().refuses(&["new-env", "staging", "--stage", "staging"]);
-    assert_contains(&err, &["environment `staging` already exists"]);
+    crate::common::assert_output(
+        "new_env/new_env_refuses_an_existing_environment",
+        &err,
+        &["environment `staging` already exists"],
+    );
 }
 
 #[test]
@@ -257,7 +269,11 @@ fn new_env_needs_an_account_for_a_first_production_of_its_own() {
     let empty = Repo::fixture();
     std::fs::remove_dir_all(empty.path("environments/identity")).unwrap();
     let err = empty.refuses(&["new-env", "idp", "--stage", "identity"]);
-    assert_contains(&err, &["no account to default to", "--account"]);
+    crate::common::assert_output(
+        "new_env/new_env_needs_an_account_for_a_first_production_of_its_own",
+        &err,
+        &["no account to default to", "--account"],
+    );
 }
 
 #[test]
@@ -266,9 +282,17 @@ fn new_env_refuses_a_bad_region_or_account() {
     let err = repo.refuses(&[
         "new-env", "qa", "--stage", "staging", "--region", "europe-1",
     ]);
-    assert_contains(&err, &["region `europe-1` is not an AWS region"]);
+    crate::common::assert_output(
+        "new_env/new_env_refuses_a_bad_region_or_account",
+        &err,
+        &["region `europe-1` is not an AWS region"],
+    );
     let err = repo.refuses(&["new-env", "qa", "--stage", "staging", "--account", "12"]);
-    assert_contains(&err, &["account `12` is not an AWS account id"]);
+    crate::common::assert_output(
+        "new_env/new_env_refuses_a_bad_region_or_account-2",
+        &err,
+        &["account `12` is not an AWS account id"],
+    );
 }
 
 #[test]
@@ -280,7 +304,11 @@ fn new_env_refuses_to_work_on_an_invalid_repository() {
         "zoens = 3\n",
     );
     let err = repo.refuses(&["new-env", "qa", "--stage", "staging"]);
-    assert_contains(&err, &["unknown key `zoens`"]);
+    crate::common::assert_output(
+        "new_env/new_env_refuses_to_work_on_an_invalid_repository",
+        &err,
+        &["unknown key `zoens`"],
+    );
 }
 
 #[test]

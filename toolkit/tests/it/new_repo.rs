@@ -114,7 +114,8 @@ fn the_example_names_are_found_where_they_are_and_only_there() {
 fn a_new_repository_works_at_once_for_another_organisation() {
     let (_tmp, dir, run) = globex(&["--no-git"]);
     let out = run.success().stderr();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/a_new_repository_works_at_once_for_another_organisation",
         &out,
         &[
             "created globex: the platform repository of Globex",
@@ -155,7 +156,8 @@ fn a_new_repository_works_at_once_for_another_organisation() {
     }
     let list = xtask(&dir, &["list"]).success().stdout();
     for env in ["ci", "dev", "observability", "prod", "staging"] {
-        assert_contains(
+        crate::common::assert_output(
+            "new_repo/a_new_repository_works_at_once_for_another_organisation-2",
             &list,
             &[&format!("globex-{env}"), &format!("{env}.globex.io")],
         );
@@ -175,7 +177,8 @@ fn a_new_repository_works_at_once_for_another_organisation() {
         assert_eq!(finding["level"], "warn", "{finding:#}");
     }
     let human = xtask(&dir, &["check"]).success().stderr();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/a_new_repository_works_at_once_for_another_organisation-3",
         &human,
         &[
             "`account` is still the placeholder `<production-account-id>`",
@@ -294,7 +297,8 @@ fn flags_set_what_they_name_and_leave_fewer_placeholders() {
     ]);
     run.success();
     let list = xtask(&dir, &["list"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/flags_set_what_they_name_and_leave_fewer_placeholders",
         &list,
         &["prod           production     444455556666  us-east-2"],
     );
@@ -315,14 +319,19 @@ fn flags_set_what_they_name_and_leave_fewer_placeholders() {
     let check = xtask(&dir, &["check"]).success().stderr();
     assert!(!check.contains("account` is still"), "{check}");
     assert!(!check.contains("`teams.platform`"), "{check}");
-    assert_contains(&check, &["`teams.developers` is still the placeholder"]);
+    crate::common::assert_output(
+        "new_repo/flags_set_what_they_name_and_leave_fewer_placeholders-2",
+        &check,
+        &["`teams.developers` is still the placeholder"],
+    );
 }
 
 #[test]
 fn dry_run_lists_the_files_and_names_and_writes_nothing() {
     let (tmp, dir, run) = globex(&["--dry-run"]);
     let out = run.success().stderr();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/dry_run_lists_the_files_and_names_and_writes_nothing",
         &out,
         &[
             "would create globex with",
@@ -348,7 +357,8 @@ fn dry_run_lists_the_files_and_names_and_writes_nothing() {
         .collect();
     let unique: std::collections::BTreeSet<&&str> = listed.iter().collect();
     assert_eq!(unique.len(), listed.len(), "a file is listed twice");
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/dry_run_lists_the_files_and_names_and_writes_nothing-2",
         &out,
         &[&format!("would create globex with {} files", listed.len())],
     );

@@ -76,7 +76,8 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
             "staging",
         ])
         .success();
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_web_service_builds_serves_its_health_check_and_deploys_to_staging",
         &run.stderr(),
         &[
             "created crates/billing: a web service, image ghcr.io/globex/billing",
@@ -115,7 +116,8 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
     // Staging runs it and production does not yet: pending promotion, not a violation.
     repo.run(&["check"]).success();
     let diff = repo.run(&["diff", "staging", "prod"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_web_service_builds_serves_its_health_check_and_deploys_to_staging-2",
         &diff,
         &[
             "pending promotion",
@@ -208,7 +210,8 @@ fn dry_run_writes_nothing() {
         ])
         .success()
         .stderr();
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/dry_run_writes_nothing",
         &out,
         &[
             "would create crates/billing (--dry-run: nothing written)",
@@ -312,14 +315,19 @@ fn bad_input_is_refused_and_nothing_is_written() {
             "invalid --image",
         ),
     ] {
-        assert_contains(&repo.refuses(args), &[expected]);
+        crate::common::assert_output(
+            "new_service/bad_input_is_refused_and_nothing_is_written",
+            &repo.refuses(args),
+            &[expected],
+        );
     }
     repo.edit(
         "environments/platform.toml",
         "[images]\nregistry = \"ghcr.io/globex\"\n",
         "",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/bad_input_is_refused_and_nothing_is_written-2",
         &repo.refuses(&["new-service", "billing", "--template", "web"]),
         &["--image is not given and platform.toml has no [images] registry"],
     );

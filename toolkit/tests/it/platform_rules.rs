@@ -114,7 +114,11 @@ fn invalid_environments_are_refused_with_the_reason() {
         let repo = Repo::fixture();
         repo.edit(file, from, to);
         let err = repo.refuses(&["list"]);
-        assert_contains(&err, expected);
+        crate::common::assert_output(
+            "platform_rules/invalid_environments_are_refused_with_the_reason",
+            &err,
+            expected,
+        );
     }
 }
 
@@ -124,7 +128,8 @@ fn hosted_ci_runs_no_cluster() {
     let text = "stage = \"ci\"\naccount = \"111122223333\"\n\n[ci]\nrunners = \"hosted\"\n\n[access]\nplatform = \"admins\"\n";
     repo.write("environments/ci/environment.toml", text);
     let list = repo.run(&["list"]).success().stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/hosted_ci_runs_no_cluster",
         &list,
         &["ci             ci             111122223333  us-east-2  -"],
     );
@@ -133,7 +138,11 @@ fn hosted_ci_runs_no_cluster() {
 #[test]
 fn a_second_observability_environment_is_refused() {
     let err = Repo::fixture().refuses(&["new-env", "telemetry", "--stage", "observability"]);
-    assert_contains(&err, &["more than one observability environment"]);
+    crate::common::assert_output(
+        "platform_rules/a_second_observability_environment_is_refused",
+        &err,
+        &["more than one observability environment"],
+    );
 }
 
 // Services: only what their Podplane template takes.
@@ -147,7 +156,8 @@ fn a_template_is_web_or_worker() {
         "template = \"cron\"",
     );
     let err = repo.refuses(&["list"]);
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_template_is_web_or_worker",
         &err,
         &[
             "unknown value `cron` for `template` in [package.metadata.platform]",
@@ -174,7 +184,8 @@ fn a_web_service_listens_on_8080_unless_it_says_otherwise() {
         "template = \"web\"\nport = 0",
     );
     let err = repo.refuses(&["list"]);
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_web_service_listens_on_8080_unless_it_says_otherwise",
         &err,
         &[
             "port 0 cannot be served",
@@ -183,7 +194,8 @@ fn a_web_service_listens_on_8080_unless_it_says_otherwise() {
     );
     // Nor a privileged one: the image runs as an unprivileged user.
     repo.edit("crates/storefront/Cargo.toml", "port = 0", "port = 80");
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_web_service_listens_on_8080_unless_it_says_otherwise-2",
         &repo.refuses(&["list"]),
         &["port 80 cannot be served", "may not listen below 1024"],
     );
@@ -198,7 +210,8 @@ fn a_worker_has_no_port_and_no_host_name() {
         "image = \"ghcr.io/initech/mailer\"\nport = 8080",
     );
     let err = repo.refuses(&["list"]);
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_worker_has_no_port_and_no_host_name",
         &err,
         &[
             "a worker has no port in [package.metadata.platform]",
@@ -214,7 +227,8 @@ fn a_worker_has_no_port_and_no_host_name() {
         "[services.mailer]\nhostname = \"mail.prod.initech.test\"\n",
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_worker_has_no_port_and_no_host_name-2",
         &err,
         &[
             "`hostname` cannot be set for `mailer`: a worker is not served at a host name",
@@ -232,7 +246,8 @@ fn only_a_worker_takes_a_replica_count() {
         "version = \"1.2.0\"\nreplicas = 3\n",
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/only_a_worker_takes_a_replica_count",
         &err,
         &[
             "`replicas` cannot be set for `storefront`: Podplane's web template runs one replica",
@@ -248,7 +263,11 @@ fn only_a_worker_takes_a_replica_count() {
         "replicas = 0",
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(&err, &["a worker needs at least 1 replica"]);
+    crate::common::assert_output(
+        "platform_rules/only_a_worker_takes_a_replica_count-2",
+        &err,
+        &["a worker needs at least 1 replica"],
+    );
 }
 
 #[test]
@@ -259,7 +278,8 @@ fn vpcs_are_private_unless_the_platform_says_why_not() {
         "vpc = \"10.20.0.0/16\"",
         "vpc = \"8.8.0.0/16\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/vpcs_are_private_unless_the_platform_says_why_not",
         &repo.refuses(&["list"]),
         &[
             "`8.8.0.0/16` is not a private range",
@@ -272,7 +292,8 @@ fn vpcs_are_private_unless_the_platform_says_why_not() {
         "vpc_range = \"10.0.0.0/8\"",
         "vpc_range = \"10.0.0.0/7\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/vpcs_are_private_unless_the_platform_says_why_not-2",
         &repo.refuses(&["list"]),
         &[
             "`10.0.0.0/7` is not a private range",
@@ -317,7 +338,8 @@ fn every_host_name_names_one_thing_on_the_whole_platform() {
     ] {
         let repo = Repo::fixture();
         repo.edit(file, from, to);
-        assert_contains(
+        crate::common::assert_output(
+            "platform_rules/every_host_name_names_one_thing_on_the_whole_platform",
             &repo.refuses(&["check"]),
             &[
                 "error[host-unique]",
@@ -335,7 +357,8 @@ fn every_host_name_names_one_thing_on_the_whole_platform() {
         "[naming]\n",
         "[naming]\nissuer = \"https://dev.{{domain}}\"\n",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/every_host_name_names_one_thing_on_the_whole_platform-2",
         &repo.refuses(&["list"]),
         &[
             "error[host-unique]",
@@ -353,7 +376,8 @@ fn images_and_versions_follow_the_oci_rules() {
         "version = \"1.3.0\"",
         "version = \"1.3.0+build.5\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/images_and_versions_follow_the_oci_rules",
         &repo.refuses(&["show", "staging"]),
         &[
             "`1.3.0+build.5` cannot tag an image: an OCI tag has no `+`",
@@ -371,7 +395,8 @@ fn images_and_versions_follow_the_oci_rules() {
         "image = \"ghcr.io/initech/storefront\"",
         "image = \"ghcr.io/Initech/storefront:1.0\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/images_and_versions_follow_the_oci_rules-2",
         &repo.refuses(&["list"]),
         &[
             "image `ghcr.io/Initech/storefront:1.0` already has the tag `1.0`",
@@ -383,7 +408,8 @@ fn images_and_versions_follow_the_oci_rules() {
         "image = \"ghcr.io/Initech/storefront:1.0\"",
         "image = \"ghcr.io/Initech/storefront\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/images_and_versions_follow_the_oci_rules-3",
         &repo.refuses(&["list"]),
         &["has `Initech`, not an OCI repository name"],
     );
@@ -397,7 +423,8 @@ fn a_pools_instance_type_runs_its_arch() {
         "instance_type = \"m7g.large\"",
         "instance_type = \"m7i.large\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_pools_instance_type_runs_its_arch",
         &repo.refuses(&["list"]),
         &[
             "`m7i.large` runs amd64, but the pool's arch is arm64",

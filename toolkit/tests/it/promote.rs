@@ -48,13 +48,15 @@ fn promote_changes_only_the_versions_byte_for_byte() {
     let run = repo.run(&["promote", "staging", "prod"]).success();
     let expected = HAND_WRITTEN_PROD.replace("'1.2.0'", "'1.3.0'");
     assert_eq!(repo.read(PROD), expected);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_changes_only_the_versions_byte_for_byte",
         &run.stdout(),
         &[
             "-version  =  '1.2.0'     # promoted from staging\n+version  =  '1.3.0'     # promoted from staging",
         ],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_changes_only_the_versions_byte_for_byte-2",
         &run.stderr(),
         &["promoted storefront in prod from 1.2.0 to 1.3.0, the version staging runs"],
     );
@@ -117,11 +119,13 @@ fn promote_dry_run_writes_nothing() {
         .run(&["promote", "staging", "prod", "--dry-run"])
         .success();
     assert!(repo.snapshot() == before);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_dry_run_writes_nothing",
         &run.stdout(),
         &["-version = \"1.2.0\"\n+version = \"1.3.0\""],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_dry_run_writes_nothing-2",
         &run.stderr(),
         &[
             "would promote storefront in prod from 1.2.0 to 1.3.0",
@@ -139,7 +143,8 @@ fn promote_refuses_what_was_not_validated_unless_forced() {
         "env = { LOG_LEVEL = \"trace\" }",
     );
     let err = repo.refuses(&["promote", "staging", "prod"]);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_refuses_what_was_not_validated_unless_forced",
         &err,
         &[
             "`staging` differs from `prod` where it must not",
@@ -160,7 +165,8 @@ fn promote_never_lowers_a_version_unless_forced() {
     let repo = Repo::fixture();
     repo.edit(PROD, "version = \"1.2.0\"", "version = \"1.5.0\"");
     let err = repo.refuses(&["promote", "staging", "prod"]);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_never_lowers_a_version_unless_forced",
         &err,
         &["storefront: staging runs 1.3.0, older than 1.5.0 in prod"],
     );
@@ -191,7 +197,8 @@ fn promote_one_service() {
         ],
     );
     let err = repo.refuses(&["promote", "staging", "prod", "--service", "reprots"]);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_one_service",
         &err,
         &[
             "`staging` deploys no service `reprots`",
@@ -214,7 +221,8 @@ fn promote_brings_a_new_service_to_production_whole() {
     repo.run(&["render"]).success();
     let before = repo.read(PROD);
     let run = repo.run(&["promote", "staging", "prod"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_brings_a_new_service_to_production_whole",
         &run.stderr(),
         &["added reports to prod at 1.0.0, as staging runs it"],
     );
@@ -250,7 +258,8 @@ fn bump_moves_the_crate_the_lock_and_the_environments_that_track_it() {
     let repo = Repo::fixture();
     repo.commit_with_history();
     let out = repo.run(&["bump", "storefront", "--minor"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it",
         &out.stderr(),
         &[
             "bumped storefront 1.3.0 -> 1.4.0 in crates/storefront/Cargo.toml and Cargo.lock; dev, staging moved with it",
@@ -282,9 +291,14 @@ fn bump_moves_the_crate_the_lock_and_the_environments_that_track_it() {
     // A version only moves forward, and nothing is written when it would not.
     let before = repo.snapshot();
     let err = repo.refuses(&["bump", "storefront", "--to", "1.3.9"]);
-    assert_contains(&err, &["1.3.9 is not a new version after 1.4.0"]);
+    crate::common::assert_output(
+        "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it-2",
+        &err,
+        &["1.3.9 is not a new version after 1.4.0"],
+    );
     let err = repo.refuses(&["bump", "storefrnt"]);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it-3",
         &err,
         &[
             "no crate declares the service `storefrnt`",

@@ -447,13 +447,21 @@ fn render_keeps_the_schemas_fresh() {
     );
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1);
-    common::assert_contains(&run.stderr(), &[&format!("stale: {schema}")]);
+    crate::common::assert_output(
+        "schemas/render_keeps_the_schemas_fresh",
+        &run.stderr(),
+        &[&format!("stale: {schema}")],
+    );
     repo.run(&["render"]).success();
     assert_eq!(repo.read(schema), text);
 
     std::fs::remove_file(repo.path("ci/pins.toml")).unwrap();
     let run = repo.run(&["render"]).success();
-    common::assert_contains(&run.stderr(), &["removed"]);
+    crate::common::assert_output(
+        "schemas/render_keeps_the_schemas_fresh-2",
+        &run.stderr(),
+        &["removed"],
+    );
     assert!(!repo.path("ci/pins.schema.json").exists());
     assert!(repo.path("environments/platform.schema.json").exists());
     repo.run(&["render", "--check"]).success();

@@ -159,7 +159,8 @@ fn render_refuses_to_write_a_secret_and_says_where_each_is() {
     let repo = planted();
     let before = repo.snapshot();
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "secrets/render_refuses_to_write_a_secret_and_says_where_each_is",
         &err,
         &[
             "error: `services.storefront.env.DB_PWD` holds a secret: a value under a key named like a secret",
@@ -208,7 +209,8 @@ fn a_secret_already_in_a_generated_file_is_not_shown_by_render_check() {
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1);
     let out = run.stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "secrets/a_secret_already_in_a_generated_file_is_not_shown_by_render_check",
         &out,
         &["+++ b/environments/prod/deploy.sh", "export API_TOKEN="],
     );
@@ -271,7 +273,8 @@ fn an_exception_names_a_path_and_a_reason() {
         );
     }
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "secrets/an_exception_names_a_path_and_a_reason",
         &err,
         &["`services.storefront.env.PUBLISHABLE_TOKEN` holds a secret"],
     );
@@ -282,7 +285,8 @@ fn an_exception_names_a_path_and_a_reason() {
         &format!("{platform}\n[[secrets.allow]]\npath = \"services.storefront.env.PUBLISHABLE_TOKEN\"\nreason = \" \"\n"),
     );
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "secrets/an_exception_names_a_path_and_a_reason-2",
         &err,
         &[
             "an exception needs a reason: say why the value is not a secret",

@@ -80,7 +80,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
     // Behind, and `--check` and `--dry-run` say so without writing.
     let check = repo.run(&["upgrade", "--check"]);
     assert_eq!(check.code(), 1, "{}", check.stderr());
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit",
         &check.stderr(),
         &["behind: this repository is in the 0.1.0 layout"],
     );
@@ -89,7 +90,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
     assert!(tree(&repo) == before, "--dry-run wrote");
     // Every other command says what to run.
     let refused = repo.refuses(&["list"]);
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit-2",
         &refused,
         &[
             "this repository is at toolkit 0.1.0",
@@ -99,7 +101,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
 
     let run = repo.run(&["upgrade", "--to", &to]);
     assert_eq!(run.code(), 1, "a conflict is exit 1: {}", run.stderr());
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit-3",
         &run.stderr(),
         &[
             "from toolkit 0.1.0 to 0.2.0, pinned to path:",
@@ -215,7 +218,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
     // Again: nothing to do, nothing written.
     let upgraded = tree(&repo);
     let again = repo.run(&["upgrade"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit-4",
         &again.stderr(),
         &["up to date with toolkit 0.2.0: nothing to do"],
     );
@@ -228,7 +232,8 @@ fn upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version() {
     let repo = old_repository();
     let to = toolkit_flag();
     repo.write("environments/dev/notes.txt", "mine\n");
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version",
         &repo.refuses(&["upgrade", "--to", &to]),
         &[
             "uncommitted changes: ?? environments/dev/notes.txt",
@@ -236,7 +241,8 @@ fn upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version() {
         ],
     );
     std::fs::remove_file(repo.path("environments/dev/notes.txt")).unwrap();
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version-2",
         &repo.refuses(&["upgrade"]),
         &[
             "pins no toolkit: it is in the 0.1.0 layout",
@@ -250,11 +256,13 @@ fn upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version() {
     )
     .unwrap();
     let old = format!("path:{}", elsewhere.path().display());
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version-3",
         &repo.refuses(&["upgrade", "--to", &old]),
         &["is version 0.1.0, and this one is 0.2.0"],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version-4",
         &repo.refuses(&["upgrade", "--to", "git:https://example.com/t@-x"]),
         &["invalid --to: `-x` is not a commit or a tag"],
     );
@@ -273,7 +281,8 @@ fn a_failed_upgrade_puts_the_tree_back() {
     let before = tree(&repo);
     let run = repo.run(&["upgrade", "--to", &toolkit_flag()]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_failed_upgrade_puts_the_tree_back",
         &run.stderr(),
         &["the upgrade failed; the tree is as it was"],
     );
@@ -286,7 +295,8 @@ fn a_new_repository_is_up_to_date_and_at_another_version_is_refused() {
     let repo = new_repository();
     repo.run(&["upgrade", "--check"]).success();
     let before = tree(&repo);
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_new_repository_is_up_to_date_and_at_another_version_is_refused",
         &repo.run(&["upgrade"]).success().stderr(),
         &["nothing to do"],
     );
@@ -297,7 +307,8 @@ fn a_new_repository_is_up_to_date_and_at_another_version_is_refused() {
         "toolkit.toml",
         &record.replace("version = \"0.2.0\"", "version = \"0.1.9\""),
     );
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_new_repository_is_up_to_date_and_at_another_version_is_refused-2",
         &repo.refuses(&["check"]),
         &[
             "this repository is at toolkit 0.1.9 (toolkit.toml), and the toolkit running is 0.2.0",
@@ -308,12 +319,14 @@ fn a_new_repository_is_up_to_date_and_at_another_version_is_refused() {
         "toolkit.toml",
         &record.replace("version = \"0.2.0\"", "version = \"9.0.0\""),
     );
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_new_repository_is_up_to_date_and_at_another_version_is_refused-3",
         &repo.refuses(&["list"]),
         &["at toolkit 9.0.0", "upgraded past this toolkit"],
     );
     repo.write("toolkit.toml", "version = [\n");
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_new_repository_is_up_to_date_and_at_another_version_is_refused-4",
         &repo.refuses(&["list"]),
         &["toolkit.toml is not the record"],
     );
@@ -449,7 +462,8 @@ fn a_repository_pins_a_git_revision_and_upgrade_moves_a_pin_to_one() {
     // Moved to it: a repository pinned to a directory, upgraded to the commit.
     let repo = new_repository();
     let run = repo.run(&["upgrade", "--to", &source]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_repository_pins_a_git_revision_and_upgrade_moves_a_pin_to_one",
         &run.stderr(),
         &["replaced  xtask/Cargo.toml", "upgraded to 0.2.0"],
     );
@@ -493,7 +507,8 @@ fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
     git(&bare, &["tag", "v0.2.9", "HEAD"]);
     let check = repo.run(&["upgrade", "--check", "--to", "latest"]);
     assert_eq!(check.code(), 1, "{}", check.stderr());
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else",
         &check.stderr(),
         &["behind: the toolkit's release 0.3.0 is out"],
     );
@@ -503,7 +518,8 @@ fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
     assert!(tree(&repo) == before, "--dry-run wrote");
 
     let run = repo.run(&["upgrade", "--to", "latest"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else-2",
         &run.stderr(),
         &[
             "pinned the toolkit to",
@@ -527,7 +543,8 @@ fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
     );
 
     // An older release is refused, as is looking for releases of no git repository.
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else-3",
         &repo.refuses(&["upgrade", "--to", &format!("git:{url}@v0.1.0"), "--dry-run"]),
         &["is an older release than this toolkit (0.2.0)"],
     );
@@ -555,7 +572,8 @@ fn a_pin_moved_by_hand_beside_an_edit_of_the_thin_xtask_merges_cleanly() {
     repo.write("xtask/Cargo.toml", &edited);
     commit_all(repo.dir.path(), "a rule's dependency; the pin moved");
     let run = repo.run(&["upgrade"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "upgrade/a_pin_moved_by_hand_beside_an_edit_of_the_thin_xtask_merges_cleanly",
         &run.stderr(),
         &["changed   toolkit.toml", "upgraded to 0.2.0"],
     );

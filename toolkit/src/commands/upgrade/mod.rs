@@ -65,32 +65,17 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
         refuse_unclean(root)?;
     }
 
-    let mut tree = Tree::new(root, state.provenance.clone());
-    let scaffold = state.answers.scaffold(&pin)?;
-    tree.scaffold = scaffold
-        .iter()
-        .map(|file| update::key(&file.path))
-        .collect();
-    let outcomes = update_scaffold(&mut tree, &state, &scaffold, pinned.as_ref())?;
-    let migrations = migrations::between(&from, VERSION)?;
-    for migration in &migrations {
-        (migration.run)(&mut tree).with_context(|| format!("migration {}", migration.name))?;
-    }
-    let record = Record::new(&state.answers, &pin, &scaffold);
-    let record_text = record.to_text()?;
-    if tree.read_text(Path::new(RECORD_FILE))?.as_deref() != Some(record_text.as_str()) {
-        tree.write(Path::new(RECORD_FILE), record_text.into_bytes(), false);
-    }
-
-    let conflicts: usize = outcomes
-        .values()
-        .map(|outcome| match outcome {
-            Outcome::Conflict(n) => *n,
-            _ => 0,
-        })
-        .sum();
-    let behind = !tree.changes().is_empty();
-    report(root, &from, &pin, &tree, &outcomes, &migrations, writes)?;
+    let planned = plan(root, &state, &pin, pinned.as_ref())?;
+    report(
+        root,
+        &from,
+        &pin,
+        &planned.tree,
+        &planned.outcomes,
+        &planned.migrations,
+        writes,
+    )?;
+    let behind = !planned.tree.changes().is_empty();
     if args.check {
         say(if behind {
             format!("behind: `cargo xtask upgrade` brings it to {VERSION}")
@@ -118,10 +103,11 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     } else {
         checks::toolkit_docs()
     };
-    if let Err(err) = apply(root, &tree, &docs) {
+    if let Err(err) = apply(root, &planned.tree, &docs) {
         restore(root).context("putting the tree back after a failed upgrade")?;
         return Err(err.context("the upgrade failed; the tree is as it was"));
     }
+    let conflicts = planned.conflicts();
     if conflicts > 0 {
         say(format!(
             "upgraded to {VERSION} with {conflicts} conflict(s), marked <<<<<<< … >>>>>>> in the files above: resolve them, run `cargo xtask check`, then commit"
@@ -132,6 +118,59 @@ pub fn run(root: &Path, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
         "upgraded to {VERSION}: review with `git diff`, run `cargo xtask check`, then commit"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An upgrade worked out in memory: the repository's files as it leaves them, what became
+/// of each scaffold file, and the migrations it ran.
+struct Planned {
+    tree: Tree,
+    outcomes: std::collections::BTreeMap<String, Outcome>,
+    migrations: Vec<&'static migrations::Migration>,
+}
+
+impl Planned {
+    /// How many conflicts the merges marked.
+    fn conflicts(&self) -> usize {
+        self.outcomes
+            .values()
+            .map(|outcome| match outcome {
+                Outcome::Conflict(n) => *n,
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+/// The upgrade of the repository at `root`, recorded as `state`, to this toolkit pinned
+/// as `pin` (it pinned `pinned`): its scaffold files brought up to date, the migrations
+/// from its version run, and its record rewritten, all in a [`Tree`] in memory.
+fn plan(
+    root: &Path,
+    state: &Recorded,
+    pin: &Source,
+    pinned: Option<&Source>,
+) -> anyhow::Result<Planned> {
+    let mut tree = Tree::new(root, state.provenance.clone());
+    let scaffold = state.answers.scaffold(pin)?;
+    tree.scaffold = scaffold
+        .iter()
+        .map(|file| update::key(&file.path))
+        .collect();
+    let outcomes = update_scaffold(&mut tree, state, &scaffold, pinned)?;
+    let migrations = migrations::between(&state.version, VERSION)?;
+    for migration in &migrations {
+        (migration.run)(&mut tree).with_context(|| format!("migration {}", migration.name))?;
+    }
+    let record = Record::new(&state.answers, pin, &scaffold);
+    let record_text = record.to_text()?;
+    if tree.read_text(Path::new(RECORD_FILE))?.as_deref() != Some(record_text.as_str()) {
+        tree.write(Path::new(RECORD_FILE), record_text.into_bytes(), false);
+    }
+    Ok(Planned {
+        tree,
+        outcomes,
+        migrations,
+    })
 }
 
 /// Moves the pin to a release of another version, and nothing else: that toolkit, which
@@ -322,7 +361,7 @@ fn apply(root: &Path, tree: &Tree, docs: &[&crate::rule::RuleDoc]) -> anyhow::Re
     super::update_lock(root)?;
     let platform = crate::repository::load(root)?;
     render::refuse_secrets(&platform)?;
-    render::render(root, &platform, docs)?;
+    render::update(root, &platform, docs)?;
     Ok(())
 }
 

@@ -85,7 +85,8 @@ fn the_test_organisation_passes_every_rule() {
     assert_eq!(found, Vec::<Value>::new());
     assert_eq!(code, 0);
     let human = repo.run(&["check"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/the_test_organisation_passes_every_rule",
         &human.stderr(),
         &["check: 0 errors, 0 warnings; the repository is sound"],
     );
@@ -285,7 +286,8 @@ fn host_in_zone() {
         "reason = \"the shop's public name\"",
         "reason = \" \"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/host_in_zone",
         &repo.refuses(&["check"]),
         &["an exception needs a reason: say why the host lies outside its environment's zone"],
     );
@@ -411,7 +413,8 @@ fn levels_can_be_changed_like_clippy_lints() {
         "prod-separate-acount = \"allow\"",
     );
     let err = repo.refuses(&["list"]);
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/levels_can_be_changed_like_clippy_lints",
         &err,
         &[
             "unknown rule `prod-separate-acount`",
@@ -424,7 +427,11 @@ fn levels_can_be_changed_like_clippy_lints() {
         "vpc-no-overlap = \"allow\"",
     );
     let err = repo.refuses(&["list"]);
-    assert_contains(&err, &["rule `vpc-no-overlap` is always deny"]);
+    crate::common::assert_output(
+        "check-mod/levels_can_be_changed_like_clippy_lints-2",
+        &err,
+        &["rule `vpc-no-overlap` is always deny"],
+    );
 }
 
 #[test]
@@ -438,7 +445,8 @@ fn human_output_is_rustc_like() {
     repo.run(&["render"]).success();
     let run = repo.run(&["check"]);
     assert_eq!(run.code(), 1);
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/human_output_is_rustc_like",
         &run.stderr(),
         &[
             "error[prod-separate-account]: `staging` shares production's account 444455556666 with `prod`",
@@ -488,7 +496,8 @@ fn explain_says_what_a_rule_is_for() {
         .run(&["explain", "prod-separate-account"])
         .success()
         .stdout();
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/explain_says_what_a_rule_is_for",
         &out,
         &[
             "prod-separate-account: no other environment shares production's cloud account",
@@ -498,7 +507,8 @@ fn explain_says_what_a_rule_is_for() {
         ],
     );
     let err = repo.refuses(&["explain", "single-isuer"]);
-    assert_contains(
+    crate::common::assert_output(
+        "check-mod/explain_says_what_a_rule_is_for-2",
         &err,
         &[
             "unknown rule `single-isuer`",

@@ -4,7 +4,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-use crate::common::{Repo, assert_contains};
+use crate::common::Repo;
 use crate::{podplane, truster};
 
 /// The issuer's configuration from the identity environment's override file, as the
@@ -183,7 +183,8 @@ fn a_new_repository_trusts_no_one_until_its_ids_are_filled_in() {
     let token = deploy_token(("globex/infra", "77", "88"), "staging", "globex-staging").claims();
     assert!(truster::exchange(&config, "globex-staging", &token).is_err());
     let check = repo.run(&["check"]).success().stderr();
-    assert_contains(
+    crate::common::assert_output(
+        "render-trust/a_new_repository_trusts_no_one_until_its_ids_are_filled_in",
         &check,
         &[
             "`github.owner_id` is still the placeholder `<github-owner-id>`",

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use pretty_assertions::assert_eq;
 
 use super::rehearsal::{Rehearsal, assert_succeeded};
-use crate::common::{Repo, assert_contains};
+use crate::common::Repo;
 
 /// What the plan job of the push that made HEAD says.
 fn plan(r: &Rehearsal, before: &str) -> BTreeMap<String, String> {
@@ -98,7 +98,11 @@ fn a_new_service_reaches_production_with_commands_only() {
     );
     let check = r.repo.run(&["check"]);
     assert_eq!(check.code(), 1);
-    assert_contains(&check.stderr(), &["run `cargo xtask bump billing`"]);
+    crate::common::assert_output(
+        "workflows-first_week/a_new_service_reaches_production_with_commands_only",
+        &check.stderr(),
+        &["run `cargo xtask bump billing`"],
+    );
     r.repo.run(&["bump", "billing"]).success();
     let before = step("euros");
     let (staging, _) = push(&r, &before);

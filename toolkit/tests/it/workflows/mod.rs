@@ -13,7 +13,7 @@ mod rehearsal;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -263,7 +263,11 @@ fn the_trunk_flow_deploys_production_after_staging_without_a_promotion() {
         "runners = \"self-hosted\"\nflow = \"trunk\"",
     );
     let out = repo.run(&["render"]).success().stderr();
-    assert_contains(&out, &["rendered"]);
+    crate::common::assert_output(
+        "workflows-mod/the_trunk_flow_deploys_production_after_staging_without_a_promotion",
+        &out,
+        &["rendered"],
+    );
     assert!(!repo.path(".github/workflows/promote.yml").exists());
     let workflow = workflow(&repo, "main.yml");
     let prod = &workflow["jobs"]["deploy-prod"];
@@ -321,7 +325,8 @@ fn a_pin_that_is_not_a_full_commit_is_bad_input_and_nothing_is_written() {
     );
     let before = repo.snapshot();
     let err = repo.refuses(&["render"]);
-    assert_contains(
+    crate::common::assert_output(
+        "workflows-mod/a_pin_that_is_not_a_full_commit_is_bad_input_and_nothing_is_written",
         &err,
         &[
             "`v4` is not a full commit SHA",
@@ -343,7 +348,11 @@ fn a_stale_workflow_fails_render_check_and_a_hand_written_one_is_left_alone() {
     repo.write(".github/workflows/mine.yml", "name: mine\n");
     let run = repo.run(&["render", "--check"]);
     assert_eq!(run.code(), 1);
-    assert_contains(&run.stderr(), &[".github/workflows/main.yml"]);
+    crate::common::assert_output(
+        "workflows-mod/a_stale_workflow_fails_render_check_and_a_hand_written_one_is_left_alone",
+        &run.stderr(),
+        &[".github/workflows/main.yml"],
+    );
     assert!(!run.stderr().contains("mine.yml"), "{}", run.stderr());
     repo.run(&["render"]).success();
     assert_eq!(repo.read(".github/workflows/mine.yml"), "name: mine\n");
