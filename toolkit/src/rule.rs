@@ -40,6 +40,7 @@ rule_ids! {
     Schema = "schema",
     ProdSeparateAccount = "prod-separate-account",
     ProdAccessNarrower = "prod-access-narrower",
+    DrTwin = "dr-twin",
     TelemetryToObservability = "telemetry-to-observability",
     ObservabilityMonitored = "observability-monitored",
     ObservabilityAccessSeparate = "observability-access-separate",

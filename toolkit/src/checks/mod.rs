@@ -11,6 +11,7 @@
 mod base_images_pinned;
 mod ci_outside_prod;
 mod ci_trusted;
+mod dr_twin;
 mod generated_fresh;
 mod host_in_zone;
 mod instance_arch_unchecked;
@@ -84,9 +85,10 @@ fn org_rules() -> &'static [&'static Rule] {
 }
 
 /// The rules that read the resolved platform.
-const CHECKED: [&Rule; 20] = [
+const CHECKED: [&Rule; 21] = [
     &prod_separate_account::RULE,
     &prod_access_narrower::RULE,
+    &dr_twin::RULE,
     &telemetry_to_observability::RULE,
     &observability_monitored::RULE,
     &observability_access_separate::RULE,

@@ -72,6 +72,21 @@ impl Org {
         self
     }
 
+    /// Adds an environment, as its file's text.
+    pub fn with(mut self, environment: &'static str, text: &str) -> Org {
+        self.files.insert(environment, text.to_owned());
+        self
+    }
+
+    /// Production's file, as the test organisation has it.
+    pub fn prod() -> &'static str {
+        FILES
+            .iter()
+            .find(|(name, _)| *name == "prod")
+            .map(|(_, text)| *text)
+            .expect("the organisation has prod")
+    }
+
     /// Leaves out an environment.
     pub fn without(mut self, environment: &str) -> Org {
         self.files.remove(environment);

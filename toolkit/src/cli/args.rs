@@ -66,7 +66,7 @@ pub struct ExplainArgs {
     pub format: ReportFormat,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct PromoteArgs {
     /// The environment whose versions were validated (staging)
     pub from: String,

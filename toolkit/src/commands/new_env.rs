@@ -56,20 +56,41 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         None => default_account(&platform, args.stage)?,
     };
 
-    let text = render(&platform, &name, args, &account, like)?;
+    let twin_of = twin_of(args, like);
+    let text = render(&platform, &name, args, &account, like, twin_of)?;
     let path = Path::new(ENVIRONMENTS_DIR)
         .join(name.as_str())
         .join(ENVIRONMENT_FILE);
     tree.environments
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
+    // A twin is held to parity with the production it stands in for, where [parity] names
+    // that production as its reference.
+    let platform_text = match twin_of {
+        Some(primary) => with_candidate(&platform, primary.name.as_str(), name.as_str())?,
+        None => None,
+    };
+    if let Some(text) = &platform_text {
+        tree.platform = SourceFile::new(&tree.platform.path, text.as_str());
+    }
     let resolved = tree.load(declared)?;
     render::refuse_secrets(&resolved)?;
     super::refuse_new_findings(&platform, &resolved, today)?;
     let generated = super::generated_files(&resolved)?;
-    // The new directory lands whole; its generated files and the others are written
-    // beside their destinations before any is in place, or the directory goes again.
+    // The new directory lands whole; its generated files, platform.toml and the others are
+    // written beside their destinations before any is in place, or the directory goes again.
+    let platform_path = Path::new(ENVIRONMENTS_DIR).join(crate::model::PLATFORM_FILE);
     edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
-    let rendered = match render::prepare(root, &generated).and_then(render::Prepared::commit) {
+    let written = render::prepare(root, &generated).and_then(|prepared| {
+        let staged = platform_text
+            .as_deref()
+            .map(|text| edit::stage(root, &platform_path, text, edit::FileMode::Kept, false))
+            .transpose()?;
+        if let Some(staged) = staged {
+            staged.commit()?;
+        }
+        prepared.commit()
+    });
+    let rendered = match written {
         Ok(rendered) => rendered,
         Err(err) => {
             edit::remove_dir(&dir)?;
@@ -79,6 +100,17 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
 
     let env = &resolved.environments[&name];
     crate::terminal::say(format!("created {}", path.display()))?;
+    if let Some(primary) = twin_of {
+        crate::terminal::say(format!(
+            "  the disaster-recovery twin of `{}` (dr_of): deployed and promoted with it{}",
+            primary.name,
+            if platform_text.is_some() {
+                ", and added to [parity] candidates in platform.toml"
+            } else {
+                ""
+            }
+        ))?;
+    }
     if let Some(cluster) = &env.cluster {
         crate::terminal::say(format!(
             "  cluster {} in zone {}, VPC {}, account {}",
@@ -129,6 +161,7 @@ struct Template {
     account: String,
     account_note: Option<String>,
     region: Option<String>,
+    dr_of: Option<String>,
     cluster: bool,
     vpc: Option<String>,
     zones: u8,
@@ -169,6 +202,8 @@ struct ServiceEntry {
     version: String,
     replicas: Option<u32>,
     env: String,
+    /// A twin's copy of its primary's hand-written host name.
+    hostname: Option<String>,
 }
 
 fn render(
@@ -177,6 +212,7 @@ fn render(
     args: &NewEnvArgs,
     account: &Account,
     like: Option<&Environment>,
+    twin_of: Option<&Environment>,
 ) -> anyhow::Result<String> {
     let stage = args.stage;
     let cluster = stage != Stage::Identity;
@@ -217,7 +253,7 @@ fn render(
         .unwrap_or_default();
     let access = access_entries(platform, stage, like);
     let services = like_cluster
-        .map(|c| service_entries(c, like))
+        .map(|c| service_entries(c, like, twin_of.is_some()))
         .unwrap_or_default();
     let template = Template {
         name: name.to_string(),
@@ -228,6 +264,7 @@ fn render(
         account: toml(account.as_str()),
         account_note,
         region: args.region.as_deref().map(toml),
+        dr_of: twin_of.map(|primary| toml(primary.name.as_str())),
         cluster,
         vpc,
         zones: match stage {
@@ -356,8 +393,9 @@ fn access_entries(
     }
 }
 
-/// `like`'s services, each at its version, with the replicas it wrote and its variables.
-fn service_entries(c: &Cluster, like: Option<&Environment>) -> Vec<ServiceEntry> {
+/// `like`'s services, each at its version, with the replicas it wrote and its variables;
+/// for a `twin`, with the host names it wrote too, which the twin takes over.
+fn service_entries(c: &Cluster, like: Option<&Environment>, twin: bool) -> Vec<ServiceEntry> {
     c.services
         .iter()
         .map(|(key, service)| ServiceEntry {
@@ -373,8 +411,53 @@ fn service_entries(c: &Cluster, like: Option<&Environment>) -> Vec<ServiceEntry>
                 .map(|(k, v)| format!("{} = {}", key_repr(k), toml(&v.value)))
                 .collect::<Vec<_>>()
                 .join(", "),
+            hostname: service
+                .host()
+                .filter(|host| twin && written_in(&host.origin, like))
+                .map(|host| toml(host.value.as_str())),
         })
         .collect()
+}
+
+/// The production environment a new one is the disaster-recovery twin of: a production
+/// environment made `--like` another production one that is no one's twin, in another
+/// `--region`.
+fn twin_of<'p>(args: &NewEnvArgs, like: Option<&'p Environment>) -> Option<&'p Environment> {
+    like.filter(|primary| {
+        args.stage == Stage::Production
+            && primary.stage.value == Stage::Production
+            && primary.dr_of.is_none()
+            && args
+                .region
+                .as_deref()
+                .is_some_and(|region| region != primary.region.value.as_str())
+    })
+}
+
+/// platform.toml with `twin` among the [parity] candidates, when [parity] names `primary`
+/// as its reference; `None` otherwise (then `check` says what to add).
+fn with_candidate(
+    platform: &Platform,
+    primary: &str,
+    twin: &str,
+) -> anyhow::Result<Option<String>> {
+    let Some(parity) = &platform.parity else {
+        return Ok(None);
+    };
+    if parity.reference.value.as_str() != primary {
+        return Ok(None);
+    }
+    let candidates: Vec<String> = parity
+        .candidates
+        .iter()
+        .map(|c| toml(c.value.as_str()))
+        .chain([toml(twin)])
+        .collect();
+    edit::replace_value(
+        &platform.file.text,
+        &["parity", "candidates"],
+        &format!("[{}]", candidates.join(", ")),
+    )
 }
 
 /// Whether a value of the `--like` environment was written in its own file, and so is

@@ -22,23 +22,25 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     let mut tree = crate::repository::SourceTree::read(root)?;
     let declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
-    let plan = plan(&platform, args, today)?;
-    if plan.is_empty() {
+    let plans = plans(&platform, args, today)?;
+    if plans.iter().all(Plan::is_empty) {
         crate::terminal::say(format!(
             "nothing to promote: `{}` already runs the versions of `{}`",
-            plan.to.name, plan.from.name
+            plans[0].to.name, plans[0].from.name
         ))?;
-        return report(&plan, args, None);
+        return report(&plans, args, None);
     }
-    // TO as it will be, loaded with the platform: its files are rendered from it, and a
-    // secret it would leak refuses the promotion.
-    let path = plan.to.file.path.clone();
-    let index = tree
-        .environments
-        .iter()
-        .position(|(dir, _)| dir == plan.to.name.as_str())
-        .expect("TO was loaded from the tree");
-    tree.environments[index].1 = SourceFile::new(&path, plan.new_text.as_str());
+    // TO (and its twins) as it will be, loaded with the platform: its files are rendered
+    // from it, and a secret it would leak refuses the promotion.
+    let changed: Vec<&Plan> = plans.iter().filter(|plan| !plan.is_empty()).collect();
+    for plan in &changed {
+        let index = tree
+            .environments
+            .iter()
+            .position(|(dir, _)| dir == plan.to.name.as_str())
+            .expect("TO was loaded from the tree");
+        tree.environments[index].1 = SourceFile::new(&plan.to.file.path, plan.new_text.as_str());
+    }
     let promoted = tree.load(declared)?;
     render::refuse_secrets(&promoted)?;
     let generated = super::generated_files(&promoted)?;
@@ -49,11 +51,48 @@ pub fn run(root: &Path, args: &PromoteArgs, today: Date) -> anyhow::Result<ExitC
     } else {
         // Rendering first: its plan takes a temporary file it finds for a killed run's.
         let rendered = render::prepare(root, &generated)?;
-        let file = edit::stage(root, &path, &plan.new_text, edit::FileMode::Kept, false)?;
-        file.commit()?;
+        let files = changed
+            .iter()
+            .map(|plan| {
+                edit::stage(
+                    root,
+                    &plan.to.file.path,
+                    &plan.new_text,
+                    edit::FileMode::Kept,
+                    false,
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for file in files {
+            file.commit()?;
+        }
         Some(rendered.commit()?)
     };
-    report(&plan, args, written)
+    report(&plans, args, written)
+}
+
+/// The promotion `args` asks for, then the same promotion to each disaster-recovery twin of
+/// TO (`dr_of`), which is promoted with it.
+fn plans<'p>(
+    platform: &'p Platform,
+    args: &PromoteArgs,
+    today: Date,
+) -> anyhow::Result<Vec<Plan<'p>>> {
+    let first = plan(platform, args, today)?;
+    let to = first.to.name.clone();
+    let mut plans = vec![first];
+    for twin in platform
+        .environments
+        .values()
+        .filter(|env| env.dr_of.as_ref().is_some_and(|t| t.value == to))
+    {
+        let twin_args = PromoteArgs {
+            to: twin.name.to_string(),
+            ..args.clone()
+        };
+        plans.push(plan(platform, &twin_args, today)?);
+    }
+    Ok(plans)
 }
 
 /// What promoting FROM to TO changes, worked out from the loaded platform alone: nothing
@@ -201,9 +240,25 @@ fn plan<'p>(platform: &'p Platform, args: &PromoteArgs, today: Date) -> anyhow::
     Ok(plan)
 }
 
-/// Says what the promotion changed, or would (`written`: what rendering said; `None`
-/// for a dry run, or nothing to promote); with `--format json`, the report on stdout.
-fn report(plan: &Plan, args: &PromoteArgs, written: Option<String>) -> anyhow::Result<ExitCode> {
+/// Says what each promotion changed, or would (`written`: what rendering said; `None`
+/// for a dry run, or nothing to promote); with `--format json`, one report per
+/// environment on stdout, TO's first.
+fn report(plans: &[Plan], args: &PromoteArgs, written: Option<String>) -> anyhow::Result<ExitCode> {
+    for plan in plans {
+        report_one(plan, args, written.is_some())?;
+    }
+    if plans.iter().any(|plan| !plan.is_empty()) {
+        match &written {
+            Some(rendered) => crate::terminal::say(rendered)?,
+            None => crate::terminal::say("dry run: nothing was written")?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What one environment's promotion changed (`done`), or would; with `--format json`, its
+/// report on stdout.
+fn report_one(plan: &Plan, args: &PromoteArgs, done: bool) -> anyhow::Result<()> {
     let json = args.format == ReportFormat::Json;
     let (from, to) = (plan.from.name.as_str(), plan.to.name.as_str());
     if !plan.is_empty() {
@@ -217,7 +272,6 @@ fn report(plan: &Plan, args: &PromoteArgs, written: Option<String>) -> anyhow::R
         if !json {
             crate::terminal::print(&diff)?;
         }
-        let done = written.is_some();
         for (service, new, old) in &plan.versions {
             crate::terminal::say(format!(
                 "{} {service} in {to} from {old} to {new}, the version {from} runs",
@@ -230,16 +284,12 @@ fn report(plan: &Plan, args: &PromoteArgs, written: Option<String>) -> anyhow::R
                 if done { "added" } else { "would add" },
             ))?;
         }
-        match &written {
-            Some(rendered) => crate::terminal::say(rendered)?,
-            None => crate::terminal::say("dry run: nothing was written")?,
-        }
     }
     if json {
         let promoted = Promoted {
             from,
             to,
-            written: written.is_some(),
+            written: done,
             services: plan
                 .versions
                 .iter()
@@ -257,7 +307,7 @@ fn report(plan: &Plan, args: &PromoteArgs, written: Option<String>) -> anyhow::R
         };
         crate::terminal::print_json(&promoted)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `promote --format json` (docs/json-output.md): the versions promoted, or that would be.

@@ -195,6 +195,7 @@ fn differences<'a>(
         reference: Written::of(reference.1),
         allowances: parity.map_or(&[][..], |p| &p.allow),
         today,
+        twins: candidate.1.dr_of.is_some() || reference.1.dr_of.is_some(),
     };
     // The two trees are built side by side: for large environments that is most of the
     // work after the walk.
@@ -227,6 +228,9 @@ struct Context<'a> {
     reference: Written<'a>,
     allowances: &'a [Allowance],
     today: Date,
+    /// Whether either side is a disaster-recovery twin (`dr_of`), whose region differs from
+    /// the others' by design.
+    twins: bool,
 }
 
 /// What one side needs beyond its tree: the names written by hand that break their
@@ -417,6 +421,9 @@ fn compare_leaves<'a>(
     };
     let (class, verdict) = match kind {
         PathKind::Fact => (Class::Convention, Verdict::FollowsConvention),
+        PathKind::MustMatch if context.twins && path == "region" => {
+            (Class::Convention, Verdict::FollowsConvention)
+        }
         // Each environment has its own range, of the same size.
         PathKind::ConventionVpc => {
             let prefix = |value: &Scalar| match value {

@@ -8,198 +8,21 @@
 //! [`super::patterns`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use crate::model::spanned::Spanned;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::patterns;
 use crate::rule::RuleLevel;
 
-/// A string enum as it appears in the files.
+pub use super::keywords::*;
+
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const PLATFORM_FILE: &str = "platform.toml";
 /// The record of the toolkit a repository is made with, which `new-repo` writes.
 pub const TOOLKIT_RECORD_FILE: &str = "toolkit.toml";
 pub const ENVIRONMENT_FILE: &str = "environment.toml";
-
-macro_rules! keyword_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-keyword_enum! {
-    /// What an environment is for, after the topology guide.
-    Stage {
-        Development = "development",
-        Staging = "staging",
-        Production = "production",
-        Ci = "ci",
-        Observability = "observability",
-        Identity = "identity",
-    }
-}
-
-impl Stage {
-    /// Every stage, in the order the documentation lists them.
-    pub const ALL: &[Stage] = &[
-        Stage::Development,
-        Stage::Staging,
-        Stage::Production,
-        Stage::Ci,
-        Stage::Observability,
-        Stage::Identity,
-    ];
-
-    /// The stage as a title, for cluster names ("Example Production").
-    pub fn title(self) -> &'static str {
-        match self {
-            Stage::Development => "Development",
-            Stage::Staging => "Staging",
-            Stage::Production => "Production",
-            Stage::Ci => "CI",
-            Stage::Observability => "Observability",
-            Stage::Identity => "Identity",
-        }
-    }
-}
-
-keyword_enum! {
-    /// Podplane's five fixed access levels; each is the group `podplane:<role>`.
-    Role {
-        Admins = "admins",
-        Managers = "managers",
-        Operators = "operators",
-        Editors = "editors",
-        Viewers = "viewers",
-    }
-}
-
-impl Role {
-    /// How much the role may do: admins widest, viewers narrowest.
-    pub fn rank(self) -> usize {
-        match self {
-            Role::Admins => 4,
-            Role::Managers => 3,
-            Role::Operators => 2,
-            Role::Editors => 1,
-            Role::Viewers => 0,
-        }
-    }
-}
-
-keyword_enum! {
-    /// The cloud a cluster runs on. Podplane also knows Google Cloud and Proxmox; the
-    /// conventions here are written for AWS.
-    Provider {
-        Aws = "aws",
-    }
-}
-
-keyword_enum! {
-    /// CPU architecture of a pool's nodes.
-    Arch {
-        Amd64 = "amd64",
-        Arm64 = "arm64",
-    }
-}
-
-keyword_enum! {
-    /// The Podplane seed a cluster starts from.
-    Seed {
-        Recommended = "recommended",
-        Minimal = "minimal",
-        None = "none",
-    }
-}
-
-keyword_enum! {
-    /// Where CI jobs run: on the CI vendor's machines, or on a cluster of our own.
-    Runners {
-        Hosted = "hosted",
-        SelfHosted = "self-hosted",
-    }
-}
-
-keyword_enum! {
-    /// How a change reaches production (the topology guide's two release flows).
-    Flow {
-        /// Merged main deploys to staging; production deploys when a promotion lands.
-        PullRequest = "pull-request",
-        /// Merged main deploys to staging and then, after staging's checks, to production.
-        Trunk = "trunk",
-    }
-}
-
-keyword_enum! {
-    /// The self-hosted observability platform the observability cluster runs.
-    ObservabilityPlatform {
-        Openobserve = "openobserve",
-        Parseable = "parseable",
-        Victoriametrics = "victoriametrics",
-        Clickhouse = "clickhouse",
-    }
-}
-
-keyword_enum! {
-    /// Where services' secrets are kept: the object type of Podplane's `aws` secrets
-    /// provider, which every cluster gets as its default provider.
-    SecretStore {
-        /// AWS Secrets Manager.
-        SecretsManager = "secretsmanager",
-        /// AWS Systems Manager Parameter Store.
-        SsmParameter = "ssmparameter",
-    }
-}
-
-impl SecretStore {
-    /// The name of the provider in `cluster.secrets.providers`, which `podplane secret`
-    /// and `podplane deploy --secret` use unless told otherwise.
-    pub fn provider_name(self) -> &'static str {
-        match self {
-            SecretStore::SecretsManager => "aws-secrets-manager",
-            SecretStore::SsmParameter => "aws-parameter-store",
-        }
-    }
-}
-
-keyword_enum! {
-    /// The Podplane app template a service is deployed with (`podplane deploy <template>`).
-    Template {
-        /// An HTTP service: one replica behind a route at its host name, with TLS.
-        Web = "web",
-        /// A background process: no Service, no route, a replica count of its own.
-        Worker = "worker",
-    }
-}
-
-keyword_enum! {
-    /// The upstream identity provider the OIDC issuer signs people in with.
-    Connector {
-        Google = "google",
-        Github = "github",
-    }
-}
 
 /// `environments/platform.toml`: what every environment shares.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -423,6 +246,8 @@ pub struct EnvironmentFile {
     /// The AWS account id: 12 digits, or a placeholder such as `<production-account-id>`.
     #[schemars(pattern(patterns::ACCOUNT))]
     pub account: Spanned<String>,
+    /// The production environment this one stands in for if its region is lost (a production environment, in another region): kept at parity with it, deployed and promoted with it, and allowed to serve its services' public host names.
+    pub dr_of: Option<Spanned<String>>,
     /// Overrides `[defaults] region` of platform.toml.
     #[schemars(pattern(patterns::REGION))]
     pub region: Option<Spanned<String>>,

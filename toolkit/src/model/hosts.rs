@@ -41,6 +41,9 @@ pub struct Claim<'a> {
     pub origin: &'a Origin,
     /// The file of the environment the name belongs to, for names made by a convention.
     pub file: &'a Path,
+    /// The environment whose service's host it is, when it is one: an environment and its
+    /// disaster-recovery twin may serve the same public names.
+    pub service_of: Option<&'a EnvName>,
 }
 
 impl Claim<'_> {
@@ -66,12 +69,14 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
             what: format!("the API host of `{name}`"),
             origin: &cluster.api_host.origin,
             file,
+            service_of: None,
         },
         Claim {
             host: cluster.registry_host.value.as_str(),
             what: format!("the registry host of `{name}`"),
             origin: &cluster.registry_host.origin,
             file,
+            service_of: None,
         },
     ];
     for (service, declared) in &cluster.services {
@@ -81,6 +86,7 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
                 what: format!("the host of service `{service}` in `{name}`"),
                 origin: &host.origin,
                 file,
+                service_of: Some(name),
             });
         }
     }
@@ -100,6 +106,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
                 what: format!("the zone of `{}`", env.name),
                 origin: &cluster.zone.origin,
                 file: &env.file.path,
+                service_of: None,
             });
         }
         // A second identity environment serving the same issuer is `single-issuer`'s to
@@ -112,6 +119,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
                 what: format!("the OIDC issuer's host, served by `{}`", env.name),
                 origin: &identity.hostname.origin,
                 file: &env.file.path,
+                service_of: None,
             });
         }
     }
@@ -126,6 +134,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
                     what: "the OTLP endpoint's host".to_owned(),
                     origin: &endpoint.origin,
                     file: &env.file.path,
+                    service_of: None,
                 });
             }
         }
@@ -145,6 +154,12 @@ pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mu
             first.insert(claim.host, claim);
             continue;
         };
+        // A disaster-recovery twin serves its primary's public names, to take them over.
+        if let (Some(a), Some(b)) = (claim.service_of, earlier.service_of)
+            && twins(environments, a, b)
+        {
+            continue;
+        }
         let mut diagnostic = Diagnostic::new(
             format!(
                 "host name `{}` is {} and also {}",
@@ -160,6 +175,17 @@ pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mu
         }
         problems.push(diagnostic);
     }
+}
+
+/// Whether one of `a` and `b` is the other's disaster-recovery twin (`dr_of`).
+fn twins(environments: &BTreeMap<EnvName, Environment>, a: &EnvName, b: &EnvName) -> bool {
+    let twin_of = |x: &EnvName| {
+        environments
+            .get(x)
+            .and_then(|env| env.dr_of.as_ref())
+            .map(|twin| &twin.value)
+    };
+    twin_of(a) == Some(b) || twin_of(b) == Some(a)
 }
 
 /// Whether `host` is `zone` or a name under it.

@@ -43,6 +43,7 @@ pub mod date;
 pub mod files;
 pub mod glob;
 pub mod hosts;
+mod keywords;
 pub mod names;
 pub mod network;
 mod parse;
@@ -374,6 +375,8 @@ pub struct Environment {
     pub provider: Sourced<Provider>,
     pub account: Sourced<Account>,
     pub region: Sourced<Region>,
+    /// The production environment this one is the disaster-recovery twin of: `dr_of`.
+    pub dr_of: Option<Sourced<EnvName>>,
     /// Tags put on every cloud resource of the environment.
     pub tags: BTreeMap<String, Sourced<String>>,
     /// Per team: the Podplane role, the group it becomes, and the members.

@@ -187,9 +187,11 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         .filter(|env| env.stage.value == Stage::Production)
     {
         let name = env.name.as_str();
+        // Production, and its disaster-recovery twins: each takes only what staging ran.
+        let twin_of = env.dr_of.as_ref().map(|twin| twin.value.as_str());
         let promoted_from = candidate
             .as_ref()
-            .filter(|(_, reference)| reference == name)
+            .filter(|(_, reference)| reference == name || twin_of == Some(reference.as_str()))
             .map(|(from, _)| from.clone());
         let (gate, gate_name) = match (trunk, &promoted_from) {
             (false, Some(from)) => (

@@ -419,7 +419,8 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
 /// and compares it whole with the snapshot `tests/snapshots/outputs/<case>.txt`, once
 /// what varies from run to run is named instead: this toolkit's directory (`[TOOLKIT]`)
 /// and its workspace's (`[WORKSPACE]`),
-/// a temporary directory (`[TMP]`) and a git commit (`[COMMIT]`).
+/// a temporary directory (`[TMP]`) and a git commit (`[COMMIT]`); cargo's progress lines
+/// are left out.
 /// The same case asserted again in one test (in a loop) is `<case>.2`, `<case>.3`, in
 /// the order of the calls.
 pub fn assert_output(case: &str, output: &str, needles: &[&str]) {
@@ -462,10 +463,36 @@ pub fn normalized(text: &str) -> String {
         rest = &after[name_end..];
     }
     out.push_str(rest);
-    commits_named(&out)
+    // Cargo's own progress lines say how the registry stands today, not what the command
+    // did: they are left out.
+    let cargo_says = |line: &str| {
+        let verb = line.trim_start().split(' ').next().unwrap_or_default();
+        (line.starts_with("  ")
+            && [
+                "Updating",
+                "Locking",
+                "Removing",
+                "Adding",
+                "Upgrading",
+                "Downgrading",
+                "Unchanged",
+                "Compiling",
+                "Finished",
+                "Blocking",
+                "Downloaded",
+                "Downloading",
+            ]
+            .contains(&verb))
+            || line.starts_with("note: pass `--verbose`")
+    };
+    let kept: String = out
+        .split_inclusive('\n')
+        .filter(|line| !cargo_says(line))
+        .collect();
+    commits_named(&kept)
 }
 
-/// Words of 12 to 40 lowercase hexadecimal digits with a digit and a letter, as git
+/// Words of 7 to 40 lowercase hexadecimal digits with a digit and a letter, as git
 /// abbreviates and spells commits, as `[COMMIT]`; digests (`sha256:…`, 64 digits) stay.
 fn commits_named(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -476,7 +503,7 @@ fn commits_named(text: &str) -> String {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let mixed = word.bytes().any(|b| b.is_ascii_digit())
             && word.bytes().any(|b| b.is_ascii_lowercase());
-        if (12..=40).contains(&word.len()) && hex && mixed && !out.ends_with("sha256:") {
+        if (7..=40).contains(&word.len()) && hex && mixed && !out.ends_with("sha256:") {
             out.push_str("[COMMIT]");
         } else {
             out.push_str(word);

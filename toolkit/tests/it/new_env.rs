@@ -344,3 +344,116 @@ fn new_env_runs_at_the_same_moment_get_different_vpcs() {
     repo.run(&["list"]).success();
     repo.run(&["render", "--check"]).success();
 }
+
+/// A production environment made like production in another region is its
+/// disaster-recovery twin: held to parity with it, deployed with it through the same
+/// gate, promoted with it, serving its public names; in its region, or serving them
+/// without being its twin, it is refused.
+#[test]
+fn a_second_region_is_productions_twin() {
+    let repo = Repo::fixture();
+    let prod = "environments/prod/environment.toml";
+    let twin = "environments/prod-dr/environment.toml";
+    repo.edit(
+        prod,
+        "[services.storefront]\nversion = \"1.2.0\"",
+        "[services.storefront]\nversion = \"1.2.0\"\nhostname = \"shop.initech.com\"",
+    );
+    let platform = repo.read("environments/platform.toml");
+    repo.write(
+        "environments/platform.toml",
+        &format!("{platform}\n[[hosts.allow]]\nhost = \"shop.initech.com\"\nreason = \"the shop's public name\"\n\n[[parity.allow]]\npath = \"services.storefront.host\"\nreason = \"staging has no public name\"\n"),
+    );
+    repo.run(&["render"]).success();
+    let made = repo
+        .run(&[
+            "new-env",
+            "prod-dr",
+            "--stage",
+            "production",
+            "--like",
+            "prod",
+            "--region",
+            "us-west-2",
+            "--account",
+            "444455556666",
+        ])
+        .success();
+    assert_contains(&made.stderr(), &["the disaster-recovery twin of `prod`"]);
+    let text = repo.read(twin);
+    assert_contains(
+        &text,
+        &[
+            "dr_of = \"prod\"",
+            "region = \"us-west-2\"",
+            "hostname = \"shop.initech.com\"",
+        ],
+    );
+    assert_contains(
+        &repo.read("environments/platform.toml"),
+        &["candidates = [\"staging\", \"prod-dr\"]"],
+    );
+    repo.run(&["render", "--check"]).success();
+    repo.run(&["parity"]).success();
+
+    // Deployed with production, through the promotion gate, by the digests staging ran.
+    let main: serde_json::Value =
+        serde_yaml_ng::from_str(&repo.read(".github/workflows/main.yml")).unwrap();
+    let steps: Vec<String> = main["jobs"]["deploy-prod-dr"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| format!("{} {}", step["name"], step["run"]))
+        .collect();
+    for expected in [
+        "ci/promotion-gate.sh staging prod-dr",
+        "ci/release-record.sh expect staging",
+    ] {
+        assert!(
+            steps.iter().any(|step| step.contains(expected)),
+            "{expected}: {steps:#?}"
+        );
+    }
+
+    // Promoted with production.
+    repo.run(&["promote", "staging", "prod"]).success();
+    for file in [prod, twin] {
+        assert_contains(&repo.read(file), &["version = \"1.3.0\""]);
+    }
+
+    // In production's region it is refused; as no one's twin, its names clash.
+    repo.edit(twin, "region = \"us-west-2\"", "region = \"us-east-2\"");
+    let check = repo.run(&["check"]);
+    assert_eq!(check.code(), 1);
+    assert_contains(
+        &check.stderr(),
+        &["error[dr-twin]: `prod-dr` stands in for `prod` in the same region, us-east-2"],
+    );
+    repo.edit(twin, "region = \"us-east-2\"", "region = \"us-west-2\"");
+    repo.edit(twin, "dr_of = \"prod\"\n", "");
+    let refused = repo.refuses(&["check"]);
+    assert_contains(
+        &refused,
+        &["host name `shop.initech.com` is the host of service `storefront` in `prod-dr`"],
+    );
+    // Only a production environment stands in for one, and only for another.
+    repo.edit(
+        twin,
+        "account = \"444455556666\"",
+        "account = \"444455556666\"\ndr_of = \"prod-dr\"",
+    );
+    assert_contains(
+        &repo.refuses(&["check"]),
+        &["`dr_of = \"prod-dr\"` of `prod-dr`: an environment cannot stand in for itself"],
+    );
+    let staging = "environments/staging/environment.toml";
+    repo.edit(
+        staging,
+        "stage = \"staging\"",
+        "stage = \"staging\"\ndr_of = \"prod\"",
+    );
+    assert_contains(
+        &repo.refuses(&["check"]),
+        &["`dr_of` is for a production environment"],
+    );
+}

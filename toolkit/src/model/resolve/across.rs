@@ -33,6 +33,7 @@ pub(super) fn check_across(
     vpc_range: Ipv4Net,
     problems: &mut Diagnostics,
 ) {
+    check_twins(environments, problems);
     let clusters: Vec<(&EnvName, &Cluster)> = environments
         .iter()
         .filter_map(|(name, env)| Some((name, env.cluster.as_ref()?)))
@@ -119,6 +120,56 @@ pub(super) fn check_across(
                 reason,
                 Location::Path(env.file.path.clone()),
             )),
+        }
+    }
+}
+
+/// Each `dr_of` names another production environment with a cluster, which is no one's
+/// twin itself; one that does not is dropped, with its problem.
+fn check_twins(environments: &mut BTreeMap<EnvName, Environment>, problems: &mut Diagnostics) {
+    let mut refused = Vec::new();
+    for env in environments.values() {
+        let Some(twin) = &env.dr_of else {
+            continue;
+        };
+        let primary = environments.get(&twin.value);
+        let why = match primary {
+            _ if twin.value == env.name => Some("an environment cannot stand in for itself"),
+            None => Some("no environment has that name"),
+            Some(p) if p.stage.value != Stage::Production => {
+                Some("it is not a production environment")
+            }
+            Some(p) if p.dr_of.is_some() => {
+                Some("it stands in for another itself: name the one it stands in for")
+            }
+            Some(p) if p.cluster.is_none() || env.cluster.is_none() => Some("both need a cluster"),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            let known: Vec<&str> = environments
+                .values()
+                .filter(|e| {
+                    e.stage.value == Stage::Production && e.dr_of.is_none() && e.name != env.name
+                })
+                .map(|e| e.name.as_str())
+                .collect();
+            problems.push(
+                Diagnostic::new(
+                    format!("`dr_of = \"{}\"` of `{}`: {why}", twin.value, env.name),
+                    origin_location(&twin.origin),
+                )
+                .with_help(crate::diagnostic::help_valid(
+                    "production environments",
+                    twin.value.as_str(),
+                    &known,
+                )),
+            );
+            refused.push(env.name.clone());
+        }
+    }
+    for name in refused {
+        if let Some(env) = environments.get_mut(&name) {
+            env.dr_of = None;
         }
     }
 }

@@ -56,6 +56,7 @@ impl EnvResolver<'_, '_> {
             stage,
             description,
             account,
+            dr_of,
             region,
             vpc,
             zones,
@@ -85,6 +86,19 @@ impl EnvResolver<'_, '_> {
             None => Some(self.shared.region.clone()),
         };
         let access = self.access(access);
+        let dr_of = dr_of.and_then(|twin| {
+            if stage.value != Stage::Production {
+                self.problems.push(
+                    Diagnostic::at(
+                        self.span(&twin),
+                        "`dr_of` is for a production environment: the one it stands in for",
+                    )
+                    .with_help("remove `dr_of`, or make this a production environment (stage = \"production\")"),
+                );
+                return None;
+            }
+            self.validated(twin, |s| EnvName::parse(s))
+        });
         let ci = self
             .stage_table(ci, "ci", Stage::Ci, stage.value)
             .map(|ci| Ci {
@@ -167,6 +181,7 @@ impl EnvResolver<'_, '_> {
             provider: self.shared.provider.clone(),
             account,
             region,
+            dr_of,
             tags,
             access,
             cluster,
