@@ -393,7 +393,8 @@ fn the_deploy_checker_catches_what_podplane_refuses() {
 
 /// The Markdown `render` writes (each environment's README.md, docs/environments.md and
 /// docs/checks.md) passes markdownlint-cli2 with the repository's configuration, which
-/// relaxes only the line length of tables: a long description, hosts and emails included.
+/// relaxes only the line length of tables and code: a long description, hosts and emails
+/// included; and so does every Markdown file of a new repository with two new services.
 /// Skipped with a note without markdownlint-cli2, unless `REQUIRE_MARKDOWNLINT` is set.
 #[test]
 fn generated_markdown_passes_markdownlint() {
@@ -440,4 +441,31 @@ fn generated_markdown_passes_markdownlint() {
         assert!(lint.status.success(), "{out}");
         assert!(out.contains("Linting: 8 file(s)"), "{out}");
     }
+    // And every Markdown file a new repository holds, with its own configuration: what
+    // new-repo and new-service write (the README, ci/README.md, docs/, each crate's
+    // README) as well as what render writes.
+    let repo = Repo::generated();
+    repo.run(&[
+        "new-service",
+        "billing",
+        "--template",
+        "web",
+        "--port",
+        "9090",
+    ])
+    .success();
+    repo.run(&["new-service", "reports", "--template", "worker"])
+        .success();
+    let lint = Command::new("markdownlint-cli2")
+        .args(["**/*.md", "#target"])
+        .current_dir(repo.path("."))
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    assert!(lint.status.success(), "{out}");
+    assert!(out.contains("Linting: 15 file(s)"), "{out}");
 }
