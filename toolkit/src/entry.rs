@@ -59,6 +59,11 @@ impl Toolkit {
             ));
             return ExitCode::from(2);
         }
+        // The shell asking for the candidates of a word (`completions` printed the script
+        // that asks): answered, and nothing else runs.
+        clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+            .var(crate::cli::completion::VAR)
+            .complete();
         let cli = Cli::parse();
         let writes = cli.command.writes();
         match crate::run(cli) {

@@ -60,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => commands::check::run(&root()?, &args, Date::today()?),
         Command::Affected(args) => commands::affected::run(&root()?, &args, Date::today()?),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::Man(args) => commands::man::run(&args),
         Command::Upgrade(args) => commands::upgrade::run(&repository::find_root(&start)?, &args),
     }
 }

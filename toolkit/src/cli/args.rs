@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
+use super::completion;
 use crate::model::{Stage, Template};
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +61,7 @@ pub struct UpgradeArgs {
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// The rule's id, such as `prod-separate-account`
+    #[arg(add = ArgValueCandidates::new(completion::rules))]
     pub rule: String,
 
     /// Output format
@@ -69,13 +72,15 @@ pub struct ExplainArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct PromoteArgs {
     /// The environment whose versions were validated (staging)
+    #[arg(add = ArgValueCandidates::new(completion::environments))]
     pub from: String,
 
     /// The environment to promote to (prod)
+    #[arg(add = ArgValueCandidates::new(completion::environments))]
     pub to: String,
 
     /// Promote this service only
-    #[arg(long, value_name = "SERVICE")]
+    #[arg(long, value_name = "SERVICE", add = ArgValueCandidates::new(completion::services))]
     pub service: Option<String>,
 
     /// Show what would change; write nothing
@@ -94,9 +99,11 @@ pub struct PromoteArgs {
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// The candidate: ENV, or ENV@REV for the environment at a git revision
+    #[arg(add = ArgValueCompleter::new(completion::environments_at_revisions))]
     pub a: String,
 
     /// The reference: ENV, or ENV@REV
+    #[arg(add = ArgValueCompleter::new(completion::environments_at_revisions))]
     pub b: String,
 
     /// Output format
@@ -142,6 +149,7 @@ pub enum ReportFormat {
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// The environment, as named by its directory under environments/
+    #[arg(add = ArgValueCandidates::new(completion::environments))]
     pub env: String,
 
     /// Output format
@@ -188,7 +196,7 @@ pub struct NewEnvArgs {
     pub stage: Stage,
 
     /// Copy pools, components, access and services from this environment
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCandidates::new(completion::environments))]
     pub like: Option<String>,
 
     /// AWS region; defaults to [defaults] region of platform.toml
@@ -269,6 +277,7 @@ pub struct NewRepoArgs {
 #[derive(Debug, clap::Args)]
 pub struct BumpArgs {
     /// The service whose crate gets a new version
+    #[arg(add = ArgValueCandidates::new(completion::services))]
     pub service: String,
 
     /// Which part of the version goes up; patch unless --minor or --major
@@ -358,4 +367,18 @@ impl ValueEnum for Stage {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()))
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell
+    pub shell: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write one page per command into DIR (cargo-xtask.1, cargo-xtask-list.1 ...)
+    /// instead of the main page on stdout
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

@@ -1,6 +1,8 @@
 //! The command line: every command, its arguments, and the help a person reads.
 
 mod args;
+pub mod completion;
+pub mod manual;
 
 use std::path::PathBuf;
 
@@ -242,6 +244,30 @@ pub enum Command {
             cargo xtask -C ../platform upgrade --to path:toolkit   # a 0.1.0 repository, from the toolkit's"
     )]
     Upgrade(UpgradeArgs),
+
+    /// Print the shell's completion script: commands, flags, environments, services, rules
+    #[command(
+        long_about = "Print the script that makes the shell complete `xtask` (alias xtask='cargo \
+            xtask'): commands and flags, and from the repository the current directory is in, \
+            environment names (ENV@REV with its branches and tags), services and rule ids. The \
+            shell asks this program for each completion, so a new environment completes at once.",
+        after_help = "Examples:\n  \
+            alias xtask='cargo xtask'\n  \
+            source <(cargo xtask completions bash)     # in ~/.bashrc\n  \
+            cargo xtask completions zsh > ~/.zfunc/_xtask\n  \
+            cargo xtask completions fish > ~/.config/fish/completions/xtask.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff), made from the same definitions as --help
+    #[command(
+        long_about = "Print the manual page in roff, made from the same definitions as --help: \
+            the main page on stdout, or with --out DIR one page per command.",
+        after_help = "Examples:\n  \
+            cargo xtask man > cargo-xtask.1 && man ./cargo-xtask.1\n  \
+            cargo xtask man --out target/man"
+    )]
+    Man(ManArgs),
 }
 
 impl Command {

@@ -6,9 +6,11 @@
 pub mod affected;
 pub mod bump;
 pub mod check;
+pub mod completions;
 pub mod diff;
 pub mod explain;
 pub mod list;
+pub mod man;
 pub mod new_env;
 pub mod new_repo;
 pub mod new_service;

@@ -195,3 +195,139 @@ fn every_command_explains_itself_with_an_example() {
 }
 
 // Naming: conventions and their overrides.
+
+/// What bash offers after the words of `line` (the last one being typed), through the
+/// script `completions bash` prints, loaded in a real bash in `repo`, as bash calls a
+/// completion function.
+fn bash_offers(repo: &Repo, script: &str, line: &[&str]) -> Vec<String> {
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "{script}\nCOMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMP_TYPE=9\n\
+         _clap_complete_xtask xtask \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        words = words.join(" ")
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &program])
+        .current_dir(repo.path("."))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `completions bash`, loaded in bash, completes commands, environments (and ENV@REV),
+/// rule ids and services from the repository it is in; the other shells get their scripts.
+#[test]
+fn the_shell_completes_environments_services_and_rules() {
+    let repo = Repo::fixture();
+    repo.commit_all();
+    let script = repo.run(&["completions", "bash"]).success().stdout();
+    assert!(script.contains("complete -o"), "{script}");
+    let offers = |line: &[&str]| bash_offers(&repo, &script, line);
+    assert_eq!(offers(&["xtask", "diff", "stag"]), ["staging"]);
+    let next = offers(&["xtask", "diff", "staging", ""]);
+    assert!(next.iter().any(|w| w == "prod"), "{next:?}");
+    assert_eq!(offers(&["xtask", "diff", "prod@HE"]), ["prod@HEAD"]);
+    assert_eq!(
+        offers(&["xtask", "explain", "prod-s"]),
+        ["prod-separate-account"]
+    );
+    let services = offers(&["xtask", "bump", ""]);
+    assert!(
+        services.starts_with(&["mailer".to_owned(), "storefront".to_owned()]),
+        "{services:?}"
+    );
+    assert_eq!(offers(&["xtask", "pari"]), ["parity"]);
+    // A new environment completes at once: the shell asks the program each time.
+    repo.run(&["new-env", "qa", "--stage", "staging", "--like", "staging"])
+        .success();
+    assert_eq!(offers(&["xtask", "show", "q"]), ["qa"]);
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let script = repo.run(&["completions", shell]).success().stdout();
+        assert!(script.contains("XTASK_COMPLETE"), "{shell}: {script}");
+    }
+    let refused = repo.refuses(&["completions", "tcsh"]);
+    assert!(
+        refused.contains("no completion for the shell `tcsh`"),
+        "{refused}"
+    );
+}
+
+/// `man` prints a manual page that names every command, and with `--out` one page per
+/// command; `man` itself (groff) renders them without a warning.
+#[test]
+fn the_manual_is_made_from_the_same_definitions() {
+    let repo = Repo::fixture();
+    let page = repo.run(&["man"]).success().stdout();
+    assert!(page.contains(".TH cargo-xtask 1"), "{page}");
+    let help = repo.run(&["--help"]).success().stdout();
+    for command in [
+        "list",
+        "show",
+        "diff",
+        "promote",
+        "bump",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            help.contains(command) && page.contains(command),
+            "{command}"
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("man");
+    repo.run(&["man", "--out", out_dir.to_str().unwrap()])
+        .success();
+    let mut pages: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for command in [
+        "",
+        "-list",
+        "-show",
+        "-diff",
+        "-parity",
+        "-promote",
+        "-bump",
+        "-check",
+        "-render",
+        "-new-env",
+        "-new-repo",
+        "-new-service",
+        "-upgrade",
+        "-completions",
+        "-man",
+    ] {
+        let name = format!("cargo-xtask{command}.1");
+        assert!(pages.contains(&name), "{name}: {pages:?}");
+    }
+    if std::process::Command::new("groff")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let rendered = std::process::Command::new("groff")
+            .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+            .arg(out_dir.join("cargo-xtask-diff.1"))
+            .output()
+            .unwrap();
+        assert!(
+            rendered.status.success() && rendered.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+    } else {
+        common::notice("groff is not installed: the manual pages are not rendered");
+    }
+}
