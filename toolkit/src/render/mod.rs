@@ -6,7 +6,7 @@
 //! (`podplane.oidc.jsonc`), `tfvars` (`platform.auto.tfvars`), `deploy` (`deploy.sh`),
 //! `trust` (the issuer's whole Truster configuration with CI's trust bindings,
 //! `truster_override.tf.json`), `readme` (each environment's `README.md`), `overview` (`docs/environments.md`),
-//! `rules_page` (`docs/checks.md`), `runners` (the CI cluster's self-hosted runners:
+//! `rules_page` (`docs/checks.md`), `updates` (`.github/renovate.json5`), `runners` (the CI cluster's self-hosted runners:
 //! `runners.Containerfile`, `runners.values.yaml`), `workflows` (`.github/workflows/`) and `schemas` (the
 //! JSON Schemas of the hand-written TOML files).
 
@@ -20,6 +20,7 @@ mod runners;
 mod schemas;
 mod tfvars;
 mod trust;
+mod updates;
 mod workflows;
 
 use std::collections::HashSet;
@@ -302,6 +303,7 @@ pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<G
 fn shared_files(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<Generated>> {
     let mut files = vec![overview::generate(platform)?, rules_page::generate(rules)?];
     files.extend(workflows::generate(platform)?);
+    files.extend(updates::generate(platform)?);
     files.extend(schemas::generate(platform, rules)?);
     Ok(files)
 }
@@ -410,6 +412,7 @@ fn not_generated(root: &Path, paths: &[&Path]) -> anyhow::Result<Vec<Change<'sta
     };
     candidates.sort();
     candidates.push(root.join(schemas::PINS));
+    candidates.push(root.join(updates::path()));
     candidates.extend(
         dirs.iter()
             .flat_map(|dir| ENVIRONMENT_FILES.iter().map(move |name| dir.join(name))),
@@ -498,6 +501,7 @@ fn preamble(sources: &Sources) -> [String; 2] {
             env.name,
             crate::model::pins::PINS_FILE
         ),
+        Sources::Pins => crate::model::pins::PINS_FILE.to_owned(),
         Sources::Workflows => format!(
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE}, every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}, crates/*/Cargo.toml and {}",
             crate::model::pins::PINS_FILE
@@ -519,6 +523,8 @@ enum Sources<'a> {
     Workflows,
     /// The CI environment's runners: its files and the pins.
     Runners(&'a Environment),
+    /// The pins alone.
+    Pins,
 }
 
 /// The preamble as a Markdown (HTML) comment, wrapped to the line length Markdown linters

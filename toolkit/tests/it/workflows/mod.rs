@@ -9,6 +9,7 @@ mod first_push;
 mod first_week;
 mod races;
 mod rehearsal;
+mod renovate;
 
 use std::collections::BTreeSet;
 use std::process::Command;
