@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 29] = [
+const TEMPLATES: [(&str, &str); 30] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -70,6 +70,10 @@ const TEMPLATES: [(&str, &str); 29] = [
     (
         "service-web",
         include_str!("../templates/service/web.rs.hbs"),
+    ),
+    (
+        "workflow-step-cache",
+        include_str!("../templates/workflows/step-cache.yml.hbs"),
     ),
     (
         "workflow-steps-checks",

@@ -23,8 +23,11 @@ pub const DIR: &str = ".github/workflows";
 /// the platform has no self-hosted runners.
 const HOSTED: &str = "ubuntu-24.04";
 
-/// The only action the workflows use; everything else is a script in `ci/`.
+/// The checkout action; with the cache, the only actions the workflows use: everything
+/// else is a script in `ci/`.
 const CHECKOUT: &str = "actions/checkout";
+/// GitHub's cache action, for cargo's registry and target directory.
+const CACHE: &str = "actions/cache";
 
 /// The registry that the job's own token can push to.
 const GITHUB_REGISTRY: &str = "ghcr.io";
@@ -33,6 +36,10 @@ const GITHUB_REGISTRY: &str = "ghcr.io";
 struct Data<'a> {
     preamble: String,
     checkout: String,
+    /// GitHub's cache, restored and saved (main's jobs).
+    cache: String,
+    /// GitHub's cache, restored only (pull requests).
+    cache_restore: String,
     rust: &'a str,
     podplane: &'a str,
     kubectl: &'a str,
@@ -131,6 +138,9 @@ fn file(name: &str, contents: String) -> Generated {
 
 fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> {
     let checkout = pins.uses(CHECKOUT).map_err(|d| Diagnostics(vec![d]))?;
+    let cache = pins.uses(CACHE).map_err(|d| Diagnostics(vec![d]))?;
+    // The same commit's restore-only action.
+    let cache_restore = cache.replacen(CACHE, &format!("{CACHE}/restore"), 1);
     let ci = platform.of_stage(Stage::Ci).find_map(|env| {
         let ci = env.ci.as_ref()?;
         Some((env, ci))
@@ -218,6 +228,8 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             .trim_end()
             .to_owned(),
         checkout,
+        cache,
+        cache_restore,
         rust: pins.rust.value.as_str(),
         podplane: pins.podplane.value.as_str(),
         kubectl: pins.kubectl.value.as_str(),

@@ -156,6 +156,61 @@ fn pull_requests_run_the_checks_and_the_plan_on_hosted_runners_and_never_deploy(
     assert!(runs(jobs[1].1).contains("ci/plan.sh \"$BASE_SHA\" >> \"$GITHUB_STEP_SUMMARY\""));
 }
 
+/// GitHub's cache: what the checks and the plan compile is restored by the toolchain and
+/// the lock file; only main's jobs save it (a pull request's build never reaches main),
+/// and no job that builds images or deploys restores anything.
+#[test]
+fn the_checks_and_the_plan_restore_cargos_build_and_only_main_saves_it() {
+    let repo = Repo::fixture();
+    let pins: toml::Table = toml::from_str(&repo.read("ci/pins.toml")).unwrap();
+    let commit = pins["actions"]["actions/cache"]["commit"].as_str().unwrap();
+    let mut cached = Vec::new();
+    for (name, workflow) in workflows(&repo) {
+        for (job_name, job) in jobs(&workflow) {
+            let steps = steps(job);
+            let Some(at) = steps.iter().position(|step| {
+                step["uses"]
+                    .as_str()
+                    .is_some_and(|uses| uses.starts_with("actions/cache"))
+            }) else {
+                continue;
+            };
+            let step = &steps[at];
+            cached.push(format!("{name}: {job_name}: {}", step["uses"]));
+            assert!(job.get("environment").is_none(), "{name}: {job_name}");
+            assert_eq!(job["permissions"]["id-token"], Value::Null, "{job_name}");
+            // Before anything compiles.
+            assert!(
+                steps[..at]
+                    .iter()
+                    .all(|step| !step["run"].as_str().unwrap_or("").contains("cargo")),
+                "{name}: {job_name}"
+            );
+            let key = step["with"]["key"].as_str().unwrap();
+            for part in [
+                "${{ env.RUSTUP_TOOLCHAIN }}",
+                "${{ hashFiles('Cargo.lock') }}",
+            ] {
+                assert!(key.contains(part), "{name}: {job_name}: {key}");
+            }
+            let fallback = step["with"]["restore-keys"].as_str().unwrap();
+            assert!(key.starts_with(fallback), "{key} / {fallback}");
+            let paths: Vec<&str> = step["with"]["path"].as_str().unwrap().lines().collect();
+            assert!(paths.contains(&"target/"), "{paths:?}");
+            assert!(paths.contains(&"~/.cargo/registry/cache/"), "{paths:?}");
+        }
+    }
+    assert_eq!(
+        cached,
+        [
+            format!("main.yml: checks: \"actions/cache@{commit}\""),
+            format!("main.yml: plan: \"actions/cache@{commit}\""),
+            format!("pull-request.yml: checks: \"actions/cache/restore@{commit}\""),
+            format!("pull-request.yml: plan: \"actions/cache/restore@{commit}\""),
+        ]
+    );
+}
+
 #[test]
 fn main_builds_images_then_deploys_staging_then_production_through_their_environments() {
     let repo = Repo::fixture();
