@@ -237,7 +237,7 @@ fn check_denies_a_changed_service_that_kept_its_version() {
 /// `new-repo` supports): every command reads a revision's files from the platform's root.
 #[test]
 fn a_platform_in_a_directory_of_a_larger_repository_reads_its_revisions() {
-    let outer = tempfile::tempdir().unwrap();
+    let outer = common::tempdir();
     let fixture = Repo::fixture();
     common::copy(&fixture.path("."), &outer.path().join("platform"));
     let repo = Repo { dir: outer };
@@ -284,7 +284,7 @@ fn a_base_that_cannot_be_read_is_an_error_not_a_pass() {
     let source = Repo::fixture();
     source.commit_with_history();
     source.git(&["config", "uploadpack.allowFilter", "true"]);
-    let clone = tempfile::tempdir().unwrap();
+    let clone = common::tempdir();
     let status = std::process::Command::new("git")
         .args(["clone", "-q", "--filter=blob:none"])
         .arg(format!("file://{}", source.path(".").display()))

@@ -150,7 +150,7 @@ fn the_repository_is_found_from_a_subdirectory_and_with_dash_c() {
         .run_in(&repo.path("environments/prod"), &["list"])
         .success()
         .stdout();
-    let outside = tempfile::tempdir().unwrap();
+    let outside = common::tempdir();
     let with_c = repo
         .run_in(
             outside.path(),
@@ -283,7 +283,7 @@ fn the_manual_is_made_from_the_same_definitions() {
             "{command}"
         );
     }
-    let out = tempfile::tempdir().unwrap();
+    let out = common::tempdir();
     let out_dir = out.path().join("man");
     repo.run(&["man", "--out", out_dir.to_str().unwrap()])
         .success();

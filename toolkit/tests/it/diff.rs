@@ -351,7 +351,7 @@ fn a_revision_a_shallow_clone_lacks_gets_a_hint_to_fetch_it() {
     origin.edit(PROD, "version = \"1.2.0\"", "version = \"1.3.0\"");
     origin.git(&["commit", "-q", "-am", "release"]);
     let clone = Repo {
-        dir: tempfile::tempdir().unwrap(),
+        dir: common::tempdir(),
     };
     let url = format!("file://{}", origin.dir.path().display());
     clone.git(&[

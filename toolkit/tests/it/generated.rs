@@ -427,7 +427,7 @@ fn hostile_text_in_every_free_field_leaves_every_generated_file_as_its_consumer_
 #[test]
 fn a_symlinked_environment_is_refused_and_nothing_outside_is_touched() {
     let repo = Repo::fixture();
-    let outside = tempfile::tempdir().unwrap();
+    let outside = common::tempdir();
     common::copy(&repo.path("environments/dev"), &outside.path().join("dev"));
     std::fs::remove_dir_all(repo.path("environments/dev")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("dev"), repo.path("environments/dev")).unwrap();

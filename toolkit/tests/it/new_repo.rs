@@ -16,7 +16,7 @@ fn xtask(cwd: &Path, args: &[&str]) -> Run {
 
 /// A new repository for Globex in a fresh temporary directory, made with `extra` flags.
 fn globex(extra: &[&str]) -> (tempfile::TempDir, PathBuf, Run) {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir();
     let mut args = vec![
         "new-repo",
         "globex",
@@ -242,7 +242,7 @@ fn the_new_repository_gets_one_first_commit_on_main() {
 
 #[test]
 fn inside_a_git_repository_no_second_repository_is_made() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir();
     let init = Command::new("git")
         .args(["init", "--quiet"])
         .current_dir(tmp.path())
@@ -367,7 +367,7 @@ fn dry_run_lists_the_files_and_names_and_writes_nothing() {
 /// Runs `new-repo` with `args` in an empty directory that holds `existing`, and checks that
 /// it fails with exit code 2 and leaves the directory as it was. Returns stderr.
 fn refused(existing: &[&str], args: &[&str]) -> String {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir();
     for file in existing {
         let path = tmp.path().join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -460,7 +460,7 @@ fn a_directory_that_is_not_empty_is_refused() {
 
 #[test]
 fn an_empty_directory_is_filled() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = common::tempdir();
     std::fs::create_dir(tmp.path().join("out")).unwrap();
     xtask(
         tmp.path(),

@@ -53,7 +53,7 @@ fn commit_all(dir: &Path, message: &str) {
 
 /// A copy of the 0.1.0 repository, committed.
 fn old_repository() -> Repo {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir();
     copy(&manifest_dir().join(FIXTURE), dir.path());
     commit_all(dir.path(), "made by toolkit 0.1.0");
     Repo { dir }
@@ -249,7 +249,7 @@ fn upgrade_needs_a_clean_tree_and_a_toolkit_of_its_version() {
             "--to git:URL@REV",
         ],
     );
-    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = common::tempdir();
     std::fs::write(
         elsewhere.path().join("Cargo.toml"),
         "[package]\nname = \"platform-toolkit\"\nversion = \"0.1.0\"\n",
@@ -335,10 +335,10 @@ fn a_new_repository_is_up_to_date_and_at_another_version_is_refused() {
 #[test]
 fn the_program_needs_nothing_from_where_it_was_built() {
     // The binary alone, moved away from its build, makes a repository that checks.
-    let bin = tempfile::tempdir().unwrap();
+    let bin = common::tempdir();
     let moved = bin.path().join("xtask");
     std::fs::copy(env!("CARGO_BIN_EXE_platform-toolkit"), &moved).unwrap();
-    let work = tempfile::tempdir().unwrap();
+    let work = common::tempdir();
     let run = |cwd: &Path, args: &[&str]| {
         let mut command = common::program(&moved, cwd, args);
         Run(command.env_remove("CARGO_MANIFEST_DIR").output().unwrap())
@@ -489,7 +489,7 @@ fn upgrade_to_latest_moves_the_pin_to_the_newest_release_and_nothing_else() {
     };
     let (root, _) = source["git:file://".len()..].rsplit_once('@').unwrap();
     // The toolkit's repository, with release tags as the toolkit's releases are made.
-    let releases = tempfile::tempdir().unwrap();
+    let releases = common::tempdir();
     let bare = releases.path().join("toolkit.git");
     git(
         releases.path(),

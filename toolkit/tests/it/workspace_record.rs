@@ -101,7 +101,7 @@ fn a_corrupt_or_foreign_record_is_ignored_and_replaced() {
 #[test]
 fn the_record_goes_where_cargo_puts_its_output() {
     let repo = Repo::fixture();
-    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = common::tempdir();
     let status = repo
         .command(repo.dir.path(), &["list"])
         .env("CARGO_TARGET_DIR", elsewhere.path())

@@ -63,7 +63,7 @@ const BUILT: &str = "abababababababababababababababababababababababababababababa
 /// Returns each `podplane deploy` call's words, with what it could read from its standard
 /// input (where deploy would read its answer to a prompt).
 fn run_deploy_script(repo: &Repo, env: &str, stdin: &str) -> Vec<(Vec<String>, String)> {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = common::tempdir();
     let standins = standins::Standins::new(scratch.path());
     let config =
         podplane::parse_jsonc(&repo.read(&format!("environments/{env}/podplane.cluster.jsonc")));

@@ -43,7 +43,7 @@ fn yaml(text: &str) -> Value {
 #[test]
 fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
     let repo = Repo::fixture();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = common::tempdir();
     let standins = standins::Standins::new(scratch.path());
     let config =
         podplane::parse_jsonc(&repo.read(&format!("environments/{ENV}/podplane.cluster.jsonc")));

@@ -11,7 +11,7 @@ use sha2::Digest as _;
 
 use super::actions::{Github, JobRun, Runner};
 use super::workflow;
-use crate::common::{Repo, copy};
+use crate::common::{self, Repo, copy};
 use crate::standins::{Pins, Standins};
 use crate::{podplane, truster};
 
@@ -81,7 +81,7 @@ impl Rehearsal {
     /// A rehearsal of `repo`, committed on main, which GitHub knows as `github`: the
     /// pinned tools served, nothing built, no secret created.
     pub fn on(repo: Repo, github: &'static str) -> Rehearsal {
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = common::tempdir();
         let standins = Standins::new(scratch.path());
         let pins = Pins::read(&repo.path("."));
         standins.serve_tools(&pins, false);
@@ -99,10 +99,10 @@ impl Rehearsal {
     /// stand-ins hold (what was built, deployed, recorded and logged in).
     fn fork(&self) -> Rehearsal {
         let repo = Repo {
-            dir: tempfile::tempdir().unwrap(),
+            dir: common::tempdir(),
         };
         copy(self.repo.dir.path(), repo.dir.path());
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = common::tempdir();
         let standins = Standins::new(scratch.path());
         for entry in std::fs::read_dir(&self.standins.state).unwrap() {
             let entry = entry.unwrap();
