@@ -259,6 +259,14 @@ pub fn replace_value(text: &str, path: &[&str], value: &str) -> anyhow::Result<O
     )))
 }
 
+/// `text` (a TOML file) without its top-level table `key` and the comment above it; every
+/// other table keeps its bytes. `None` when there is no such table.
+pub fn remove_table(text: &str, key: &str) -> anyhow::Result<Option<String>> {
+    let mut document: toml_edit::DocumentMut =
+        text.parse().map_err(|err| anyhow::anyhow!("{err}"))?;
+    Ok(document.remove(key).map(|_| document.to_string()))
+}
+
 /// The mode a written file gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileMode {

@@ -119,6 +119,15 @@ pub const REPO_CI_RUN: &str = include_str!("../templates/repo/ci-run.sh");
 /// A new worker service's `src/main.rs`: no variables.
 pub const WORKER_MAIN: &str = include_str!("../templates/service/worker.rs");
 
+/// The OTLP relay's `src/main.rs` (managed observability): no variables. The toolkit's
+/// tests compile it and run its tests.
+pub const RELAY_MAIN: &str = include_str!("../templates/relay/main.rs");
+
+/// The relay's one dependency, as its manifest names it: the version the toolkit's tests
+/// compile it with (`[workspace.dependencies] ureq` of the toolkit's repository).
+pub const RELAY_CLIENT: &str =
+    r#"ureq = { version = "3.5.2", default-features = false, features = ["rustls"] }"#;
+
 /// A template engine configured as every template of the toolkit needs it.
 pub fn engine() -> Handlebars<'static> {
     let mut handlebars = Handlebars::new();

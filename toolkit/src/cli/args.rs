@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
 use super::completion;
-use crate::model::{Stage, Template};
+use crate::model::{Shape, Stage, Template};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -230,6 +230,14 @@ pub struct NewRepoArgs {
     #[arg(long, default_value = "eu-west-1")]
     pub region: String,
 
+    /// The topology guide's starting point. `mature` (the default: the release flow this
+    /// toolkit is built around, staging before production): identity, observability, CI,
+    /// dev, staging and prod. `smallest`: identity, dev and prod, hosted CI runners,
+    /// managed observability through a relay, and main deploying to production after the
+    /// checks; `new-env` grows it
+    #[arg(long, default_value = "mature")]
+    pub shape: Shape,
+
     /// Where service images are pushed; defaults to ghcr.io/ORG
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
@@ -352,6 +360,16 @@ pub struct NewServiceArgs {
 impl ValueEnum for Template {
     fn value_variants<'a>() -> &'a [Self] {
         &[Template::Web, Template::Worker]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for Shape {
+    fn value_variants<'a>() -> &'a [Self] {
+        Shape::ALL
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {

@@ -65,8 +65,14 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         .push((name.to_string(), SourceFile::new(&path, text.as_str())));
     // A twin is held to parity with the production it stands in for, where [parity] names
     // that production as its reference.
+    // A staging environment is held to production, which turns the promotion flow on.
     let platform_text = match twin_of {
         Some(primary) => with_candidate(&platform, primary.name.as_str(), name.as_str())?,
+        None if args.stage == Stage::Staging => held_to_production(&platform, name.as_str())?,
+        // Telemetry moves in-house: the managed provider's table goes.
+        None if args.stage == Stage::Observability && platform.managed_observability.is_some() => {
+            edit::remove_table(&platform.file.text, "observability")?
+        }
         None => None,
     };
     if let Some(text) = &platform_text {
@@ -100,6 +106,31 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
 
     let env = &resolved.environments[&name];
     crate::terminal::say(format!("created {}", path.display()))?;
+    if let (Some(managed), Some(_), Stage::Observability) =
+        (&platform.managed_observability, &platform_text, args.stage)
+    {
+        let relay = &managed.relay.value;
+        crate::terminal::say(format!(
+            "  every cluster now ships its telemetry here: [observability] ({}) is gone from platform.toml; remove [services.{relay}] from the environments, crates/{relay} and its secret `{}` when you no longer need them",
+            managed.provider.value, managed.credential.value
+        ))?;
+    } else if twin_of.is_none()
+        && let Some(text) = &platform_text
+    {
+        let reference = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|doc| {
+                doc.get("parity")?
+                    .get("reference")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        crate::terminal::say(format!(
+            "  held to `{reference}` by a new [parity] in platform.toml: `parity` compares them, and production is promoted from it"
+        ))?;
+    }
     if let Some(primary) = twin_of {
         crate::terminal::say(format!(
             "  the disaster-recovery twin of `{}` (dr_of): deployed and promoted with it{}",
@@ -204,6 +235,8 @@ struct ServiceEntry {
     env: String,
     /// A twin's copy of its primary's hand-written host name.
     hostname: Option<String>,
+    /// The secrets it reads, as a TOML array's items.
+    secrets: String,
 }
 
 fn render(
@@ -415,6 +448,12 @@ fn service_entries(c: &Cluster, like: Option<&Environment>, twin: bool) -> Vec<S
                 .host()
                 .filter(|host| twin && written_in(&host.origin, like))
                 .map(|host| toml(host.value.as_str())),
+            secrets: service
+                .secrets
+                .iter()
+                .map(|secret| toml(secret.value.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
         .collect()
 }
@@ -458,6 +497,32 @@ fn with_candidate(
         &["parity", "candidates"],
         &format!("[{}]", candidates.join(", ")),
     )
+}
+
+/// platform.toml with the first staging environment, `name`, held to production: a new
+/// [parity] when there is none and one production environment (the smallest shape
+/// growing); `None` otherwise (a [parity] already says what production is compared with).
+fn held_to_production(platform: &Platform, name: &str) -> anyhow::Result<Option<String>> {
+    if platform.parity.is_some() {
+        return Ok(None);
+    }
+    let mut production = platform
+        .of_stage(Stage::Production)
+        .filter(|env| env.dr_of.is_none());
+    let (Some(reference), None) = (production.next(), production.next()) else {
+        return Ok(None);
+    };
+    let mut text = platform.file.text.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\n# Staging must match production wherever correctness depends on it (`cargo xtask parity`,\n# `cargo xtask diff {name} {reference}`); each exception, in a [[parity.allow]], says why.\n[parity]\nreference = {}\ncandidates = [{}]\n",
+        toml(reference.name.as_str()),
+        toml(name),
+        reference = reference.name,
+    ));
+    Ok(Some(text))
 }
 
 /// Whether a value of the `--like` environment was written in its own file, and so is

@@ -52,7 +52,7 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
         first_commit(tree.path(), &made.platform)?;
     }
     tree.persist()?;
-    report(args, &made, &toolkit, git)?;
+    report(args, &spec, &made, &toolkit, git)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -62,6 +62,7 @@ fn spec(start: &Path, args: &NewRepoArgs) -> anyhow::Result<Spec> {
     let spec = Spec {
         org: args.org.clone(),
         domain: args.domain.clone(),
+        shape: args.shape,
         name: args.name.clone(),
         region: args.region.clone(),
         registry: args.registry.clone(),
@@ -166,7 +167,13 @@ fn make(
 }
 
 /// What was made, and what to do next.
-fn report(args: &NewRepoArgs, made: &Made, toolkit: &Source, git: bool) -> anyhow::Result<()> {
+fn report(
+    args: &NewRepoArgs,
+    spec: &Spec,
+    made: &Made,
+    toolkit: &Source,
+    git: bool,
+) -> anyhow::Result<()> {
     say(format!(
         "created {}: the platform repository of {}, on the toolkit {toolkit} ({})",
         args.dir.display(),
@@ -184,7 +191,7 @@ fn report(args: &NewRepoArgs, made: &Made, toolkit: &Source, git: bool) -> anyho
             "  the toolkit is pinned by its directory on this machine, {dir}: for a repository others can build, pin a published revision with `cargo xtask upgrade --to git:URL@REV`"
         ))?;
     }
-    next_steps(&args.dir, made.placeholders)
+    next_steps(&args.dir, spec, made.placeholders)
 }
 
 /// Refuses a destination that exists and is not an empty directory, or whose parent does
@@ -306,12 +313,13 @@ fn describe(platform: &Platform) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn next_steps(dir: &Path, placeholders: usize) -> anyhow::Result<()> {
+fn next_steps(dir: &Path, spec: &Spec, placeholders: usize) -> anyhow::Result<()> {
     let dir = dir.display();
+    let order = spec.environments().join(", ");
     say(format!(
         "\nnext:\n  \
          1. cd {dir} && cargo xtask check: {placeholders} placeholder(s) to fill in (account ids, team members, the seed digest), each shown with what belongs there\n  \
-         2. bring the environments up in this order: identity, observability, ci, then dev, staging, prod (each cluster's README says how)\n  \
+         2. bring the environments up in this order: {order} (each cluster's README says how)\n  \
          3. push it to GitHub and set up what .github/workflows/ deploys through: the GitHub Environments, their reviewers, and the OIDC trust of the cloud and the clusters (ci/README.md)"
     ))?;
     Ok(())

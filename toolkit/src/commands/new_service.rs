@@ -58,6 +58,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         image: &image,
         workspace_signal_hook: declares_signal_hook(root),
         base_images: &BaseImages::of(platform.pins.as_ref())?,
+        relay: false,
     }
     .files()?;
     let manifest = files

@@ -4,15 +4,29 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::ParityArgs;
+use crate::cli::{ComparisonFormat, ParityArgs};
 use crate::comparison::{self, Comparison};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::model::Stage;
 use crate::model::date::Date;
+
+/// What `parity` says in a repository without staging (the smallest shape).
+pub const NOTHING_TO_COMPARE: &str = "nothing to compare: this repository has no staging environment, so production has no candidate to match; main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on";
 
 /// `parity`: every candidate of `[parity]` against the reference.
 pub fn run(root: &Path, args: &ParityArgs, today: Date) -> anyhow::Result<ExitCode> {
     let platform = crate::repository::load(root)?;
     let Some(parity) = &platform.parity else {
+        // Without a staging environment production has no candidate: nothing to compare.
+        if platform.of_stage(Stage::Staging).next().is_none() {
+            match args.format {
+                ComparisonFormat::Json => crate::terminal::print_json(&[(); 0])?,
+                ComparisonFormat::Human | ComparisonFormat::Markdown => {
+                    crate::terminal::print(&format!("{NOTHING_TO_COMPARE}\n"))?;
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         return Err(Diagnostic::new("platform.toml has no [parity] table", Location::Nowhere)
             .with_help("add [parity] with `reference = \"prod\"` and `candidates = [\"staging\"]`; see docs/environments-reference.md")
             .into_error());

@@ -69,6 +69,7 @@ const PATH_KINDS: &[(&str, Option<PathKind>)] = &[
     ("cluster.api_host", Some(PathKind::Convention)),
     ("cluster.trust_domain", Some(PathKind::Convention)),
     ("cluster.registry_host", Some(PathKind::Convention)),
+    ("cluster.otlp_endpoint", Some(PathKind::Convention)),
     ("cluster.client_id", None),
     ("cluster.vpc", Some(PathKind::ConventionVpc)),
     ("cluster.availability_zones", None),

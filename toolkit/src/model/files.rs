@@ -70,6 +70,32 @@ pub struct PlatformFile {
     /// Rule id = `deny`, `warn` or `allow`: the level of a rule of `cargo xtask check` (docs/checks.md).
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
+    /// Managed observability: every cluster's telemetry goes to a hosted provider, through a relay service in the cluster, rather than to an observability environment.
+    pub observability: Option<ManagedObservabilityFile>,
+}
+
+/// `[observability]` of platform.toml: telemetry goes to a hosted provider. Podplane's VM
+/// telemetry cannot authenticate, so each cluster runs the relay service, which its VMs
+/// ship to and which adds the provider's credential, read from a secret.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "managed-observability")]
+pub struct ManagedObservabilityFile {
+    /// The provider, as the docs name it (`grafana-cloud`, `honeycomb`), or a placeholder.
+    #[schemars(pattern(patterns::PROVIDER_NAME))]
+    pub provider: Spanned<String>,
+    /// The provider's OTLP/HTTP endpoint, without a credential, or a placeholder: the relay forwards `/v1/logs` to `<endpoint>/v1/logs`.
+    #[schemars(pattern(patterns::OTLP_ENDPOINT))]
+    pub endpoint: Spanned<String>,
+    /// The HTTP header the provider takes its credential in; default `Authorization`.
+    #[schemars(pattern(patterns::HEADER_NAME))]
+    pub header: Option<Spanned<String>>,
+    /// The key of the secret that holds the header's value, in every cluster that runs the relay (`podplane secret create --for <relay> <key>`); never the value itself.
+    #[schemars(pattern(patterns::SECRET_KEY))]
+    pub credential_key: Spanned<String>,
+    /// The service that carries each cluster's telemetry to the provider: a web service every cluster deploys; default `otlp-relay`.
+    #[schemars(pattern(patterns::LABEL))]
+    pub relay: Option<Spanned<String>>,
 }
 
 /// `[defaults]`: values an environment inherits unless it sets its own.

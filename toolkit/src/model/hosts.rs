@@ -96,7 +96,10 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
 /// Every host name of the platform: each cluster's zone apex, the OIDC issuer's and the
 /// OTLP endpoint's (each claimed once, however many name it), then each
 /// cluster's hosts, so that a clash is reported at the name a cluster chose.
-fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
+fn all_claims<'a>(
+    environments: &'a BTreeMap<EnvName, Environment>,
+    relay: Option<&str>,
+) -> Vec<Claim<'a>> {
     let mut claims = Vec::new();
     let mut issuers = HashSet::new();
     for env in environments.values() {
@@ -128,7 +131,15 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
         let endpoint = env.cluster.as_ref().and_then(|c| c.otlp_endpoint.as_ref());
         if let Some(endpoint) = endpoint {
             let host = url_host(&endpoint.value);
-            if otlp.insert(host) {
+            // The relay of managed observability serves its own cluster's endpoint: the
+            // relay's host claim is that one.
+            let relayed = relay.is_some_and(|relay| {
+                env.cluster
+                    .as_ref()
+                    .and_then(|c| c.services.get(relay)?.host())
+                    .is_some_and(|served| served.value.as_str() == host)
+            });
+            if !relayed && otlp.insert(host) {
                 claims.push(Claim {
                     host,
                     what: "the OTLP endpoint's host".to_owned(),
@@ -146,8 +157,13 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
 }
 
 /// Reports every host name that two things claim, at the second; the rule `host-unique`.
-pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mut Diagnostics) {
-    let claims = all_claims(environments);
+/// `relay` is the relay service of managed observability, when there is one.
+pub fn check_unique(
+    environments: &BTreeMap<EnvName, Environment>,
+    relay: Option<&str>,
+    problems: &mut Diagnostics,
+) {
+    let claims = all_claims(environments, relay);
     let mut first: HashMap<&str, &Claim> = HashMap::new();
     for claim in &claims {
         let Some(earlier) = first.get(claim.host) else {

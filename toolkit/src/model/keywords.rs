@@ -183,3 +183,18 @@ keyword_enum! {
         Github = "github",
     }
 }
+
+keyword_enum! {
+    /// The starting points of the topology guide that `new-repo` makes.
+    Shape {
+        /// Identity, development, production: hosted CI runners, managed observability,
+        /// no staging.
+        Smallest = "smallest",
+        /// Identity, observability, CI, development, staging and production.
+        Mature = "mature",
+    }
+}
+
+impl Shape {
+    pub const ALL: &[Shape] = &[Shape::Smallest, Shape::Mature];
+}

@@ -52,7 +52,9 @@ pub mod pins;
 mod resolve;
 pub mod services;
 pub mod spanned;
+pub mod telemetry;
 pub mod tree;
+pub use telemetry::{DEFAULT_RELAY, ManagedObservability};
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -66,7 +68,7 @@ use crate::model::network::ZoneSubnets;
 use crate::rule::{RuleId, RuleLevel};
 pub use files::{
     Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, SecretStore, Seed,
-    Stage, Template,
+    Shape, Stage, Template,
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
@@ -154,6 +156,9 @@ pub struct Platform {
     /// `[github]`: the repository whose deploy jobs the clusters trust; `None` until it
     /// is written, and then no trust binding is rendered.
     pub github: Option<GithubRepo>,
+    /// `[observability]` of platform.toml: telemetry goes to a hosted provider through a
+    /// relay in each cluster; `None` when an observability environment takes it.
+    pub managed_observability: Option<ManagedObservability>,
 }
 
 /// The GitHub repository CI deploys from, and the immutable ids its tokens carry.
@@ -226,16 +231,19 @@ impl Platform {
             .values()
             .find(|env| env.name.as_str() == name)
             .ok_or_else(|| {
-                let known: Vec<&str> = self.environments.keys().map(EnvName::as_str).collect();
-                crate::diagnostic::Diagnostic::new(
+                let unknown = crate::diagnostic::Diagnostic::new(
                     format!("unknown environment `{name}`"),
                     crate::diagnostic::Location::Nowhere,
-                )
-                .with_help(crate::diagnostic::help_valid(
-                    "environments",
-                    name,
-                    &known,
-                ))
+                );
+                // Staging asked for where there is none (the smallest shape): say so.
+                if name == Stage::Staging.as_str() && self.of_stage(Stage::Staging).next().is_none() {
+                    return unknown.with_help(format!(
+                        "this repository has no staging environment, so there is nothing to compare production with: main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on; environments: {}",
+                        self.environments.keys().map(|env| format!("`{env}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                let known: Vec<&str> = self.environments.keys().map(EnvName::as_str).collect();
+                unknown.with_help(crate::diagnostic::help_valid("environments", name, &known))
             })
     }
 

@@ -85,12 +85,24 @@ pub const GITHUB_ID: &str = r"^([1-9][0-9]{0,19}|<[a-z0-9-]+>)$";
 /// [`super::values::Reason`]: anything but blank.
 pub const NOT_BLANK: &str = r"\S";
 
+/// A hosted provider's OTLP/HTTP endpoint ([`super::telemetry::OtlpEndpoint`]; the host is
+/// left to the loader).
+pub const OTLP_ENDPOINT: &str =
+    r"^(https://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]*)*|<[a-z0-9-]+>)$";
+
+/// A managed observability provider's name ([`super::telemetry::ProviderName`]).
+pub const PROVIDER_NAME: &str = r"^([a-z0-9]+(-[a-z0-9]+)*|<[a-z0-9-]+>)$";
+
+/// An HTTP header name ([`super::telemetry::HeaderName`]).
+pub const HEADER_NAME: &str = r"^[A-Za-z0-9-]{1,64}$";
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
     use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
+    use crate::model::telemetry::{HeaderName, OtlpEndpoint, ProviderName};
     use crate::model::values::{
         AcmeDirectory, Email, GitUrl, GithubId, GithubRepository, HostPattern, InstanceType,
         Reason, SecretArn, SecretKey, SeedDigest, SeedVersion, ServiceVersion, TreePath,
@@ -166,6 +178,15 @@ mod tests {
                 GithubRepository::parse(t).is_ok()
             }),
             ("GITHUB_ID", GITHUB_ID, true, |t| GithubId::parse(t).is_ok()),
+            ("OTLP_ENDPOINT", OTLP_ENDPOINT, false, |t| {
+                OtlpEndpoint::parse(t).is_ok()
+            }),
+            ("HEADER_NAME", HEADER_NAME, true, |t| {
+                HeaderName::parse(t).is_ok()
+            }),
+            ("PROVIDER_NAME", PROVIDER_NAME, true, |t| {
+                ProviderName::parse(t).is_ok()
+            }),
         ]
     }
 
@@ -188,6 +209,13 @@ mod tests {
             (SEED_VERSION, "v1.2.3-1"),
             (SEED_DIGEST, &format!("sha512:{}", "ab".repeat(64))),
             (GIT_URL, "git@github.com:example/charts.git"),
+            (
+                OTLP_ENDPOINT,
+                "https://otlp-gateway-prod-eu-west-2.grafana.net/otlp",
+            ),
+            (HEADER_NAME, "Authorization"),
+            (OTLP_ENDPOINT, "<otlp-endpoint>"),
+            (PROVIDER_NAME, "grafana-cloud"),
             (SECRET_ARN, "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
             (TREE_PATH, "services.*.env.REGION"),
             (ENV_VAR, "LOG_LEVEL"),

@@ -1,5 +1,7 @@
 //! `platform.auto.tfvars`: where a cluster sends its telemetry, as the Terraform
-//! variables Podplane reads. The observability cluster sends nothing of its own making.
+//! variables Podplane reads: the observability environment, or with managed
+//! observability the relay the cluster runs. The observability cluster sends nothing of
+//! its own making.
 
 use serde::Serialize;
 
@@ -13,7 +15,8 @@ pub const FILE: &str = "platform.auto.tfvars";
 struct Data<'a> {
     preamble: String,
     env: &'a str,
-    observability: Option<&'a str>,
+    /// Where the VM logs go, as a sentence's end.
+    destination: String,
     /// The quoted endpoint, or `None` when telemetry is off.
     endpoint: Option<String>,
     /// Why telemetry is off.
@@ -39,17 +42,37 @@ pub fn generate(
                 "This is the observability cluster: it does not send telemetry to itself;\n# {monitor} watches it."
             )
         }
-        (_, None) => {
-            "The platform has no observability environment to send telemetry to.".to_owned()
-        }
+        (_, None) => match &platform.managed_observability {
+            Some(managed) => format!(
+                "The relay `{}` of managed observability is not deployed here: nothing would\n# carry telemetry to {}.",
+                managed.relay.value, managed.provider.value
+            ),
+            None => {
+                "The platform has no observability environment to send telemetry to.".to_owned()
+            }
+        },
         _ => String::new(),
+    };
+    let destination = match (observability, &platform.managed_observability) {
+        (Some(observability), _) => format!(
+            "the observability environment `{}`,\n# outside this cluster",
+            observability.name
+        ),
+        (None, Some(managed)) => format!(
+            "the relay `{}` in this cluster, which\n# forwards them to {} ({}) with the credential in the secret `{}`",
+            managed.relay.value,
+            managed.provider.value,
+            managed.endpoint.value,
+            managed.credential.value
+        ),
+        (None, None) => String::new(),
     };
     let data = Data {
         preamble: comment_preamble("#", &Sources::Environment(env))
             .trim_end()
             .to_owned(),
         env: env.name.as_str(),
-        observability: observability.map(|o| o.name.as_str()),
+        destination,
         endpoint: cluster.otlp_endpoint.as_ref().map(|e| hcl_string(&e.value)),
         reason,
     };

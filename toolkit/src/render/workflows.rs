@@ -54,6 +54,9 @@ struct Data<'a> {
     #[serde(skip)]
     runner_label: Option<String>,
     trunk: bool,
+    /// Whether `[parity]` holds candidates to production: without one (no staging) there
+    /// is nothing to compare.
+    parity: bool,
     /// An image is pushed to ghcr.io, with the job's token.
     packages_write: bool,
     /// An image is pushed elsewhere, with cloud credentials from OIDC federation.
@@ -205,11 +208,13 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             .map(|(from, _)| from.clone());
         let (gate, gate_name) = match (trunk, &promoted_from) {
             (false, Some(from)) => (
-                format!("ci/promotion-gate.sh {from} {name} \"$BASE_SHA\""),
+                Some(format!("ci/promotion-gate.sh {from} {name} \"$BASE_SHA\"")),
                 "only versions staging ran before this push (the promotion path)",
             ),
+            // Without staging, production deploys after the checks alone.
+            _ if platform.parity.is_none() => (None, ""),
             _ => (
-                "cargo xtask parity".to_owned(),
+                Some("cargo xtask parity".to_owned()),
                 "staging matches production",
             ),
         };
@@ -217,7 +222,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             name: name.to_owned(),
             cluster: cluster_id(platform, name),
             needs: after_staging.clone(),
-            gate: Some(gate),
+            gate,
             gate_name,
             promoted_from,
         });
@@ -239,6 +244,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         self_hosted: self_hosted.is_some(),
         runner_label,
         trunk,
+        parity: platform.parity.is_some(),
         packages_write: registries.contains(&GITHUB_REGISTRY),
         registry_federation: registries.iter().any(|r| *r != GITHUB_REGISTRY),
         registries: registries

@@ -7,13 +7,31 @@ use serde::{Deserialize, Serialize};
 use super::service::{BaseImages, FIRST_VERSION, ServiceCrate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
-use crate::model::Template;
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
 use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
 use crate::model::values::{Email, GithubRepository, one_line};
+use crate::model::{Shape, Template};
 
-/// The environments of a new repository, in the order they are brought up.
+/// The environments of a new repository of the mature shape, in the order they are
+/// brought up.
 pub const ENVIRONMENTS: [&str; 6] = ["identity", "observability", "ci", "dev", "staging", "prod"];
+
+/// The environments of the smallest shape, in the order they are brought up.
+pub const SMALLEST: [&str; 3] = ["identity", "dev", "prod"];
+
+/// The relay of managed observability, the smallest shape's second crate.
+pub const RELAY_SERVICE: &str = crate::model::DEFAULT_RELAY;
+
+/// The secret the relay reads the provider's credential from.
+pub const RELAY_CREDENTIAL: &str = "otlp-credential";
+
+fn mature() -> Shape {
+    Shape::Mature
+}
+
+fn is_mature(shape: &Shape) -> bool {
+    *shape == Shape::Mature
+}
 
 /// The example service every new repository starts with.
 pub const EXAMPLE_SERVICE: &str = "hello";
@@ -25,6 +43,9 @@ pub const EXAMPLE_SERVICE: &str = "hello";
 pub struct Spec {
     pub org: String,
     pub domain: String,
+    /// The starting point, `mature` unless recorded otherwise.
+    #[serde(default = "mature", skip_serializing_if = "is_mature")]
+    pub shape: Shape,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub region: String,
@@ -40,7 +61,7 @@ pub struct Spec {
     pub observability_account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_account: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admins: Vec<String>,
 }
 
@@ -64,7 +85,7 @@ impl Spec {
         Slug::parse(&self.org).map_err(|reason| {
             bad("--org", reason, "the organisation's slug is a lowercase DNS label: letters, digits and single hyphens, such as `initech`")
         })?;
-        for env in ENVIRONMENTS.iter().filter(|env| **env != "identity") {
+        for env in self.environments().iter().filter(|env| **env != "identity") {
             let id = format!("{}-{env}", self.org);
             ClusterId::parse(&id).map_err(|reason| {
                 bad("--org", format!("the cluster id `{id}` it makes is invalid: {reason}"), "choose a shorter organisation slug: cluster ids are `<org>-<env>`, at most 32 characters, so the slug can have at most 18")
@@ -150,6 +171,14 @@ impl Spec {
         Ok(())
     }
 
+    /// The environments of its shape, in the order they are brought up.
+    pub fn environments(&self) -> &'static [&'static str] {
+        match self.shape {
+            Shape::Smallest => &SMALLEST,
+            Shape::Mature => &ENVIRONMENTS,
+        }
+    }
+
     /// The human name: `--name`, else the slug with its first letter in capitals.
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| {
@@ -206,6 +235,10 @@ impl Spec {
             service: EXAMPLE_SERVICE,
             service_version: toml(FIRST_VERSION),
             toolkit: toolkit.dependency(),
+            smallest: self.shape == Shape::Smallest,
+            relay: RELAY_SERVICE,
+            relay_credential: RELAY_CREDENTIAL,
+            relay_version: toml(FIRST_VERSION),
         }
     }
 
@@ -217,25 +250,33 @@ impl Spec {
             "environments/platform.toml",
             crate::templates::fill("repo-platform", &data)?,
         )];
-        for env in ENVIRONMENTS {
+        for env in self.environments() {
             files.push(NewFile::text(
                 format!("environments/{env}/environment.toml"),
                 crate::templates::fill(&format!("repo-{env}"), &data)?,
             ));
         }
         files.push(NewFile::text("ci/pins.toml", toolkit::PINS));
-        let image = format!("{}/{EXAMPLE_SERVICE}", self.registry());
-        files.extend(
-            ServiceCrate {
-                name: EXAMPLE_SERVICE,
-                template: Template::Web,
-                port: Some(WEB_DEFAULT_PORT),
-                image: &image,
-                workspace_signal_hook: true,
-                base_images: &BaseImages::toolkit()?,
-            }
-            .files()?,
-        );
+        let base_images = BaseImages::toolkit()?;
+        let mut crates = vec![(EXAMPLE_SERVICE, false)];
+        if self.shape == Shape::Smallest {
+            crates.push((RELAY_SERVICE, true));
+        }
+        for (name, relay) in crates {
+            let image = format!("{}/{name}", self.registry());
+            files.extend(
+                ServiceCrate {
+                    name,
+                    template: Template::Web,
+                    port: Some(WEB_DEFAULT_PORT),
+                    image: &image,
+                    workspace_signal_hook: true,
+                    base_images: &base_images,
+                    relay,
+                }
+                .files()?,
+            );
+        }
         Ok(files)
     }
 
@@ -320,6 +361,11 @@ struct Data {
     service_version: String,
     /// The pin, a TOML inline table.
     toolkit: String,
+    /// The smallest shape: no staging, hosted runners, managed observability.
+    smallest: bool,
+    relay: &'static str,
+    relay_credential: &'static str,
+    relay_version: String,
 }
 
 /// The value of `key = [items]` as `taplo fmt` lays it out, so that a team that formats

@@ -24,6 +24,9 @@ pub struct ServiceCrate<'a> {
     pub workspace_signal_hook: bool,
     /// The images its Containerfile builds in and runs on, each by digest.
     pub base_images: &'a BaseImages,
+    /// Whether it is the OTLP relay of managed observability (a `web` service) rather
+    /// than a new service's starting program.
+    pub relay: bool,
 }
 
 /// What a service's Containerfile starts from: `[images] build` and `runtime` of
@@ -96,11 +99,14 @@ struct Manifest<'a> {
     port: Option<u16>,
     worker: bool,
     workspace_signal_hook: bool,
+    /// The relay's dependency line, for the relay only.
+    relay_client: Option<&'static str>,
 }
 
 #[derive(Serialize)]
 struct Readme<'a> {
     name: &'a str,
+    relay: bool,
     description: &'a str,
     template: &'a str,
     image: &'a str,
@@ -115,6 +121,9 @@ impl ServiceCrate<'_> {
 
     pub fn files(&self) -> anyhow::Result<Vec<NewFile>> {
         let description = match self.template {
+            _ if self.relay => {
+                "Carries the cluster's telemetry to the managed observability provider"
+            }
             Template::Web => "An HTTP service with a health check",
             Template::Worker => "A background worker that stops cleanly on SIGTERM",
         };
@@ -130,9 +139,11 @@ impl ServiceCrate<'_> {
                 port: self.port,
                 worker: self.template == Template::Worker,
                 workspace_signal_hook: self.workspace_signal_hook,
+                relay_client: self.relay.then_some(crate::templates::RELAY_CLIENT),
             },
         )?;
         let main = match self.template {
+            _ if self.relay => crate::templates::RELAY_MAIN.to_owned(),
             Template::Web => crate::templates::fill(
                 "service-web",
                 &serde_json::json!({ "port": self.port.unwrap_or(crate::model::services::WEB_DEFAULT_PORT) }),
@@ -143,6 +154,7 @@ impl ServiceCrate<'_> {
             "service-readme",
             &Readme {
                 name: self.name,
+                relay: self.relay,
                 description,
                 template: self.template.as_str(),
                 image: self.image,

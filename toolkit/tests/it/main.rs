@@ -6,6 +6,11 @@
 mod common;
 #[path = "../podplane/mod.rs"]
 mod podplane;
+/// The OTLP relay new repositories with managed observability run, as their crate
+/// compiles it: its own tests run here.
+#[allow(dead_code)]
+#[path = "../../templates/relay/main.rs"]
+mod relay;
 #[path = "../standins/mod.rs"]
 mod standins;
 #[path = "../truster/mod.rs"]
@@ -31,6 +36,7 @@ mod properties;
 mod render;
 mod schemas;
 mod secrets;
+mod shapes;
 mod snapshots;
 mod upgrade;
 mod workflows;

@@ -122,7 +122,7 @@ fn a_new_repository_works_at_once_for_another_organisation() {
             "prod           cluster globex-prod in zone prod.globex.io, VPC 10.30.0.0/16",
             "identity       OIDC issuer https://auth.globex.io",
             "placeholder(s) to fill in",
-            "identity, observability, ci, then dev, staging, prod",
+            "identity, observability, ci, dev, staging, prod",
             ".github/workflows/ deploys through",
         ],
     );

@@ -419,7 +419,12 @@ fn the_toml_the_tool_writes_is_as_taplo_formats_it() {
         ])
         .success();
     let example = Repo::example();
-    for root in [generated.path("."), example.path(".")] {
+    // The smallest shape, grown a staging environment like production, relay and all.
+    let smallest = Repo::generated_with(&["--shape", "smallest"]);
+    smallest
+        .run(&["new-env", "staging", "--stage", "staging", "--like", "prod"])
+        .success();
+    for root in [generated.path("."), example.path("."), smallest.path(".")] {
         let files = toml_files(&root);
         assert!(files.len() > 10, "{files:?}");
         let check = run_taplo(&["fmt", "--check", "--diff"], &files);

@@ -106,7 +106,7 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
         &run.stderr(),
         &[
             "from toolkit 0.1.0 to 0.2.0, pinned to path:",
-            "conflict  .ci/run: 1 conflict(s) marked",
+            "conflict  .ci/run: 2 conflict(s) marked",
             "merged    Cargo.toml: your edits kept",
             "merged    README.md: your edits kept",
             "merged    docs/json-output.md: your edits kept",
@@ -118,7 +118,7 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
             "migration image-pins",
             "migration containerfiles-pinned",
             "replaced crates/hello/Containerfile",
-            "with 1 conflict(s)",
+            "with 2 conflict(s)",
         ],
     );
     let after = tree(&repo);
@@ -169,7 +169,8 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
         ],
     );
     assert!(!workspace.contains("handlebars"), "{workspace}");
-    // The clash is marked, with both sides named; the step added beside it is kept.
+    // The clashes are marked, with both sides named; the step added at the end, beside
+    // the toolkit's own change there, is kept in its clash.
     let ci_run = repo.read(".ci/run");
     assert_contains(
         &ci_run,

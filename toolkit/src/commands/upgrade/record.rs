@@ -145,6 +145,8 @@ pub fn answers_of_0_1_0(root: &Path) -> anyhow::Result<Spec> {
     };
     let org = text(&platform, &["org"]).context("environments/platform.toml has no `org`")?;
     let mut spec = Spec {
+        // 0.1.0 made the mature shape only.
+        shape: crate::model::Shape::Mature,
         domain: text(&platform, &["domain"])
             .context("environments/platform.toml has no `domain`")?,
         name: text(&platform, &["name"]),

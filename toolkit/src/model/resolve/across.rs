@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::model::conventions::{Pattern, Unmade};
 use crate::model::names::EnvName;
 use crate::model::network::{self};
-use crate::model::{Cluster, Environment, Origin, Stage};
+use crate::model::{Cluster, Environment, Origin, Sourced, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
 use super::{Shared, origin_location};
@@ -97,6 +97,24 @@ pub(super) fn check_across(
         }
     };
     let Some(observability_zone) = target else {
+        // Managed observability: each cluster's VMs ship to the relay it runs.
+        if let (true, Some(managed)) = (observability.is_empty(), &shared.observability) {
+            let relay = managed.relay.value.as_str();
+            for env in environments.values_mut() {
+                let Some(cluster) = env.cluster.as_mut() else {
+                    continue;
+                };
+                let host = cluster.services.get(relay).and_then(|s| s.host());
+                cluster.otlp_endpoint = host.map(|host| {
+                    Sourced::new(
+                        format!("https://{}", host.value),
+                        Origin::Convention(
+                            format!("managed observability: the relay `{relay}` this cluster runs ([observability] in platform.toml)").into(),
+                        ),
+                    )
+                });
+            }
+        }
         return;
     };
     for env in environments.values_mut() {

@@ -12,20 +12,22 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
 use crate::model::conventions::{Naming, Variables};
 use crate::model::date::Date;
 use crate::model::files::{
-    AcmeFile, ComponentsFile, GithubFile, HostsFile, ImagesFile, ParityFile, PlatformFile,
-    SecretStore, SecretsFile,
+    AcmeFile, ComponentsFile, GithubFile, HostsFile, ImagesFile, ManagedObservabilityFile,
+    ParityFile, PlatformFile, SecretStore, SecretsFile,
 };
 use crate::model::hosts::HostAllowance;
 use crate::model::names::{Account, DnsName, EnvName, Region, Slug};
 use crate::model::network::{self};
 use crate::model::{
-    Allowance, GithubRepo, Origin, Parity, SecretAllowance, Secrets, ServiceDecl, Sourced, Stage,
+    Allowance, GithubRepo, ManagedObservability, Origin, Parity, SecretAllowance, Secrets,
+    ServiceDecl, Sourced, Stage,
 };
 use crate::rule::{RuleId, RuleLevel};
 
 use super::{HasSpan, origin_location, validated};
+use crate::model::telemetry::{HeaderName, OtlpEndpoint, ProviderName};
 use crate::model::values::{
-    Email, GithubId, GithubRepository, HostPattern, Reason, TreePath, one_line,
+    Email, GithubId, GithubRepository, HostPattern, Reason, SecretKey, TreePath, one_line,
 };
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
@@ -182,6 +184,40 @@ pub(super) fn resolve_github(
     })
 }
 
+/// `[observability]` of platform.toml: the provider, its endpoint and credential's
+/// header, the secret that holds it, and the relay, each validated.
+fn resolve_observability(
+    raw: Option<ManagedObservabilityFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Option<ManagedObservability> {
+    let raw = raw?;
+    let provider = validated(problems, file, raw.provider, |s| ProviderName::parse(s));
+    let endpoint = validated(problems, file, raw.endpoint, |s| OtlpEndpoint::parse(s));
+    let header = match raw.header {
+        Some(header) => validated(problems, file, header, |s| HeaderName::parse(s)),
+        None => Some(Sourced::new(
+            HeaderName::parse("Authorization").expect("a header name"),
+            Origin::Builtin("default: [observability] header = \"Authorization\""),
+        )),
+    };
+    let credential = validated(problems, file, raw.credential_key, |s| SecretKey::parse(s));
+    let relay = match raw.relay {
+        Some(relay) => validated(problems, file, relay, |s| Slug::parse(s)),
+        None => Some(Sourced::new(
+            Slug::parse(crate::model::DEFAULT_RELAY).expect("a slug"),
+            Origin::Builtin("default: [observability] relay = \"otlp-relay\""),
+        )),
+    };
+    Some(ManagedObservability {
+        provider: provider?,
+        endpoint: endpoint?,
+        header: header?,
+        credential: credential?,
+        relay: relay?,
+    })
+}
+
 /// `[[hosts.allow]]`: each a host name or glob, and a reason.
 pub(super) fn resolve_hosts(
     raw: Option<HostsFile>,
@@ -305,6 +341,7 @@ pub(super) fn shared<'a>(
         ),
     };
     let secrets = resolve_secrets(platform.secrets, platform_file, problems);
+    let observability = resolve_observability(platform.observability, platform_file, problems);
     let name = validated(problems, platform_file, platform.name, |t| {
         one_line(t).map(|()| t.clone())
     });
@@ -326,6 +363,7 @@ pub(super) fn shared<'a>(
         hosts: platform.hosts,
         images: platform.images,
         github: platform.github,
+        observability,
         secret_store,
         platform_file: platform_file.clone(),
         teams,
@@ -352,6 +390,7 @@ pub(super) struct Shared<'a> {
     pub(super) hosts: Option<HostsFile>,
     pub(super) images: Option<ImagesFile>,
     pub(super) github: Option<GithubFile>,
+    pub(super) observability: Option<ManagedObservability>,
     pub(super) secret_store: Sourced<SecretStore>,
     pub(super) teams: BTreeMap<String, Sourced<Vec<String>>>,
     pub(super) naming: Naming,

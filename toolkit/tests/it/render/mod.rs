@@ -22,7 +22,7 @@ fn assert_schema_accepts(schema: &str, config: &Value, what: &str) {
 /// Checks every Podplane file of `repo` against the schemas and the rules, and every
 /// `podplane login` the generated files show against the issuer's redirect URIs; returns
 /// how many cluster configs there were.
-fn assert_podplane_accepts(repo: &Repo) -> usize {
+pub fn assert_podplane_accepts(repo: &Repo) -> usize {
     let clusters: Vec<(String, Value)> = repo
         .generated_in("podplane.cluster.jsonc")
         .into_iter()
@@ -468,4 +468,18 @@ fn generated_markdown_passes_markdownlint() {
     );
     assert!(lint.status.success(), "{out}");
     assert!(out.contains("Linting: 15 file(s)"), "{out}");
+    // The smallest shape's, with its relay's README and no staging.
+    let smallest = Repo::generated_with(&["--shape", "smallest"]);
+    let lint = Command::new("markdownlint-cli2")
+        .args(["**/*.md", "#target"])
+        .current_dir(smallest.path("."))
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    assert!(lint.status.success(), "{out}");
+    assert!(out.contains("Linting: 11 file(s)"), "{out}");
 }
