@@ -463,7 +463,8 @@ pub fn assert_output(case: &str, output: &str, needles: &[&str]) {
     assert_snapshot(&format!("outputs/{case}"), &normalized(output));
 }
 
-/// `text` with the toolkit's directory, temporary directories and commit ids named.
+/// `text` with the toolkit's directory, temporary directories (and their names) and commit
+/// ids named.
 pub fn normalized(text: &str) -> String {
     let toolkit = manifest_dir();
     let workspace = toolkit.parent().unwrap_or(&toolkit).display().to_string();
@@ -484,6 +485,12 @@ pub fn normalized(text: &str) -> String {
         rest = &after[name_end..];
     }
     out.push_str(rest);
+    // A temporary directory's own name, where a command names it alone (a repository
+    // named after its directory).
+    static TEMP_NAME: OnceLock<regex::Regex> = OnceLock::new();
+    let temp_name =
+        TEMP_NAME.get_or_init(|| regex::Regex::new(r"\.tmp[A-Za-z0-9]{6}\b").expect("a regex"));
+    let out = temp_name.replace_all(&out, "[TMPNAME]").into_owned();
     // Cargo's own progress lines say how the registry stands today, not what the command
     // did: they are left out.
     let cargo_says = |line: &str| {

@@ -3,7 +3,7 @@
 //! has a new version.
 
 use crate::common;
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -157,7 +157,8 @@ fn a_change_to_one_environment_file_changes_that_environment_only() {
     assert_eq!(staging["changes"], 1);
     // The generated files it compares are rendered from both revisions, so an environment
     // whose files were not rendered again still counts as changed.
-    assert_contains(
+    crate::common::assert_output(
+        "affected/a_change_to_one_environment_file_changes_that_environment_only",
         &staging["files"].to_string(),
         &["environments/staging/deploy.sh"],
     );
@@ -268,7 +269,8 @@ fn a_platform_in_a_directory_of_a_larger_repository_reads_its_revisions() {
     .unwrap();
     let changed = run(&["check", "--base", "HEAD"]);
     assert_eq!(changed.status.code(), Some(1));
-    assert_contains(
+    crate::common::assert_output(
+        "affected/a_platform_in_a_directory_of_a_larger_repository_reads_its_revisions",
         &String::from_utf8_lossy(&changed.stderr),
         &["service `storefront` changed since HEAD but its version is still 1.3.0"],
     );
@@ -299,7 +301,11 @@ fn a_base_that_cannot_be_read_is_an_error_not_a_pass() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_contains(&stderr, &["cannot read", "at HEAD~1", "fetch the revision"]);
+    crate::common::assert_output(
+        "affected/a_base_that_cannot_be_read_is_an_error_not_a_pass",
+        &stderr,
+        &["cannot read", "at HEAD~1", "fetch the revision"],
+    );
 }
 
 /// At a revision, the services are those of the workspace's members: a crate elsewhere in

@@ -2,7 +2,7 @@
 //! README's main job on the shipped example.
 
 use crate::common;
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -261,7 +261,8 @@ fn a_secret_production_needs_and_staging_lacks_is_a_parity_finding() {
     );
     // Its deploy line binds it, and its cluster has the provider that keeps it.
     repo.run(&["render"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "diff/a_secret_production_needs_and_staging_lacks_is_a_parity_finding",
         &repo.read("environments/prod/deploy.sh"),
         &["--secret database-url \\\n  --secret legacy-token \\\n  --context initech-prod"],
     );

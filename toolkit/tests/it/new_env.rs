@@ -4,7 +4,7 @@
 use crate::common;
 use std::path::Path;
 
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 
 #[test]
@@ -45,14 +45,16 @@ fn new_env_like_copies_the_shape_and_allocates_a_free_vpc() {
         ]
         .map(Path::new)
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_like_copies_the_shape_and_allocates_a_free_vpc",
         &repo.read("environments/identity/podplane.oidc.jsonc"),
         &["\"initech-qa\": {\n        \"groups_override\": \"qa\""],
     );
     repo.run(&["render", "--check"]).success();
 
     let text = repo.read("environments/qa/environment.toml");
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_like_copies_the_shape_and_allocates_a_free_vpc",
         &text,
         &[
             "stage = \"staging\"",
@@ -106,7 +108,8 @@ fn new_env_without_like_writes_a_working_environment_for_every_stage() {
     );
     // A team gets in staging at least the role it has in production, and in production
     // at most the role it has in staging.
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/new_env_without_like_writes_a_working_environment_for_every_stage",
         &repo.read("environments/preprod/environment.toml"),
         &[
             "platform = \"admins\"",
@@ -264,7 +267,11 @@ fn new_env_needs_an_account_for_a_first_production_of_its_own() {
     repo.run(&["new-env", "live", "--stage", "production"])
         .success();
     let text = repo.read("environments/live/environment.toml");
-    assert_contains(&text, &["# Shared with prod\naccount = \"444455556666\"\n"]);
+    crate::common::assert_output(
+        "new_env/new_env_needs_an_account_for_a_first_production_of_its_own",
+        &text,
+        &["# Shared with prod\naccount = \"444455556666\"\n"],
+    );
 
     let empty = Repo::fixture();
     std::fs::remove_dir_all(empty.path("environments/identity")).unwrap();
@@ -379,9 +386,14 @@ fn a_second_region_is_productions_twin() {
             "444455556666",
         ])
         .success();
-    assert_contains(&made.stderr(), &["the disaster-recovery twin of `prod`"]);
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
+        &made.stderr(),
+        &["the disaster-recovery twin of `prod`"],
+    );
     let text = repo.read(twin);
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &text,
         &[
             "dr_of = \"prod\"",
@@ -389,7 +401,8 @@ fn a_second_region_is_productions_twin() {
             "hostname = \"shop.initech.com\"",
         ],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &repo.read("environments/platform.toml"),
         &["candidates = [\"staging\", \"prod-dr\"]"],
     );
@@ -418,21 +431,27 @@ fn a_second_region_is_productions_twin() {
     // Promoted with production.
     repo.run(&["promote", "staging", "prod"]).success();
     for file in [prod, twin] {
-        assert_contains(&repo.read(file), &["version = \"1.3.0\""]);
+        crate::common::assert_output(
+            "new_env/a_second_region_is_productions_twin",
+            &repo.read(file),
+            &["version = \"1.3.0\""],
+        );
     }
 
     // In production's region it is refused; as no one's twin, its names clash.
     repo.edit(twin, "region = \"us-west-2\"", "region = \"us-east-2\"");
     let check = repo.run(&["check"]);
     assert_eq!(check.code(), 1);
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &check.stderr(),
         &["error[dr-twin]: `prod-dr` stands in for `prod` in the same region, us-east-2"],
     );
     repo.edit(twin, "region = \"us-east-2\"", "region = \"us-west-2\"");
     repo.edit(twin, "dr_of = \"prod\"\n", "");
     let refused = repo.refuses(&["check"]);
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &refused,
         &["host name `shop.initech.com` is the host of service `storefront` in `prod-dr`"],
     );
@@ -442,7 +461,8 @@ fn a_second_region_is_productions_twin() {
         "account = \"444455556666\"",
         "account = \"444455556666\"\ndr_of = \"prod-dr\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &repo.refuses(&["check"]),
         &["`dr_of = \"prod-dr\"` of `prod-dr`: an environment cannot stand in for itself"],
     );
@@ -452,7 +472,8 @@ fn a_second_region_is_productions_twin() {
         "stage = \"staging\"",
         "stage = \"staging\"\ndr_of = \"prod\"",
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_env/a_second_region_is_productions_twin",
         &repo.refuses(&["check"]),
         &["`dr_of` is for a production environment"],
     );

@@ -6,7 +6,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, assert_contains};
+use common::Run;
 use pretty_assertions::assert_eq;
 
 /// Runs the binary in `cwd`.
@@ -215,7 +215,8 @@ fn a_new_repository_works_at_once_for_another_organisation() {
 #[test]
 fn the_new_repository_gets_one_first_commit_on_main() {
     let (_tmp, dir, run) = globex(&[]);
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/the_new_repository_gets_one_first_commit_on_main",
         &run.success().stderr(),
         &["git repository on branch `main` with one commit"],
     );
@@ -262,7 +263,8 @@ fn inside_a_git_repository_no_second_repository_is_made() {
             &common::toolkit_flag(),
         ],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/inside_a_git_repository_no_second_repository_is_made",
         &run.success().stderr(),
         &["no git repository made: the directory is inside one already"],
     );
@@ -304,7 +306,8 @@ fn flags_set_what_they_name_and_leave_fewer_placeholders() {
     );
     let cluster =
         std::fs::read_to_string(dir.join("environments/prod/podplane.cluster.jsonc")).unwrap();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/flags_set_what_they_name_and_leave_fewer_placeholders",
         &cluster,
         &[
             "\"name\": \"Globex Corporation Production\"",
@@ -312,7 +315,8 @@ fn flags_set_what_they_name_and_leave_fewer_placeholders() {
         ],
     );
     let manifest = std::fs::read_to_string(dir.join("crates/hello/Cargo.toml")).unwrap();
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/flags_set_what_they_name_and_leave_fewer_placeholders",
         &manifest,
         &["image = \"registry.globex.io/platform/hello\""],
     );
@@ -416,8 +420,16 @@ fn bad_flags_are_refused_by_name_and_nothing_is_written() {
         (with("--github", "globex"), "invalid --github:"),
     ] {
         let err = refused(&[], &args);
-        assert_contains(&err, &[expected]);
-        assert_contains(&err, &["help:"]);
+        crate::common::assert_output(
+            "new_repo/bad_flags_are_refused_by_name_and_nothing_is_written",
+            &err,
+            &[expected],
+        );
+        crate::common::assert_output(
+            "new_repo/bad_flags_are_refused_by_name_and_nothing_is_written",
+            &err,
+            &["help:"],
+        );
     }
     let same = [
         "out",
@@ -430,7 +442,8 @@ fn bad_flags_are_refused_by_name_and_nothing_is_written() {
         "--nonprod-account",
         "111122223333",
     ];
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/bad_flags_are_refused_by_name_and_nothing_is_written",
         &refused(&[], &same),
         &["invalid --prod-account: production's account"],
     );
@@ -442,17 +455,26 @@ fn a_directory_that_is_not_empty_is_refused() {
         &["out/notes.txt"],
         &["out", "--org", "globex", "--domain", "globex.io"],
     );
-    assert_contains(&err, &["out exists and is not empty"]);
+    crate::common::assert_output(
+        "new_repo/a_directory_that_is_not_empty_is_refused",
+        &err,
+        &["out exists and is not empty"],
+    );
     let err = refused(
         &["out"],
         &["out", "--org", "globex", "--domain", "globex.io"],
     );
-    assert_contains(&err, &["out exists and is not a directory"]);
+    crate::common::assert_output(
+        "new_repo/a_directory_that_is_not_empty_is_refused",
+        &err,
+        &["out exists and is not a directory"],
+    );
     let err = refused(
         &[],
         &["no/such/out", "--org", "globex", "--domain", "globex.io"],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_repo/a_directory_that_is_not_empty_is_refused",
         &err,
         &["the parent directory of no/such/out does not exist"],
     );

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 
 /// Builds `package` in `repo` with the lock file as it is, into a target directory the
@@ -85,7 +85,8 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
         ],
     );
     let manifest = repo.read("crates/billing/Cargo.toml");
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_web_service_builds_serves_its_health_check_and_deploys_to_staging",
         &manifest,
         &[
             "edition.workspace = true",
@@ -104,7 +105,8 @@ fn a_web_service_builds_serves_its_health_check_and_deploys_to_staging() {
         format!("{staging_before}\n[services.billing]\nversion = \"0.1.0\"\n"),
         "every byte before is kept"
     );
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_web_service_builds_serves_its_health_check_and_deploys_to_staging",
         &repo.read("environments/staging/deploy.sh"),
         &[
             "image[billing]=\"$(publish billing 0.1.0 ghcr.io/globex/billing:0.1.0)\"",
@@ -160,13 +162,15 @@ fn a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm() {
     ])
     .success();
     let manifest = repo.read("crates/reports/Cargo.toml");
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm",
         &manifest,
         &["template = \"worker\"", "signal-hook.workspace = true"],
     );
     assert!(!manifest.contains("port ="), "{manifest}");
     assert_formatted(&repo, "crates/reports/src/main.rs");
-    assert_contains(
+    crate::common::assert_output(
+        "new_service/a_worker_builds_deploys_with_replicas_and_stops_cleanly_on_sigterm",
         &repo.read("environments/dev/deploy.sh"),
         &[
             "image[reports]=\"$(publish reports 0.1.0 ghcr.io/globex/reports:0.1.0)\"",

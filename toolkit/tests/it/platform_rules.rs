@@ -3,7 +3,7 @@
 //! loading.
 
 use crate::common;
-use common::{Repo, assert_commented, assert_contains};
+use common::{Repo, assert_commented};
 
 #[test]
 fn invalid_environments_are_refused_with_the_reason() {
@@ -174,7 +174,8 @@ fn a_web_service_listens_on_8080_unless_it_says_otherwise() {
     let out = repo.run(&["show", "prod"]).success().stdout();
     assert_commented(&out, "port = 8080", "default: port = 8080");
     repo.run(&["render"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "platform_rules/a_web_service_listens_on_8080_unless_it_says_otherwise",
         &repo.read("environments/prod/deploy.sh"),
         &["--set app.port=8080 \\"],
     );

@@ -2,7 +2,7 @@
 //! was not validated is refused.
 
 use crate::common;
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 
 const STAGING: &str = "environments/staging/environment.toml";
@@ -60,7 +60,8 @@ fn promote_changes_only_the_versions_byte_for_byte() {
         &run.stderr(),
         &["promoted storefront in prod from 1.2.0 to 1.3.0, the version staging runs"],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_changes_only_the_versions_byte_for_byte",
         &repo.read("environments/prod/deploy.sh"),
         &["image[storefront]=\"$(publish storefront 1.3.0 ghcr.io/initech/storefront:1.3.0)\""],
     );
@@ -154,7 +155,8 @@ fn promote_refuses_what_was_not_validated_unless_forced() {
     );
     repo.run(&["promote", "staging", "prod", "--force"])
         .success();
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_refuses_what_was_not_validated_unless_forced",
         &repo.read(PROD),
         &["version = \"1.3.0\"", "env = { LOG_LEVEL = \"info\" }"],
     );
@@ -189,7 +191,8 @@ fn promote_one_service() {
     repo.run(&["promote", "staging", "prod", "--service", "reports"])
         .success();
     let prod = repo.read(PROD);
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_one_service",
         &prod,
         &[
             "version = \"1.2.0\"",
@@ -245,7 +248,8 @@ fn promote_brings_a_new_service_to_production_whole() {
         .filter(|d| d["verdict"] == "pending-promotion")
         .collect();
     assert!(pending.is_empty(), "{pending:#?}");
-    assert_contains(
+    crate::common::assert_output(
+        "promote/promote_brings_a_new_service_to_production_whole",
         &repo.read("environments/prod/deploy.sh"),
         &["--name reports", "--secret database-url"],
     );
@@ -265,18 +269,21 @@ fn bump_moves_the_crate_the_lock_and_the_environments_that_track_it() {
             "bumped storefront 1.3.0 -> 1.4.0 in crates/storefront/Cargo.toml and Cargo.lock; dev, staging moved with it",
         ],
     );
-    assert_contains(
+    crate::common::assert_output(
+        "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it",
         &repo.read("crates/storefront/Cargo.toml"),
         &["version = \"1.4.0\""],
     );
     for env in ["dev", "staging"] {
-        assert_contains(
+        crate::common::assert_output(
+            "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it",
             &repo.read(&format!("environments/{env}/environment.toml")),
             &["[services.storefront]\nversion = \"1.4.0\""],
         );
     }
     // Production moves by promotion only.
-    assert_contains(
+    crate::common::assert_output(
+        "promote/bump_moves_the_crate_the_lock_and_the_environments_that_track_it",
         &repo.read(PROD),
         &["[services.storefront]\nversion = \"1.2.0\""],
     );
@@ -314,7 +321,8 @@ fn bump_of_a_prerelease_releases_it() {
     repo.run(&["bump", "mailer", "--to", "2.2.0-rc.1"])
         .success();
     repo.run(&["bump", "mailer"]).success();
-    assert_contains(
+    crate::common::assert_output(
+        "promote/bump_of_a_prerelease_releases_it",
         &repo.read("crates/mailer/Cargo.toml"),
         &["version = \"2.2.0\""],
     );

@@ -3,7 +3,7 @@
 //! a secret is left alone.
 
 use crate::common;
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 
 const STAGING: &str = "environments/staging/environment.toml";
@@ -407,7 +407,8 @@ fn every_field_and_every_spelling_is_scanned_and_never_shown() {
             "{key} not found:\n{out}"
         );
     }
-    assert_contains(
+    crate::common::assert_output(
+        "secrets/every_field_and_every_spelling_is_scanned_and_never_shown",
         &out,
         &[
             "`actions.actions/checkout.version` holds a secret: a GitHub token",

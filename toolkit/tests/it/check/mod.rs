@@ -4,7 +4,7 @@
 use crate::common;
 mod releases;
 
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -265,7 +265,8 @@ fn host_in_zone() {
         (found[0]["file"].as_str(), found[0]["line"].as_u64()),
         (Some(PROD), Some(32))
     );
-    assert_contains(
+    crate::common::assert_output(
+        "check/host_in_zone",
         found[0]["help"].as_str().unwrap(),
         &["[[hosts.allow]]", "host = \"www.initech.com\""],
     );
@@ -303,7 +304,8 @@ fn instance_arch_unchecked_warns_about_types_the_tool_cannot_read() {
         );
     });
     assert_eq!(found[0]["file"], DEV);
-    assert_contains(
+    crate::common::assert_output(
+        "check/instance_arch_unchecked_warns_about_types_the_tool_cannot_read",
         found[0]["message"].as_str().unwrap(),
         &[
             "pool `workers` of `dev`: `mac2-m2.metal` is not a type whose architecture the tool can tell",
@@ -337,7 +339,8 @@ fn naming_convention_warns_about_names_written_by_hand() {
             "zones = 2\n\n[names]\ncluster_name = \"Initech Sandbox\"",
         );
     });
-    assert_contains(
+    crate::common::assert_output(
+        "check/naming_convention_warns_about_names_written_by_hand",
         found[0]["message"].as_str().unwrap(),
         &[
             "`cluster_name` is written by hand as `Initech Sandbox`; the convention makes `Initech Development`",

@@ -8,7 +8,7 @@ mod trust;
 
 use std::process::Command;
 
-use common::{Repo, assert_contains};
+use common::Repo;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
@@ -103,7 +103,8 @@ fn a_new_repository_renders_what_podplane_accepts() {
     );
     let prod = podplane::parse_jsonc(&repo.read("environments/prod/podplane.cluster.jsonc"));
     assert_eq!(prod["cluster"]["acme"], Value::Null);
-    assert_contains(
+    crate::common::assert_output(
+        "render/a_new_repository_renders_what_podplane_accepts",
         &repo.read("environments/prod/README.md"),
         &["self-signed until the ACME email `<certificates-email>` is filled in"],
     );
@@ -237,7 +238,8 @@ fn the_rules_checker_catches_what_podplane_refuses() {
     }
     let mut oidc = podplane::parse_jsonc(&repo.read("environments/identity/podplane.oidc.jsonc"));
     oidc["oidc"]["clients"]["initech-prod"]["groups_override"] = "nope".into();
-    assert_contains(
+    crate::common::assert_output(
+        "render/the_rules_checker_catches_what_podplane_refuses",
         &podplane::oidc_rule_violations(&oidc).join("\n"),
         &["unknown groups override `nope`"],
     );
@@ -330,7 +332,11 @@ fn telemetry_goes_to_observability_and_no_credential_is_written() {
     for (env, text) in repo.generated_in("platform.auto.tfvars") {
         // Podplane's telemetry variables ship the VMs' logs, and nothing else.
         let comments = text.to_lowercase();
-        assert_contains(&comments, &["vm logs", "not\n# metrics or traces"]);
+        crate::common::assert_output(
+            "render/telemetry_goes_to_observability_and_no_credential_is_written",
+            &comments,
+            &["vm logs", "not\n# metrics or traces"],
+        );
         let settings: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         if env == "observability" {
             assert_eq!(settings, ["telemetry_enabled = false"], "{env}");

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-use crate::common::{self, Repo, assert_contains};
+use crate::common::{self, Repo};
 use crate::{podplane, standins};
 
 /// The CI environment of the test organisation, its cluster and its registry.
@@ -56,7 +56,8 @@ fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
     // says how to make them.
     let out = deploy(&repo, &standins, scratch.path());
     assert_eq!(out.status.code(), Some(1));
-    assert_contains(
+    crate::common::assert_output(
+        "render/runners/the_ci_cluster_runs_the_runners_the_workflows_ask_for",
         &String::from_utf8_lossy(&out.stderr),
         &[
             "kubectl create namespace arc-runners --context initech-ci",
@@ -147,7 +148,8 @@ fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
     repo.write(path, &format!("{}RUN true\n", repo.read(path)));
     let out = deploy(&repo, &standins, scratch.path());
     assert_eq!(out.status.code(), Some(1));
-    assert_contains(
+    crate::common::assert_output(
+        "render/runners/the_ci_cluster_runs_the_runners_the_workflows_ask_for",
         &String::from_utf8_lossy(&out.stderr),
         &[
             "is not the file its tag was made from",
@@ -196,7 +198,8 @@ fn containerfiles_pass_hadolint() {
         .arg(&bad)
         .output()
         .unwrap();
-    assert_contains(
+    crate::common::assert_output(
+        "render/runners/containerfiles_pass_hadolint",
         &String::from_utf8_lossy(&out.stdout),
         &["DL3006", "DL3003", "SC2086"],
     );
