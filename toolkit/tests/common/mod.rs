@@ -12,6 +12,9 @@ use std::sync::{Mutex, OnceLock};
 use pretty_assertions::assert_eq;
 use tempfile::TempDir;
 
+mod assertions;
+pub use assertions::*;
+
 /// The day every command of the tests runs as (`XTASK_TODAY`), whatever the clock says:
 /// the fixture's allowance runs until 2027-06-30.
 pub const TODAY: &str = "2027-01-15";
@@ -65,9 +68,12 @@ const COPIED: &[&str] = &[
     "toolkit/tests/fixtures/initech",
 ];
 
-impl Repo {
-    /// A copy of the test organisation, rendered.
-    pub fn fixture() -> Repo {
+/// Every file of the test organisation, rendered once per test binary (each test writes
+/// its own copy rather than rendering it again): its path, bytes and whether it is
+/// executable. `target/` is left out: the record of `cargo metadata` names its directory.
+fn rendered_fixture() -> &'static [(PathBuf, Vec<u8>, bool)] {
+    static FILES: OnceLock<Vec<(PathBuf, Vec<u8>, bool)>> = OnceLock::new();
+    FILES.get_or_init(|| {
         let dir = tempdir();
         copy(&Path::new(&manifest_dir()).join(FIXTURE), dir.path());
         // The pipeline scripts every repository has (new-repo copies them): deploy.sh
@@ -82,7 +88,41 @@ impl Repo {
         }
         let repo = Repo { dir };
         repo.run(&["render"]).success();
-        repo
+        let mut files = Vec::new();
+        let mut stack = vec![repo.dir.path().to_path_buf()];
+        while let Some(at) = stack.pop() {
+            for entry in std::fs::read_dir(&at).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|n| n != "target") {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                use std::os::unix::fs::PermissionsExt as _;
+                let executable = path.metadata().unwrap().permissions().mode() & 0o111 != 0;
+                let relative = path.strip_prefix(repo.dir.path()).unwrap().to_path_buf();
+                files.push((relative, std::fs::read(&path).unwrap(), executable));
+            }
+        }
+        files
+    })
+}
+
+impl Repo {
+    /// A copy of the test organisation, rendered.
+    pub fn fixture() -> Repo {
+        let dir = tempdir();
+        for (path, bytes, executable) in rendered_fixture() {
+            let to = dir.path().join(path);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(&to, bytes).unwrap();
+            if *executable {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        Repo { dir }
     }
 
     /// A repository `new-repo` made for Globex (domain `globex.io`), without git: what any
@@ -354,18 +394,6 @@ pub fn manifest_dir() -> PathBuf {
         .expect("cargo sets CARGO_MANIFEST_DIR for the tests it runs")
 }
 
-/// Compares `actual` whole with the snapshot `tests/snapshots/<case>.txt`; with
-/// `SNAPSHOTS=overwrite`, writes it instead (then read the diff before committing).
-pub fn assert_snapshot(case: &str, actual: &str) {
-    let path = manifest_dir()
-        .join("tests/snapshots")
-        .join(format!("{case}.txt"));
-    snapbox::assert_data_eq!(
-        actual.to_owned(),
-        snapbox::Data::read_from(&path, None).raw()
-    );
-}
-
 /// `path:<this toolkit>`, the `--toolkit` of the repositories the tests make.
 pub fn toolkit_flag() -> String {
     format!("path:{}", manifest_dir().display())
@@ -410,144 +438,6 @@ impl Run {
         assert_eq!(self.code(), 0, "stderr: {}", self.stderr());
         self
     }
-}
-
-/// Asserts that a line starting with `start` carries the comment `# comment...`.
-pub fn assert_commented(out: &str, start: &str, comment: &str) {
-    let line = out
-        .lines()
-        .find(|l| l.starts_with(start))
-        .unwrap_or_else(|| panic!("no line starting with `{start}` in:\n{out}"));
-    let (_, found) = line
-        .split_once("  # ")
-        .unwrap_or_else(|| panic!("no comment on `{line}`"));
-    assert!(
-        found.starts_with(comment),
-        "`{line}` should say `{comment}`"
-    );
-}
-
-pub fn assert_contains(haystack: &str, needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            haystack.contains(needle),
-            "expected `{needle}` in:\n{haystack}"
-        );
-    }
-}
-
-/// Asserts that a command's `output` holds each of `needles` (what the test is about),
-/// and compares it whole with the snapshot `tests/snapshots/outputs/<case>.txt`, once
-/// what varies from run to run is named instead: this toolkit's directory (`[TOOLKIT]`)
-/// and its workspace's (`[WORKSPACE]`),
-/// a temporary directory (`[TMP]`) and a git commit (`[COMMIT]`); cargo's progress lines
-/// are left out.
-/// The same case asserted again in one test (in a loop) is `<case>.2`, `<case>.3`, in
-/// the order of the calls.
-pub fn assert_output(case: &str, output: &str, needles: &[&str]) {
-    thread_local! {
-        static CALLS: std::cell::RefCell<BTreeMap<String, usize>> =
-            const { std::cell::RefCell::new(BTreeMap::new()) };
-    }
-    let call = CALLS.with(|calls| {
-        let mut calls = calls.borrow_mut();
-        let n = calls.entry(case.to_owned()).or_insert(0);
-        *n += 1;
-        *n
-    });
-    let case = match call {
-        1 => case.to_owned(),
-        n => format!("{case}.{n}"),
-    };
-    assert_contains(output, needles);
-    assert_snapshot(&format!("outputs/{case}"), &normalized(output));
-}
-
-/// `text` with the toolkit's directory, temporary directories (and their names) and commit
-/// ids named.
-pub fn normalized(text: &str) -> String {
-    let toolkit = manifest_dir();
-    let workspace = toolkit.parent().unwrap_or(&toolkit).display().to_string();
-    let text = text
-        .replace(&toolkit.display().to_string(), "[TOOLKIT]")
-        .replace(&workspace, "[WORKSPACE]");
-    let temp = scratch_root().display().to_string();
-    let temp = temp.trim_end_matches('/');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find(&format!("{temp}/.tmp")) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + temp.len() + 5..];
-        let name_end = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        out.push_str("[TMP]");
-        rest = &after[name_end..];
-    }
-    out.push_str(rest);
-    // A temporary directory's own name, where a command names it alone (a repository
-    // named after its directory).
-    static TEMP_NAME: OnceLock<regex::Regex> = OnceLock::new();
-    let temp_name =
-        TEMP_NAME.get_or_init(|| regex::Regex::new(r"\.tmp[A-Za-z0-9]{6}\b").expect("a regex"));
-    let out = temp_name.replace_all(&out, "[TMPNAME]").into_owned();
-    // Cargo's own progress lines say how the registry stands today, not what the command
-    // did: they are left out.
-    let cargo_says = |line: &str| {
-        let verb = line.trim_start().split(' ').next().unwrap_or_default();
-        (line.starts_with("  ")
-            && [
-                "Updating",
-                "Locking",
-                "Removing",
-                "Adding",
-                "Upgrading",
-                "Downgrading",
-                "Unchanged",
-                "Compiling",
-                "Finished",
-                "Blocking",
-                "Downloaded",
-                "Downloading",
-            ]
-            .contains(&verb))
-            || line.starts_with("note: pass `--verbose`")
-    };
-    let kept: String = out
-        .split_inclusive('\n')
-        .filter(|line| !cargo_says(line))
-        .collect();
-    commits_named(&kept)
-}
-
-/// Words of 7 to 40 lowercase hexadecimal digits with a digit and a letter, as git
-/// abbreviates and spells commits, as `[COMMIT]`; digests (`sha256:…`, 64 digits) stay.
-fn commits_named(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let hex = word
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let mixed = word.bytes().any(|b| b.is_ascii_digit())
-            && word.bytes().any(|b| b.is_ascii_lowercase());
-        if (7..=40).contains(&word.len()) && hex && mixed && !out.ends_with("sha256:") {
-            out.push_str("[COMMIT]");
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
 }
 
 /// Says once per test binary, past the test harness's capture, that some assertions were

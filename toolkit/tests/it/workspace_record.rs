@@ -17,6 +17,13 @@ fn without_cargo(repo: &Repo, args: &[&str]) -> i32 {
     output.status.code().unwrap()
 }
 
+/// A copy of the test organisation after its first command, which kept a record.
+fn recorded() -> Repo {
+    let repo = Repo::fixture();
+    repo.run(&["list"]).success();
+    repo
+}
+
 /// The records under `target`.
 fn records(target: &Path) -> Vec<PathBuf> {
     match std::fs::read_dir(target.join("xtask")) {
@@ -27,11 +34,11 @@ fn records(target: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn cargo_is_asked_again_only_when_a_manifest_changes() {
-    let repo = Repo::fixture();
+    let repo = recorded();
     assert_eq!(
         records(&repo.path("target")).len(),
         1,
-        "render kept a record"
+        "its first command kept a record"
     );
     assert_eq!(without_cargo(&repo, &["list"]), 0, "the record is used");
 
@@ -80,7 +87,7 @@ fn a_crate_added_under_a_member_glob_is_seen() {
 
 #[test]
 fn a_corrupt_or_foreign_record_is_ignored_and_replaced() {
-    let repo = Repo::fixture();
+    let repo = recorded();
     let [record] = records(&repo.path("target")).try_into().unwrap();
     let good = std::fs::read_to_string(&record).unwrap();
     let mut older: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -114,7 +121,7 @@ fn the_record_goes_where_cargo_puts_its_output() {
 
 #[test]
 fn the_record_answers_as_cargo_and_the_manifests_do() {
-    let repo = Repo::fixture();
+    let repo = recorded();
     let show = || repo.run(&["show", "prod", "--format", "json"]).stdout();
     for edit in [None, Some(("port = 9090\n", ""))] {
         if let Some((from, to)) = edit {
@@ -139,7 +146,7 @@ fn the_record_answers_as_cargo_and_the_manifests_do() {
 
 #[test]
 fn a_record_that_is_not_a_file_is_never_waited_on() {
-    let repo = Repo::fixture();
+    let repo = recorded();
     let [record] = records(&repo.path("target")).try_into().unwrap();
     std::fs::remove_file(&record).unwrap();
     let fifo = std::process::Command::new("mkfifo")
