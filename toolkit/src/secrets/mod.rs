@@ -307,6 +307,12 @@ fn is_command(value: &str) -> bool {
 
 /// The shape of a credential anywhere in `value`.
 fn shape(value: &str) -> Option<Kind> {
+    // Most values are short words (`info`, `1.2.3`, `eu-west-1`). Every shape below needs
+    // more: a word of `SHORTEST_CREDENTIAL` characters, a header's scheme and eight more,
+    // or an `@`, `=` or `:` (a credential URL, a user's password at a host, a named value).
+    if value.len() < SHORTEST_HEADER && !value.contains(['@', '=', ':']) {
+        return None;
+    }
     if value.contains("PRIVATE KEY") && value.contains("-----BEGIN") {
         return Some(Kind::PrivateKey);
     }
@@ -382,6 +388,9 @@ pub(super) fn is_word_break(c: char) -> bool {
 /// and a random key are all longer. Most words of configuration are shorter, and are
 /// passed over at once.
 const SHORTEST_CREDENTIAL: usize = 15;
+
+/// The shortest `Authorization` credential found: `token ` and eight characters.
+const SHORTEST_HEADER: usize = "token ".len() + 8;
 const _: () = assert!(shape::RANDOM_FROM >= SHORTEST_CREDENTIAL);
 
 /// The shape of one word: a known token, a JWT, or a random key.
