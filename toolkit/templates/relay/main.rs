@@ -36,10 +36,10 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_PORT: u16 = 8080;
 
 /// Where requests go, and with what credential.
-struct Config {
-    endpoint: String,
-    header: String,
-    credential_file: PathBuf,
+pub(crate) struct Config {
+    pub(crate) endpoint: String,
+    pub(crate) header: String,
+    pub(crate) credential_file: PathBuf,
 }
 
 impl Config {
@@ -94,7 +94,7 @@ fn main() -> ExitCode {
 
 /// Answers every connection on its own thread: a slow provider holds up one request,
 /// not the others.
-fn serve(listener: &TcpListener, config: &Arc<Config>) {
+pub(crate) fn serve(listener: &TcpListener, config: &Arc<Config>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(PROVIDER_TIMEOUT))
         .http_status_as_error(false)

@@ -33,6 +33,7 @@ mod parity;
 mod platform_rules;
 mod promote;
 mod properties;
+mod relay_clients;
 mod render;
 mod schemas;
 mod secrets;
