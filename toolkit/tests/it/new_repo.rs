@@ -557,3 +557,32 @@ fn everything_the_new_readme_names_exists() {
     }
     assert!(commands >= 5, "{commands} commands in:\n{readme}");
 }
+
+/// The README's everyday commands, each run as written in a new repository of each shape,
+/// in order: none is refused.
+#[test]
+fn the_readmes_everyday_commands_work_as_written_in_each_shape() {
+    for shape in ["mature", "smallest"] {
+        let (_tmp, dir, run) = globex(&["--no-git", "--shape", shape]);
+        run.success();
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let block = readme
+            .split("## Everyday commands")
+            .nth(1)
+            .and_then(|rest| rest.split("```sh\n").nth(1))
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("no everyday commands in:\n{readme}"));
+        let mut ran = 0;
+        for line in block.lines() {
+            let command = line.split('#').next().unwrap().trim();
+            let Some(args) = command.strip_prefix("cargo xtask ") else {
+                continue;
+            };
+            let args: Vec<&str> = args.split_whitespace().collect();
+            let out = xtask(&dir, &args);
+            assert_eq!(out.code(), 0, "{shape}: `{command}`:\n{}", out.stderr());
+            ran += 1;
+        }
+        assert!(ran >= 5, "{shape}: {ran} commands in:\n{block}");
+    }
+}

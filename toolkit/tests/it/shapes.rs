@@ -148,6 +148,22 @@ fn the_smallest_shape_grows_into_the_mature_one_by_commands() {
     );
     repo.run(&["check"]).success();
 
+    // A CI cluster: its runners take the trusted jobs, and it runs the relay as every
+    // cluster does.
+    repo.run(&["new-env", "ci", "--stage", "ci"]).success();
+    let main = workflow(&repo, "main.yml");
+    assert_eq!(main["jobs"]["deploy-prod"]["runs-on"], "globex-ci");
+    assert!(
+        repo.read("environments/ci/environment.toml")
+            .contains("[services.otlp-relay]\nversion = \"0.1.0\"\n"),
+        "the new cluster runs the relay"
+    );
+    assert_eq!(
+        telemetry_endpoint(&repo, "ci"),
+        "https://otlp-relay.ci.globex.io"
+    );
+    repo.run(&["check"]).success();
+
     // An observability environment takes the telemetry; the managed table goes.
     let observability = repo.run(&["new-env", "observability", "--stage", "observability"]);
     assert_output(
@@ -160,7 +176,7 @@ fn the_smallest_shape_grows_into_the_mature_one_by_commands() {
             .read("environments/platform.toml")
             .contains("[observability]")
     );
-    for env in ["dev", "staging", "prod"] {
+    for env in ["dev", "staging", "prod", "ci"] {
         assert_eq!(
             telemetry_endpoint(&repo, env),
             "https://otlp.observability.globex.io"

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::cli::NewEnvArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
+use crate::model::ManagedObservability;
 use crate::model::date::Date;
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::network;
@@ -17,6 +18,9 @@ use crate::model::{
     Stage,
 };
 use crate::{edit, render, templates};
+
+mod platform_file;
+use platform_file::{held_to_production, with_candidate};
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
     let name = EnvName::parse(&args.name).map_err(|reason| {
@@ -285,9 +289,19 @@ fn render(
         .map(|acme| written_acme(acme, like))
         .unwrap_or_default();
     let access = access_entries(platform, stage, like);
-    let services = like_cluster
+    let mut services = like_cluster
         .map(|c| service_entries(c, like, twin_of.is_some()))
         .unwrap_or_default();
+    // Managed observability: every cluster that ships telemetry runs the relay.
+    if let Some(managed) = &platform.managed_observability
+        && cluster
+        && stage != Stage::Observability
+        && !services
+            .iter()
+            .any(|s| s.key == key_repr(managed.relay.value.as_str()))
+    {
+        services.push(relay_entry(platform, managed));
+    }
     let template = Template {
         name: name.to_string(),
         org_name: platform.name.value.clone(),
@@ -458,6 +472,33 @@ fn service_entries(c: &Cluster, like: Option<&Environment>, twin: bool) -> Vec<S
         .collect()
 }
 
+/// The relay of managed observability as a new cluster deploys it: at the version the
+/// other clusters run (the crate's first one when none does), configured as
+/// `[observability]` makes it, reading its credential.
+fn relay_entry(platform: &Platform, managed: &ManagedObservability) -> ServiceEntry {
+    let relay = managed.relay.value.as_str();
+    let version = platform
+        .environments
+        .values()
+        .filter_map(|env| env.cluster.as_ref()?.services.get(relay))
+        .map(|service| service.version.value.to_string())
+        .max_by_key(|version| cargo_metadata::semver::Version::parse(version).ok())
+        .unwrap_or_else(|| crate::scaffold::service::FIRST_VERSION.to_owned());
+    ServiceEntry {
+        key: key_repr(relay),
+        version: toml(&version),
+        replicas: None,
+        env: managed
+            .relay_env()
+            .iter()
+            .map(|(key, value)| format!("{} = {}", key_repr(key), toml(value)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        hostname: None,
+        secrets: toml(managed.credential.value.as_str()),
+    }
+}
+
 /// The production environment a new one is the disaster-recovery twin of: a production
 /// environment made `--like` another production one that is no one's twin, in another
 /// `--region`.
@@ -471,58 +512,6 @@ fn twin_of<'p>(args: &NewEnvArgs, like: Option<&'p Environment>) -> Option<&'p E
                 .as_deref()
                 .is_some_and(|region| region != primary.region.value.as_str())
     })
-}
-
-/// platform.toml with `twin` among the [parity] candidates, when [parity] names `primary`
-/// as its reference; `None` otherwise (then `check` says what to add).
-fn with_candidate(
-    platform: &Platform,
-    primary: &str,
-    twin: &str,
-) -> anyhow::Result<Option<String>> {
-    let Some(parity) = &platform.parity else {
-        return Ok(None);
-    };
-    if parity.reference.value.as_str() != primary {
-        return Ok(None);
-    }
-    let candidates: Vec<String> = parity
-        .candidates
-        .iter()
-        .map(|c| toml(c.value.as_str()))
-        .chain([toml(twin)])
-        .collect();
-    edit::replace_value(
-        &platform.file.text,
-        &["parity", "candidates"],
-        &format!("[{}]", candidates.join(", ")),
-    )
-}
-
-/// platform.toml with the first staging environment, `name`, held to production: a new
-/// [parity] when there is none and one production environment (the smallest shape
-/// growing); `None` otherwise (a [parity] already says what production is compared with).
-fn held_to_production(platform: &Platform, name: &str) -> anyhow::Result<Option<String>> {
-    if platform.parity.is_some() {
-        return Ok(None);
-    }
-    let mut production = platform
-        .of_stage(Stage::Production)
-        .filter(|env| env.dr_of.is_none());
-    let (Some(reference), None) = (production.next(), production.next()) else {
-        return Ok(None);
-    };
-    let mut text = platform.file.text.to_string();
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(&format!(
-        "\n# Staging must match production wherever correctness depends on it (`cargo xtask parity`,\n# `cargo xtask diff {name} {reference}`); each exception, in a [[parity.allow]], says why.\n[parity]\nreference = {}\ncandidates = [{}]\n",
-        toml(reference.name.as_str()),
-        toml(name),
-        reference = reference.name,
-    ));
-    Ok(Some(text))
 }
 
 /// Whether a value of the `--like` environment was written in its own file, and so is
