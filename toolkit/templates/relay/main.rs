@@ -9,7 +9,7 @@
 //! the header's value (read for every request, so a rotated secret takes effect at once);
 //! and `PORT`, 8080 unless set.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +23,10 @@ const SIGNALS: [&str; 3] = ["/v1/logs", "/v1/metrics", "/v1/traces"];
 
 /// The largest request body it takes: OTLP exporters batch far below this.
 const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The longest request line or header it takes, and how many headers.
+const MAX_LINE: usize = 8 * 1024;
+const MAX_HEADERS: usize = 100;
 
 /// The largest answer from the provider it passes back.
 const MAX_ANSWER: u64 = 1024 * 1024;
@@ -214,10 +218,7 @@ fn forward(request: &Request, agent: &ureq::Agent, config: &Config) -> Answer {
 /// `content-length` bytes; a request it cannot take is the answer that says why.
 fn read_request(reader: &mut impl BufRead) -> Result<Request, Answer> {
     let bad = |why: &str| Answer::text(400, why);
-    let mut line = String::new();
-    reader
-        .read_line(&mut line)
-        .map_err(|_| bad("unreadable request"))?;
+    let line = head_line(reader)?;
     let mut parts = line.split_whitespace();
     let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -234,13 +235,12 @@ fn read_request(reader: &mut impl BufRead) -> Result<Request, Answer> {
         body: Vec::new(),
     };
     let mut length = 0;
-    loop {
-        let mut header = String::new();
-        reader
-            .read_line(&mut header)
-            .map_err(|_| bad("unreadable headers"))?;
+    let mut ended = false;
+    for _ in 0..=MAX_HEADERS {
+        let header = head_line(reader)?;
         let header = header.trim_end();
         if header.is_empty() {
+            ended = true;
             break;
         }
         let Some((name, value)) = header.split_once(':') else {
@@ -259,6 +259,9 @@ fn read_request(reader: &mut impl BufRead) -> Result<Request, Answer> {
             _ => {}
         }
     }
+    if !ended {
+        return Err(Answer::text(431, "more headers than the relay takes"));
+    }
     if length > MAX_BODY {
         return Err(Answer::text(413, "the body is larger than the relay takes"));
     }
@@ -269,6 +272,22 @@ fn read_request(reader: &mut impl BufRead) -> Result<Request, Answer> {
     Ok(request)
 }
 
+/// One line of a request's head, at most `MAX_LINE` bytes: a longer one is refused before
+/// it is held in memory.
+fn head_line(reader: &mut impl BufRead) -> Result<String, Answer> {
+    let mut line = String::new();
+    let read = Read::take(reader, MAX_LINE as u64)
+        .read_line(&mut line)
+        .map_err(|_| Answer::text(400, "an unreadable request"))?;
+    if read == MAX_LINE && !line.ends_with('\n') {
+        return Err(Answer::text(
+            431,
+            "a request line or header longer than the relay takes",
+        ));
+    }
+    Ok(line)
+}
+
 fn write_answer(mut stream: &TcpStream, answer: &Answer) -> std::io::Result<()> {
     let reason = match answer.status {
         200 => "OK",
@@ -277,6 +296,7 @@ fn write_answer(mut stream: &TcpStream, answer: &Answer) -> std::io::Result<()> 
         405 => "Method Not Allowed",
         411 => "Length Required",
         413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         _ => "",
@@ -429,13 +449,23 @@ mod tests {
     }
 
     #[test]
-    fn a_body_past_the_limit_is_refused_before_it_is_read() {
+    fn a_body_or_head_past_the_limits_is_refused_before_it_is_held() {
         let request = format!(
             "POST /v1/logs HTTP/1.1\r\ncontent-length: {}\r\n\r\n",
             super::MAX_BODY + 1
         );
         let refused = read_request(&mut request.as_bytes()).unwrap_err();
         assert_eq!(refused.status, 413);
+        let long = format!(
+            "POST /v1/logs HTTP/1.1\r\nx-long: {}\r\n\r\n",
+            "a".repeat(super::MAX_LINE)
+        );
+        assert_eq!(read_request(&mut long.as_bytes()).unwrap_err().status, 431);
+        let many = format!(
+            "POST /v1/logs HTTP/1.1\r\n{}\r\n",
+            "x-h: 1\r\n".repeat(super::MAX_HEADERS + 1)
+        );
+        assert_eq!(read_request(&mut many.as_bytes()).unwrap_err().status, 431);
         let short =
             read_request(&mut "POST /v1/logs HTTP/1.1\r\ncontent-length: 9\r\n\r\nabc".as_bytes())
                 .unwrap_err();
