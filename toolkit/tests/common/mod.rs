@@ -72,7 +72,7 @@ const COPIED: &[&str] = &[
 /// its own copy rather than rendering it again): its path, bytes and whether it is
 /// executable. `target/` is left out: the record of `cargo metadata` names its directory.
 fn rendered_fixture() -> &'static [(PathBuf, Vec<u8>, bool)] {
-    static FILES: OnceLock<Vec<(PathBuf, Vec<u8>, bool)>> = OnceLock::new();
+    static FILES: OnceLock<Files> = OnceLock::new();
     FILES.get_or_init(|| {
         let dir = tempdir();
         copy(&Path::new(&manifest_dir()).join(FIXTURE), dir.path());
@@ -88,41 +88,54 @@ fn rendered_fixture() -> &'static [(PathBuf, Vec<u8>, bool)] {
         }
         let repo = Repo { dir };
         repo.run(&["render"]).success();
-        let mut files = Vec::new();
-        let mut stack = vec![repo.dir.path().to_path_buf()];
-        while let Some(at) = stack.pop() {
-            for entry in std::fs::read_dir(&at).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    if path.file_name().is_some_and(|n| n != "target") {
-                        stack.push(path);
-                    }
-                    continue;
-                }
-                use std::os::unix::fs::PermissionsExt as _;
-                let executable = path.metadata().unwrap().permissions().mode() & 0o111 != 0;
-                let relative = path.strip_prefix(repo.dir.path()).unwrap().to_path_buf();
-                files.push((relative, std::fs::read(&path).unwrap(), executable));
-            }
-        }
-        files
+        files_of(repo.dir.path())
     })
+}
+
+/// A repository's files, as [`rendered_fixture`] keeps them.
+type Files = Vec<(PathBuf, Vec<u8>, bool)>;
+
+/// Every file under `root` but `target/`: its path, bytes and whether it is executable.
+fn files_of(root: &Path) -> Files {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "target") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            use std::os::unix::fs::PermissionsExt as _;
+            let executable = path.metadata().unwrap().permissions().mode() & 0o111 != 0;
+            let relative = path.strip_prefix(root).unwrap().to_path_buf();
+            files.push((relative, std::fs::read(&path).unwrap(), executable));
+        }
+    }
+    files
+}
+
+/// A new temporary repository holding `files`.
+fn written(files: &[(PathBuf, Vec<u8>, bool)]) -> Repo {
+    let dir = tempdir();
+    for (path, bytes, executable) in files {
+        let to = dir.path().join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, bytes).unwrap();
+        if *executable {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    Repo { dir }
 }
 
 impl Repo {
     /// A copy of the test organisation, rendered.
     pub fn fixture() -> Repo {
-        let dir = tempdir();
-        for (path, bytes, executable) in rendered_fixture() {
-            let to = dir.path().join(path);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::write(&to, bytes).unwrap();
-            if *executable {
-                use std::os::unix::fs::PermissionsExt as _;
-                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
-            }
-        }
-        Repo { dir }
+        written(rendered_fixture())
     }
 
     /// A repository `new-repo` made for Globex (domain `globex.io`), without git: what any
@@ -131,8 +144,24 @@ impl Repo {
         Repo::generated_with(&[])
     }
 
-    /// [`Repo::generated`] with more arguments to `new-repo`.
+    /// [`Repo::generated`] with more arguments to `new-repo`. Each set of arguments is made
+    /// once per test binary; each test gets a copy of its files.
     pub fn generated_with(more: &[&str]) -> Repo {
+        static MADE: Mutex<BTreeMap<Vec<String>, std::sync::Arc<Files>>> =
+            Mutex::new(BTreeMap::new());
+        let key: Vec<String> = more.iter().map(|arg| (*arg).to_owned()).collect();
+        let made = MADE.lock().unwrap().get(&key).cloned();
+        let files = made.unwrap_or_else(|| {
+            let repo = Repo::newly_generated(more);
+            let files = std::sync::Arc::new(files_of(repo.dir.path()));
+            MADE.lock().unwrap().insert(key, files.clone());
+            files
+        });
+        written(&files)
+    }
+
+    /// What `new-repo` makes with `more` arguments, made now.
+    fn newly_generated(more: &[&str]) -> Repo {
         let dir = tempdir();
         let mut args = vec![
             "new-repo",
