@@ -1,10 +1,11 @@
 //! What a user waits for: the release binary run as a whole process, on generated
 //! repositories of two shapes, side by side with the tools people would use instead.
 //!
-//! `cargo bench -p platform-toolkit --bench process` prints the median of several runs of each
-//! command, and, where an anchor is installed, the anchor's median on the same input and
-//! the ratio between the two. The runs are interleaved, round by round, so that a ratio
-//! compares runs made at the same time:
+//! `cargo bench -p platform-toolkit --bench process` prints the median of several runs of
+//! each command with the range of its runs (fastest–slowest, in ms), and, where an anchor
+//! is installed, the anchor's median on the same input and the ratio between the two. The
+//! runs are interleaved, round by round, so that a ratio compares runs made at the same
+//! time:
 //!
 //! - two environments of 5,000 services each, every service a crate of the workspace:
 //!   `diff`, `show` and `list`, against deepdiff-rs and Python's DeepDiff diffing the same
@@ -97,10 +98,11 @@ impl<'a> Case<'a> {
 }
 
 impl Bench {
-    /// The median wall-clock time of each case, by name. The runs are interleaved: each
-    /// round runs every case once, so that this machine's drift over the minutes of a
-    /// benchmark touches a command and its anchors alike, and their ratio holds.
-    fn medians(&self, mut cases: Vec<Case>) -> Vec<(&'static str, Duration)> {
+    /// The wall-clock times of each case, by name: median, fastest and slowest. The runs
+    /// are interleaved: each round runs every case once, so that this machine's drift over
+    /// the minutes of a benchmark touches a command and its anchors alike, and their ratio
+    /// holds.
+    fn medians(&self, mut cases: Vec<Case>) -> Vec<(&'static str, Times)> {
         let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.runs); cases.len()];
         for _ in 0..self.runs {
             for (case, times) in cases.iter_mut().zip(&mut times) {
@@ -112,27 +114,47 @@ impl Bench {
             .zip(times)
             .map(|(case, mut times)| {
                 times.sort();
-                (case.name, times[times.len() / 2])
+                let times = Times {
+                    median: times[times.len() / 2],
+                    fastest: times[0],
+                    slowest: times[times.len() - 1],
+                };
+                (case.name, times)
             })
             .collect()
     }
 }
 
-/// The medians, looked up by the name of their case.
-struct Medians(Vec<(&'static str, Duration)>);
+/// One case's runs: the median, and the spread around it.
+#[derive(Clone, Copy)]
+struct Times {
+    median: Duration,
+    fastest: Duration,
+    slowest: Duration,
+}
+
+/// The times, looked up by the name of their case.
+struct Medians(Vec<(&'static str, Times)>);
 
 impl Medians {
-    fn get(&self, name: &str) -> Option<Duration> {
+    fn times(&self, name: &str) -> Option<Times> {
         self.0
             .iter()
             .find(|(case, _)| *case == name)
-            .map(|(_, time)| *time)
+            .map(|(_, times)| *times)
     }
 
-    /// One line: what ran, its median, and its ratios to those of `anchors` that ran.
+    fn get(&self, name: &str) -> Option<Duration> {
+        self.times(name).map(|times| times.median)
+    }
+
+    /// One line: what ran, its median and the range of its runs, and the ratios of its
+    /// median to those of `anchors` that ran.
     fn row(&self, name: &str, anchors: &[&str]) {
-        let time = self.get(name).expect("every row was timed");
-        let mut line = format!("  {name:<48} {:>9}", ms(time));
+        let times = self.times(name).expect("every row was timed");
+        let time = times.median;
+        let spread = format!("({}–{})", ms_bare(times.fastest), ms_bare(times.slowest));
+        let mut line = format!("  {name:<48} {:>9} {spread:>13}", ms(time));
         for anchor in anchors {
             if let Some(anchor_time) = self.get(anchor) {
                 write!(
@@ -184,7 +206,11 @@ fn installed(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
 }
 
 fn ms(time: Duration) -> String {
-    format!("{:.0} ms", time.as_secs_f64() * 1e3)
+    format!("{} ms", ms_bare(time))
+}
+
+fn ms_bare(time: Duration) -> String {
+    format!("{:.0}", time.as_secs_f64() * 1e3)
 }
 
 const DEEPDIFF_RS: &str = "anchor: deepdiff-rs, the same pair as JSON";
