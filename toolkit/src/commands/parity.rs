@@ -7,11 +7,8 @@ use std::process::ExitCode;
 use crate::cli::{ComparisonFormat, ParityArgs};
 use crate::comparison::{self, Comparison};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model::Stage;
 use crate::model::date::Date;
-
-/// What `parity` says in a repository without staging (the smallest shape).
-pub const NOTHING_TO_COMPARE: &str = "nothing to compare: this repository has no staging environment, so production has no candidate to match; main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on";
+use crate::model::{Stage, WITHOUT_STAGING};
 
 /// `parity`: every candidate of `[parity]` against the reference.
 pub fn run(root: &Path, args: &ParityArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -22,7 +19,9 @@ pub fn run(root: &Path, args: &ParityArgs, today: Date) -> anyhow::Result<ExitCo
             match args.format {
                 ComparisonFormat::Json => crate::terminal::print_json(&[(); 0])?,
                 ComparisonFormat::Human | ComparisonFormat::Markdown => {
-                    crate::terminal::print(&format!("{NOTHING_TO_COMPARE}\n"))?;
+                    crate::terminal::print(&format!(
+                        "nothing to compare: this repository has no staging environment, so production has no candidate to match; {WITHOUT_STAGING}\n"
+                    ))?;
                 }
             }
             return Ok(ExitCode::SUCCESS);

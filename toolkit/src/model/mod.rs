@@ -161,6 +161,10 @@ pub struct Platform {
     pub managed_observability: Option<ManagedObservability>,
 }
 
+/// What a repository without staging (the smallest shape) does instead, and how to add
+/// it: the one sentence `parity` and an unknown `staging` both say.
+pub const WITHOUT_STAGING: &str = "main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on";
+
 /// The GitHub repository CI deploys from, and the immutable ids its tokens carry.
 #[derive(Debug)]
 pub struct GithubRepo {
@@ -238,7 +242,7 @@ impl Platform {
                 // Staging asked for where there is none (the smallest shape): say so.
                 if name == Stage::Staging.as_str() && self.of_stage(Stage::Staging).next().is_none() {
                     return unknown.with_help(format!(
-                        "this repository has no staging environment, so there is nothing to compare production with: main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on; environments: {}",
+                        "this repository has no staging environment, so there is nothing to compare production with: {WITHOUT_STAGING}; environments: {}",
                         self.environments.keys().map(|env| format!("`{env}`")).collect::<Vec<_>>().join(", ")
                     ));
                 }

@@ -27,10 +27,7 @@ impl ManagedObservability {
     /// the file its value is mounted at, in key order.
     pub fn relay_env(&self) -> [(&'static str, String); 3] {
         [
-            (
-                "OTLP_CREDENTIAL_FILE",
-                format!("/var/run/podplane/secrets/{}", self.credential.value),
-            ),
+            ("OTLP_CREDENTIAL_FILE", self.credential.value.mount_path()),
             ("OTLP_ENDPOINT", self.endpoint.value.to_string()),
             ("OTLP_HEADER", self.header.value.to_string()),
         ]

@@ -119,18 +119,10 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
             managed.provider.value, managed.credential.value
         ))?;
     } else if twin_of.is_none()
-        && let Some(text) = &platform_text
+        && platform_text.is_some()
+        && let Some(parity) = &resolved.parity
     {
-        let reference = text
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|doc| {
-                doc.get("parity")?
-                    .get("reference")?
-                    .as_str()
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
+        let reference = &parity.reference.value;
         crate::terminal::say(format!(
             "  held to `{reference}` by a new [parity] in platform.toml: `parity` compares them, and production is promoted from it"
         ))?;
