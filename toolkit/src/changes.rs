@@ -33,9 +33,11 @@ pub fn rebuilds(
     platform: &Platform,
 ) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
     let paths = revision.changed_paths(root)?;
-    let lock_before = revision.file(root, LOCK_FILE)?;
+    let [lock_before, manifest_before]: [Option<String>; 2] = revision
+        .read(root, &[LOCK_FILE, WORKSPACE_MANIFEST])?
+        .try_into()
+        .expect("one text for each path");
     let lock_after = std::fs::read_to_string(root.join(LOCK_FILE)).ok();
-    let manifest_before = revision.file(root, WORKSPACE_MANIFEST)?;
     let manifest_after = std::fs::read_to_string(root.join(WORKSPACE_MANIFEST)).ok();
     let change = ChangeSince {
         paths: &paths,

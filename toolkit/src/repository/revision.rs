@@ -1,8 +1,9 @@
 //! A git revision of the repository, and its files as committed, read with git: what
 //! `ENV@REV`, `affected --base` and `check --base` compare with.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use xshell::{Shell, cmd};
@@ -52,11 +53,15 @@ fn empty_tree(sh: &Shell, revision: &str) -> anyhow::Result<String> {
     Ok(empty)
 }
 
-/// A git revision as the user named it, and the commit it names.
+/// A git revision as the user named it, and the commit it names. Its files are listed
+/// once, on first use, and read in batches: a load at a revision is a few git processes,
+/// whatever the number of files it reads.
 #[derive(Debug, Clone)]
 pub struct Revision {
     pub name: String,
     pub commit: String,
+    /// Every file of the commit under the root, by path: its object id.
+    listing: OnceLock<BTreeMap<String, String>>,
 }
 
 impl Revision {
@@ -79,55 +84,101 @@ impl Revision {
         Ok(Revision {
             name: revision.to_owned(),
             commit,
+            listing: OnceLock::new(),
         })
     }
 
     /// The text of `path` (relative to the root) as committed at this revision; `None`
     /// when the revision has no such file.
     pub fn file(&self, root: &Path, path: &str) -> anyhow::Result<Option<String>> {
-        let sh = Shell::new()?;
-        sh.change_dir(root);
-        // `./`: the path from the platform's root, which may be a directory of a larger
-        // repository, not from the top of the git repository.
-        let object = format!("{}:./{path}", self.commit);
-        let output = cmd!(sh, "git show {object}")
-            .quiet()
-            .ignore_status()
-            .output()
-            .with_context(|| format!("reading {path} at {}", self.name))?;
-        if !output.status.success() {
-            let said = String::from_utf8_lossy(&output.stderr);
-            // Only git's word that the revision has no such path means it has none: a
-            // revision that cannot be read is never taken for one without the file.
-            if said.contains("does not exist in") || said.contains("exists on disk, but not in") {
-                return Ok(None);
-            }
-            return Err(Diagnostic::new(
-                format!(
-                    "cannot read {path} at {}: {}",
-                    self.name,
-                    said.lines().next().unwrap_or("git failed").trim()
-                ),
-                Location::Nowhere,
-            )
-            .with_help("fetch the revision and what it holds (`git fetch`, or a full clone instead of a shallow or partial one), then run the command again")
-            .into_error());
-        }
-        String::from_utf8(output.stdout)
-            .map(Some)
-            .with_context(|| format!("{path} at {} is not UTF-8", self.name))
+        Ok(self.read(root, &[path])?.pop().flatten())
+    }
+
+    /// The texts of `paths` (relative to the root) as committed at this revision, in
+    /// their order; `None` for each the revision does not have. One git process reads
+    /// them all.
+    pub fn read(&self, root: &Path, paths: &[&str]) -> anyhow::Result<Vec<Option<String>>> {
+        let listing = self.listing(root)?;
+        let objects: Vec<(&str, &str)> = paths
+            .iter()
+            .filter_map(|path| Some((*path, listing.get(*path)?.as_str())))
+            .collect();
+        let mut texts = self.blobs(root, &objects)?.into_iter();
+        Ok(paths
+            .iter()
+            .map(|path| listing.contains_key(*path).then(|| texts.next()).flatten())
+            .collect())
     }
 
     /// Every file committed at this revision, by path.
     pub fn files(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(self.listing(root)?.keys().cloned().collect())
+    }
+
+    fn listing(&self, root: &Path) -> anyhow::Result<&BTreeMap<String, String>> {
+        if let Some(listing) = self.listing.get() {
+            return Ok(listing);
+        }
         let sh = Shell::new()?;
         sh.change_dir(root);
         let commit = &self.commit;
-        let listing = cmd!(sh, "git ls-tree -r -z --name-only {commit}")
+        // Run at the root, so paths are from the platform's root, which may be a
+        // directory of a larger repository; only files (blobs), not submodules.
+        let listing = cmd!(sh, "git ls-tree -r -z {commit}")
             .quiet()
             .read()
-            .with_context(|| format!("listing the files of {}", self.name))?;
-        Ok(split_nul(&listing))
+            .map_err(|_| unreadable(&format!("the files of {}", self.name)))?;
+        let listing = listing
+            .split('\0')
+            .filter_map(|entry| {
+                let (meta, path) = entry.split_once('\t')?;
+                let mut fields = meta.split(' ');
+                let (_mode, kind, object) = (fields.next()?, fields.next()?, fields.next()?);
+                (kind == "blob").then(|| (path.to_owned(), object.to_owned()))
+            })
+            .collect();
+        Ok(self.listing.get_or_init(|| listing))
+    }
+
+    /// The contents of `objects` (path and object id), read by one `git cat-file`. An
+    /// object the listing names but git cannot read (a partial clone whose remote is
+    /// gone) is an error, never a missing file.
+    fn blobs(&self, root: &Path, objects: &[(&str, &str)]) -> anyhow::Result<Vec<String>> {
+        if objects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sh = Shell::new()?;
+        sh.change_dir(root);
+        let request: String = objects.iter().map(|(_, id)| format!("{id}\n")).collect();
+        let output = cmd!(sh, "git cat-file --batch")
+            .quiet()
+            .ignore_status()
+            .stdin(request)
+            .output()
+            .with_context(|| format!("reading files at {}", self.name))?;
+        if !output.status.success() {
+            let said = String::from_utf8_lossy(&output.stderr);
+            let reason = said.lines().next().unwrap_or("git failed").trim();
+            return Err(unreadable(&format!("files at {}: {reason}", self.name)));
+        }
+        let mut rest = output.stdout.as_slice();
+        let mut texts = Vec::with_capacity(objects.len());
+        for (path, _) in objects {
+            let unread = || unreadable(&format!("{path} at {}", self.name));
+            let end = rest.iter().position(|b| *b == b'\n').ok_or_else(unread)?;
+            let header = std::str::from_utf8(&rest[..end]).map_err(|_| unread())?;
+            let size: usize = match header.split(' ').collect::<Vec<_>>()[..] {
+                [_, "blob", size] => size.parse().map_err(|_| unread())?,
+                _ => return Err(unread()),
+            };
+            let body = rest.get(end + 1..end + 1 + size).ok_or_else(unread)?;
+            let text = String::from_utf8(body.to_vec())
+                .with_context(|| format!("{path} at {} is not UTF-8", self.name))?;
+            texts.push(text);
+            // The contents end with a newline of cat-file's own.
+            rest = rest.get(end + 2 + size..).unwrap_or_default();
+        }
+        Ok(texts)
     }
 
     /// The paths whose content in the working tree differs from this revision: changed,
@@ -155,6 +206,14 @@ impl Revision {
             .chain(split_nul(&untracked))
             .collect())
     }
+}
+
+/// What git could not read at a revision (a shallow or partial clone lacks it), and how to
+/// get it.
+fn unreadable(what: &str) -> anyhow::Error {
+    Diagnostic::new(format!("cannot read {what}"), Location::Nowhere)
+        .with_help("fetch the revision and what it holds (`git fetch`, or a full clone instead of a shallow or partial one), then run the command again")
+        .into_error()
 }
 
 fn split_nul(listing: &str) -> Vec<String> {

@@ -59,17 +59,20 @@ pub fn declared_at(
     let mut services = BTreeMap::new();
     let mut problems = Diagnostics::default();
     let members = workspace_members_at(root, revision)?;
-    for path in revision.files(root)? {
-        if path == "Cargo.toml" || !path.ends_with("/Cargo.toml") {
-            continue;
-        }
-        // Only the workspace's own crates: a manifest elsewhere in the tree (a test's
-        // fixture, a vendored crate) is no service of this platform.
-        let dir: Vec<&str> = path.trim_end_matches("/Cargo.toml").split('/').collect();
-        if !members.is_member(&dir) {
-            continue;
-        }
-        let Some(text) = revision.file(root, &path)? else {
+    // Only the workspace's own crates: a manifest elsewhere in the tree (a test's fixture,
+    // a vendored crate) is no service of this platform.
+    let files = revision.files(root)?;
+    let manifests: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|path| {
+            path.strip_suffix("/Cargo.toml")
+                .is_some_and(|dir| members.is_member(&dir.split('/').collect::<Vec<_>>()))
+        })
+        .collect();
+    let texts = revision.read(root, &manifests)?;
+    for (path, text) in manifests.iter().zip(texts) {
+        let Some(text) = text else {
             continue;
         };
         let Ok(manifest) = text.parse::<toml_edit::DocumentMut>() else {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use xshell::{Shell, cmd};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::model::Platform;
@@ -142,55 +141,53 @@ impl SourceTree {
     /// The sources as committed at `revision`, already resolved. Files are named
     /// `REVISION:path`, as git names them.
     pub fn at(root: &Path, revision: &super::revision::Revision) -> anyhow::Result<SourceTree> {
-        let show = |path: &str| -> anyhow::Result<std::sync::Arc<SourceFile>> {
-            let text = revision
-                .file(root, path)?
-                .with_context(|| format!("{path} is not in {}", revision.name))?;
-            Ok(SourceFile::new(format!("{}:{path}", revision.name), text))
-        };
-        let sh = Shell::new()?;
-        sh.change_dir(root);
-        let pins = revision
-            .file(root, PINS_FILE)?
-            .map(|text| SourceFile::new(format!("{}:{PINS_FILE}", revision.name), text))
-            .filter(|file| crate::model::pins::load(file).is_ok());
-        let (commit, revision) = (revision.commit.as_str(), revision.name.as_str());
-        let listing = cmd!(
-            sh,
-            "git ls-tree -r --name-only {commit} -- {ENVIRONMENTS_DIR}"
-        )
-        .quiet()
-        .read()
-        .with_context(|| format!("listing {ENVIRONMENTS_DIR}/ at {revision}"))?;
+        let named =
+            |path: &str, text: String| SourceFile::new(format!("{}:{path}", revision.name), text);
         let platform_path = format!("{ENVIRONMENTS_DIR}/{PLATFORM_FILE}");
-        if !listing.lines().any(|line| line == platform_path) {
+        let files = revision.files(root)?;
+        if !files.contains(&platform_path) {
             return Err(Diagnostic::new(
-                format!("revision `{revision}` has no {platform_path}"),
+                format!("revision `{}` has no {platform_path}", revision.name),
                 Location::Nowhere,
             )
             .with_help("choose a revision from after the platform repository was set up")
             .into_error());
         }
-        let mut environments = Vec::new();
-        for line in listing.lines() {
-            let Some(dir) = line
-                .strip_prefix(&format!("{ENVIRONMENTS_DIR}/"))
-                .and_then(|rest| rest.strip_suffix(&format!("/{ENVIRONMENT_FILE}")))
-            else {
-                continue;
-            };
-            if !dir.contains('/') && !dir.starts_with('.') {
-                environments.push((dir.to_owned(), show(line)?));
-            }
-        }
+        let directories: Vec<(&str, &str)> = files
+            .iter()
+            .filter_map(|path| {
+                let dir = path
+                    .strip_prefix(ENVIRONMENTS_DIR)?
+                    .strip_prefix('/')?
+                    .strip_suffix(ENVIRONMENT_FILE)?
+                    .strip_suffix('/')?;
+                (!dir.contains('/') && !dir.starts_with('.')).then_some((dir, path.as_str()))
+            })
+            .collect();
+        let wanted: Vec<&str> = [platform_path.as_str(), PINS_FILE]
+            .into_iter()
+            .chain(directories.iter().map(|(_, path)| *path))
+            .collect();
+        let mut texts = revision.read(root, &wanted)?.into_iter();
+        let platform = named(&platform_path, texts.next().flatten().unwrap_or_default());
+        // The pins reach an environment's files too (the CI cluster's runners). Pins in a
+        // format this toolkit no longer reads (before an upgrade) count as none: what they
+        // would render is then not compared, and a change is reported.
+        let pins = texts
+            .next()
+            .flatten()
+            .map(|text| named(PINS_FILE, text))
+            .filter(|file| crate::model::pins::load(file).is_ok());
+        let mut environments: Vec<_> = directories
+            .iter()
+            .zip(texts)
+            .map(|((dir, path), text)| ((*dir).to_owned(), named(path, text.unwrap_or_default())))
+            .collect();
         environments.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(SourceTree {
             root: root.to_path_buf(),
-            platform: show(&platform_path)?,
+            platform,
             environments,
-            // The pins reach an environment's files too (the CI cluster's runners). Pins
-            // in a format this toolkit no longer reads (before an upgrade) count as none:
-            // what they would render is then not compared, and a change is reported.
             pins,
             records_toolkit: false,
         })
