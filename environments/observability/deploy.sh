@@ -15,4 +15,48 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../ci/release.sh"
 # (in CI) it reads /dev/null instead, so that the question fails the deploy.
 [[ -t 0 ]] || exec </dev/null
 
-echo "no services are deployed to observability"
+release_context acme-observability registry.observability.acme.dev linux/arm64
+
+# Every secret a service reads exists before anything deploys.
+require_secret openobserve openobserve-root-password openobserve-s3-access-key openobserve-s3-secret-key
+require_secret otlp-relay openobserve-ingest
+
+# Every image is in the cluster's registry, by the digest CI built (and, where RELEASE_GATE
+# says so, the one staging ran), before anything deploys.
+declare -A image
+image[openobserve]="$(publish openobserve 0.1.0 ghcr.io/acme/openobserve:0.1.0)"
+image[otlp-relay]="$(publish otlp-relay 0.1.0 ghcr.io/acme/otlp-relay:0.1.0)"
+
+# openobserve 0.1.0, served at https://openobserve.observability.acme.dev
+podplane deploy web \
+  --name openobserve \
+  --image "${image[openobserve]}" \
+  --hostname openobserve.observability.acme.dev \
+  --set app.port=5080 \
+  --secret openobserve-root-password \
+  --secret openobserve-s3-access-key \
+  --secret openobserve-s3-secret-key \
+  --context acme-observability \
+  -e ZO_COMPACT_DATA_RETENTION_DAYS=30 \
+  -e ZO_DATA_DIR=/data \
+  -e ZO_LOCAL_MODE_STORAGE=s3 \
+  -e ZO_ROOT_USER_EMAIL=platform-ops@acme.dev \
+  -e ZO_ROOT_USER_PASSWORD_FILE=/var/run/podplane/secrets/openobserve-root-password \
+  -e ZO_S3_ACCESS_KEY_FILE=/var/run/podplane/secrets/openobserve-s3-access-key \
+  -e ZO_S3_BUCKET_NAME=acme-observability-telemetry \
+  -e ZO_S3_PROVIDER=aws \
+  -e ZO_S3_REGION_NAME=eu-west-1 \
+  -e ZO_S3_SECRET_KEY_FILE=/var/run/podplane/secrets/openobserve-s3-secret-key \
+  -e ZO_TELEMETRY=false
+
+# otlp-relay 0.1.0, served at https://otlp.observability.acme.dev
+podplane deploy web \
+  --name otlp-relay \
+  --image "${image[otlp-relay]}" \
+  --hostname otlp.observability.acme.dev \
+  --set app.port=8080 \
+  --secret openobserve-ingest \
+  --context acme-observability \
+  -e OTLP_CREDENTIAL_FILE=/var/run/podplane/secrets/openobserve-ingest \
+  -e OTLP_ENDPOINT=https://openobserve.observability.acme.dev/api/default \
+  -e OTLP_HEADER=Authorization

@@ -123,6 +123,10 @@ pub const WORKER_MAIN: &str = include_str!("../templates/service/worker.rs");
 /// tests compile it and run its tests.
 pub const RELAY_MAIN: &str = include_str!("../templates/relay/main.rs");
 
+/// The program of the OpenObserve service (self-hosted observability): no variables. The
+/// toolkit's tests compile it and run its tests.
+pub const OPENOBSERVE_MAIN: &str = include_str!("../templates/openobserve/main.rs");
+
 /// The relay's one dependency, as its manifest names it: the version the toolkit's tests
 /// compile it with (`[workspace.dependencies] ureq` of the toolkit's repository).
 pub const RELAY_CLIENT: &str =

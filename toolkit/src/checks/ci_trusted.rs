@@ -65,7 +65,7 @@ mod tests {
         assert_eq!(
             findings(&RULE, &platform, &context()),
             [
-                "environments/platform.toml: CI deploys staging, prod but no cluster trusts its deploy jobs: platform.toml has no [github]"
+                "environments/platform.toml: CI deploys staging, observability, prod but no cluster trusts its deploy jobs: platform.toml has no [github]"
             ]
         );
     }

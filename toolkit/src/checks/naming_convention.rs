@@ -1,7 +1,9 @@
 //! `naming-convention`: names written by hand follow the naming conventions.
 
+use std::collections::BTreeSet;
+
 use crate::diagnostic::Diagnostic;
-use crate::model::Platform;
+use crate::model::{Breach, Platform, hosts};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
 use super::{Facts, Rule, at};
@@ -21,11 +23,21 @@ everyone, or allow this rule if the exception is deliberate.",
 };
 
 fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
-    Ok(platform
+    // A service that serves the OTLP endpoint's host (the observability environment's
+    // relay) follows that name's convention, `otlp_endpoint`.
+    let otlp: BTreeSet<&str> = platform
         .environments
         .values()
-        .flat_map(|env| {
-            env.breaches.iter().map(move |breach| {
+        .filter_map(|env| env.cluster.as_ref()?.otlp_endpoint.as_ref())
+        .map(|endpoint| hosts::url_host(&endpoint.value))
+        .collect();
+    let follows_otlp = |breach: &Breach| {
+        breach.convention == "service_host" && otlp.contains(breach.written.value.as_str())
+    };
+    let mut found = Vec::new();
+    for env in platform.environments.values() {
+        for breach in env.breaches.iter().filter(|b| !follows_otlp(b)) {
+            found.push(
                 Diagnostic::new(
                     format!(
                         "`{}` is written by hand as `{}`; the convention makes `{}`",
@@ -34,10 +46,11 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
                     at(&breach.written, env),
                 )
                 .with_label("breaks the naming convention")
-                .with_help("remove it to follow the convention, change the convention in [naming], or allow `naming-convention` in [checks]")
-            })
-        })
-        .collect())
+                .with_help("remove it to follow the convention, change the convention in [naming], or allow `naming-convention` in [checks]"),
+            );
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

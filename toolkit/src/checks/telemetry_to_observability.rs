@@ -1,7 +1,12 @@
 //! `telemetry-to-observability`: every cluster but observability ships its telemetry to the observability environment, none into production; or, with managed observability, to the provider through the relay it runs.
 
+use std::collections::BTreeSet;
+
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model::{ManagedObservability, Origin, Platform, Stage, hosts};
+use crate::model::{
+    DEFAULT_RELAY, Environment, ManagedObservability, OPENOBSERVE_SERVICE, ObservabilityPlatform,
+    Origin, Platform, Service, Stage, hosts,
+};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
 use super::{Facts, Rule, at, environment_file};
@@ -10,14 +15,20 @@ pub static RULE: Rule = Rule {
     doc: RuleDoc {
         id: RuleId::TelemetryToObservability,
         default: RuleLevel::Deny,
-        summary: "every cluster ships its telemetry to the observability environment (none into production), or through its relay to the managed provider",
+        summary: "every cluster ships its telemetry to the observability environment, which serves it (none into production), or through its relay to the managed provider",
         explanation: "Observability should not depend on the clusters it observes: if production \
 is down, overloaded or unreachable you still need what it recorded. Production, staging, \
 development and CI all ship their telemetry to the dedicated observability cluster, which \
 keeps it in-region and in-account; no cluster ships it into a production cluster. Podplane's \
 telemetry variables (`platform.auto.tfvars`) ship each cluster's VM logs over OTLP; they \
 carry no metrics or traces, which the workloads must send themselves. Check the \
-`otlp_endpoint` naming pattern and that an observability environment exists. With managed \
+`otlp_endpoint` naming pattern and that an observability environment exists. With OpenObserve \
+as its platform, the observability environment runs it (the service `openobserve`, keeping \
+telemetry as long as `retention_days` says in `ZO_COMPACT_DATA_RETENTION_DAYS`) and serves \
+the OTLP endpoint's host with the relay, because OpenObserve takes telemetry only with its \
+ingest credential: the relay forwards to `https://<OpenObserve's host>/api/default` with the \
+`Authorization` header it reads from a secret, and every secret a `*_FILE` variable names \
+is one the service reads. Another platform is yours to deploy. With managed \
 observability (`[observability]` in platform.toml, and no observability environment) \
 telemetry goes to a hosted provider instead; Podplane's VM telemetry cannot authenticate, \
 so each cluster runs the relay service, which its VMs ship to and which forwards to the \
@@ -48,8 +59,152 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
                 managed.relay.value
             )),
         ],
-        (None, _) => to_observability(platform),
+        (None, _) => {
+            let mut found = to_observability(platform);
+            found.extend(openobserve_serves(platform));
+            found
+        }
     })
+}
+
+/// The variable that holds OpenObserve's retention, in days.
+const RETENTION: &str = "ZO_COMPACT_DATA_RETENTION_DAYS";
+
+/// Self-hosted OpenObserve: the observability environment runs it as a web service, and
+/// serves the OTLP endpoint's host with a relay that forwards to OpenObserve's ingest with
+/// its credential. Another platform is deployed by the team, so only its endpoint's zone
+/// is checked.
+fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
+    let Some(env) = platform.of_stage(Stage::Observability).next() else {
+        return Vec::new();
+    };
+    let (Some(observability), Some(cluster)) = (&env.observability, &env.cluster) else {
+        return Vec::new();
+    };
+    if observability.platform.value != ObservabilityPlatform::Openobserve {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let name = OPENOBSERVE_SERVICE;
+    let Some(openobserve) = cluster.services.get(name) else {
+        found.push(
+            Diagnostic::new(
+                format!("`{}` names OpenObserve as its platform but does not run it: the telemetry every cluster ships reaches nothing", env.name),
+                at(&observability.platform, env),
+            )
+            .with_help(format!("add [services.{name}] with the version of crates/{name}, the service `cargo xtask new-repo` writes for it (README: \"The observability platform\")")),
+        );
+        return found;
+    };
+    let Some(openobserve_host) = openobserve.host() else {
+        found.push(
+            Diagnostic::new(
+                format!("OpenObserve (`{name}`) is a worker in `{}`: nothing can reach its ingest or its dashboards", env.name),
+                at(&openobserve.version, env),
+            )
+            .with_help(format!("declare `template = \"web\"` and `port = 5080` in the [package.metadata.platform] of crates/{name}")),
+        );
+        return found;
+    };
+    let retention = observability.retention_days.value.to_string();
+    match openobserve.env.iter().find(|(key, _)| key == RETENTION) {
+        Some((_, days)) if days.value == retention => {}
+        Some((_, days)) => found.push(
+            Diagnostic::new(
+                format!("OpenObserve keeps telemetry for {} days ({RETENTION}), where `retention_days` says {retention}", days.value),
+                at(days, env),
+            )
+            .with_help(format!("set {RETENTION} = \"{retention}\" in the env of [services.{name}], or change `retention_days`")),
+        ),
+        None => found.push(
+            Diagnostic::new(
+                format!("OpenObserve has no {RETENTION}: it would keep telemetry for its default of ten years, not `retention_days` ({retention})"),
+                at(&openobserve.version, env),
+            )
+            .with_help(format!("add {RETENTION} = \"{retention}\" to the env of [services.{name}]")),
+        ),
+    }
+    found.extend(unbound_secrets(name, openobserve, env));
+    let endpoints: BTreeSet<&str> = platform
+        .environments
+        .values()
+        .filter_map(|e| e.cluster.as_ref()?.otlp_endpoint.as_ref())
+        .map(|endpoint| hosts::url_host(&endpoint.value))
+        .collect();
+    let ingest = format!("https://{}/api/default", openobserve_host.value);
+    for host in endpoints {
+        let relay = cluster
+            .services
+            .iter()
+            .find(|(_, service)| service.host().is_some_and(|h| h.value.as_str() == host));
+        let Some((relay_name, relay)) = relay else {
+            found.push(
+                Diagnostic::new(
+                    format!("nothing in `{}` serves {host}, the OTLP endpoint every cluster ships to", env.name),
+                    environment_file(env),
+                )
+                .with_help(format!(
+                    "run the relay there: [services.{DEFAULT_RELAY}] with hostname = \"{host}\", forwarding to OpenObserve (OTLP_ENDPOINT = \"{ingest}\") with its ingest credential"
+                )),
+            );
+            continue;
+        };
+        let want = [
+            ("OTLP_ENDPOINT", ingest.as_str()),
+            ("OTLP_HEADER", "Authorization"),
+        ];
+        for (key, value) in want {
+            match relay.env.iter().find(|(k, _)| k == key) {
+                Some((_, have)) if have.value == value => {}
+                Some((_, have)) => found.push(
+                    Diagnostic::new(
+                        format!("`{relay_name}` serves {host} with {key} = \"{}\", where OpenObserve takes OTLP at \"{value}\"", have.value),
+                        at(have, env),
+                    )
+                    .with_help(format!("set {key} = \"{value}\" in the env of [services.{relay_name}]")),
+                ),
+                None => found.push(
+                    Diagnostic::new(
+                        format!("`{relay_name}` serves {host} but has no {key}: it cannot forward to OpenObserve"),
+                        at(&relay.version, env),
+                    )
+                    .with_help(format!("add {key} = \"{value}\" to the env of [services.{relay_name}]")),
+                ),
+            }
+        }
+        if !relay.env.iter().any(|(k, _)| k == "OTLP_CREDENTIAL_FILE") {
+            found.push(
+                Diagnostic::new(
+                    format!("`{relay_name}` serves {host} but reads no credential: OpenObserve refuses telemetry without one"),
+                    at(&relay.version, env),
+                )
+                .with_help(format!("add OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/<key>\" to the env of [services.{relay_name}], the key to its secrets, and create it: \"Basic \" and base64 of OpenObserve's user:password")),
+            );
+        }
+        found.extend(unbound_secrets(relay_name, relay, env));
+    }
+    found
+}
+
+/// Each `*_FILE` variable of `service` that names a mounted secret the service does not
+/// read: the file would not be there, and the program would not start.
+fn unbound_secrets(name: &str, service: &Service, env: &Environment) -> Vec<Diagnostic> {
+    service
+        .env
+        .iter()
+        .filter(|(key, _)| key.ends_with("_FILE"))
+        .filter_map(|(key, path)| {
+            let secret = path.value.strip_prefix("/var/run/podplane/secrets/")?;
+            let read = service.secrets.iter().any(|s| s.value.as_str() == secret);
+            (!read).then(|| {
+                Diagnostic::new(
+                    format!("`{name}` in `{}` reads the secret `{secret}` ({key}) but does not bind it", env.name),
+                    at(path, env),
+                )
+                .with_help(format!("add \"{secret}\" to the secrets of [services.{name}], and create it in the cluster: `podplane secret create --for {name} {secret}`"))
+            })
+        })
+        .collect()
 }
 
 /// Managed observability: every cluster runs the relay, a web service its VMs reach,
@@ -259,6 +414,58 @@ mod tests {
             findings(&RULE, &both, &context()),
             [
                 "environments/platform.toml:45:12: telemetry goes to the observability environment `observability`, so [observability] in platform.toml (honeycomb) is left over"
+            ]
+        );
+    }
+
+    /// OpenObserve and its relay in the observability environment, as `new-repo` writes
+    /// them (with initech's retention of 14 days).
+    const OPENOBSERVE: &str = "[services.openobserve]\nversion = \"1.0.0\"\nsecrets = [\"root-password\"]\nenv = { ZO_COMPACT_DATA_RETENTION_DAYS = \"14\", ZO_ROOT_USER_PASSWORD_FILE = \"/var/run/podplane/secrets/root-password\" }\n\n[services.otlp-relay]\nversion = \"1.0.0\"\nhostname = \"otlp.observability.initech.test\"\nsecrets = [\"openobserve-ingest\"]\nenv = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.initech.test/api/default\", OTLP_HEADER = \"Authorization\" }\n";
+
+    /// Initech with OpenObserve as its platform, and `services` in its observability
+    /// environment.
+    fn openobserve(services: &str) -> crate::model::Platform {
+        let last = "developers = \"viewers\"\n";
+        Org::new()
+            .edit("observability", "\"victoriametrics\"", "\"openobserve\"")
+            .edit("observability", last, &format!("{last}\n{services}"))
+            .platform()
+    }
+
+    #[test]
+    fn openobserve_is_deployed_and_serves_the_host_every_cluster_ships_to() {
+        assert_eq!(
+            findings(&RULE, &openobserve(OPENOBSERVE), &context()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            findings(&RULE, &openobserve(""), &context()),
+            [
+                "environments/observability/environment.toml:11:12: `observability` names OpenObserve as its platform but does not run it: the telemetry every cluster ships reaches nothing"
+            ]
+        );
+        let without_relay = OPENOBSERVE.split("\n\n").next().unwrap();
+        assert_eq!(
+            findings(&RULE, &openobserve(without_relay), &context()),
+            [
+                "environments/observability/environment.toml: nothing in `observability` serves otlp.observability.initech.test, the OTLP endpoint every cluster ships to"
+            ]
+        );
+        let broken = OPENOBSERVE
+            .replace("RETENTION_DAYS = \"14\"", "RETENTION_DAYS = \"30\"")
+            .replace("secrets = [\"root-password\"]", "secrets = []")
+            .replace("/api/default", "")
+            .replace(
+                "OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", ",
+                "",
+            );
+        assert_eq!(
+            findings(&RULE, &openobserve(&broken), &context()),
+            [
+                "environments/observability/environment.toml:39:42: OpenObserve keeps telemetry for 30 days (ZO_COMPACT_DATA_RETENTION_DAYS), where `retention_days` says 14",
+                "environments/observability/environment.toml:39:77: `openobserve` in `observability` reads the secret `root-password` (ZO_ROOT_USER_PASSWORD_FILE) but does not bind it",
+                "environments/observability/environment.toml:45:25: `otlp-relay` serves otlp.observability.initech.test with OTLP_ENDPOINT = \"https://openobserve.observability.initech.test\", where OpenObserve takes OTLP at \"https://openobserve.observability.initech.test/api/default\"",
+                "environments/observability/environment.toml:42:11: `otlp-relay` serves otlp.observability.initech.test but reads no credential: OpenObserve refuses telemetry without one",
             ]
         );
     }

@@ -94,7 +94,8 @@ impl Org {
     }
 
     /// The platform the files resolve to, with the services the crates declare
-    /// (`storefront`, web on 9090; `mailer`, a worker).
+    /// (`storefront`, web on 9090; `mailer`, a worker), and the observability platform's
+    /// (`openobserve`, web on 5080; `otlp-relay`, web), which no environment runs.
     pub fn platform(&self) -> Platform {
         let path = |name: &str| match name {
             "platform" => "environments/platform.toml".to_owned(),
@@ -123,6 +124,14 @@ impl Org {
             (
                 "mailer".to_owned(),
                 declared(Template::Worker, "ghcr.io/initech/mailer", None),
+            ),
+            (
+                "openobserve".to_owned(),
+                declared(Template::Web, "ghcr.io/initech/openobserve", Some(5080)),
+            ),
+            (
+                "otlp-relay".to_owned(),
+                declared(Template::Web, "ghcr.io/initech/otlp-relay", None),
             ),
         ]);
         let parsed = parse_file(&platform);

@@ -110,7 +110,7 @@ struct EnvironmentChange {
     files: Vec<String>,
     /// Whether its `deploy.sh` changed, so that its services must be deployed again.
     deploy: bool,
-    /// Whether CI deploys it (staging and production), or a person does.
+    /// Whether CI deploys it (staging, observability and production), or a person does.
     deployed_by_ci: bool,
 }
 
@@ -224,7 +224,10 @@ fn environments(
             changes,
             files,
             deploy: status != Status::Removed && old.get(&deploy) != new.get(&deploy),
-            deployed_by_ci: matches!(stage, Stage::Staging | Stage::Production),
+            deployed_by_ci: matches!(
+                stage,
+                Stage::Staging | Stage::Observability | Stage::Production
+            ),
         });
     }
     Ok(changed)

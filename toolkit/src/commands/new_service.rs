@@ -12,7 +12,7 @@ use crate::model::names::{EnvName, Slug};
 use crate::model::services::{self, image_repository};
 use crate::model::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, Platform, Template};
 use crate::scaffold::NewFile;
-use crate::scaffold::service::{BaseImages, FIRST_VERSION, ServiceCrate};
+use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, ServiceCrate};
 use crate::terminal::say;
 
 pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<ExitCode> {
@@ -58,7 +58,7 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         image: &image,
         workspace_signal_hook: declares_signal_hook(root),
         base_images: &BaseImages::of(platform.pins.as_ref())?,
-        relay: false,
+        program: Program::Starter,
     }
     .files()?;
     let manifest = files

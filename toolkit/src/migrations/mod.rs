@@ -11,6 +11,7 @@
 mod containerfiles_pinned;
 mod image_pins;
 mod licence_kept;
+mod observability_platform;
 mod toolkit_out_of_tree;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,11 +31,12 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const ALL: [&Migration; 4] = [
+pub const ALL: [&Migration; 5] = [
     &toolkit_out_of_tree::MIGRATION,
     &licence_kept::MIGRATION,
     &image_pins::MIGRATION,
     &containerfiles_pinned::MIGRATION,
+    &observability_platform::MIGRATION,
 ];
 
 /// The migrations a repository in the formats of `from` needs to reach `to`.
@@ -91,6 +93,11 @@ impl Tree {
             provenance,
             scaffold: BTreeSet::new(),
         }
+    }
+
+    /// The repository's root.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The file's contents as the upgrade leaves it; `None` when it does not exist then.
@@ -180,7 +187,8 @@ mod tests {
                 "toolkit-out-of-tree",
                 "licence-kept",
                 "image-pins",
-                "containerfiles-pinned"
+                "containerfiles-pinned",
+                "observability-platform"
             ]
         );
         assert!(names("0.2.0", "0.2.0").is_empty());

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::names::EnvName;
 use super::values::{HostPattern, Reason};
-use super::{Environment, Origin, Sourced, glob};
+use super::{Environment, Origin, Sourced, Stage, glob};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
@@ -96,10 +96,7 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
 /// Every host name of the platform: each cluster's zone apex, the OIDC issuer's and the
 /// OTLP endpoint's (each claimed once, however many name it), then each
 /// cluster's hosts, so that a clash is reported at the name a cluster chose.
-fn all_claims<'a>(
-    environments: &'a BTreeMap<EnvName, Environment>,
-    relay: Option<&str>,
-) -> Vec<Claim<'a>> {
+fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
     let mut claims = Vec::new();
     let mut issuers = HashSet::new();
     for env in environments.values() {
@@ -126,20 +123,29 @@ fn all_claims<'a>(
             });
         }
     }
+    // The hosts the observability environment's services serve: its relay serves the
+    // endpoint every cluster ships to, and its host claim is that one.
+    let observability: HashSet<&str> = environments
+        .values()
+        .filter(|env| env.stage.value == Stage::Observability)
+        .filter_map(|env| env.cluster.as_ref())
+        .flat_map(|cluster| cluster.services.values())
+        .filter_map(|service| Some(service.host()?.value.as_str()))
+        .collect();
     let mut otlp = HashSet::new();
     for env in environments.values() {
-        let endpoint = env.cluster.as_ref().and_then(|c| c.otlp_endpoint.as_ref());
-        if let Some(endpoint) = endpoint {
+        let Some(cluster) = &env.cluster else {
+            continue;
+        };
+        if let Some(endpoint) = &cluster.otlp_endpoint {
             let host = url_host(&endpoint.value);
-            // The relay of managed observability serves its own cluster's endpoint: the
-            // relay's host claim is that one.
-            let relayed = relay.is_some_and(|relay| {
-                env.cluster
-                    .as_ref()
-                    .and_then(|c| c.services.get(relay)?.host())
-                    .is_some_and(|served| served.value.as_str() == host)
-            });
-            if !relayed && otlp.insert(host) {
+            // The relay of managed observability serves its own cluster's endpoint.
+            let own = cluster
+                .services
+                .values()
+                .any(|service| service.host().is_some_and(|h| h.value.as_str() == host));
+            let served = own || observability.contains(host);
+            if !served && otlp.insert(host) {
                 claims.push(Claim {
                     host,
                     what: "the OTLP endpoint's host".to_owned(),
@@ -157,13 +163,8 @@ fn all_claims<'a>(
 }
 
 /// Reports every host name that two things claim, at the second; the rule `host-unique`.
-/// `relay` is the relay service of managed observability, when there is one.
-pub fn check_unique(
-    environments: &BTreeMap<EnvName, Environment>,
-    relay: Option<&str>,
-    problems: &mut Diagnostics,
-) {
-    let claims = all_claims(environments, relay);
+pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mut Diagnostics) {
+    let claims = all_claims(environments);
     let mut first: HashMap<&str, &Claim> = HashMap::new();
     for claim in &claims {
         let Some(earlier) = first.get(claim.host) else {

@@ -54,7 +54,7 @@ pub mod services;
 pub mod spanned;
 pub mod telemetry;
 pub mod tree;
-pub use telemetry::{DEFAULT_RELAY, ManagedObservability};
+pub use telemetry::{DEFAULT_RELAY, ManagedObservability, OPENOBSERVE_SERVICE};
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -252,10 +252,10 @@ impl Platform {
     }
 
     /// The environments CI deploys, in the order it deploys them: the staging-stage ones
-    /// with a cluster, then the production-stage ones. CI never deploys dev, ci or
-    /// observability.
+    /// with a cluster, the observability one (the observability platform, a service like
+    /// any other), then the production-stage ones. CI never deploys dev or ci.
     pub fn deployed_by_ci(&self) -> impl Iterator<Item = &Environment> {
-        [Stage::Staging, Stage::Production]
+        [Stage::Staging, Stage::Observability, Stage::Production]
             .into_iter()
             .flat_map(|stage| self.of_stage(stage))
             .filter(|env| env.cluster.is_some())

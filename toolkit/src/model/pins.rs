@@ -83,6 +83,9 @@ struct ImagesFile {
     /// The Docker engine that runs beside each of the CI cluster's runners (Docker in Docker).
     #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
     dind: Spanned<String>,
+    /// OpenObserve's image, which the observability environment's OpenObserve service runs on: its Containerfile's last stage. Needed while a crate's Containerfile starts from it.
+    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    openobserve: Option<Spanned<String>>,
 }
 
 /// `[charts]`: Helm charts, at exact versions.
@@ -126,6 +129,8 @@ pub struct ImagePins {
     pub runner: Sourced<String>,
     /// The Docker engine beside each runner.
     pub dind: Sourced<String>,
+    /// OpenObserve's image, which the OpenObserve service runs on.
+    pub openobserve: Option<Sourced<String>>,
 }
 
 #[derive(Debug)]
@@ -208,8 +213,12 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         runtime,
         runner,
         dind,
+        openobserve,
     } = parsed.images;
-    for image in [&build, &runtime, &runner, &dind] {
+    for image in [&build, &runtime, &runner, &dind]
+        .into_iter()
+        .chain(openobserve.as_ref())
+    {
         if !is_image_by_digest(image.get_ref()) {
             problems.push(
                 Diagnostic::at(
@@ -256,6 +265,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
             runtime: Sourced::written(file, runtime),
             runner: Sourced::written(file, runner),
             dind: Sourced::written(file, dind),
+            openobserve: openobserve.map(|image| Sourced::written(file, image)),
         },
         arc: Sourced::written(file, arc),
     })

@@ -9,6 +9,9 @@ use super::values::SecretKey;
 /// The relay service's name unless `[observability] relay` says another.
 pub const DEFAULT_RELAY: &str = "otlp-relay";
 
+/// The service that runs OpenObserve in the observability environment.
+pub const OPENOBSERVE_SERVICE: &str = "openobserve";
+
 /// Managed observability: the hosted provider every cluster's telemetry reaches, and the
 /// relay service that carries it there with the provider's credential.
 #[derive(Debug)]

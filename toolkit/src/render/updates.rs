@@ -68,7 +68,7 @@ const MANAGERS: &[Manager] = &[
     },
     Manager {
         description: "an image, by tag and digest",
-        pattern: r#"\n(?:build|runtime|runner|dind) = "(?<depName>[^":@]+(?::[0-9]+)?/[^":@]+):(?<currentValue>[^"@]+)@(?<currentDigest>sha256:[0-9a-f]{64})""#,
+        pattern: r#"\n(?:build|runtime|runner|dind|openobserve) = "(?<depName>[^":@]+(?::[0-9]+)?/[^":@]+):(?<currentValue>[^"@]+)@(?<currentDigest>sha256:[0-9a-f]{64})""#,
         datasource: "docker",
         dep_name: None,
         current_value: None,

@@ -62,6 +62,8 @@ struct Data<'a> {
     /// An image is pushed elsewhere, with cloud credentials from OIDC federation.
     registry_federation: bool,
     deploys: Vec<Deploy>,
+    /// The observability environment CI deploys on every push, as it deploys staging.
+    observability: Option<String>,
     from: String,
     to: String,
 }
@@ -182,6 +184,21 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             promoted_from: None,
         })
         .collect();
+    // The observability platform deploys on every push to main, as staging does: what it
+    // runs is no candidate for production.
+    deploys.extend(
+        platform
+            .deployed_by_ci()
+            .filter(|env| env.stage.value == Stage::Observability)
+            .map(|env| Deploy {
+                name: env.name.as_str().to_owned(),
+                cluster: cluster_id(platform, env.name.as_str()),
+                needs: base_needs.clone(),
+                gate: None,
+                gate_name: "",
+                promoted_from: None,
+            }),
+    );
     let after_staging = std::iter::once(base_needs)
         .chain(staging.iter().map(|name| format!("deploy-{name}")))
         .collect::<Vec<_>>()
@@ -255,6 +272,10 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             })
             .collect(),
         deploys,
+        observability: platform
+            .deployed_by_ci()
+            .find(|env| env.stage.value == Stage::Observability)
+            .map(|env| env.name.as_str().to_owned()),
         from,
         to,
     })

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::service::{BaseImages, FIRST_VERSION, ServiceCrate};
+use super::service::{BaseImages, FIRST_VERSION, Program, ServiceCrate, observability_crate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
@@ -24,6 +24,21 @@ pub const RELAY_SERVICE: &str = crate::model::DEFAULT_RELAY;
 
 /// The secret the relay reads the provider's credential from.
 pub const RELAY_CREDENTIAL: &str = "otlp-credential";
+
+/// The observability platform's service, the mature shape's third crate.
+pub const OPENOBSERVE_SERVICE: &str = crate::model::OPENOBSERVE_SERVICE;
+
+/// The secrets the OpenObserve service reads: its root user's password and the keys of its
+/// bucket.
+pub const OPENOBSERVE_SECRETS: [&str; 3] = [
+    "openobserve-root-password",
+    "openobserve-s3-access-key",
+    "openobserve-s3-secret-key",
+];
+
+/// The secret the observability environment's relay reads OpenObserve's ingest credential
+/// from.
+pub const OPENOBSERVE_INGEST: &str = "openobserve-ingest";
 
 fn mature() -> Shape {
     Shape::Mature
@@ -239,6 +254,16 @@ impl Spec {
             relay: RELAY_SERVICE,
             relay_credential: RELAY_CREDENTIAL,
             relay_version: toml(FIRST_VERSION),
+            openobserve: OPENOBSERVE_SERVICE,
+            openobserve_admin: toml(
+                self.admins
+                    .first()
+                    .map_or("<platform-admin-email>", String::as_str),
+            ),
+            openobserve_password: OPENOBSERVE_SECRETS[0],
+            openobserve_s3_access_key: OPENOBSERVE_SECRETS[1],
+            openobserve_s3_secret_key: OPENOBSERVE_SECRETS[2],
+            openobserve_ingest: OPENOBSERVE_INGEST,
         }
     }
 
@@ -258,24 +283,32 @@ impl Spec {
         }
         files.push(NewFile::text("ci/pins.toml", toolkit::PINS));
         let base_images = BaseImages::toolkit()?;
-        let mut crates = vec![(EXAMPLE_SERVICE, false)];
-        if self.shape == Shape::Smallest {
-            crates.push((RELAY_SERVICE, true));
+        // Both shapes relay telemetry: to the managed provider from every cluster, or into
+        // the observability environment's OpenObserve.
+        let image = |name: &str| format!("{}/{name}", self.registry());
+        files.extend(
+            ServiceCrate {
+                name: EXAMPLE_SERVICE,
+                template: Template::Web,
+                port: Some(WEB_DEFAULT_PORT),
+                image: &image(EXAMPLE_SERVICE),
+                workspace_signal_hook: true,
+                base_images: &base_images,
+                program: Program::Starter,
+            }
+            .files()?,
+        );
+        let mut observability = vec![(RELAY_SERVICE, Program::Relay)];
+        if self.shape == Shape::Mature {
+            observability.push((OPENOBSERVE_SERVICE, Program::OpenObserve));
         }
-        for (name, relay) in crates {
-            let image = format!("{}/{name}", self.registry());
-            files.extend(
-                ServiceCrate {
-                    name,
-                    template: Template::Web,
-                    port: Some(WEB_DEFAULT_PORT),
-                    image: &image,
-                    workspace_signal_hook: true,
-                    base_images: &base_images,
-                    relay,
-                }
-                .files()?,
-            );
+        for (name, program) in observability {
+            files.extend(observability_crate(
+                name,
+                program,
+                &image(name),
+                &base_images,
+            )?);
         }
         Ok(files)
     }
@@ -366,6 +399,13 @@ struct Data {
     relay: &'static str,
     relay_credential: &'static str,
     relay_version: String,
+    openobserve: &'static str,
+    /// OpenObserve's first user, who signs in to its dashboards.
+    openobserve_admin: String,
+    openobserve_password: &'static str,
+    openobserve_s3_access_key: &'static str,
+    openobserve_s3_secret_key: &'static str,
+    openobserve_ingest: &'static str,
 }
 
 /// The value of `key = [items]` as `taplo fmt` lays it out, so that a team that formats

@@ -1,5 +1,6 @@
 //! The files of a new service crate: a small real program of its template (`web`: an HTTP
-//! server with a health check; `worker`: a loop that stops cleanly on SIGTERM), its
+//! server with a health check; `worker`: a loop that stops cleanly on SIGTERM), or one of
+//! the observability services the toolkit writes (the OTLP relay, OpenObserve), its
 //! manifest with `[package.metadata.platform]`, and a README.
 
 use std::path::{Path, PathBuf};
@@ -24,16 +25,57 @@ pub struct ServiceCrate<'a> {
     pub workspace_signal_hook: bool,
     /// The images its Containerfile builds in and runs on, each by digest.
     pub base_images: &'a BaseImages,
-    /// Whether it is the OTLP relay of managed observability (a `web` service) rather
-    /// than a new service's starting program.
-    pub relay: bool,
+    pub program: Program,
+}
+
+/// What a service crate's program is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// A new service's starting program, of its template.
+    Starter,
+    /// The OTLP relay, which adds a credential to what Podplane's VMs ship (a `web`
+    /// service).
+    Relay,
+    /// OpenObserve, the self-hosted observability platform: its own image, started by a
+    /// program that hands it its mounted secrets (a `web` service).
+    OpenObserve,
+}
+
+/// The port OpenObserve serves its API, OTLP ingest and dashboards on.
+pub const OPENOBSERVE_PORT: u16 = 5080;
+
+/// The files of one of the observability services the toolkit writes, `program` being
+/// [`Program::Relay`] or [`Program::OpenObserve`]: a web service on its program's port,
+/// whose image is `image`.
+pub fn observability_crate(
+    name: &str,
+    program: Program,
+    image: &str,
+    base_images: &BaseImages,
+) -> anyhow::Result<Vec<NewFile>> {
+    let port = match program {
+        Program::OpenObserve => OPENOBSERVE_PORT,
+        Program::Relay | Program::Starter => crate::model::services::WEB_DEFAULT_PORT,
+    };
+    ServiceCrate {
+        name,
+        template: Template::Web,
+        port: Some(port),
+        image,
+        workspace_signal_hook: true,
+        base_images,
+        program,
+    }
+    .files()
 }
 
 /// What a service's Containerfile starts from: `[images] build` and `runtime` of
-/// `ci/pins.toml`, each `HOST/PATH:TAG@sha256:DIGEST`.
+/// `ci/pins.toml`, each `HOST/PATH:TAG@sha256:DIGEST`, and `openobserve`, which the
+/// OpenObserve service runs on, where the pins have it.
 pub struct BaseImages {
     pub build: String,
     pub runtime: String,
+    pub openobserve: Option<String>,
 }
 
 impl BaseImages {
@@ -43,6 +85,7 @@ impl BaseImages {
             Some(pins) => Ok(BaseImages {
                 build: pins.images.build.value.clone(),
                 runtime: pins.images.runtime.value.clone(),
+                openobserve: pins.images.openobserve.as_ref().map(|i| i.value.clone()),
             }),
             None => BaseImages::toolkit(),
         }
@@ -62,6 +105,7 @@ impl BaseImages {
         Some(BaseImages {
             build: image("build")?,
             runtime: image("runtime")?,
+            openobserve: image("openobserve"),
         })
     }
 }
@@ -76,6 +120,32 @@ pub fn containerfile(name: &str, image: &str, base_images: &BaseImages) -> anyho
             "version": FIRST_VERSION,
             "build": base_images.build,
             "runtime": base_images.runtime,
+        }),
+    )
+}
+
+/// The Containerfile of the OpenObserve service `name`: its program built as every
+/// service's is, copied into OpenObserve's own image, as whose user it runs (the image's
+/// data directory is that user's).
+fn openobserve_containerfile(
+    name: &str,
+    image: &str,
+    base_images: &BaseImages,
+) -> anyhow::Result<String> {
+    let openobserve = base_images.openobserve.as_deref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "ci/pins.toml has no [images] openobserve, the image the OpenObserve service runs on"
+        )
+    })?;
+    crate::templates::fill(
+        "service-containerfile",
+        &serde_json::json!({
+            "name": name,
+            "image": image,
+            "version": FIRST_VERSION,
+            "build": base_images.build,
+            "runtime": openobserve,
+            "openobserve": true,
         }),
     )
 }
@@ -107,6 +177,7 @@ struct Manifest<'a> {
 struct Readme<'a> {
     name: &'a str,
     relay: bool,
+    openobserve: bool,
     description: &'a str,
     template: &'a str,
     image: &'a str,
@@ -120,12 +191,15 @@ impl ServiceCrate<'_> {
     }
 
     pub fn files(&self) -> anyhow::Result<Vec<NewFile>> {
-        let description = match self.template {
-            _ if self.relay => {
-                "Carries the cluster's telemetry to the managed observability provider"
+        let description = match (self.program, self.template) {
+            (Program::Relay, _) => "Carries Podplane's VM telemetry to the observability platform",
+            (Program::OpenObserve, _) => {
+                "OpenObserve, the observability platform every cluster ships its telemetry to"
             }
-            Template::Web => "An HTTP service with a health check",
-            Template::Worker => "A background worker that stops cleanly on SIGTERM",
+            (Program::Starter, Template::Web) => "An HTTP service with a health check",
+            (Program::Starter, Template::Worker) => {
+                "A background worker that stops cleanly on SIGTERM"
+            }
         };
         let manifest = crate::templates::fill(
             "service-manifest",
@@ -139,29 +213,39 @@ impl ServiceCrate<'_> {
                 port: self.port,
                 worker: self.template == Template::Worker,
                 workspace_signal_hook: self.workspace_signal_hook,
-                relay_client: self.relay.then_some(crate::templates::RELAY_CLIENT),
+                relay_client: (self.program == Program::Relay)
+                    .then_some(crate::templates::RELAY_CLIENT),
             },
         )?;
-        let main = match self.template {
-            _ if self.relay => crate::templates::RELAY_MAIN.to_owned(),
-            Template::Web => crate::templates::fill(
+        let main = match (self.program, self.template) {
+            (Program::Relay, _) => crate::templates::RELAY_MAIN.to_owned(),
+            (Program::OpenObserve, _) => crate::templates::OPENOBSERVE_MAIN.to_owned(),
+            (Program::Starter, Template::Web) => crate::templates::fill(
                 "service-web",
                 &serde_json::json!({ "port": self.port.unwrap_or(crate::model::services::WEB_DEFAULT_PORT) }),
             )?,
-            Template::Worker => crate::templates::WORKER_MAIN.to_owned(),
+            (Program::Starter, Template::Worker) => crate::templates::WORKER_MAIN.to_owned(),
         };
         let readme = crate::templates::fill(
             "service-readme",
             &Readme {
                 name: self.name,
-                relay: self.relay,
+                relay: self.program == Program::Relay,
+                openobserve: self.program == Program::OpenObserve,
                 description,
                 template: self.template.as_str(),
                 image: self.image,
                 port: self.port,
             },
         )?;
-        let containerfile = containerfile(self.name, self.image, self.base_images)?;
+        let containerfile = match self.program {
+            Program::OpenObserve => {
+                openobserve_containerfile(self.name, self.image, self.base_images)?
+            }
+            Program::Starter | Program::Relay => {
+                containerfile(self.name, self.image, self.base_images)?
+            }
+        };
         let dir = self.dir();
         Ok(vec![
             NewFile::text(dir.join("Containerfile"), containerfile),

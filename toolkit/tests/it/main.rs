@@ -4,6 +4,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+/// The program the observability platform's service starts OpenObserve with, as its crate
+/// compiles it: its own tests run here.
+#[allow(dead_code)]
+#[path = "../../templates/openobserve/main.rs"]
+mod openobserve;
 #[path = "../podplane/mod.rs"]
 mod podplane;
 /// The OTLP relay new repositories with managed observability run, as their crate

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::cli::NewEnvArgs;
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
-use crate::model::ManagedObservability;
 use crate::model::date::Date;
 use crate::model::names::{Account, EnvName, Region};
 use crate::model::network;
@@ -19,8 +18,11 @@ use crate::model::{
 };
 use crate::{edit, render, templates};
 
+mod observability;
 mod platform_file;
+mod services;
 use platform_file::{held_to_production, with_candidate};
+use services::{ServiceEntry, relay_entry, service_entries};
 
 pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCode> {
     let name = EnvName::parse(&args.name).map_err(|reason| {
@@ -31,7 +33,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     // Read, allocate and write as one step: a second new-env waits here, then sees this one.
     let _lock = edit::Lock::repository(root)?;
     let mut tree = crate::repository::SourceTree::read(root)?;
-    let declared = crate::repository::services::declared(root)?;
+    let mut declared = crate::repository::services::declared(root)?;
     let platform = tree.load(declared.clone())?;
 
     let dir = root.join(ENVIRONMENTS_DIR).join(name.as_str());
@@ -61,7 +63,30 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     };
 
     let twin_of = twin_of(args, like);
-    let text = render(&platform, &name, args, &account, like, twin_of)?;
+    // An observability environment brings its platform, OpenObserve, and the relay in
+    // front of it, with the crates the workspace lacks.
+    let brings_platform = args.stage == Stage::Observability
+        && like.is_none()
+        && platform.of_stage(Stage::Observability).next().is_none();
+    let new_crates = if brings_platform {
+        observability::missing_crates(&platform, &mut declared)?
+    } else {
+        Vec::new()
+    };
+    let platform_services = if brings_platform {
+        vec![observability::openobserve("<telemetry-region>")]
+    } else {
+        Vec::new()
+    };
+    let mut text = render(
+        &platform,
+        &name,
+        args,
+        &account,
+        like,
+        twin_of,
+        platform_services,
+    )?;
     let path = Path::new(ENVIRONMENTS_DIR)
         .join(name.as_str())
         .join(ENVIRONMENT_FILE);
@@ -82,14 +107,45 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     if let Some(text) = &platform_text {
         tree.platform = SourceFile::new(&tree.platform.path, text.as_str());
     }
-    let resolved = tree.load(declared)?;
+    let mut resolved = tree.load(declared.clone())?;
+    if brings_platform {
+        // Its hosts and region are the resolved ones, known now: the relay serves the
+        // OTLP endpoint the other clusters ship to, and forwards to OpenObserve's host.
+        let region = resolved.environments[&name].region.value.to_string();
+        let mut services = vec![observability::openobserve(&region)];
+        services.extend(observability::relay(&resolved, &name));
+        text = render(&platform, &name, args, &account, like, twin_of, services)?;
+        tree.environments.pop();
+        tree.environments
+            .push((name.to_string(), SourceFile::new(&path, text.as_str())));
+        resolved = tree.load(declared)?;
+    }
     render::refuse_secrets(&resolved)?;
     super::refuse_new_findings(&platform, &resolved, today)?;
     let generated = super::generated_files(&resolved)?;
     // The new directory lands whole; its generated files, platform.toml and the others are
     // written beside their destinations before any is in place, or the directory goes again.
     let platform_path = Path::new(ENVIRONMENTS_DIR).join(crate::model::PLATFORM_FILE);
-    edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)])?;
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok();
+    let undo_crates = |err: anyhow::Error| -> anyhow::Error {
+        // Only what this command made: new-env refused a crate directory that was there.
+        for new in &new_crates {
+            let dir = root.join(&new.dir);
+            if dir.exists()
+                && let Err(undo) = edit::remove_dir(&dir)
+            {
+                return err.context(undo);
+            }
+        }
+        if new_crates.is_empty() {
+            return err;
+        }
+        super::put_back(root, Path::new("Cargo.lock"), lock.as_deref(), err)
+    };
+    observability::write_crates(root, &new_crates).map_err(undo_crates)?;
+    if let Err(err) = edit::create_dir_with_files(&dir, &[(ENVIRONMENT_FILE, &text)]) {
+        return Err(undo_crates(err));
+    }
     let written = render::prepare(root, &generated).and_then(|prepared| {
         let staged = platform_text
             .as_deref()
@@ -104,7 +160,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         Ok(rendered) => rendered,
         Err(err) => {
             edit::remove_dir(&dir)?;
-            return Err(err);
+            return Err(undo_crates(err));
         }
     };
 
@@ -115,7 +171,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     {
         let relay = &managed.relay.value;
         crate::terminal::say(format!(
-            "  every cluster now ships its telemetry here: [observability] ({}) is gone from platform.toml; remove [services.{relay}] from the environments, crates/{relay} and its secret `{}` when you no longer need them",
+            "  every cluster now ships its telemetry here: [observability] ({}) is gone from platform.toml; remove [services.{relay}] and its secret `{}` from the other environments when you no longer need them",
             managed.provider.value, managed.credential.value
         ))?;
     } else if twin_of.is_none()
@@ -125,6 +181,20 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         let reference = &parity.reference.value;
         crate::terminal::say(format!(
             "  held to `{reference}` by a new [parity] in platform.toml: `parity` compares them, and production is promoted from it"
+        ))?;
+    }
+    if brings_platform {
+        let made: Vec<String> = new_crates
+            .iter()
+            .map(|new| new.dir.display().to_string())
+            .collect();
+        crate::terminal::say(format!(
+            "  it runs the observability platform, OpenObserve, behind the relay every cluster ships to{}; create their secrets in its cluster before the first deploy (its deploy.sh names them)",
+            if made.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} written, and added to Cargo.lock)", made.join(" and "))
+            }
         ))?;
     }
     if let Some(primary) = twin_of {
@@ -223,18 +293,6 @@ struct AccessEntry {
     role: String,
 }
 
-#[derive(Serialize)]
-struct ServiceEntry {
-    key: String,
-    version: String,
-    replicas: Option<u32>,
-    env: String,
-    /// A twin's copy of its primary's hand-written host name.
-    hostname: Option<String>,
-    /// The secrets it reads, as a TOML array's items.
-    secrets: String,
-}
-
 fn render(
     platform: &Platform,
     name: &EnvName,
@@ -242,6 +300,7 @@ fn render(
     account: &Account,
     like: Option<&Environment>,
     twin_of: Option<&Environment>,
+    platform_services: Vec<ServiceEntry>,
 ) -> anyhow::Result<String> {
     let stage = args.stage;
     let cluster = stage != Stage::Identity;
@@ -294,6 +353,7 @@ fn render(
     {
         services.push(relay_entry(platform, managed));
     }
+    services.extend(platform_services);
     let template = Template {
         name: name.to_string(),
         org_name: platform.name.value.clone(),
@@ -429,65 +489,6 @@ fn access_entries(
                 })
             })
             .collect(),
-    }
-}
-
-/// `like`'s services, each at its version, with the replicas it wrote and its variables;
-/// for a `twin`, with the host names it wrote too, which the twin takes over.
-fn service_entries(c: &Cluster, like: Option<&Environment>, twin: bool) -> Vec<ServiceEntry> {
-    c.services
-        .iter()
-        .map(|(key, service)| ServiceEntry {
-            key: key_repr(key),
-            version: toml(&service.version.value),
-            replicas: service
-                .replicas()
-                .filter(|r| written_in(&r.origin, like))
-                .map(|r| r.value),
-            env: service
-                .env
-                .iter()
-                .map(|(k, v)| format!("{} = {}", key_repr(k), toml(&v.value)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            hostname: service
-                .host()
-                .filter(|host| twin && written_in(&host.origin, like))
-                .map(|host| toml(host.value.as_str())),
-            secrets: service
-                .secrets
-                .iter()
-                .map(|secret| toml(secret.value.as_str()))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
-        .collect()
-}
-
-/// The relay of managed observability as a new cluster deploys it: at the version the
-/// other clusters run (the crate's first one when none does), configured as
-/// `[observability]` makes it, reading its credential.
-fn relay_entry(platform: &Platform, managed: &ManagedObservability) -> ServiceEntry {
-    let relay = managed.relay.value.as_str();
-    let version = platform
-        .environments
-        .values()
-        .filter_map(|env| env.cluster.as_ref()?.services.get(relay))
-        .map(|service| service.version.value.to_string())
-        .max_by_key(|version| cargo_metadata::semver::Version::parse(version).ok())
-        .unwrap_or_else(|| crate::scaffold::service::FIRST_VERSION.to_owned());
-    ServiceEntry {
-        key: key_repr(relay),
-        version: toml(&version),
-        replicas: None,
-        env: managed
-            .relay_env()
-            .iter()
-            .map(|(key, value)| format!("{} = {}", key_repr(key), toml(value)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        hostname: None,
-        secrets: toml(managed.credential.value.as_str()),
     }
 }
 

@@ -86,11 +86,7 @@ pub fn resolve(
     };
     suggest_free_vpc(&resolved, vpc_range.value, &vpc_problems, &mut problems);
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
-    let relay = shared
-        .observability
-        .as_ref()
-        .map(|o| o.relay.value.as_str());
-    hosts::check_unique(&resolved, relay, &mut problems);
+    hosts::check_unique(&resolved, &mut problems);
     let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
     let image_registry = shared.images.take().and_then(|images| {
         validated(&mut problems, &shared.platform_file, images.registry, |registry| {

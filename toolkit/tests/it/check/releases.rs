@@ -10,7 +10,7 @@ use crate::common::Repo;
 fn ci_trusted() {
     let found = trips(
         "ci-trusted",
-        "CI deploys staging, prod but no cluster trusts its deploy jobs",
+        "CI deploys staging, observability, prod but no cluster trusts its deploy jobs",
         |repo| {
             let text = repo.read(PLATFORM);
             let cut = text.find("# The repository CI deploys from").unwrap();

@@ -79,7 +79,7 @@ fn the_issuer_lets_in_exactly_the_deploy_job_of_each_environment_ci_deploys() {
             "{org}"
         );
 
-        for env in ["staging", "prod"] {
+        for env in ["staging", "observability", "prod"] {
             let client = format!("{org}-{env}");
             let token = deploy_token(github, env, &client).claims();
             let (subject, groups) = truster::exchange(&config, &client, &token)
@@ -147,7 +147,7 @@ fn the_issuer_lets_in_exactly_the_deploy_job_of_each_environment_ci_deploys() {
                 "a token for another cluster",
             );
         }
-        for env in ["dev", "ci", "observability"] {
+        for env in ["dev", "ci"] {
             let client = format!("{org}-{env}");
             let token = deploy_token(github, env, &client).claims();
             assert!(
@@ -166,7 +166,7 @@ fn the_issuer_lets_in_exactly_the_deploy_job_of_each_environment_ci_deploys() {
             .collect();
         assert_eq!(
             shapes.len(),
-            2,
+            3,
             "{org}: one binding per CI-deployed environment"
         );
         assert!(shapes.windows(2).all(|w| w[0] == w[1]), "{org}: {shapes:?}");

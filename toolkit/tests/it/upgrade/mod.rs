@@ -126,17 +126,30 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
     let after = tree(&repo);
 
     // The hand-written files are byte for byte as they were, but for what the migrations
-    // say they change: the pins gain [images] and [charts] after every byte they had, and
-    // the Containerfile new-service wrote, unedited, is the new one.
+    // say they change: the pins gain [images] and [charts] after every byte they had, the
+    // Containerfile new-service wrote, unedited, is the new one, and the observability
+    // environment gains its platform after every byte it had.
     let containerfile = Path::new("crates/hello/Containerfile");
+    let observability = Path::new("environments/observability/environment.toml");
     for (path, bytes) in &before {
         let path_text = path.to_string_lossy();
         if (path_text.starts_with("environments/") || path_text.starts_with("crates/"))
             && path != containerfile
+            && path != observability
         {
             assert!(after.get(path) == Some(bytes), "{path_text} changed");
         }
     }
+    assert!(after[observability].starts_with(&before[observability]));
+    let added = std::str::from_utf8(&after[observability][before[observability].len()..]).unwrap();
+    crate::common::assert_output(
+        "upgrade/an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit-observability",
+        added,
+        &[
+            "[services.openobserve]",
+            "hostname = \"otlp.observability.globex.io\"",
+        ],
+    );
     let pins = &after[Path::new("ci/pins.toml")];
     assert!(pins.starts_with(&before[Path::new("ci/pins.toml")]));
     let pins: toml::Table = toml::from_str(std::str::from_utf8(pins).unwrap()).unwrap();

@@ -1,5 +1,6 @@
 //! The first push of a repository `new-repo` made: the rendered plan job finds everything
-//! new, and staging and production deploy what the first commit declares.
+//! new, and staging, the observability platform and production deploy what the first
+//! commit declares.
 
 use std::collections::BTreeMap;
 
@@ -24,17 +25,57 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
     let services: Value = serde_json::from_str(&plan.outputs["services"]).unwrap();
     assert_eq!(services[0]["tag"], "ghcr.io/globex/hello:0.1.0");
     let deploy: Value = serde_json::from_str(&plan.outputs["deploy"]).unwrap();
-    for env in ["staging", "prod"] {
+    for env in ["staging", "observability", "prod"] {
         assert!(deploy.as_array().unwrap().contains(&env.into()), "{deploy}");
     }
-
-    // The images job builds hello 0.1.0; then staging, then production, in the same run.
-    r.standins.build(
-        "ghcr.io/globex/hello:0.1.0",
-        &format!("sha256:{}", "c0".repeat(32)),
+    let built: Vec<&str> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|service| service["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        built,
+        [
+            "ghcr.io/globex/hello:0.1.0",
+            "ghcr.io/globex/openobserve:0.1.0",
+            "ghcr.io/globex/otlp-relay:0.1.0"
+        ]
     );
+
+    // The images job builds each 0.1.0; then staging, the observability platform and
+    // production, in the same run.
+    for (tag, byte) in built.iter().zip(["c0", "c1", "c2"]) {
+        r.standins
+            .build(tag, &format!("sha256:{}", byte.repeat(32)));
+    }
     let needs = BTreeMap::from([("plan".to_owned(), plan.outputs.clone())]);
     assert_succeeded(&r.job("deploy-staging", NO_COMMIT, &needs));
+    // The observability platform deploys once its secrets are in its cluster, and not
+    // before: its deploy names the command that makes each.
+    let observability = r.job("deploy-observability", NO_COMMIT, &needs);
+    assert!(observability.failed.is_some(), "{}", observability.log);
+    assert!(
+        observability
+            .log
+            .contains("podplane secret create --for openobserve openobserve-root-password"),
+        "{}",
+        observability.log
+    );
+    for (app, key) in [
+        ("openobserve", "openobserve-root-password"),
+        ("openobserve", "openobserve-s3-access-key"),
+        ("openobserve", "openobserve-s3-secret-key"),
+        ("otlp-relay", "openobserve-ingest"),
+    ] {
+        r.standins.secret("globex-observability", app, key);
+    }
+    assert_succeeded(&r.job("deploy-observability", NO_COMMIT, &needs));
+    let observed = r.standins.running("globex-observability");
+    assert_eq!(
+        observed.keys().collect::<Vec<_>>(),
+        ["openobserve", "otlp-relay"]
+    );
     let prod = r.job("deploy-prod", NO_COMMIT, &needs);
     assert_succeeded(&prod);
     assert!(

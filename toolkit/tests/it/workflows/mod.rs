@@ -220,10 +220,18 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
         serde_json::json!({"push": {"branches": ["main"]}})
     );
     let names: BTreeSet<&str> = jobs(&workflow).iter().map(|(n, _)| n.as_str()).collect();
-    // Not dev, ci or observability: CI deploys the staging and production stages only.
+    // Not dev or ci: CI deploys the staging and production stages, and the observability
+    // platform.
     assert_eq!(
         names,
-        BTreeSet::from(["checks", "plan", "images", "deploy-staging", "deploy-prod"])
+        BTreeSet::from([
+            "checks",
+            "plan",
+            "images",
+            "deploy-staging",
+            "deploy-observability",
+            "deploy-prod"
+        ])
     );
     let job = |name: &str| &workflow["jobs"][name];
     assert_eq!(
@@ -233,9 +241,9 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
     assert!(
         job("plan")["steps"]
             .to_string()
-            .contains("ci/deploy-plan.sh \\\"$base\\\" staging prod")
+            .contains("ci/deploy-plan.sh \\\"$base\\\" staging observability prod")
     );
-    for env in ["staging", "prod"] {
+    for env in ["staging", "observability", "prod"] {
         let deploy = job(&format!("deploy-{env}"));
         assert_eq!(deploy["environment"], env);
         assert_eq!(
@@ -282,6 +290,12 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
     // Production comes after staging, and only with what staging ran before this push.
     let prod = job("deploy-prod");
     assert!(needs(prod).contains(&"deploy-staging"));
+    // The observability platform is no step of the release path: it waits for no deploy,
+    // and none waits for it, and it passes no gate.
+    let observability = job("deploy-observability");
+    assert_eq!(needs(observability), ["checks", "plan", "images"]);
+    assert!(!needs(prod).contains(&"deploy-observability"));
+    assert!(!runs(observability).contains("gate"));
     assert!(runs(prod).contains("ci/promotion-gate.sh staging prod \"$BASE_SHA\""));
     assert!(!runs(job("deploy-staging")).contains("promotion-gate"));
     assert!(

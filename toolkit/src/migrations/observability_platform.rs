@@ -1,0 +1,223 @@
+//! 0.2.0: the observability environment runs its platform. A 0.1.0 repository named
+//! OpenObserve as the platform and pointed every cluster's telemetry at
+//! `https://otlp.<observability zone>`, which nothing served. Its observability
+//! environment gains `[services.openobserve]` and the relay on that host in front of it,
+//! and the workspace the crates of both (`crates/openobserve`, `crates/otlp-relay`) that it
+//! lacks, as `new-repo` writes them now. A repository whose names do not follow the
+//! conventions is left to do it by hand, with a note: `check` says what is missing.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Array, InlineTable, Value};
+
+use super::{Migration, Tree};
+use crate::scaffold::repo::{
+    OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS, OPENOBSERVE_SERVICE, RELAY_SERVICE as DEFAULT_RELAY,
+};
+use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, observability_crate};
+use crate::scaffold::toolkit::PINS_PATH;
+
+pub const MIGRATION: Migration = Migration {
+    name: "observability-platform",
+    version: "0.2.0",
+    summary: "the observability environment runs OpenObserve, and the relay every cluster ships to in front of it, with their crates",
+    run,
+};
+
+const PLATFORM_FILE: &str = "environments/platform.toml";
+
+fn run(tree: &mut Tree) -> anyhow::Result<()> {
+    let Some(platform) = tree.read_text(Path::new(PLATFORM_FILE))? else {
+        return Ok(());
+    };
+    let platform: toml::Table = toml::from_str(&platform).unwrap_or_default();
+    let Some((path, env, text)) = observability_environment(tree)? else {
+        return Ok(());
+    };
+    let doc: toml::Table = toml::from_str(&text).unwrap_or_default();
+    let runs = |service: &str| {
+        doc.get("services")
+            .and_then(|services| services.get(service))
+            .is_some()
+    };
+    let openobserve = doc
+        .get("observability")
+        .and_then(|o| o.get("platform"))
+        .and_then(toml::Value::as_str)
+        == Some("openobserve");
+    if !openobserve || runs(OPENOBSERVE_SERVICE) || runs(DEFAULT_RELAY) {
+        return Ok(());
+    }
+    let text_of = |table: &toml::Table, keys: &[&str]| {
+        keys.iter()
+            .try_fold(None::<&toml::Value>, |at, key| {
+                Some(match at {
+                    None => table.get(*key),
+                    Some(value) => value.get(*key),
+                })
+            })
+            .flatten()
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    let conventional = text_of(&platform, &["naming", "zone"]).is_none()
+        && text_of(&platform, &["naming", "service_host"]).is_none()
+        && text_of(&platform, &["naming", "otlp_endpoint"]).is_none()
+        && text_of(&doc, &["names", "zone"]).is_none();
+    let (Some(domain), Some(registry), true) = (
+        text_of(&platform, &["domain"]),
+        text_of(&platform, &["images", "registry"]),
+        conventional,
+    ) else {
+        tree.note(format!(
+            "{}: its names or images do not follow the conventions, so OpenObserve and its relay are yours to add (`cargo xtask check`, rule telemetry-to-observability, says what is missing)",
+            path.display()
+        ));
+        return Ok(());
+    };
+    let zone = format!("{env}.{domain}");
+    let region = text_of(&doc, &["region"])
+        .or_else(|| text_of(&platform, &["defaults", "region"]))
+        .unwrap_or_else(|| "<telemetry-region>".to_owned());
+    let retention = doc
+        .get("observability")
+        .and_then(|o| o.get("retention_days"))
+        .and_then(toml::Value::as_integer)
+        .unwrap_or(30);
+
+    let pins = tree.read_text(Path::new(PINS_PATH))?.unwrap_or_default();
+    let base_images = match BaseImages::in_pins(&pins) {
+        Some(images) if images.openobserve.is_some() => images,
+        _ => BaseImages::toolkit()?,
+    };
+    let mut written = Vec::new();
+    for (name, program) in [
+        (OPENOBSERVE_SERVICE, Program::OpenObserve),
+        (DEFAULT_RELAY, Program::Relay),
+    ] {
+        let dir = Path::new("crates").join(name);
+        if tree.read(&dir.join("Cargo.toml"))?.is_some() {
+            continue;
+        }
+        let image = format!("{registry}/{name}");
+        for file in observability_crate(name, program, &image, &base_images)? {
+            tree.write(&file.path, file.contents, file.executable);
+        }
+        written.push(dir.display().to_string());
+    }
+
+    let edited = with_services(&text, &zone, &region, retention)?;
+    tree.write(&path, edited.into_bytes(), false);
+    let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
+    tree.note(format!(
+        "{}: runs OpenObserve and, on otlp.{zone}, the relay every cluster ships to{}; fill in ZO_S3_BUCKET_NAME and ZO_ROOT_USER_EMAIL, and create the secrets in its cluster before the next deploy: {password}, {access_key}, {secret_key} for {OPENOBSERVE_SERVICE}, {OPENOBSERVE_INGEST} (\"Basic \" and base64 of user:password) for {DEFAULT_RELAY}",
+        path.display(),
+        if written.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} written)", written.join(" and "))
+        }
+    ));
+    Ok(())
+}
+
+/// The observability environment's file: its path, its directory's name and its text.
+fn observability_environment(tree: &Tree) -> anyhow::Result<Option<(PathBuf, String, String)>> {
+    let dir = tree.root().join("environments");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    for name in names {
+        let path = Path::new("environments")
+            .join(&name)
+            .join("environment.toml");
+        let Some(text) = tree.read_text(&path)? else {
+            continue;
+        };
+        let doc: toml::Table = toml::from_str(&text).unwrap_or_default();
+        if doc.get("stage").and_then(toml::Value::as_str) == Some("observability") {
+            return Ok(Some((path, name, text)));
+        }
+    }
+    Ok(None)
+}
+
+/// The environment's text with OpenObserve and the relay added at its end.
+fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow::Result<String> {
+    let secret = |key: &str| format!("/var/run/podplane/secrets/{key}");
+    let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
+    let table = |pairs: &[(&str, String)]| {
+        let mut table = InlineTable::new();
+        for (key, value) in pairs {
+            table.insert(*key, Value::from(value.as_str()));
+        }
+        Value::InlineTable(table)
+    };
+    let array = |items: &[&str]| Value::Array(items.iter().copied().collect::<Array>());
+    let openobserve_env = table(&[
+        ("ZO_COMPACT_DATA_RETENTION_DAYS", retention.to_string()),
+        ("ZO_DATA_DIR", "/data".to_owned()),
+        ("ZO_LOCAL_MODE_STORAGE", "s3".to_owned()),
+        ("ZO_ROOT_USER_EMAIL", "<platform-admin-email>".to_owned()),
+        ("ZO_ROOT_USER_PASSWORD_FILE", secret(password)),
+        ("ZO_S3_ACCESS_KEY_FILE", secret(access_key)),
+        ("ZO_S3_BUCKET_NAME", "<telemetry-bucket>".to_owned()),
+        ("ZO_S3_PROVIDER", "aws".to_owned()),
+        ("ZO_S3_REGION_NAME", region.to_owned()),
+        ("ZO_S3_SECRET_KEY_FILE", secret(secret_key)),
+        ("ZO_TELEMETRY", "false".to_owned()),
+    ]);
+    let text = crate::edit::add_service(
+        text,
+        OPENOBSERVE_SERVICE,
+        FIRST_VERSION,
+        &[
+            ("secrets", array(&OPENOBSERVE_SECRETS)),
+            ("env", openobserve_env),
+        ],
+    )?;
+    let relay_env = table(&[
+        ("OTLP_CREDENTIAL_FILE", secret(OPENOBSERVE_INGEST)),
+        (
+            "OTLP_ENDPOINT",
+            format!("https://{OPENOBSERVE_SERVICE}.{zone}/api/default"),
+        ),
+        ("OTLP_HEADER", "Authorization".to_owned()),
+    ]);
+    crate::edit::add_service(
+        &text,
+        DEFAULT_RELAY,
+        FIRST_VERSION,
+        &[
+            ("hostname", Value::from(format!("otlp.{zone}"))),
+            ("secrets", array(&[OPENOBSERVE_INGEST])),
+            ("env", relay_env),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_services;
+
+    #[test]
+    fn openobserve_and_its_relay_are_added_after_everything_the_file_holds() {
+        let text = "stage = \"observability\"\n# kept\n";
+        let edited = with_services(text, "observability.globex.io", "eu-west-1", 14).unwrap();
+        assert_eq!(
+            edited,
+            "stage = \"observability\"\n# kept\n\n\
+[services.openobserve]\nversion = \"0.1.0\"\n\
+secrets = [\"openobserve-root-password\", \"openobserve-s3-access-key\", \"openobserve-s3-secret-key\"]\n\
+env = { ZO_COMPACT_DATA_RETENTION_DAYS = \"14\", ZO_DATA_DIR = \"/data\", ZO_LOCAL_MODE_STORAGE = \"s3\", ZO_ROOT_USER_EMAIL = \"<platform-admin-email>\", ZO_ROOT_USER_PASSWORD_FILE = \"/var/run/podplane/secrets/openobserve-root-password\", ZO_S3_ACCESS_KEY_FILE = \"/var/run/podplane/secrets/openobserve-s3-access-key\", ZO_S3_BUCKET_NAME = \"<telemetry-bucket>\", ZO_S3_PROVIDER = \"aws\", ZO_S3_REGION_NAME = \"eu-west-1\", ZO_S3_SECRET_KEY_FILE = \"/var/run/podplane/secrets/openobserve-s3-secret-key\", ZO_TELEMETRY = \"false\" }\n\n\
+[services.otlp-relay]\nversion = \"0.1.0\"\n\
+hostname = \"otlp.observability.globex.io\"\n\
+secrets = [\"openobserve-ingest\"]\n\
+env = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.globex.io/api/default\", OTLP_HEADER = \"Authorization\" }\n"
+        );
+    }
+}
