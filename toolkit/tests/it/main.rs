@@ -33,6 +33,7 @@ mod json_output;
 mod new_env;
 mod new_repo;
 mod new_service;
+mod openobserve_service;
 mod output;
 mod parity;
 mod platform_rules;
