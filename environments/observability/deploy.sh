@@ -18,14 +18,30 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../ci/release.sh"
 release_context acme-observability registry.observability.acme.dev linux/arm64
 
 # Every secret a service reads exists before anything deploys.
+require_secret heartbeat healthchecks-ping-key openobserve-query
 require_secret openobserve openobserve-root-password openobserve-s3-access-key openobserve-s3-secret-key
 require_secret otlp-relay openobserve-ingest
 
 # Every image is in the cluster's registry, by the digest CI built (and, where RELEASE_GATE
 # says so, the one staging ran), before anything deploys.
 declare -A image
+image[heartbeat]="$(publish heartbeat 0.1.0 ghcr.io/acme/heartbeat:0.1.0)"
 image[openobserve]="$(publish openobserve 0.1.0 ghcr.io/acme/openobserve:0.1.0)"
 image[otlp-relay]="$(publish otlp-relay 0.1.0 ghcr.io/acme/otlp-relay:0.1.0)"
+
+# heartbeat 0.1.0, a worker with 1 replica and no route
+podplane deploy worker \
+  --name heartbeat \
+  --image "${image[heartbeat]}" \
+  --set app.replicas=1 \
+  --secret healthchecks-ping-key \
+  --secret openobserve-query \
+  --context acme-observability \
+  -e HEARTBEAT_CHECKS=ci:acme-ci-telemetry,dev:acme-dev-telemetry,prod:acme-prod-telemetry,staging:acme-staging-telemetry \
+  -e HEARTBEAT_CREDENTIAL_FILE=/var/run/podplane/secrets/openobserve-query \
+  -e HEARTBEAT_PING_KEY_FILE=/var/run/podplane/secrets/healthchecks-ping-key \
+  -e HEARTBEAT_PING_URL=https://hc-ping.com \
+  -e HEARTBEAT_SEARCH_URL=https://openobserve.observability.acme.dev/api/default/_search
 
 # openobserve 0.1.0, served at https://openobserve.observability.acme.dev
 podplane deploy web \
@@ -59,4 +75,5 @@ podplane deploy web \
   --context acme-observability \
   -e OTLP_CREDENTIAL_FILE=/var/run/podplane/secrets/openobserve-ingest \
   -e OTLP_ENDPOINT=https://openobserve.observability.acme.dev/api/default \
-  -e OTLP_HEADER=Authorization
+  -e OTLP_HEADER=Authorization \
+  -e OTLP_STREAM_HEADER=stream-name

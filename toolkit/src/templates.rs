@@ -127,6 +127,14 @@ pub const RELAY_MAIN: &str = include_str!("../templates/relay/main.rs");
 /// toolkit's tests compile it and run its tests.
 pub const OPENOBSERVE_MAIN: &str = include_str!("../templates/openobserve/main.rs");
 
+/// The program of the heartbeat (self-hosted observability): no variables. The toolkit's
+/// tests compile it and run its tests.
+pub const HEARTBEAT_MAIN: &str = include_str!("../templates/heartbeat/main.rs");
+
+/// The JSON library the heartbeat reads OpenObserve's answers with, as its manifest names
+/// it: the version the toolkit compiles (`[workspace.dependencies] serde_json`).
+pub const HEARTBEAT_JSON: &str = r#"serde_json = "1.0.145""#;
+
 /// The relay's one dependency, as its manifest names it: the version the toolkit's tests
 /// compile it with (`[workspace.dependencies] ureq` of the toolkit's repository).
 pub const RELAY_CLIENT: &str =

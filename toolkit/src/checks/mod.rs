@@ -271,6 +271,31 @@ fn environment_file(env: &Environment) -> Location {
     Location::Path(env.file.path.clone())
 }
 
+/// Each `*_FILE` variable of `service` that names a mounted secret the service does not
+/// read: the file would not be there, and the program would not start.
+pub fn unbound_secrets(
+    name: &str,
+    service: &crate::model::Service,
+    env: &Environment,
+) -> Vec<Diagnostic> {
+    service
+        .env
+        .iter()
+        .filter(|(key, _)| key.ends_with("_FILE"))
+        .filter_map(|(key, path)| {
+            let secret = path.value.strip_prefix("/var/run/podplane/secrets/")?;
+            let read = service.secrets.iter().any(|s| s.value.as_str() == secret);
+            (!read).then(|| {
+                Diagnostic::new(
+                    format!("`{name}` in `{}` reads the secret `{secret}` ({key}) but does not bind it", env.name),
+                    at(path, env),
+                )
+                .with_help(format!("add \"{secret}\" to the secrets of [services.{name}], and create it in the cluster: `podplane secret create --for {name} {secret}`"))
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{doc, docs};

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::model::{
-    DEFAULT_RELAY, Environment, ManagedObservability, OPENOBSERVE_SERVICE, ObservabilityPlatform,
-    Origin, Platform, Service, Stage, hosts,
+    DEFAULT_RELAY, ManagedObservability, OPENOBSERVE_SERVICE, ObservabilityPlatform, Origin,
+    Platform, Stage, hosts,
 };
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
@@ -27,7 +27,9 @@ as its platform, the observability environment runs it (the service `openobserve
 telemetry as long as `retention_days` says in `ZO_COMPACT_DATA_RETENTION_DAYS`) and serves \
 the OTLP endpoint's host with the relay, because OpenObserve takes telemetry only with its \
 ingest credential: the relay forwards to `https://<OpenObserve's host>/api/default` with the \
-`Authorization` header it reads from a secret, and every secret a `*_FILE` variable names \
+`Authorization` header it reads from a secret, and each cluster's telemetry to its own \
+stream (each posts to `/<environment>/v1/logs` of the host, and the relay names the stream \
+in OpenObserve's `stream-name` header, `OTLP_STREAM_HEADER`), and every secret a `*_FILE` variable names \
 is one the service reads. Another platform is yours to deploy. With managed \
 observability (`[observability]` in platform.toml, and no observability environment) \
 telemetry goes to a hosted provider instead; Podplane's VM telemetry cannot authenticate, \
@@ -124,7 +126,7 @@ fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
             .with_help(format!("add {RETENTION} = \"{retention}\" to the env of [services.{name}]")),
         ),
     }
-    found.extend(unbound_secrets(name, openobserve, env));
+    found.extend(super::unbound_secrets(name, openobserve, env));
     let endpoints: BTreeSet<&str> = platform
         .environments
         .values()
@@ -152,6 +154,7 @@ fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
         let want = [
             ("OTLP_ENDPOINT", ingest.as_str()),
             ("OTLP_HEADER", "Authorization"),
+            ("OTLP_STREAM_HEADER", "stream-name"),
         ];
         for (key, value) in want {
             match relay.env.iter().find(|(k, _)| k == key) {
@@ -181,30 +184,9 @@ fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
                 .with_help(format!("add OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/<key>\" to the env of [services.{relay_name}], the key to its secrets, and create it: \"Basic \" and base64 of OpenObserve's user:password")),
             );
         }
-        found.extend(unbound_secrets(relay_name, relay, env));
+        found.extend(super::unbound_secrets(relay_name, relay, env));
     }
     found
-}
-
-/// Each `*_FILE` variable of `service` that names a mounted secret the service does not
-/// read: the file would not be there, and the program would not start.
-fn unbound_secrets(name: &str, service: &Service, env: &Environment) -> Vec<Diagnostic> {
-    service
-        .env
-        .iter()
-        .filter(|(key, _)| key.ends_with("_FILE"))
-        .filter_map(|(key, path)| {
-            let secret = path.value.strip_prefix("/var/run/podplane/secrets/")?;
-            let read = service.secrets.iter().any(|s| s.value.as_str() == secret);
-            (!read).then(|| {
-                Diagnostic::new(
-                    format!("`{name}` in `{}` reads the secret `{secret}` ({key}) but does not bind it", env.name),
-                    at(path, env),
-                )
-                .with_help(format!("add \"{secret}\" to the secrets of [services.{name}], and create it in the cluster: `podplane secret create --for {name} {secret}`"))
-            })
-        })
-        .collect()
 }
 
 /// Managed observability: every cluster runs the relay, a web service its VMs reach,
@@ -420,7 +402,7 @@ mod tests {
 
     /// OpenObserve and its relay in the observability environment, as `new-repo` writes
     /// them (with initech's retention of 14 days).
-    const OPENOBSERVE: &str = "[services.openobserve]\nversion = \"1.0.0\"\nsecrets = [\"root-password\"]\nenv = { ZO_COMPACT_DATA_RETENTION_DAYS = \"14\", ZO_ROOT_USER_PASSWORD_FILE = \"/var/run/podplane/secrets/root-password\" }\n\n[services.otlp-relay]\nversion = \"1.0.0\"\nhostname = \"otlp.observability.initech.test\"\nsecrets = [\"openobserve-ingest\"]\nenv = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.initech.test/api/default\", OTLP_HEADER = \"Authorization\" }\n";
+    const OPENOBSERVE: &str = "[services.openobserve]\nversion = \"1.0.0\"\nsecrets = [\"root-password\"]\nenv = { ZO_COMPACT_DATA_RETENTION_DAYS = \"14\", ZO_ROOT_USER_PASSWORD_FILE = \"/var/run/podplane/secrets/root-password\" }\n\n[services.otlp-relay]\nversion = \"1.0.0\"\nhostname = \"otlp.observability.initech.test\"\nsecrets = [\"openobserve-ingest\"]\nenv = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.initech.test/api/default\", OTLP_HEADER = \"Authorization\", OTLP_STREAM_HEADER = \"stream-name\" }\n";
 
     /// Initech with OpenObserve as its platform, and `services` in its observability
     /// environment.

@@ -95,7 +95,8 @@ impl Org {
 
     /// The platform the files resolve to, with the services the crates declare
     /// (`storefront`, web on 9090; `mailer`, a worker), and the observability platform's
-    /// (`openobserve`, web on 5080; `otlp-relay`, web), which no environment runs.
+    /// (`openobserve`, web on 5080; `otlp-relay`, web; `heartbeat`, a worker), which no
+    /// environment runs.
     pub fn platform(&self) -> Platform {
         let path = |name: &str| match name {
             "platform" => "environments/platform.toml".to_owned(),
@@ -132,6 +133,10 @@ impl Org {
             (
                 "otlp-relay".to_owned(),
                 declared(Template::Web, "ghcr.io/initech/otlp-relay", None),
+            ),
+            (
+                "heartbeat".to_owned(),
+                declared(Template::Worker, "ghcr.io/initech/heartbeat", None),
             ),
         ]);
         let parsed = parse_file(&platform);

@@ -1,8 +1,10 @@
-//! 0.2.0: the observability environment runs its platform. A 0.1.0 repository named
-//! OpenObserve as the platform and pointed every cluster's telemetry at
-//! `https://otlp.<observability zone>`, which nothing served. Its observability
-//! environment gains `[services.openobserve]` and the relay on that host in front of it,
-//! and the workspace the crates of both (`crates/openobserve`, `crates/otlp-relay`) that it
+//! 0.2.0: the observability environment runs its platform, and a hosted monitor watches
+//! it. A 0.1.0 repository named OpenObserve as the platform and pointed every cluster's
+//! telemetry at `https://otlp.<observability zone>`, which nothing served, and named a
+//! monitor that nothing rendered. Its observability environment gains
+//! `[services.openobserve]`, the relay on that host in front of it and the heartbeat that
+//! Healthchecks' checks hear from (`monitor = "healthchecks"`), and the workspace the
+//! crates of each (`crates/openobserve`, `crates/otlp-relay`, `crates/heartbeat`) that it
 //! lacks, as `new-repo` writes them now. A repository whose names do not follow the
 //! conventions is left to do it by hand, with a note: `check` says what is missing.
 
@@ -12,7 +14,8 @@ use toml_edit::{Array, InlineTable, Value};
 
 use super::{Migration, Tree};
 use crate::scaffold::repo::{
-    OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS, OPENOBSERVE_SERVICE, RELAY_SERVICE as DEFAULT_RELAY,
+    HEARTBEAT_PING_URL, HEARTBEAT_SECRETS, HEARTBEAT_SERVICE, OPENOBSERVE_INGEST,
+    OPENOBSERVE_SECRETS, OPENOBSERVE_SERVICE, RELAY_SERVICE as DEFAULT_RELAY,
 };
 use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, observability_crate};
 use crate::scaffold::toolkit::PINS_PATH;
@@ -20,7 +23,7 @@ use crate::scaffold::toolkit::PINS_PATH;
 pub const MIGRATION: Migration = Migration {
     name: "observability-platform",
     version: "0.2.0",
-    summary: "the observability environment runs OpenObserve, and the relay every cluster ships to in front of it, with their crates",
+    summary: "the observability environment runs OpenObserve, the relay every cluster ships to in front of it and the heartbeat Healthchecks hears from, with their crates",
     run,
 };
 
@@ -94,6 +97,7 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
     for (name, program) in [
         (OPENOBSERVE_SERVICE, Program::OpenObserve),
         (DEFAULT_RELAY, Program::Relay),
+        (HEARTBEAT_SERVICE, Program::Heartbeat),
     ] {
         let dir = Path::new("crates").join(name);
         if tree.read(&dir.join("Cargo.toml"))?.is_some() {
@@ -106,11 +110,26 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
         written.push(dir.display().to_string());
     }
 
+    let monitor = doc
+        .get("observability")
+        .and_then(|o| o.get("monitor"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
+    let text = match monitor.as_deref() {
+        Some("healthchecks") => text,
+        Some(old) => text.replacen(
+            &format!("monitor = \"{old}\""),
+            "monitor = \"healthchecks\"",
+            1,
+        ),
+        None => text,
+    };
     let edited = with_services(&text, &zone, &region, retention)?;
     tree.write(&path, edited.into_bytes(), false);
     let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
+    let [ping_key, query] = HEARTBEAT_SECRETS;
     tree.note(format!(
-        "{}: runs OpenObserve and, on otlp.{zone}, the relay every cluster ships to{}; fill in ZO_S3_BUCKET_NAME and ZO_ROOT_USER_EMAIL, and create the secrets in its cluster before the next deploy: {password}, {access_key}, {secret_key} for {OPENOBSERVE_SERVICE}, {OPENOBSERVE_INGEST} (\"Basic \" and base64 of user:password) for {DEFAULT_RELAY}",
+        "{}: runs OpenObserve, on otlp.{zone} the relay every cluster ships to, and the heartbeat that Healthchecks (now its `monitor`) hears from{}; fill in ZO_S3_BUCKET_NAME and ZO_ROOT_USER_EMAIL, add the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY of the GitHub Environment `{env}`, and create the secrets in its cluster before the next deploy: {password}, {access_key}, {secret_key} for {OPENOBSERVE_SERVICE}, {OPENOBSERVE_INGEST} (\"Basic \" and base64 of user:password) for {DEFAULT_RELAY}, {ping_key} and {query} for {HEARTBEAT_SERVICE}",
         path.display(),
         if written.is_empty() {
             String::new()
@@ -187,8 +206,9 @@ fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow
             format!("https://{OPENOBSERVE_SERVICE}.{zone}/api/default"),
         ),
         ("OTLP_HEADER", "Authorization".to_owned()),
+        ("OTLP_STREAM_HEADER", "stream-name".to_owned()),
     ]);
-    crate::edit::add_service(
+    let text = crate::edit::add_service(
         &text,
         DEFAULT_RELAY,
         FIRST_VERSION,
@@ -196,6 +216,25 @@ fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow
             ("hostname", Value::from(format!("otlp.{zone}"))),
             ("secrets", array(&[OPENOBSERVE_INGEST])),
             ("env", relay_env),
+        ],
+    )?;
+    let [ping_key, query] = HEARTBEAT_SECRETS;
+    let heartbeat_env = table(&[
+        ("HEARTBEAT_CREDENTIAL_FILE", secret(query)),
+        ("HEARTBEAT_PING_KEY_FILE", secret(ping_key)),
+        ("HEARTBEAT_PING_URL", HEARTBEAT_PING_URL.to_owned()),
+        (
+            "HEARTBEAT_SEARCH_URL",
+            format!("https://{OPENOBSERVE_SERVICE}.{zone}/api/default/_search"),
+        ),
+    ]);
+    crate::edit::add_service(
+        &text,
+        HEARTBEAT_SERVICE,
+        FIRST_VERSION,
+        &[
+            ("secrets", array(&HEARTBEAT_SECRETS)),
+            ("env", heartbeat_env),
         ],
     )
 }
@@ -217,7 +256,10 @@ env = { ZO_COMPACT_DATA_RETENTION_DAYS = \"14\", ZO_DATA_DIR = \"/data\", ZO_LOC
 [services.otlp-relay]\nversion = \"0.1.0\"\n\
 hostname = \"otlp.observability.globex.io\"\n\
 secrets = [\"openobserve-ingest\"]\n\
-env = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.globex.io/api/default\", OTLP_HEADER = \"Authorization\" }\n"
+env = { OTLP_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-ingest\", OTLP_ENDPOINT = \"https://openobserve.observability.globex.io/api/default\", OTLP_HEADER = \"Authorization\", OTLP_STREAM_HEADER = \"stream-name\" }\n\n\
+[services.heartbeat]\nversion = \"0.1.0\"\n\
+secrets = [\"healthchecks-ping-key\", \"openobserve-query\"]\n\
+env = { HEARTBEAT_CREDENTIAL_FILE = \"/var/run/podplane/secrets/openobserve-query\", HEARTBEAT_PING_KEY_FILE = \"/var/run/podplane/secrets/healthchecks-ping-key\", HEARTBEAT_PING_URL = \"https://hc-ping.com\", HEARTBEAT_SEARCH_URL = \"https://openobserve.observability.globex.io/api/default/_search\" }\n"
         );
     }
 }

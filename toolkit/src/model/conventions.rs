@@ -84,7 +84,7 @@ impl Pattern {
             Pattern::RegistryHost => "registry.{{zone}}",
             Pattern::ServiceHost => "{{service}}.{{zone}}",
             Pattern::Issuer => "https://auth.{{domain}}",
-            Pattern::OtlpEndpoint => "https://otlp.{{observability_zone}}",
+            Pattern::OtlpEndpoint => "https://otlp.{{observability_zone}}/{{env}}/v1/logs",
             Pattern::ConnectorSecretArn => {
                 "arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-connector"
             }

@@ -251,7 +251,7 @@ pub struct NamingFile {
     pub service_host: Option<Spanned<String>>,
     /// The OIDC issuer URL; default `https://auth.{{domain}}`.
     pub issuer: Option<Spanned<String>>,
-    /// Where every cluster but observability ships its telemetry; default `https://otlp.{{observability_zone}}`.
+    /// Where every cluster but observability ships its telemetry; default `https://otlp.{{observability_zone}}/{{env}}/v1/logs`: Podplane's VMs post their logs to this very path, whose first segment names the cluster's own stream.
     pub otlp_endpoint: Option<Spanned<String>>,
     /// The Secrets Manager ARN of the OIDC connector's client secret; default `arn:aws:secretsmanager:{{region}}:{{account}}:secret:{{org}}-oidc-connector`.
     pub connector_secret_arn: Option<Spanned<String>>,

@@ -54,7 +54,7 @@ pub mod services;
 pub mod spanned;
 pub mod telemetry;
 pub mod tree;
-pub use telemetry::{DEFAULT_RELAY, ManagedObservability, OPENOBSERVE_SERVICE};
+pub use telemetry::{DEFAULT_RELAY, HEARTBEAT_SERVICE, ManagedObservability, OPENOBSERVE_SERVICE};
 pub mod values;
 
 use std::collections::BTreeMap;

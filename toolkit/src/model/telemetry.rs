@@ -2,15 +2,79 @@
 //! is no observability environment, the relay service that carries it there, and the
 //! validated values `[observability]` of platform.toml holds.
 
-use super::Sourced;
-use super::names::{Slug, is_placeholder};
+use std::collections::BTreeMap;
+
+use super::names::{EnvName, Slug, is_placeholder};
 use super::values::SecretKey;
+use super::{Environment, Origin, Sourced, Stage};
 
 /// The relay service's name unless `[observability] relay` says another.
 pub const DEFAULT_RELAY: &str = "otlp-relay";
 
 /// The service that runs OpenObserve in the observability environment.
 pub const OPENOBSERVE_SERVICE: &str = "openobserve";
+
+/// The worker that pings the hosted monitor while each cluster's telemetry is recent.
+pub const HEARTBEAT_SERVICE: &str = "heartbeat";
+
+/// The heartbeat's variable naming each shipping cluster's stream and check, which the
+/// topology makes.
+pub const HEARTBEAT_CHECKS: &str = "HEARTBEAT_CHECKS";
+
+/// The slug of the hosted monitor's check of the telemetry of the cluster `cluster_id`.
+pub fn check_slug(cluster_id: &str) -> String {
+    format!("{cluster_id}-telemetry")
+}
+
+/// Each environment that ships telemetry to the observability environment, by name, with
+/// its cluster's id: what the heartbeat watches and the monitor has a check for.
+pub fn shipping(environments: &BTreeMap<EnvName, Environment>) -> Vec<(&EnvName, &str)> {
+    environments
+        .values()
+        .filter(|env| env.stage.value != Stage::Observability)
+        .filter_map(|env| {
+            let cluster = env.cluster.as_ref()?;
+            cluster.otlp_endpoint.as_ref()?;
+            Some((&env.name, cluster.id.value.as_str()))
+        })
+        .collect()
+}
+
+/// Gives the observability environment's heartbeat the clusters it watches, as the
+/// topology makes them (`HEARTBEAT_CHECKS`, `STREAM:SLUG,...`), unless its file writes
+/// them: a new environment is watched from the next render, with no edit.
+pub fn watch_shipping_clusters(environments: &mut BTreeMap<EnvName, Environment>) {
+    let checks = shipping(environments)
+        .iter()
+        .map(|(env, id)| format!("{env}:{}", check_slug(id)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let heartbeat = environments
+        .values_mut()
+        .filter(|env| env.stage.value == Stage::Observability)
+        .filter_map(|env| env.cluster.as_mut()?.services.get_mut(HEARTBEAT_SERVICE))
+        .next();
+    if let Some(heartbeat) = heartbeat
+        && !heartbeat.env.iter().any(|(key, _)| key == HEARTBEAT_CHECKS)
+    {
+        let at = heartbeat
+            .env
+            .partition_point(|(key, _)| key.as_str() < HEARTBEAT_CHECKS);
+        heartbeat.env.insert(
+            at,
+            (
+                HEARTBEAT_CHECKS.to_owned(),
+                Sourced::new(
+                    checks,
+                    Origin::Convention(
+                        "the clusters that ship telemetry here, each STREAM:<cluster id>-telemetry"
+                            .into(),
+                    ),
+                ),
+            ),
+        );
+    }
+}
 
 /// Managed observability: the hosted provider every cluster's telemetry reaches, and the
 /// relay service that carries it there with the provider's credential.

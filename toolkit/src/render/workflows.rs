@@ -87,6 +87,9 @@ struct Deploy {
     gate_name: &'static str,
     /// The environment whose recorded digests a production-stage one must deploy.
     promoted_from: Option<String>,
+    /// The hosted monitor's checks it applies after it deploys (the observability
+    /// environment's `healthchecks.json`).
+    monitor: Option<String>,
 }
 
 /// The workflows of `platform`; none when it has no `ci/pins.toml`.
@@ -182,6 +185,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             gate: None,
             gate_name: "",
             promoted_from: None,
+            monitor: None,
         })
         .collect();
     // The observability platform deploys on every push to main, as staging does: what it
@@ -197,6 +201,8 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
                 gate: None,
                 gate_name: "",
                 promoted_from: None,
+                monitor: super::monitor::watched(env)
+                    .then(|| format!("environments/{}/{}", env.name, super::monitor::FILE)),
             }),
     );
     let after_staging = std::iter::once(base_needs)
@@ -242,6 +248,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             gate,
             gate_name,
             promoted_from,
+            monitor: None,
         });
     }
     let (from, to) = candidate.unwrap_or_default();

@@ -40,6 +40,16 @@ pub const OPENOBSERVE_SECRETS: [&str; 3] = [
 /// from.
 pub const OPENOBSERVE_INGEST: &str = "openobserve-ingest";
 
+/// The heartbeat, the mature shape's fourth crate.
+pub const HEARTBEAT_SERVICE: &str = crate::model::HEARTBEAT_SERVICE;
+
+/// The secrets the heartbeat reads: the monitor's ping key, and the `Authorization` value
+/// it asks OpenObserve with.
+pub const HEARTBEAT_SECRETS: [&str; 2] = ["healthchecks-ping-key", "openobserve-query"];
+
+/// Where the heartbeat pings: Healthchecks' hosted service.
+pub const HEARTBEAT_PING_URL: &str = "https://hc-ping.com";
+
 fn mature() -> Shape {
     Shape::Mature
 }
@@ -264,6 +274,10 @@ impl Spec {
             openobserve_s3_access_key: OPENOBSERVE_SECRETS[1],
             openobserve_s3_secret_key: OPENOBSERVE_SECRETS[2],
             openobserve_ingest: OPENOBSERVE_INGEST,
+            heartbeat: HEARTBEAT_SERVICE,
+            heartbeat_ping_key: HEARTBEAT_SECRETS[0],
+            heartbeat_query: HEARTBEAT_SECRETS[1],
+            heartbeat_ping_url: HEARTBEAT_PING_URL,
         }
     }
 
@@ -301,6 +315,7 @@ impl Spec {
         let mut observability = vec![(RELAY_SERVICE, Program::Relay)];
         if self.shape == Shape::Mature {
             observability.push((OPENOBSERVE_SERVICE, Program::OpenObserve));
+            observability.push((HEARTBEAT_SERVICE, Program::Heartbeat));
         }
         for (name, program) in observability {
             files.extend(observability_crate(
@@ -406,6 +421,10 @@ struct Data {
     openobserve_s3_access_key: &'static str,
     openobserve_s3_secret_key: &'static str,
     openobserve_ingest: &'static str,
+    heartbeat: &'static str,
+    heartbeat_ping_key: &'static str,
+    heartbeat_query: &'static str,
+    heartbeat_ping_url: &'static str,
 }
 
 /// The value of `key = [items]` as `taplo fmt` lays it out, so that a team that formats

@@ -39,28 +39,39 @@ pub enum Program {
     /// OpenObserve, the self-hosted observability platform: its own image, started by a
     /// program that hands it its mounted secrets (a `web` service).
     OpenObserve,
+    /// The heartbeat, which pings the hosted monitor while each cluster's telemetry is
+    /// recent in OpenObserve (a `worker`).
+    Heartbeat,
 }
+
+/// Why the relay and the heartbeat depend on `ureq` with rustls, in their manifests.
+const HTTPS_CLIENT: &str =
+    "# An HTTPS client with its own root certificates: the runtime image has none.";
 
 /// The port OpenObserve serves its API, OTLP ingest and dashboards on.
 pub const OPENOBSERVE_PORT: u16 = 5080;
 
 /// The files of one of the observability services the toolkit writes, `program` being
-/// [`Program::Relay`] or [`Program::OpenObserve`]: a web service on its program's port,
-/// whose image is `image`.
+/// [`Program::Relay`], [`Program::OpenObserve`] (web services on their program's port) or
+/// [`Program::Heartbeat`] (a worker), whose image is `image`.
 pub fn observability_crate(
     name: &str,
     program: Program,
     image: &str,
     base_images: &BaseImages,
 ) -> anyhow::Result<Vec<NewFile>> {
-    let port = match program {
-        Program::OpenObserve => OPENOBSERVE_PORT,
-        Program::Relay | Program::Starter => crate::model::services::WEB_DEFAULT_PORT,
+    let (template, port) = match program {
+        Program::OpenObserve => (Template::Web, Some(OPENOBSERVE_PORT)),
+        Program::Heartbeat => (Template::Worker, None),
+        Program::Relay | Program::Starter => (
+            Template::Web,
+            Some(crate::model::services::WEB_DEFAULT_PORT),
+        ),
     };
     ServiceCrate {
         name,
-        template: Template::Web,
-        port: Some(port),
+        template,
+        port,
         image,
         workspace_signal_hook: true,
         base_images,
@@ -167,10 +178,11 @@ struct Manifest<'a> {
     template: String,
     image: String,
     port: Option<u16>,
+    /// A new worker's starting program, which stops on SIGTERM with `signal-hook`.
     worker: bool,
     workspace_signal_hook: bool,
-    /// The relay's dependency line, for the relay only.
-    relay_client: Option<&'static str>,
+    /// The dependency lines of the relay and the heartbeat, with their comments.
+    dependencies: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -178,6 +190,7 @@ struct Readme<'a> {
     name: &'a str,
     relay: bool,
     openobserve: bool,
+    heartbeat: bool,
     description: &'a str,
     template: &'a str,
     image: &'a str,
@@ -196,6 +209,9 @@ impl ServiceCrate<'_> {
             (Program::OpenObserve, _) => {
                 "OpenObserve, the observability platform every cluster ships its telemetry to"
             }
+            (Program::Heartbeat, _) => {
+                "Pings the hosted monitor while every cluster's telemetry is recent"
+            }
             (Program::Starter, Template::Web) => "An HTTP service with a health check",
             (Program::Starter, Template::Worker) => {
                 "A background worker that stops cleanly on SIGTERM"
@@ -211,15 +227,24 @@ impl ServiceCrate<'_> {
                 template: toml(self.template.as_str()),
                 image: toml(self.image),
                 port: self.port,
-                worker: self.template == Template::Worker,
+                worker: self.template == Template::Worker && self.program == Program::Starter,
                 workspace_signal_hook: self.workspace_signal_hook,
-                relay_client: (self.program == Program::Relay)
-                    .then_some(crate::templates::RELAY_CLIENT),
+                dependencies: match self.program {
+                    Program::Relay => vec![HTTPS_CLIENT, crate::templates::RELAY_CLIENT],
+                    Program::Heartbeat => vec![
+                        "# OpenObserve answers in JSON.",
+                        crate::templates::HEARTBEAT_JSON,
+                        HTTPS_CLIENT,
+                        crate::templates::RELAY_CLIENT,
+                    ],
+                    Program::Starter | Program::OpenObserve => Vec::new(),
+                },
             },
         )?;
         let main = match (self.program, self.template) {
             (Program::Relay, _) => crate::templates::RELAY_MAIN.to_owned(),
             (Program::OpenObserve, _) => crate::templates::OPENOBSERVE_MAIN.to_owned(),
+            (Program::Heartbeat, _) => crate::templates::HEARTBEAT_MAIN.to_owned(),
             (Program::Starter, Template::Web) => crate::templates::fill(
                 "service-web",
                 &serde_json::json!({ "port": self.port.unwrap_or(crate::model::services::WEB_DEFAULT_PORT) }),
@@ -232,6 +257,7 @@ impl ServiceCrate<'_> {
                 name: self.name,
                 relay: self.program == Program::Relay,
                 openobserve: self.program == Program::OpenObserve,
+                heartbeat: self.program == Program::Heartbeat,
                 description,
                 template: self.template.as_str(),
                 image: self.image,
@@ -242,7 +268,7 @@ impl ServiceCrate<'_> {
             Program::OpenObserve => {
                 openobserve_containerfile(self.name, self.image, self.base_images)?
             }
-            Program::Starter | Program::Relay => {
+            Program::Starter | Program::Relay | Program::Heartbeat => {
                 containerfile(self.name, self.image, self.base_images)?
             }
         };

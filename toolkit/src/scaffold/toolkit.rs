@@ -118,7 +118,7 @@ impl fmt::Display for Source {
 }
 
 /// The pipeline scripts every repository runs, as this toolkit ships them.
-const SCRIPTS: [(&str, &str); 14] = [
+const SCRIPTS: [(&str, &str); 15] = [
     (
         "ci/base-revision.sh",
         include_str!("../../../ci/base-revision.sh"),
@@ -135,6 +135,7 @@ const SCRIPTS: [(&str, &str); 14] = [
         "ci/install-tools.sh",
         include_str!("../../../ci/install-tools.sh"),
     ),
+    ("ci/monitor.sh", include_str!("../../../ci/monitor.sh")),
     ("ci/plan.sh", include_str!("../../../ci/plan.sh")),
     (
         "ci/podplane-login.sh",

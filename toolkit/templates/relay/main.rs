@@ -7,7 +7,10 @@
 //! `OTLP_ENDPOINT`, the provider's OTLP/HTTP base URL; `OTLP_HEADER`, the header the
 //! provider takes its credential in; `OTLP_CREDENTIAL_FILE`, the mounted secret that holds
 //! the header's value (read for every request, so a rotated secret takes effect at once);
-//! and `PORT`, 8080 unless set.
+//! `OTLP_STREAM_HEADER`, when set, the header that names the stream a request goes to
+//! (the observability environment's relay: each cluster's VMs post to
+//! `/<environment>/v1/logs` of its host, and the relay forwards that to `/v1/logs` with
+//! the header naming the stream, `-` written `_`); and `PORT`, 8080 unless set.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -44,6 +47,8 @@ pub(crate) struct Config {
     pub(crate) endpoint: String,
     pub(crate) header: String,
     pub(crate) credential_file: PathBuf,
+    /// The header naming the stream of a request sent to `/<stream>/v1/...`.
+    pub(crate) stream_header: Option<String>,
 }
 
 impl Config {
@@ -61,6 +66,7 @@ impl Config {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
             header: var("OTLP_HEADER")?,
             credential_file: PathBuf::from(var("OTLP_CREDENTIAL_FILE")?),
+            stream_header: std::env::var("OTLP_STREAM_HEADER").ok(),
         })
     }
 }
@@ -154,10 +160,12 @@ fn answer(stream: TcpStream, agent: &ureq::Agent, config: &Config) -> std::io::R
 
 /// What to do with one request: the health check, an OTLP request forwarded, or a refusal.
 fn handle(request: &Request, agent: &ureq::Agent, config: &Config) -> Answer {
-    match (request.method.as_str(), request.path.as_str()) {
-        ("GET", "/healthz") => Answer::text(200, "ok"),
-        ("POST", path) if SIGNALS.contains(&path) => forward(request, agent, config),
-        (_, path) if SIGNALS.contains(&path) => Answer::text(405, "OTLP takes POST"),
+    if request.method == "GET" && request.path == "/healthz" {
+        return Answer::text(200, "ok");
+    }
+    match (request.method.as_str(), route(&request.path, config)) {
+        ("POST", Some((signal, stream))) => forward(request, signal, stream, agent, config),
+        (_, Some(_)) => Answer::text(405, "OTLP takes POST"),
         _ => Answer::text(
             404,
             "not found: the relay forwards /v1/logs, /v1/metrics and /v1/traces",
@@ -165,8 +173,34 @@ fn handle(request: &Request, agent: &ureq::Agent, config: &Config) -> Answer {
     }
 }
 
+/// The OTLP signal path a request's path names, and its stream: `/v1/logs`, or with a
+/// stream header `/<stream>/v1/logs`, the stream a DNS label, written with `_` for `-`
+/// as stream names are.
+pub(crate) fn route(path: &str, config: &Config) -> Option<(&'static str, Option<String>)> {
+    let signal = |path: &str| SIGNALS.into_iter().find(|signal| *signal == path);
+    if let Some(signal) = signal(path) {
+        return Some((signal, None));
+    }
+    config.stream_header.as_ref()?;
+    let (stream, rest) = path.strip_prefix('/')?.split_once('/')?;
+    let label = (1..=63).contains(&stream.len())
+        && stream
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !stream.starts_with('-')
+        && !stream.ends_with('-');
+    let signal = signal(&format!("/{rest}"))?;
+    label.then(|| (signal, Some(stream.replace('-', "_"))))
+}
+
 /// Sends `request` to the provider with the credential, and passes back its answer.
-fn forward(request: &Request, agent: &ureq::Agent, config: &Config) -> Answer {
+fn forward(
+    request: &Request,
+    signal: &str,
+    stream: Option<String>,
+    agent: &ureq::Agent,
+    config: &Config,
+) -> Answer {
     let credential = match std::fs::read_to_string(&config.credential_file) {
         Ok(credential) => credential.trim().to_owned(),
         Err(err) => {
@@ -178,8 +212,11 @@ fn forward(request: &Request, agent: &ureq::Agent, config: &Config) -> Answer {
         }
     };
     let mut outgoing = agent
-        .post(format!("{}{}", config.endpoint, request.path))
+        .post(format!("{}{signal}", config.endpoint))
         .header(config.header.as_str(), credential.as_str());
+    if let (Some(header), Some(stream)) = (&config.stream_header, stream) {
+        outgoing = outgoing.header(header.as_str(), stream.as_str());
+    }
     if let Some(content_type) = &request.content_type {
         outgoing = outgoing.header("content-type", content_type.as_str());
     }
@@ -318,7 +355,7 @@ mod tests {
     use std::net::{TcpListener, TcpStream};
     use std::sync::Arc;
 
-    use super::{Config, read_request, serve};
+    use super::{Config, read_request, route, serve};
 
     /// A provider that takes one request and answers 200, and what it was sent.
     fn provider() -> (String, std::thread::JoinHandle<String>) {
@@ -352,6 +389,15 @@ mod tests {
 
     /// The relay on a free port, forwarding to `endpoint` with the credential `secret`.
     fn relay(endpoint: String, secret: &str) -> (String, tempdir::Dir) {
+        relay_with(endpoint, secret, None)
+    }
+
+    /// [`relay`], with `stream_header` as `OTLP_STREAM_HEADER`.
+    fn relay_with(
+        endpoint: String,
+        secret: &str,
+        stream_header: Option<&str>,
+    ) -> (String, tempdir::Dir) {
         let dir = tempdir::Dir::new();
         let credential_file = dir.0.join("otlp-credential");
         std::fs::write(&credential_file, format!("{secret}\n")).unwrap();
@@ -359,6 +405,7 @@ mod tests {
             endpoint,
             header: "x-provider-key".to_owned(),
             credential_file,
+            stream_header: stream_header.map(str::to_owned),
         });
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
@@ -417,6 +464,54 @@ mod tests {
             assert!(received.contains(header), "{header} in {received}");
         }
         assert!(received.ends_with("\nhello"), "{received}");
+    }
+
+    #[test]
+    fn a_cluster_ships_to_its_own_stream_where_the_relay_names_streams() {
+        let (endpoint, received) = provider();
+        let (address, _dir) = relay_with(endpoint, "s3cr3t", Some("stream-name"));
+        let answer = send(
+            &address,
+            "POST /prod-dr/v1/logs HTTP/1.1\r\ncontent-length: 5\r\n\r\nhello",
+        );
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        let received = received.join().unwrap().to_ascii_lowercase();
+        assert!(
+            received.starts_with("post /otlp/v1/logs http/1.1\r\n"),
+            "{received}"
+        );
+        assert!(received.contains("stream-name: prod_dr\r\n"), "{received}");
+        assert!(
+            received.contains("x-provider-key: s3cr3t\r\n"),
+            "{received}"
+        );
+        // Without a stream header, only the signals themselves are forwarded; with one,
+        // a stream that is no DNS label is refused.
+        let plain = Config {
+            endpoint: String::new(),
+            header: String::new(),
+            credential_file: std::path::PathBuf::new(),
+            stream_header: None,
+        };
+        assert_eq!(route("/prod/v1/logs", &plain), None);
+        assert_eq!(route("/v1/traces", &plain), Some(("/v1/traces", None)));
+        let streams = Config {
+            stream_header: Some("stream-name".to_owned()),
+            ..plain
+        };
+        assert_eq!(
+            route("/dev/v1/metrics", &streams),
+            Some(("/v1/metrics", Some("dev".to_owned())))
+        );
+        for refused in [
+            "/Prod/v1/logs",
+            "/-x/v1/logs",
+            "/a/b/v1/logs",
+            "/prod/v1/other",
+            "//v1/logs",
+        ] {
+            assert_eq!(route(refused, &streams), None, "{refused}");
+        }
     }
 
     #[test]

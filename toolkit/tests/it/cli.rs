@@ -58,7 +58,7 @@ fn show_toml_marks_each_value_with_its_origin_and_parses_back() {
         &[
             "id = \"initech-prod\"",
             "api_host = \"k8s.prod.initech.test\"",
-            "otlp_endpoint = \"https://otlp.observability.initech.test\"",
+            "otlp_endpoint = \"https://otlp.observability.initech.test/prod/v1/logs\"",
             "group = \"podplane:viewers\"",
             "host = \"storefront.prod.initech.test\"",
             "image = \"ghcr.io/initech/storefront:1.2.0\"",

@@ -313,7 +313,7 @@ fn markdown_is_a_table_for_a_pull_request() {
             "No violation",
             "| | path | staging | prod | note |\n|---|---|---|---|---|\n",
             "| ⬆️ must-match | `services.storefront.version` | `\"1.3.0\"` | `\"1.2.0\"` | pending promotion |",
-            "12 values differ only by the environments' names",
+            "13 values differ only by the environments' names",
         ],
     );
 }

@@ -4,6 +4,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+/// The heartbeat that watches the observability platform, as its crate compiles it: its
+/// own tests run here.
+#[allow(dead_code)]
+#[path = "../../templates/heartbeat/main.rs"]
+mod heartbeat;
 /// The program the observability platform's service starts OpenObserve with, as its crate
 /// compiles it: its own tests run here.
 #[allow(dead_code)]
@@ -29,6 +34,7 @@ mod cli;
 mod diff;
 mod disk_full;
 mod generated;
+mod heartbeat_rounds;
 mod json_output;
 mod new_env;
 mod new_repo;

@@ -81,13 +81,15 @@ fn a_real_otlp_exporter_reaches_the_provider_through_the_relay() {
     let secrets = common::tempdir();
     let credential_file = secrets.path().join("otlp-credential");
     std::fs::write(&credential_file, "s3cr3t\n").unwrap();
+    // As the observability environment's relay runs: the cluster's stream in the path.
     let config = Arc::new(Config {
         endpoint,
         header: "x-provider-key".to_owned(),
         credential_file,
+        stream_header: Some("stream-name".to_owned()),
     });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let relay = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+    let relay = format!("http://{}/prod/v1/traces", listener.local_addr().unwrap());
     std::thread::spawn(move || serve(&listener, &config));
 
     let script = common::manifest_dir().join("tests/fixtures/otlp/send.py");
@@ -117,6 +119,7 @@ fn a_real_otlp_exporter_reaches_the_provider_through_the_relay() {
         "x-provider-key: s3cr3t\r\n",
         "content-type: application/x-protobuf\r\n",
         "content-encoding: gzip\r\n",
+        "stream-name: prod\r\n",
     ] {
         assert!(head.contains(header), "{header} in {head}");
     }

@@ -177,9 +177,11 @@ fn the_smallest_shape_grows_into_the_mature_one_by_commands() {
             .contains("[observability]")
     );
     for env in ["dev", "staging", "prod", "ci"] {
+        // Podplane's VMs post to the endpoint's own path, whose first segment is the
+        // cluster's stream in OpenObserve.
         assert_eq!(
             telemetry_endpoint(&repo, env),
-            "https://otlp.observability.globex.io"
+            format!("https://otlp.observability.globex.io/{env}/v1/logs")
         );
     }
     repo.run(&["check"]).success();

@@ -151,6 +151,32 @@ impl Standins {
         std::fs::write(file, keys).unwrap();
     }
 
+    /// Gives the Healthchecks project the API key `key`, which its management API then
+    /// takes.
+    pub fn healthchecks_key(&self, key: &str) {
+        let dir = self.state.join("healthchecks");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("key"), key).unwrap();
+    }
+
+    /// The checks the Healthchecks project has, each as it was created, by file name.
+    pub fn healthchecks(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let dir = self.state.join("healthchecks").join("checks");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Default::default();
+        };
+        entries
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                (
+                    entry.file_name().to_string_lossy().into_owned(),
+                    serde_json::from_str(&text).unwrap(),
+                )
+            })
+            .collect()
+    }
+
     /// Removes every secret of `app` in `context`.
     pub fn remove_secrets(&self, context: &str, app: &str) {
         let _ = std::fs::remove_file(self.state.join("secrets").join(context).join(app));

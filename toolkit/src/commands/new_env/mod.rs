@@ -114,6 +114,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
         let region = resolved.environments[&name].region.value.to_string();
         let mut services = vec![observability::openobserve(&region)];
         services.extend(observability::relay(&resolved, &name));
+        services.extend(observability::heartbeat(&resolved, &name));
         text = render(&platform, &name, args, &account, like, twin_of, services)?;
         tree.environments.pop();
         tree.environments
@@ -189,7 +190,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
             .map(|new| new.dir.display().to_string())
             .collect();
         crate::terminal::say(format!(
-            "  it runs the observability platform, OpenObserve, behind the relay every cluster ships to{}; create their secrets in its cluster before the first deploy (its deploy.sh names them)",
+            "  it runs the observability platform, OpenObserve, behind the relay every cluster ships to, and the heartbeat that Healthchecks' checks (healthchecks.json) hear from{}; create their secrets in its cluster before the first deploy (its deploy.sh names them), and give its GitHub Environment the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY",
             if made.is_empty() {
                 String::new()
             } else {

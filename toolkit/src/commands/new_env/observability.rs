@@ -1,6 +1,6 @@
-//! A new observability environment brings its platform: OpenObserve and the relay in
-//! front of it on the OTLP endpoint's host, as `new-repo` writes them, with the crates of
-//! either that the workspace lacks.
+//! A new observability environment brings its platform: OpenObserve, the relay in front
+//! of it on the OTLP endpoint's host and the heartbeat that watches it, as `new-repo`
+//! writes them, with the crates of each that the workspace lacks.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,9 +11,13 @@ use super::{key_repr, toml};
 use crate::diagnostic::{Diagnostic, Location, SourceFile};
 use crate::model::names::EnvName;
 use crate::model::services::declaration;
-use crate::model::{DEFAULT_RELAY, OPENOBSERVE_SERVICE, Platform, ServiceDecl, hosts};
+use crate::model::{
+    DEFAULT_RELAY, HEARTBEAT_SERVICE, OPENOBSERVE_SERVICE, Platform, ServiceDecl, hosts,
+};
 use crate::scaffold::NewFile;
-use crate::scaffold::repo::{OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS};
+use crate::scaffold::repo::{
+    HEARTBEAT_PING_URL, HEARTBEAT_SECRETS, OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS,
+};
 use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, observability_crate};
 
 /// A crate the platform needs that the workspace does not have yet.
@@ -32,6 +36,7 @@ pub fn missing_crates(
     for (name, program) in [
         (OPENOBSERVE_SERVICE, Program::OpenObserve),
         (DEFAULT_RELAY, Program::Relay),
+        (HEARTBEAT_SERVICE, Program::Heartbeat),
     ] {
         if declared.contains_key(name) {
             continue;
@@ -125,6 +130,7 @@ pub fn relay(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
             format!("https://{}/api/default", openobserve.value),
         ),
         ("OTLP_HEADER", "Authorization".to_owned()),
+        ("OTLP_STREAM_HEADER", "stream-name".to_owned()),
     ];
     Some(entry(
         DEFAULT_RELAY,
@@ -132,6 +138,40 @@ pub fn relay(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
         Some(hosts::url_host(&otlp.value)),
         &env,
         &[OPENOBSERVE_INGEST],
+    ))
+}
+
+/// The heartbeat of the new environment `name` of `resolved`, asking its OpenObserve; the
+/// clusters it watches follow the topology. `None` while OpenObserve has no host.
+pub fn heartbeat(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
+    let openobserve = resolved.environments[name]
+        .cluster
+        .as_ref()?
+        .services
+        .get(OPENOBSERVE_SERVICE)?
+        .host()?;
+    let [ping_key, query] = HEARTBEAT_SECRETS;
+    let env = [
+        (
+            "HEARTBEAT_CREDENTIAL_FILE",
+            format!("/var/run/podplane/secrets/{query}"),
+        ),
+        (
+            "HEARTBEAT_PING_KEY_FILE",
+            format!("/var/run/podplane/secrets/{ping_key}"),
+        ),
+        ("HEARTBEAT_PING_URL", HEARTBEAT_PING_URL.to_owned()),
+        (
+            "HEARTBEAT_SEARCH_URL",
+            format!("https://{}/api/default/_search", openobserve.value),
+        ),
+    ];
+    Some(entry(
+        HEARTBEAT_SERVICE,
+        &deployed_version(resolved, HEARTBEAT_SERVICE),
+        None,
+        &env,
+        &HEARTBEAT_SECRETS,
     ))
 }
 

@@ -86,6 +86,7 @@ pub fn resolve(
     };
     suggest_free_vpc(&resolved, vpc_range.value, &vpc_problems, &mut problems);
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
+    super::telemetry::watch_shipping_clusters(&mut resolved);
     hosts::check_unique(&resolved, &mut problems);
     let hosts_allowed = resolve_hosts(shared.hosts.take(), &shared.platform_file, &mut problems);
     let image_registry = shared.images.take().and_then(|images| {

@@ -351,9 +351,10 @@ fn telemetry_goes_to_the_observability_zone() {
             .as_ref()
             .map(|e| e.value.clone())
     };
+    // Podplane's VMs post to the endpoint's own path: the cluster's stream.
     assert_eq!(
         endpoint("staging").as_deref(),
-        Some("https://otlp.observability.globex.test")
+        Some("https://otlp.observability.globex.test/staging/v1/logs")
     );
     assert_eq!(endpoint("observability"), None);
 }

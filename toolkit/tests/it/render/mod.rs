@@ -3,6 +3,7 @@
 
 use crate::{common, podplane};
 mod deploy;
+mod monitor;
 mod runners;
 mod trust;
 
@@ -344,8 +345,10 @@ fn telemetry_goes_to_observability_and_no_credential_is_written() {
             assert_eq!(
                 settings,
                 [
-                    "telemetry_enabled       = true",
-                    "telemetry_otlp_endpoint = \"https://otlp.observability.initech.test\"",
+                    "telemetry_enabled       = true".to_owned(),
+                    format!(
+                        "telemetry_otlp_endpoint = \"https://otlp.observability.initech.test/{env}/v1/logs\""
+                    ),
                 ],
                 "{env}"
             );
@@ -462,8 +465,8 @@ fn generated_markdown_passes_markdownlint() {
     .success();
     repo.run(&["new-service", "reports", "--template", "worker"])
         .success();
-    // With the READMEs of OpenObserve's crate and the relay's.
-    assert_every_markdown_file_passes(&repo, 17);
+    // With the READMEs of the crates of OpenObserve, the relay and the heartbeat.
+    assert_every_markdown_file_passes(&repo, 18);
     // The smallest shape's, with its relay's README and no staging.
     assert_every_markdown_file_passes(&Repo::generated_with(&["--shape", "smallest"]), 11);
 }

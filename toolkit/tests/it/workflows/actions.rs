@@ -334,6 +334,8 @@ impl Context<'_> {
             ["github", "event", "before"] => self.github.before.clone(),
             ["runner", "temp"] => self.temp.display().to_string(),
             ["vars", name] => format!("vars-{name}"),
+            // Each secret of the GitHub Environment, as the repository's admins set it.
+            ["secrets", name] => format!("secrets-{name}"),
             ["needs", job, "outputs", name] => self
                 .needs
                 .get(*job)

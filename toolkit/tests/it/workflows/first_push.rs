@@ -23,7 +23,6 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
     let empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
     assert_eq!(plan.outputs["base"], empty_tree);
     let services: Value = serde_json::from_str(&plan.outputs["services"]).unwrap();
-    assert_eq!(services[0]["tag"], "ghcr.io/globex/hello:0.1.0");
     let deploy: Value = serde_json::from_str(&plan.outputs["deploy"]).unwrap();
     for env in ["staging", "observability", "prod"] {
         assert!(deploy.as_array().unwrap().contains(&env.into()), "{deploy}");
@@ -37,6 +36,7 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
     assert_eq!(
         built,
         [
+            "ghcr.io/globex/heartbeat:0.1.0",
             "ghcr.io/globex/hello:0.1.0",
             "ghcr.io/globex/openobserve:0.1.0",
             "ghcr.io/globex/otlp-relay:0.1.0"
@@ -45,7 +45,7 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
 
     // The images job builds each 0.1.0; then staging, the observability platform and
     // production, in the same run.
-    for (tag, byte) in built.iter().zip(["c0", "c1", "c2"]) {
+    for (tag, byte) in built.iter().zip(["cf", "c0", "c1", "c2"]) {
         r.standins
             .build(tag, &format!("sha256:{}", byte.repeat(32)));
     }
@@ -58,7 +58,7 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
     assert!(
         observability
             .log
-            .contains("podplane secret create --for openobserve openobserve-root-password"),
+            .contains("podplane secret create --for heartbeat healthchecks-ping-key"),
         "{}",
         observability.log
     );
@@ -67,15 +67,34 @@ fn the_first_push_builds_and_deploys_what_the_first_commit_declares() {
         ("openobserve", "openobserve-s3-access-key"),
         ("openobserve", "openobserve-s3-secret-key"),
         ("otlp-relay", "openobserve-ingest"),
+        ("heartbeat", "healthchecks-ping-key"),
+        ("heartbeat", "openobserve-query"),
     ] {
         r.standins.secret("globex-observability", app, key);
     }
+    // Then the monitor's checks, applied with the key the GitHub Environment holds: one
+    // Healthchecks refuses is the job's failure.
+    let refused = r.job("deploy-observability", NO_COMMIT, &needs);
+    assert_eq!(
+        refused.failed.as_deref(),
+        Some("the hosted monitor's checks, one per cluster the heartbeat watches"),
+        "{}",
+        refused.log
+    );
+    r.standins.healthchecks_key("secrets-HEALTHCHECKS_API_KEY");
     assert_succeeded(&r.job("deploy-observability", NO_COMMIT, &needs));
     let observed = r.standins.running("globex-observability");
     assert_eq!(
         observed.keys().collect::<Vec<_>>(),
-        ["openobserve", "otlp-relay"]
+        ["heartbeat", "openobserve", "otlp-relay"]
     );
+    let checks = || r.standins.healthchecks().into_keys().collect::<Vec<_>>();
+    let expected =
+        ["ci", "dev", "prod", "staging"].map(|env| format!("globex-{env}-telemetry.json"));
+    assert_eq!(checks(), expected);
+    // Applied again, they are found, not made twice.
+    assert_succeeded(&r.job("deploy-observability", NO_COMMIT, &needs));
+    assert_eq!(checks(), expected);
     let prod = r.job("deploy-prod", NO_COMMIT, &needs);
     assert_succeeded(&prod);
     assert!(
