@@ -27,10 +27,10 @@ as its platform, the observability environment runs it (the service `openobserve
 telemetry as long as `retention_days` says in `ZO_COMPACT_DATA_RETENTION_DAYS`) and serves \
 the OTLP endpoint's host with the relay, because OpenObserve takes telemetry only with its \
 ingest credential: the relay forwards to `https://<OpenObserve's host>/api/default` with the \
-`Authorization` header it reads from a secret, and each cluster's telemetry to its own \
-stream (each posts to `/<environment>/v1/logs` of the host, and the relay names the stream \
-in OpenObserve's `stream-name` header, `OTLP_STREAM_HEADER`), and every secret a `*_FILE` variable names \
-is one the service reads. Another platform is yours to deploy. With managed \
+`Authorization` header it reads from a secret. Each cluster posts to `/<environment>/v1/logs` \
+of that host, and the relay names the environment's stream in OpenObserve's `stream-name` \
+header (`OTLP_STREAM_HEADER`), so that each cluster's telemetry is a stream of its own. Every \
+secret a `*_FILE` variable names is one the service reads. Another platform is yours to deploy. With managed \
 observability (`[observability]` in platform.toml, and no observability environment) \
 telemetry goes to a hosted provider instead; Podplane's VM telemetry cannot authenticate, \
 so each cluster runs the relay service, which its VMs ship to and which forwards to the \
@@ -161,7 +161,7 @@ fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
                 Some((_, have)) if have.value == value => {}
                 Some((_, have)) => found.push(
                     Diagnostic::new(
-                        format!("`{relay_name}` serves {host} with {key} = \"{}\", where OpenObserve takes OTLP at \"{value}\"", have.value),
+                        format!("`{relay_name}` serves {host} with {key} = \"{}\", where forwarding to OpenObserve takes \"{value}\"", have.value),
                         at(have, env),
                     )
                     .with_help(format!("set {key} = \"{value}\" in the env of [services.{relay_name}]")),
@@ -446,7 +446,7 @@ mod tests {
             [
                 "environments/observability/environment.toml:39:42: OpenObserve keeps telemetry for 30 days (ZO_COMPACT_DATA_RETENTION_DAYS), where `retention_days` says 14",
                 "environments/observability/environment.toml:39:77: `openobserve` in `observability` reads the secret `root-password` (ZO_ROOT_USER_PASSWORD_FILE) but does not bind it",
-                "environments/observability/environment.toml:45:25: `otlp-relay` serves otlp.observability.initech.test with OTLP_ENDPOINT = \"https://openobserve.observability.initech.test\", where OpenObserve takes OTLP at \"https://openobserve.observability.initech.test/api/default\"",
+                "environments/observability/environment.toml:45:25: `otlp-relay` serves otlp.observability.initech.test with OTLP_ENDPOINT = \"https://openobserve.observability.initech.test\", where forwarding to OpenObserve takes \"https://openobserve.observability.initech.test/api/default\"",
                 "environments/observability/environment.toml:42:11: `otlp-relay` serves otlp.observability.initech.test but reads no credential: OpenObserve refuses telemetry without one",
             ]
         );

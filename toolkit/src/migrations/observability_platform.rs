@@ -23,7 +23,7 @@ use crate::scaffold::toolkit::PINS_PATH;
 pub const MIGRATION: Migration = Migration {
     name: "observability-platform",
     version: "0.2.0",
-    summary: "the observability environment runs OpenObserve, the relay every cluster ships to in front of it and the heartbeat Healthchecks hears from, with their crates",
+    summary: "the observability environment runs OpenObserve, the relay every cluster ships to in front of it and the heartbeat that pings Healthchecks, with their crates",
     run,
 };
 
@@ -129,7 +129,7 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
     let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
     let [ping_key, query] = HEARTBEAT_SECRETS;
     tree.note(format!(
-        "{}: runs OpenObserve, on otlp.{zone} the relay every cluster ships to, and the heartbeat that Healthchecks (now its `monitor`) hears from{}; fill in ZO_S3_BUCKET_NAME and ZO_ROOT_USER_EMAIL, add the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY of the GitHub Environment `{env}`, and create the secrets in its cluster before the next deploy: {password}, {access_key}, {secret_key} for {OPENOBSERVE_SERVICE}, {OPENOBSERVE_INGEST} (\"Basic \" and base64 of user:password) for {DEFAULT_RELAY}, {ping_key} and {query} for {HEARTBEAT_SERVICE}",
+        "{}: runs OpenObserve, on otlp.{zone} the relay every cluster ships to, and the heartbeat that pings Healthchecks, now its `monitor`{}; fill in ZO_S3_BUCKET_NAME and ZO_ROOT_USER_EMAIL, add the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY of the GitHub Environment `{env}`, and create the secrets in its cluster before the next deploy: {password}, {access_key}, {secret_key} for {OPENOBSERVE_SERVICE}, {OPENOBSERVE_INGEST} (\"Basic \" and base64 of user:password) for {DEFAULT_RELAY}, {ping_key} and {query} for {HEARTBEAT_SERVICE}",
         path.display(),
         if written.is_empty() {
             String::new()

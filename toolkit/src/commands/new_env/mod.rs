@@ -63,8 +63,8 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     };
 
     let twin_of = twin_of(args, like);
-    // An observability environment brings its platform, OpenObserve, and the relay in
-    // front of it, with the crates the workspace lacks.
+    // An observability environment brings its platform, OpenObserve, the relay in front of
+    // it and the heartbeat that watches it, with the crates the workspace lacks.
     let brings_platform = args.stage == Stage::Observability
         && like.is_none()
         && platform.of_stage(Stage::Observability).next().is_none();
@@ -110,7 +110,8 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
     let mut resolved = tree.load(declared.clone())?;
     if brings_platform {
         // Its hosts and region are the resolved ones, known now: the relay serves the
-        // OTLP endpoint the other clusters ship to, and forwards to OpenObserve's host.
+        // OTLP endpoint the other clusters ship to and forwards to OpenObserve's host,
+        // which the heartbeat asks.
         let region = resolved.environments[&name].region.value.to_string();
         let mut services = vec![observability::openobserve(&region)];
         services.extend(observability::relay(&resolved, &name));
@@ -190,7 +191,7 @@ pub fn run(root: &Path, args: &NewEnvArgs, today: Date) -> anyhow::Result<ExitCo
             .map(|new| new.dir.display().to_string())
             .collect();
         crate::terminal::say(format!(
-            "  it runs the observability platform, OpenObserve, behind the relay every cluster ships to, and the heartbeat that Healthchecks' checks (healthchecks.json) hear from{}; create their secrets in its cluster before the first deploy (its deploy.sh names them), and give its GitHub Environment the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY",
+            "  it runs the observability platform, OpenObserve, behind the relay every cluster ships to, and the heartbeat that pings Healthchecks' checks (healthchecks.json){}; create their secrets in its cluster before the first deploy (its deploy.sh names them), and give its GitHub Environment the Healthchecks project's API key as the secret HEALTHCHECKS_API_KEY",
             if made.is_empty() {
                 String::new()
             } else {

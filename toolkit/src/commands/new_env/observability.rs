@@ -26,8 +26,8 @@ pub struct NewCrate {
     pub files: Vec<NewFile>,
 }
 
-/// The crates of OpenObserve and of the relay that the workspace lacks, written as
-/// `new-repo` writes them; each one's declaration goes into `declared`.
+/// The crates of OpenObserve, the relay and the heartbeat that the workspace lacks,
+/// written as `new-repo` writes them; each one's declaration goes into `declared`.
 pub fn missing_crates(
     platform: &Platform,
     declared: &mut BTreeMap<String, Arc<ServiceDecl>>,
