@@ -29,7 +29,7 @@ use xshell::{Shell, cmd};
 use crate::checks::{self, Facts};
 use crate::cli::ComparisonFormat;
 use crate::comparison::{self, Comparison};
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::model::Platform;
 use crate::model::date::Date;
 use crate::render::Generated;
@@ -103,6 +103,23 @@ pub fn refuse_new_findings(before: &Platform, after: &Platform, today: Date) -> 
     } else {
         Err(Diagnostics(new).into())
     }
+}
+
+/// The service `name` as the manifest among a new crate's `files` declares it, as the
+/// loader reads it once the crate is written.
+pub fn declaration_of(
+    name: &str,
+    files: &[crate::scaffold::NewFile],
+) -> anyhow::Result<crate::model::ServiceDecl> {
+    let manifest = files
+        .iter()
+        .find(|f| f.path.ends_with("Cargo.toml"))
+        .expect("a service crate has a manifest");
+    let manifest = SourceFile::new(
+        &manifest.path,
+        String::from_utf8_lossy(&manifest.contents).into_owned(),
+    );
+    crate::model::services::declaration(name, &manifest).map_err(Diagnostic::into_error)
 }
 
 /// Brings `Cargo.lock` under `root` up to date with the workspace's own crates, leaving

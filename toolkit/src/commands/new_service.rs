@@ -61,19 +61,9 @@ pub fn run(root: &Path, args: &NewServiceArgs, today: Date) -> anyhow::Result<Ex
         program: Program::Starter,
     }
     .files()?;
-    let manifest = files
-        .iter()
-        .find(|f| f.path.ends_with("Cargo.toml"))
-        .expect("a service crate has a manifest");
-    let manifest = SourceFile::new(
-        &manifest.path,
-        String::from_utf8_lossy(&manifest.contents).into_owned(),
-    );
     declared.insert(
         name.to_owned(),
-        std::sync::Arc::new(
-            services::declaration(name, &manifest).map_err(Diagnostic::into_error)?,
-        ),
+        std::sync::Arc::new(super::declaration_of(name, &files)?),
     );
     let mut edited = Vec::new();
     for (dir, file) in &mut tree.environments {

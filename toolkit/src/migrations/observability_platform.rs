@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Array, InlineTable, Value};
 
 use super::{Migration, Tree};
-use crate::scaffold::repo::{
-    HEARTBEAT_PING_URL, HEARTBEAT_SECRETS, HEARTBEAT_SERVICE, OPENOBSERVE_INGEST,
-    OPENOBSERVE_SECRETS, OPENOBSERVE_SERVICE, RELAY_SERVICE as DEFAULT_RELAY,
+use crate::scaffold::observability::{
+    HEARTBEAT as HEARTBEAT_SERVICE, HEARTBEAT_SECRETS, OPENOBSERVE as OPENOBSERVE_SERVICE,
+    OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS, RELAY as DEFAULT_RELAY, heartbeat_env,
+    openobserve_env, relay_env,
 };
 use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, observability_crate};
 use crate::scaffold::toolkit::PINS_PATH;
@@ -167,8 +168,6 @@ fn observability_environment(tree: &Tree) -> anyhow::Result<Option<(PathBuf, Str
 
 /// The environment's text with OpenObserve and the relay added at its end.
 fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow::Result<String> {
-    let secret = |key: &str| format!("/var/run/podplane/secrets/{key}");
-    let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
     let table = |pairs: &[(&str, String)]| {
         let mut table = InlineTable::new();
         for (key, value) in pairs {
@@ -177,37 +176,16 @@ fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow
         Value::InlineTable(table)
     };
     let array = |items: &[&str]| Value::Array(items.iter().copied().collect::<Array>());
-    let openobserve_env = table(&[
-        ("ZO_COMPACT_DATA_RETENTION_DAYS", retention.to_string()),
-        ("ZO_DATA_DIR", "/data".to_owned()),
-        ("ZO_LOCAL_MODE_STORAGE", "s3".to_owned()),
-        ("ZO_ROOT_USER_EMAIL", "<platform-admin-email>".to_owned()),
-        ("ZO_ROOT_USER_PASSWORD_FILE", secret(password)),
-        ("ZO_S3_ACCESS_KEY_FILE", secret(access_key)),
-        ("ZO_S3_BUCKET_NAME", "<telemetry-bucket>".to_owned()),
-        ("ZO_S3_PROVIDER", "aws".to_owned()),
-        ("ZO_S3_REGION_NAME", region.to_owned()),
-        ("ZO_S3_SECRET_KEY_FILE", secret(secret_key)),
-        ("ZO_TELEMETRY", "false".to_owned()),
-    ]);
+    let openobserve_host = format!("{OPENOBSERVE_SERVICE}.{zone}");
     let text = crate::edit::add_service(
         text,
         OPENOBSERVE_SERVICE,
         FIRST_VERSION,
         &[
             ("secrets", array(&OPENOBSERVE_SECRETS)),
-            ("env", openobserve_env),
+            ("env", table(&openobserve_env(region, retention))),
         ],
     )?;
-    let relay_env = table(&[
-        ("OTLP_CREDENTIAL_FILE", secret(OPENOBSERVE_INGEST)),
-        (
-            "OTLP_ENDPOINT",
-            format!("https://{OPENOBSERVE_SERVICE}.{zone}/api/default"),
-        ),
-        ("OTLP_HEADER", "Authorization".to_owned()),
-        ("OTLP_STREAM_HEADER", "stream-name".to_owned()),
-    ]);
     let text = crate::edit::add_service(
         &text,
         DEFAULT_RELAY,
@@ -215,26 +193,16 @@ fn with_services(text: &str, zone: &str, region: &str, retention: i64) -> anyhow
         &[
             ("hostname", Value::from(format!("otlp.{zone}"))),
             ("secrets", array(&[OPENOBSERVE_INGEST])),
-            ("env", relay_env),
+            ("env", table(&relay_env(&openobserve_host))),
         ],
     )?;
-    let [ping_key, query] = HEARTBEAT_SECRETS;
-    let heartbeat_env = table(&[
-        ("HEARTBEAT_CREDENTIAL_FILE", secret(query)),
-        ("HEARTBEAT_PING_KEY_FILE", secret(ping_key)),
-        ("HEARTBEAT_PING_URL", HEARTBEAT_PING_URL.to_owned()),
-        (
-            "HEARTBEAT_SEARCH_URL",
-            format!("https://{OPENOBSERVE_SERVICE}.{zone}/api/default/_search"),
-        ),
-    ]);
     crate::edit::add_service(
         &text,
         HEARTBEAT_SERVICE,
         FIRST_VERSION,
         &[
             ("secrets", array(&HEARTBEAT_SECRETS)),
-            ("env", heartbeat_env),
+            ("env", table(&heartbeat_env(&openobserve_host))),
         ],
     )
 }

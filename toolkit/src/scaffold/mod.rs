@@ -1,7 +1,9 @@
 //! What `new-repo` and `new-service` make: the files of a new platform monorepo and of a
-//! new service crate, as contents in memory. Writing them is the commands' business,
+//! new service crate (and the observability services `new-env` and `upgrade` add), as
+//! contents in memory. Writing them is the commands' business,
 //! through `edit`; so is validating them, by loading them as any repository is loaded.
 
+pub mod observability;
 pub mod record;
 pub mod repo;
 pub mod service;

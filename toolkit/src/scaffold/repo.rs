@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::observability::{
+    HEARTBEAT as HEARTBEAT_SERVICE, HEARTBEAT_PING_URL, HEARTBEAT_SECRETS,
+    OPENOBSERVE as OPENOBSERVE_SERVICE, OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS,
+};
 use super::service::{BaseImages, FIRST_VERSION, Program, ServiceCrate, observability_crate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
@@ -24,31 +28,6 @@ pub const RELAY_SERVICE: &str = crate::model::DEFAULT_RELAY;
 
 /// The secret the relay reads the provider's credential from.
 pub const RELAY_CREDENTIAL: &str = "otlp-credential";
-
-/// The observability platform's service, the mature shape's third crate.
-pub const OPENOBSERVE_SERVICE: &str = crate::model::OPENOBSERVE_SERVICE;
-
-/// The secrets the OpenObserve service reads: its root user's password and the keys of its
-/// bucket.
-pub const OPENOBSERVE_SECRETS: [&str; 3] = [
-    "openobserve-root-password",
-    "openobserve-s3-access-key",
-    "openobserve-s3-secret-key",
-];
-
-/// The secret the observability environment's relay reads OpenObserve's ingest credential
-/// from.
-pub const OPENOBSERVE_INGEST: &str = "openobserve-ingest";
-
-/// The heartbeat, the mature shape's fourth crate.
-pub const HEARTBEAT_SERVICE: &str = crate::model::HEARTBEAT_SERVICE;
-
-/// The secrets the heartbeat reads: the monitor's ping key, and the `Authorization` value
-/// it asks OpenObserve with.
-pub const HEARTBEAT_SECRETS: [&str; 2] = ["healthchecks-ping-key", "openobserve-query"];
-
-/// Where the heartbeat pings: Healthchecks' hosted service.
-pub const HEARTBEAT_PING_URL: &str = "https://hc-ping.com";
 
 fn mature() -> Shape {
     Shape::Mature

@@ -511,3 +511,25 @@ pub fn notice(message: &str) {
         let _ = writeln!(std::io::stderr().lock(), "note: {message}");
     }
 }
+
+/// The Containerfile's stages: each FROM line with the instructions after it, comments
+/// left out and continuation lines joined.
+pub fn containerfile_stages(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut stages: Vec<(String, Vec<String>)> = Vec::new();
+    let mut instruction = String::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        instruction.push_str(line.trim_end_matches('\\'));
+        if line.ends_with('\\') {
+            continue;
+        }
+        let done = std::mem::take(&mut instruction);
+        if done.starts_with("FROM ") {
+            stages.push((done, Vec::new()));
+        } else if let Some((_, body)) = stages.last_mut()
+            && !done.trim().is_empty()
+        {
+            body.push(done);
+        }
+    }
+    stages
+}

@@ -10,36 +10,14 @@ use pretty_assertions::assert_eq;
 
 use crate::common::{self, Repo};
 
-/// The Containerfile's stages: each FROM line with the instructions after it, comments
-/// left out and continuation lines joined.
-fn stages(text: &str) -> Vec<(String, Vec<String>)> {
-    let mut stages: Vec<(String, Vec<String>)> = Vec::new();
-    let mut instruction = String::new();
-    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        instruction.push_str(line.trim_end_matches('\\'));
-        if line.ends_with('\\') {
-            continue;
-        }
-        let done = std::mem::take(&mut instruction);
-        if done.starts_with("FROM ") {
-            stages.push((done, Vec::new()));
-        } else if let Some((_, body)) = stages.last_mut()
-            && !done.trim().is_empty()
-        {
-            body.push(done);
-        }
-    }
-    stages
-}
-
 #[test]
 fn openobserves_image_is_its_own_pinned_one_with_the_program_in_front() {
     let repo = Repo::generated();
     let pins: toml::Table = toml::from_str(&repo.read("ci/pins.toml")).unwrap();
     let image = |key: &str| pins["images"][key].as_str().unwrap().to_owned();
-    let openobserve = stages(&repo.read("crates/openobserve/Containerfile"));
+    let openobserve = common::containerfile_stages(&repo.read("crates/openobserve/Containerfile"));
     // The program is built as every service's is, on the builder's platform.
-    let hello = stages(&repo.read("crates/hello/Containerfile"));
+    let hello = common::containerfile_stages(&repo.read("crates/hello/Containerfile"));
     assert_eq!(
         openobserve[0].1,
         hello[0]
@@ -135,4 +113,27 @@ fn the_program_refuses_to_start_without_its_secret_and_else_becomes_openobserve(
         String::from_utf8_lossy(&started.stdout),
         "args: --flag value\nZO_DATA_DIR=/data\nZO_ETCD_KEY_FILE=/etc/etcd/key.pem\n"
     );
+}
+
+#[test]
+fn the_shipped_examples_observability_programs_are_the_toolkits() {
+    let example = common::manifest_dir().join("..");
+    for (dir, template) in [
+        (
+            "openobserve",
+            include_str!("../../templates/openobserve/main.rs"),
+        ),
+        ("otlp-relay", include_str!("../../templates/relay/main.rs")),
+        (
+            "heartbeat",
+            include_str!("../../templates/heartbeat/main.rs"),
+        ),
+    ] {
+        let program = example.join("crates").join(dir).join("src/main.rs");
+        assert!(
+            std::fs::read_to_string(&program).unwrap() == template,
+            "{} is not the toolkit's template: copy it again from toolkit/templates/",
+            program.display()
+        );
+    }
 }

@@ -8,15 +8,13 @@ use std::sync::Arc;
 
 use super::services::{ServiceEntry, deployed_version};
 use super::{key_repr, toml};
-use crate::diagnostic::{Diagnostic, Location, SourceFile};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::model::names::EnvName;
-use crate::model::services::declaration;
-use crate::model::{
-    DEFAULT_RELAY, HEARTBEAT_SERVICE, OPENOBSERVE_SERVICE, Platform, ServiceDecl, hosts,
-};
+use crate::model::{Platform, ServiceDecl, hosts};
 use crate::scaffold::NewFile;
-use crate::scaffold::repo::{
-    HEARTBEAT_PING_URL, HEARTBEAT_SECRETS, OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS,
+use crate::scaffold::observability::{
+    HEARTBEAT, HEARTBEAT_SECRETS, OPENOBSERVE, OPENOBSERVE_INGEST, OPENOBSERVE_SECRETS, RELAY,
+    heartbeat_env, openobserve_env, relay_env,
 };
 use crate::scaffold::service::{BaseImages, FIRST_VERSION, Program, observability_crate};
 
@@ -34,9 +32,9 @@ pub fn missing_crates(
 ) -> anyhow::Result<Vec<NewCrate>> {
     let mut crates = Vec::new();
     for (name, program) in [
-        (OPENOBSERVE_SERVICE, Program::OpenObserve),
-        (DEFAULT_RELAY, Program::Relay),
-        (HEARTBEAT_SERVICE, Program::Heartbeat),
+        (OPENOBSERVE, Program::OpenObserve),
+        (RELAY, Program::Relay),
+        (HEARTBEAT, Program::Heartbeat),
     ] {
         if declared.contains_key(name) {
             continue;
@@ -61,17 +59,9 @@ pub fn missing_crates(
         let image = format!("{}/{name}", registry.value);
         let base_images = BaseImages::of(platform.pins.as_ref())?;
         let files = observability_crate(name, program, &image, &base_images)?;
-        let manifest = files
-            .iter()
-            .find(|f| f.path.ends_with("Cargo.toml"))
-            .expect("a service crate has a manifest");
-        let manifest = SourceFile::new(
-            &manifest.path,
-            String::from_utf8_lossy(&manifest.contents).into_owned(),
-        );
         declared.insert(
             name.to_owned(),
-            Arc::new(declaration(name, &manifest).map_err(Diagnostic::into_error)?),
+            Arc::new(crate::commands::declaration_of(name, &files)?),
         );
         crates.push(NewCrate { dir, files });
     }
@@ -81,62 +71,36 @@ pub fn missing_crates(
 /// OpenObserve as the new environment runs it: its bucket in `region` (a placeholder until
 /// it is known), keeping telemetry 30 days as the template's `retention_days` says.
 pub fn openobserve(region: &str) -> ServiceEntry {
-    let secret = |key: &str| format!("/var/run/podplane/secrets/{key}");
-    let [password, access_key, secret_key] = OPENOBSERVE_SECRETS;
-    let env = [
-        ("ZO_COMPACT_DATA_RETENTION_DAYS", "30".to_owned()),
-        ("ZO_DATA_DIR", "/data".to_owned()),
-        ("ZO_LOCAL_MODE_STORAGE", "s3".to_owned()),
-        ("ZO_ROOT_USER_EMAIL", "<platform-admin-email>".to_owned()),
-        ("ZO_ROOT_USER_PASSWORD_FILE", secret(password)),
-        ("ZO_S3_ACCESS_KEY_FILE", secret(access_key)),
-        ("ZO_S3_BUCKET_NAME", "<telemetry-bucket>".to_owned()),
-        ("ZO_S3_PROVIDER", "aws".to_owned()),
-        ("ZO_S3_REGION_NAME", region.to_owned()),
-        ("ZO_S3_SECRET_KEY_FILE", secret(secret_key)),
-        ("ZO_TELEMETRY", "false".to_owned()),
-    ];
     entry(
-        OPENOBSERVE_SERVICE,
+        OPENOBSERVE,
         FIRST_VERSION,
         None,
-        &env,
+        &openobserve_env(region, 30),
         &OPENOBSERVE_SECRETS,
     )
+}
+
+/// OpenObserve's host in the new environment `name` of `resolved`.
+fn openobserve_host<'p>(resolved: &'p Platform, name: &EnvName) -> Option<&'p str> {
+    let cluster = resolved.environments[name].cluster.as_ref()?;
+    Some(cluster.services.get(OPENOBSERVE)?.host()?.value.as_str())
 }
 
 /// The relay of the new environment `name` of `resolved`: on the host of the OTLP
 /// endpoint the other clusters ship to, forwarding to its OpenObserve with the ingest
 /// credential. `None` when no cluster ships telemetry there yet.
 pub fn relay(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
-    let openobserve = resolved.environments[name]
-        .cluster
-        .as_ref()?
-        .services
-        .get(OPENOBSERVE_SERVICE)?
-        .host()?;
+    let openobserve = openobserve_host(resolved, name)?;
     let otlp = resolved
         .environments
         .values()
         .filter(|env| &env.name != name)
         .find_map(|env| env.cluster.as_ref()?.otlp_endpoint.as_ref())?;
-    let env = [
-        (
-            "OTLP_CREDENTIAL_FILE",
-            format!("/var/run/podplane/secrets/{OPENOBSERVE_INGEST}"),
-        ),
-        (
-            "OTLP_ENDPOINT",
-            format!("https://{}/api/default", openobserve.value),
-        ),
-        ("OTLP_HEADER", "Authorization".to_owned()),
-        ("OTLP_STREAM_HEADER", "stream-name".to_owned()),
-    ];
     Some(entry(
-        DEFAULT_RELAY,
-        &deployed_version(resolved, DEFAULT_RELAY),
+        RELAY,
+        &deployed_version(resolved, RELAY),
         Some(hosts::url_host(&otlp.value)),
-        &env,
+        &relay_env(openobserve),
         &[OPENOBSERVE_INGEST],
     ))
 }
@@ -144,33 +108,11 @@ pub fn relay(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
 /// The heartbeat of the new environment `name` of `resolved`, asking its OpenObserve; the
 /// clusters it watches follow the topology. `None` while OpenObserve has no host.
 pub fn heartbeat(resolved: &Platform, name: &EnvName) -> Option<ServiceEntry> {
-    let openobserve = resolved.environments[name]
-        .cluster
-        .as_ref()?
-        .services
-        .get(OPENOBSERVE_SERVICE)?
-        .host()?;
-    let [ping_key, query] = HEARTBEAT_SECRETS;
-    let env = [
-        (
-            "HEARTBEAT_CREDENTIAL_FILE",
-            format!("/var/run/podplane/secrets/{query}"),
-        ),
-        (
-            "HEARTBEAT_PING_KEY_FILE",
-            format!("/var/run/podplane/secrets/{ping_key}"),
-        ),
-        ("HEARTBEAT_PING_URL", HEARTBEAT_PING_URL.to_owned()),
-        (
-            "HEARTBEAT_SEARCH_URL",
-            format!("https://{}/api/default/_search", openobserve.value),
-        ),
-    ];
     Some(entry(
-        HEARTBEAT_SERVICE,
-        &deployed_version(resolved, HEARTBEAT_SERVICE),
+        HEARTBEAT,
+        &deployed_version(resolved, HEARTBEAT),
         None,
-        &env,
+        &heartbeat_env(openobserve_host(resolved, name)?),
         &HEARTBEAT_SECRETS,
     ))
 }

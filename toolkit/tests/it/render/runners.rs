@@ -215,23 +215,7 @@ fn a_service_image_builds_every_platform_without_emulation() {
     let repo = Repo::generated();
     let text = repo.read("crates/hello/Containerfile");
     let pins: toml::Table = toml::from_str(&repo.read("ci/pins.toml")).unwrap();
-    // Each stage: its FROM line and the instructions after it, continuation lines joined.
-    let mut stages: Vec<(String, Vec<String>)> = Vec::new();
-    let mut instruction = String::new();
-    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        instruction.push_str(line.trim_end_matches('\\'));
-        if line.ends_with('\\') {
-            continue;
-        }
-        let done = std::mem::take(&mut instruction);
-        if done.starts_with("FROM ") {
-            stages.push((done, Vec::new()));
-        } else if let Some((_, body)) = stages.last_mut()
-            && !done.trim().is_empty()
-        {
-            body.push(done);
-        }
-    }
+    let stages = crate::common::containerfile_stages(&text);
     assert_eq!(stages.len(), 2, "{text}");
     for (from, body) in &stages {
         if body.iter().any(|i| i.starts_with("RUN ")) {
