@@ -123,16 +123,7 @@ impl BaseImages {
 
 /// The Containerfile `new-service` writes for the service `name`, whose image is `image`.
 pub fn containerfile(name: &str, image: &str, base_images: &BaseImages) -> anyhow::Result<String> {
-    crate::templates::fill(
-        "service-containerfile",
-        &serde_json::json!({
-            "name": name,
-            "image": image,
-            "version": FIRST_VERSION,
-            "build": base_images.build,
-            "runtime": base_images.runtime,
-        }),
-    )
+    fill_containerfile(name, image, &base_images.build, &base_images.runtime, false)
 }
 
 /// The Containerfile of the OpenObserve service `name`: its program built as every
@@ -148,15 +139,25 @@ fn openobserve_containerfile(
             "ci/pins.toml has no [images] openobserve, the image the OpenObserve service runs on"
         )
     })?;
+    fill_containerfile(name, image, &base_images.build, openobserve, true)
+}
+
+fn fill_containerfile(
+    name: &str,
+    image: &str,
+    build: &str,
+    runtime: &str,
+    openobserve: bool,
+) -> anyhow::Result<String> {
     crate::templates::fill(
         "service-containerfile",
         &serde_json::json!({
             "name": name,
             "image": image,
             "version": FIRST_VERSION,
-            "build": base_images.build,
-            "runtime": openobserve,
-            "openobserve": true,
+            "build": build,
+            "runtime": runtime,
+            "openobserve": openobserve,
         }),
     )
 }
