@@ -62,7 +62,7 @@ struct Data<'a> {
     /// An image is pushed elsewhere, with cloud credentials from OIDC federation.
     registry_federation: bool,
     deploys: Vec<Deploy>,
-    /// The observability environment CI deploys on every push, as it deploys staging.
+    /// The observability environment, which CI deploys as it deploys staging.
     observability: Option<String>,
     from: String,
     to: String,
@@ -188,7 +188,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
             monitor: None,
         })
         .collect();
-    // The observability platform deploys on every push to main, as staging does: what it
+    // The observability platform deploys as staging does, beside it: what it
     // runs is no candidate for production.
     deploys.extend(
         platform
