@@ -127,6 +127,27 @@ fn openobserve_serves(platform: &Platform) -> Vec<Diagnostic> {
         ),
     }
     found.extend(super::unbound_secrets(name, openobserve, env));
+    // Each cluster's own stream: Podplane's VMs post to the endpoint's path as it is, and
+    // the relay takes the stream from its first segment.
+    for shipping in platform.environments.values() {
+        let Some(endpoint) = shipping
+            .cluster
+            .as_ref()
+            .and_then(|c| c.otlp_endpoint.as_ref())
+        else {
+            continue;
+        };
+        let want = format!("/{}/v1/logs", shipping.name);
+        if !endpoint.value.ends_with(&want) {
+            found.push(
+                Diagnostic::new(
+                    format!("`{}` ships to {}, which is not its own stream: OpenObserve and the heartbeat tell the clusters apart by the path {want}", shipping.name, endpoint.value),
+                    at(endpoint, shipping),
+                )
+                .with_help("end `otlp_endpoint` in [naming] with `/{{env}}/v1/logs`, as the convention does: `https://otlp.{{observability_zone}}/{{env}}/v1/logs`"),
+            );
+        }
+    }
     let endpoints: BTreeSet<&str> = platform
         .environments
         .values()
@@ -449,6 +470,29 @@ mod tests {
                 "environments/observability/environment.toml:45:25: `otlp-relay` serves otlp.observability.initech.test with OTLP_ENDPOINT = \"https://openobserve.observability.initech.test\", where forwarding to OpenObserve takes \"https://openobserve.observability.initech.test/api/default\"",
                 "environments/observability/environment.toml:42:11: `otlp-relay` serves otlp.observability.initech.test but reads no credential: OpenObserve refuses telemetry without one",
             ]
+        );
+    }
+
+    #[test]
+    fn with_openobserve_each_cluster_ships_to_its_own_stream() {
+        let platform = Org::new()
+            .edit("observability", "\"victoriametrics\"", "\"openobserve\"")
+            .edit(
+                "observability",
+                "developers = \"viewers\"\n",
+                &format!("developers = \"viewers\"\n\n{OPENOBSERVE}"),
+            )
+            .edit(
+                "platform",
+                "[naming]\n",
+                "[naming]\notlp_endpoint = \"https://otlp.{{observability_zone}}/v1/logs\"\n",
+            )
+            .platform();
+        let found = findings(&RULE, &platform, &context());
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(
+            found[0],
+            "environments/ci/environment.toml: `ci` ships to https://otlp.observability.initech.test/v1/logs, which is not its own stream: OpenObserve and the heartbeat tell the clusters apart by the path /ci/v1/logs"
         );
     }
 

@@ -135,8 +135,12 @@ fn openobserve_containerfile(
     base_images: &BaseImages,
 ) -> anyhow::Result<String> {
     let openobserve = base_images.openobserve.as_deref().ok_or_else(|| {
+        let toolkit = BaseImages::toolkit()
+            .ok()
+            .and_then(|images| images.openobserve)
+            .unwrap_or_default();
         anyhow::anyhow!(
-            "ci/pins.toml has no [images] openobserve, the image the OpenObserve service runs on"
+            "ci/pins.toml has no [images] openobserve, the image the OpenObserve service runs on: add `openobserve = \"{toolkit}\"` under [images], the toolkit's own pin"
         )
     })?;
     fill_containerfile(name, image, &base_images.build, openobserve, true)
