@@ -4,7 +4,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::model::telemetry::{HEARTBEAT_CHECKS, check_slug, shipping};
 use crate::model::{
-    Environment, HEARTBEAT_SERVICE, OPENOBSERVE_SERVICE, ObservabilityPlatform, Platform, Stage,
+    Environment, HEARTBEAT_SERVICE, OPENOBSERVE_SERVICE, Observability, ObservabilityPlatform,
+    Platform, Stage,
 };
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
@@ -41,7 +42,7 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
             continue;
         };
         if observability.platform.value == ObservabilityPlatform::Openobserve {
-            found.extend(heartbeat(platform, env));
+            found.extend(heartbeat(platform, env, observability));
             continue;
         }
         if observability.monitor.is_none() {
@@ -61,9 +62,12 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
 
 /// OpenObserve's watcher: Healthchecks as the monitor, and the heartbeat deployed as a
 /// worker that asks OpenObserve about every shipping cluster and reads its secrets.
-fn heartbeat(platform: &Platform, env: &Environment) -> Vec<Diagnostic> {
+fn heartbeat(
+    platform: &Platform,
+    env: &Environment,
+    observability: &Observability,
+) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    let observability = env.observability.as_ref().expect("an observability table");
     match &observability.monitor {
         Some(monitor) if monitor.value == MONITOR => {}
         Some(monitor) => found.push(

@@ -39,31 +39,12 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
         return Ok(());
     };
     let doc: toml::Table = toml::from_str(&text).unwrap_or_default();
-    let runs = |service: &str| {
-        doc.get("services")
-            .and_then(|services| services.get(service))
-            .is_some()
-    };
-    let openobserve = doc
-        .get("observability")
-        .and_then(|o| o.get("platform"))
-        .and_then(toml::Value::as_str)
-        == Some("openobserve");
+    let runs = |service: &str| value_at(&doc, &["services", service]).is_some();
+    let openobserve =
+        text_of(&doc, &["observability", "platform"]).as_deref() == Some("openobserve");
     if !openobserve || runs(OPENOBSERVE_SERVICE) || runs(DEFAULT_RELAY) {
         return Ok(());
     }
-    let text_of = |table: &toml::Table, keys: &[&str]| {
-        keys.iter()
-            .try_fold(None::<&toml::Value>, |at, key| {
-                Some(match at {
-                    None => table.get(*key),
-                    Some(value) => value.get(*key),
-                })
-            })
-            .flatten()
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned)
-    };
     let conventional = text_of(&platform, &["naming", "zone"]).is_none()
         && text_of(&platform, &["naming", "service_host"]).is_none()
         && text_of(&platform, &["naming", "otlp_endpoint"]).is_none()
@@ -83,9 +64,7 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
     let region = text_of(&doc, &["region"])
         .or_else(|| text_of(&platform, &["defaults", "region"]))
         .unwrap_or_else(|| "<telemetry-region>".to_owned());
-    let retention = doc
-        .get("observability")
-        .and_then(|o| o.get("retention_days"))
+    let retention = value_at(&doc, &["observability", "retention_days"])
         .and_then(toml::Value::as_integer)
         .unwrap_or(30);
 
@@ -111,11 +90,7 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
         written.push(dir.display().to_string());
     }
 
-    let monitor = doc
-        .get("observability")
-        .and_then(|o| o.get("monitor"))
-        .and_then(toml::Value::as_str)
-        .map(str::to_owned);
+    let monitor = text_of(&doc, &["observability", "monitor"]);
     let text = match monitor.as_deref() {
         Some("healthchecks") => text,
         Some(old) => text.replacen(
@@ -139,6 +114,18 @@ fn run(tree: &mut Tree) -> anyhow::Result<()> {
         }
     ));
     Ok(())
+}
+
+/// The value at the path `keys` of `table`, when there is one.
+fn value_at<'t>(table: &'t toml::Table, keys: &[&str]) -> Option<&'t toml::Value> {
+    let (first, rest) = keys.split_first()?;
+    rest.iter()
+        .try_fold(table.get(*first)?, |value, key| value.get(*key))
+}
+
+/// The string at the path `keys` of `table`, when there is one.
+fn text_of(table: &toml::Table, keys: &[&str]) -> Option<String> {
+    value_at(table, keys)?.as_str().map(str::to_owned)
 }
 
 /// The observability environment's file: its path, its directory's name and its text.
