@@ -1,11 +1,12 @@
 //! Handlebars, the toolkit's template engine, set up in one place: strict mode makes a
 //! missing variable an error, and nothing is HTML-escaped, because none of the output is
 //! HTML. The templates of the toolkit (the generated text files and the file `new-env`
-//! writes, and the files of `new-repo` and `new-service`) are compiled once, on first use; the naming patterns of `platform.toml` are
-//! compiled per platform by `model::conventions`, with the same engine. Values that need
-//! quoting are quoted before they reach a template.
+//! writes, and the files of `new-repo` and `new-service`) are compiled each on its first
+//! use; the naming patterns of `platform.toml` are compiled per platform by
+//! `model::conventions`, with the same engine. Values that need quoting are quoted before
+//! they reach a template.
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -148,25 +149,56 @@ pub fn engine() -> Handlebars<'static> {
     handlebars
 }
 
-fn registry() -> anyhow::Result<&'static Handlebars<'static>> {
-    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
-    let registry = REGISTRY.get_or_init(|| {
-        let mut handlebars = engine();
-        for (name, text) in TEMPLATES {
-            handlebars
-                .register_template_string(name, text)
-                .map_err(|err| format!("template {name} does not compile: {err}"))?;
+/// The registry of the templates compiled so far. A template is compiled when it is first
+/// filled, with the partials it names: a command pays for the templates it uses, and a
+/// template's parse time grows with the square of its length in handlebars.
+fn registry() -> &'static RwLock<Handlebars<'static>> {
+    static REGISTRY: OnceLock<RwLock<Handlebars<'static>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| RwLock::new(engine()))
+}
+
+/// Compiles `name` and the partials it names, unless they are compiled already.
+fn compile(name: &str) -> anyhow::Result<()> {
+    if registry().read().is_ok_and(|r| r.has_template(name)) {
+        return Ok(());
+    }
+    let mut registry = registry()
+        .write()
+        .map_err(|_| anyhow::anyhow!("a template failed to compile on another thread"))?;
+    let mut wanted = vec![name.to_owned()];
+    while let Some(name) = wanted.pop() {
+        if registry.has_template(&name) {
+            continue;
         }
-        Ok(handlebars)
-    });
-    registry.as_ref().map_err(|err| anyhow::anyhow!("{err}"))
+        let (_, text) = TEMPLATES
+            .iter()
+            .find(|(known, _)| *known == name)
+            .ok_or_else(|| anyhow::anyhow!("no template is named {name}"))?;
+        registry
+            .register_template_string(&name, text)
+            .map_err(|err| anyhow::anyhow!("template {name} does not compile: {err}"))?;
+        wanted.extend(partials(text).map(str::to_owned));
+    }
+    Ok(())
+}
+
+/// The names of the partials `text` includes (`{{> name ...}}`).
+fn partials(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{{>").skip(1).filter_map(|rest| {
+        rest.split(|c: char| c.is_whitespace() || c == '}')
+            .find(|word| !word.is_empty())
+    })
 }
 
 /// Fills one of `TEMPLATES` with `data`. The data comes from the validated model and the
 /// templates are part of this program, so an error here is a bug; the tests fill every
 /// template.
 pub fn fill(name: &str, data: &impl Serialize) -> anyhow::Result<String> {
-    let mut filled = registry()?.render(name, data)?;
+    compile(name)?;
+    let registry = registry()
+        .read()
+        .map_err(|_| anyhow::anyhow!("a template failed to compile on another thread"))?;
+    let mut filled = registry.render(name, data)?;
     // Handlebars writes into a buffer of 8 KiB at least; a render of thousands of small
     // files would otherwise hold that much for each until it ends.
     filled.shrink_to_fit();
@@ -189,4 +221,28 @@ pub fn wrap(text: &str, width: usize) -> String {
         }
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_with_the_partials_it_names() {
+        for (name, text) in TEMPLATES {
+            compile(name).unwrap();
+            for partial in partials(text) {
+                assert!(
+                    registry().read().unwrap().has_template(partial),
+                    "{name}: {partial}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn partials_are_found_by_name_whatever_their_arguments() {
+        let text = "a {{> one x=y}}\n{{>two}} {{ not }} {{> three }}";
+        assert_eq!(partials(text).collect::<Vec<_>>(), ["one", "two", "three"]);
+    }
 }
