@@ -26,7 +26,7 @@ const RECORDS: &str = "xtask";
 
 /// Changes whenever the record's shape or the meaning of its fingerprint does, so that a
 /// record an older xtask wrote is never read as this one's.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// A package of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,17 +172,20 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Where the record of the workspace at `root` is kept: in the target directory cargo
-/// uses, `CARGO_TARGET_DIR` when it is set, else `target` at the root; named after the
-/// root, as one target directory may serve several workspaces.
+/// uses. In `target` at the root it goes with the tree when the tree is moved or copied;
+/// in a shared `CARGO_TARGET_DIR` it is named after the root, as that directory may serve
+/// several workspaces.
 fn record_path(root: &Path) -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => std::path::absolute(PathBuf::from(dir)).unwrap_or_default(),
-        None => root.join("target"),
-    };
-    let root_hash = format!("{:x}", Sha256::digest(root.as_os_str().as_encoded_bytes()));
-    target
-        .join(RECORDS)
-        .join(format!("workspace-{}.json", &root_hash[..16]))
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let root_hash = format!("{:x}", Sha256::digest(root.as_os_str().as_encoded_bytes()));
+            std::path::absolute(PathBuf::from(dir))
+                .unwrap_or_default()
+                .join(RECORDS)
+                .join(format!("workspace-{}.json", &root_hash[..16]))
+        }
+        None => root.join("target").join(RECORDS).join("workspace.json"),
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -208,13 +211,6 @@ fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace
     }
     // Anyone can recompute the key, so the contents are held to what fresh input would
     // be: manifests inside the repository, declarations as their manifests say.
-    let inside = |path: &str| {
-        let path = Path::new(path);
-        path.is_relative()
-            && path
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-    };
     if !record.packages.iter().all(|p| inside(&p.manifest)) {
         return None;
     }
@@ -314,8 +310,13 @@ fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Optio
         hash.update(bytes);
     };
     add(&FORMAT.to_le_bytes());
-    // Paths outside the root are recorded whole: the same manifests elsewhere mean others.
-    add(root.as_os_str().as_encoded_bytes());
+    // The answer of a workspace that reaches outside its root depends on where the root
+    // is: its paths outside are recorded whole, and cargo looks above a root manifest
+    // without `[workspace]` for one. Any other answer holds wherever the tree is moved or
+    // copied, with its `target`.
+    if !self_contained(root_manifest, workspace) {
+        add(root.as_os_str().as_encoded_bytes());
+    }
     add(root_manifest.as_bytes());
     for (package, text) in workspace.manifests() {
         add(package.manifest.as_bytes());
@@ -358,6 +359,26 @@ fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Optio
     Some(format!("{:x}", hash.finalize()))
 }
 
+/// Whether the workspace's answer is the same wherever its root is: the root manifest
+/// declares the workspace, and every manifest and path dependency is inside the root.
+fn self_contained(root_manifest: &str, workspace: &Workspace) -> bool {
+    let declares_workspace = toml_edit::Document::parse(root_manifest)
+        .is_ok_and(|document| document.get("workspace").is_some());
+    declares_workspace
+        && workspace.packages.iter().all(|package| {
+            inside(&package.manifest) && package.path_dependencies.iter().all(|p| inside(p))
+        })
+}
+
+/// Whether `path` is relative and goes down only: a path inside the root.
+fn inside(path: &str) -> bool {
+    let path = Path::new(path);
+    path.is_relative()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// The directories whose entries decide what the root manifest's `workspace.members`
 /// globs match: `crates` for `crates/*`. `None` for a glob before the last component,
 /// such as `crates/*/service`, and for a root manifest that does not parse.
@@ -387,6 +408,32 @@ fn globbed_dirs(root_manifest: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same tree in two places has one fingerprint, unless cargo would look above its
+    /// root for the workspace.
+    #[test]
+    fn a_fingerprint_names_the_root_only_when_the_answer_depends_on_it() {
+        let package = Package {
+            name: "web".to_owned(),
+            version: "0.1.0".to_owned(),
+            manifest: "Cargo.toml".to_owned(),
+            path_dependencies: Vec::new(),
+            dependencies: Vec::new(),
+            declares_service: false,
+            declared: None,
+        };
+        let print = |root: &str, root_manifest: &str| {
+            let workspace = Workspace {
+                packages: vec![package.clone()],
+                manifests: vec![root_manifest.to_owned()],
+            };
+            fingerprint(Path::new(root), root_manifest, &workspace).unwrap()
+        };
+        let alone = "[package]\nname = \"web\"\nversion = \"0.1.0\"\n\n[workspace]\n";
+        assert_eq!(print("/a", alone), print("/b", alone));
+        let member = "[package]\nname = \"web\"\nversion = \"0.1.0\"\n";
+        assert_ne!(print("/a", member), print("/b", member));
+    }
 
     /// A record whose key was computed anew over contents that are not what the
     /// manifests say (a port, a manifest outside the repository) is not used.

@@ -70,7 +70,7 @@ const COPIED: &[&str] = &[
 
 /// Every file of the test organisation, rendered once per test binary (each test writes
 /// its own copy rather than rendering it again): its path, bytes and whether it is
-/// executable. `target/` is left out: the record of `cargo metadata` names its directory.
+/// executable, with the record of `cargo metadata` that a copy keeps using.
 fn rendered_fixture() -> &'static [(PathBuf, Vec<u8>, bool)] {
     static FILES: OnceLock<Files> = OnceLock::new();
     FILES.get_or_init(|| {
@@ -95,7 +95,12 @@ fn rendered_fixture() -> &'static [(PathBuf, Vec<u8>, bool)] {
 /// A repository's files, as [`rendered_fixture`] keeps them.
 type Files = Vec<(PathBuf, Vec<u8>, bool)>;
 
-/// Every file under `root` but `target/`: its path, bytes and whether it is executable.
+/// Where a repository keeps its record of `cargo metadata`, which holds wherever the
+/// repository is copied.
+const RECORD: &str = "target/xtask/workspace.json";
+
+/// Every file under `root` but `target/`, and the record of `cargo metadata` when there is
+/// one: its path, bytes and whether it is executable.
 fn files_of(root: &Path) -> Files {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -113,6 +118,9 @@ fn files_of(root: &Path) -> Files {
             let relative = path.strip_prefix(root).unwrap().to_path_buf();
             files.push((relative, std::fs::read(&path).unwrap(), executable));
         }
+    }
+    if let Ok(record) = std::fs::read(root.join(RECORD)) {
+        files.push((PathBuf::from(RECORD), record, false));
     }
     files
 }

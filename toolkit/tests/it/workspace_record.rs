@@ -120,6 +120,47 @@ fn the_record_goes_where_cargo_puts_its_output() {
 }
 
 #[test]
+fn a_copied_repository_keeps_its_record_unless_it_reaches_outside() {
+    let repo = recorded();
+    let copied = |from: &Repo| {
+        let to = Repo {
+            dir: common::tempdir(),
+        };
+        // `cp`, which takes `target` with the rest, as a user's copy does.
+        let status = std::process::Command::new("cp")
+            .arg("-R")
+            .arg(from.path("."))
+            .arg(to.path("."))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        to
+    };
+    assert_eq!(without_cargo(&copied(&repo), &["list"]), 0, "copied whole");
+
+    // A path dependency outside the root: cargo answers with where it is from here.
+    let outside = common::tempdir();
+    std::fs::write(
+        outside.path().join("Cargo.toml"),
+        "[package]\nname = \"shared\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(outside.path().join("src")).unwrap();
+    std::fs::write(outside.path().join("src/lib.rs"), "").unwrap();
+    let manifest = repo.read("crates/mailer/Cargo.toml");
+    repo.write(
+        "crates/mailer/Cargo.toml",
+        &format!(
+            "{manifest}\n[dependencies]\nshared = {{ path = \"{}\" }}\n",
+            outside.path().display()
+        ),
+    );
+    repo.run(&["list"]).success();
+    assert_eq!(without_cargo(&repo, &["list"]), 0, "recorded in place");
+    assert_eq!(without_cargo(&copied(&repo), &["list"]), 2, "moved away");
+}
+
+#[test]
 fn the_record_answers_as_cargo_and_the_manifests_do() {
     let repo = recorded();
     let show = || repo.run(&["show", "prod", "--format", "json"]).stdout();
