@@ -19,6 +19,10 @@ pub use assertions::*;
 /// the fixture's allowance runs until 2027-06-30.
 pub const TODAY: &str = "2027-01-15";
 
+/// When every commit the tests make is made: a commit's id then depends only on what it
+/// holds, and an output that names one is the same in every run.
+pub const GIT_DATE: &str = "2027-01-15T12:00:00Z";
+
 /// Where the tests' temporary directories go: `TMPDIR` when it is set, else `/dev/shm` when
 /// there is one to write in, else the system's. The tests copy and fork trees by the
 /// thousand and none of them tests the disk; in memory the suite takes a fifth less time.
@@ -381,12 +385,15 @@ impl Repo {
         self.git(&["commit", "-q", "-am", "storefront 1.3.0"]);
     }
 
-    /// Runs git in the repository, as a test author with no identity of their own.
+    /// Runs git in the repository, as a test author with no identity of their own, at
+    /// [`GIT_DATE`]: the same commits get the same ids in every run.
     pub fn git(&self, args: &[&str]) {
         let out = Command::new("git")
             .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
             .args(args)
             .current_dir(self.dir.path())
+            .env("GIT_AUTHOR_DATE", GIT_DATE)
+            .env("GIT_COMMITTER_DATE", GIT_DATE)
             .output()
             .unwrap();
         assert!(
@@ -448,6 +455,8 @@ pub fn program(path: &Path, cwd: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(cwd)
         .env("XTASK_TODAY", TODAY)
+        .env("GIT_AUTHOR_DATE", GIT_DATE)
+        .env("GIT_COMMITTER_DATE", GIT_DATE)
         .env("TMPDIR", scratch_root())
         // Each repository keeps its record of `cargo metadata` in its own `target`.
         .env_remove("CARGO_TARGET_DIR")

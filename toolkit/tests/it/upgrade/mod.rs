@@ -34,6 +34,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_EMAIL", "test@globex.io")
         .env("GIT_COMMITTER_NAME", "test")
         .env("GIT_COMMITTER_EMAIL", "test@globex.io")
+        .env("GIT_AUTHOR_DATE", common::GIT_DATE)
+        .env("GIT_COMMITTER_DATE", common::GIT_DATE)
         .output()
         .unwrap();
     assert!(
