@@ -245,13 +245,15 @@ fn update_scaffold(
         let key = update::key(&file.path);
         let current = tree.read(&file.path)?;
         let recorded = state.scaffold.get(&key).map(String::as_str);
+        // A file the record does not list, when it lists what the old toolkit wrote, is
+        // one the old toolkit never wrote: it is added, not taken for one deleted.
+        let unchanged_since = |old: &crate::scaffold::NewFile| match recorded {
+            Some(hash) => toolkit::hash(&old.contents) == hash,
+            None => state.scaffold.is_empty(),
+        };
         let base = match (history.get(&key), same.get(&key)) {
             (Some(old), _) => Some(old.contents.as_slice()),
-            (None, Some(old))
-                if recorded.is_none_or(|hash| toolkit::hash(&old.contents) == hash) =>
-            {
-                Some(old.contents.as_slice())
-            }
+            (None, Some(old)) if unchanged_since(old) => Some(old.contents.as_slice()),
             _ => None,
         };
         let known = Known {

@@ -245,6 +245,16 @@ fn an_old_repository_is_brought_to_the_new_layout_keeping_every_hand_edit() {
     let check = repo.run(&["check"]);
     assert_eq!(check.code(), 0, "{}", check.stderr());
     repo.run(&["render", "--check"]).success();
+    // Every script the rendered workflows run is there: those the new toolkit brought
+    // were added, not taken for ones the repository had deleted.
+    for workflow in std::fs::read_dir(repo.path(".github/workflows")).unwrap() {
+        let text = std::fs::read_to_string(workflow.unwrap().path()).unwrap();
+        for script in text.split(|c: char| c.is_whitespace() || c == '"') {
+            if script.starts_with("ci/") && script.ends_with(".sh") {
+                assert!(repo.path(script).is_file(), "{script} is missing");
+            }
+        }
+    }
     commit_all(repo.dir.path(), "upgrade to 0.2.0");
 
     // Again: nothing to do, nothing written.
