@@ -47,6 +47,7 @@ const FILES: [(&str, &str); 7] = [
 const PINS: &str = include_str!("../../tests/fixtures/initech/ci/pins.toml");
 
 /// The test organisation's files, as edited.
+#[derive(Clone)]
 pub struct Org {
     files: BTreeMap<&'static str, String>,
 }

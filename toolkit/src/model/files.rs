@@ -67,6 +67,8 @@ pub struct PlatformFile {
     pub images: Option<ImagesFile>,
     /// The GitHub repository CI deploys from: the clusters trust its deploy jobs, by the ids GitHub puts in their tokens.
     pub github: Option<GithubFile>,
+    /// The Buildkite pipeline CI deploys from, when `[ci] provider = "buildkite"`: the clusters trust its deploy steps, by the ids Buildkite puts in their tokens.
+    pub buildkite: Option<BuildkiteFile>,
     /// Rule id = `deny`, `warn` or `allow`: the level of a rule of `cargo xtask check` (docs/checks.md).
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
@@ -205,6 +207,27 @@ pub struct GithubFile {
     /// The repository's numeric id: `gh api repos/OWNER/NAME --jq .id`.
     #[schemars(pattern(patterns::GITHUB_ID))]
     pub repository_id: Spanned<String>,
+}
+
+/// `[buildkite]`: the organisation and the deploy pipeline whose steps the clusters
+/// trust, by the ids Buildkite puts in their tokens (slugs change with a rename; ids do
+/// not).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "buildkite")]
+pub struct BuildkiteFile {
+    /// The organisation's slug, as in buildkite.com/ORGANIZATION.
+    #[schemars(pattern(patterns::BUILDKITE_SLUG))]
+    pub organization: Spanned<String>,
+    /// The organisation's UUID: `id` of GET /v2/organizations/ORGANIZATION.
+    #[schemars(pattern(patterns::BUILDKITE_UUID))]
+    pub organization_id: Spanned<String>,
+    /// The deploy pipeline's slug, as in buildkite.com/ORGANIZATION/PIPELINE.
+    #[schemars(pattern(patterns::BUILDKITE_SLUG))]
+    pub pipeline: Spanned<String>,
+    /// The deploy pipeline's UUID: `id` of GET /v2/organizations/ORGANIZATION/pipelines/PIPELINE.
+    #[schemars(pattern(patterns::BUILDKITE_UUID))]
+    pub pipeline_id: Spanned<String>,
 }
 
 /// `[hosts]`: host names that may lie outside their environment's zone.
@@ -416,6 +439,8 @@ pub struct CiFile {
     pub runners: Spanned<Runners>,
     /// How a change reaches production; default `pull-request`.
     pub flow: Option<Spanned<Flow>>,
+    /// The CI/CD service whose pipelines `render` writes: `github` (GitHub Actions, the default) or `buildkite`.
+    pub provider: Option<Spanned<CiProvider>>,
 }
 
 /// `[observability]`: the platform the observability cluster runs.

@@ -125,6 +125,17 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// The hosted CI/CD service whose pipelines `render` writes and whose deploy jobs the
+    /// clusters trust.
+    CiProvider {
+        /// GitHub Actions: `.github/workflows/`.
+        Github = "github",
+        /// Buildkite: `.buildkite/`.
+        Buildkite = "buildkite",
+    }
+}
+
+keyword_enum! {
     /// How a change reaches production (the topology guide's two release flows).
     Flow {
         /// Merged main deploys to staging; production deploys when a promotion lands.

@@ -38,6 +38,7 @@ macro_rules! string_newtype {
     };
 }
 
+pub mod ci;
 pub mod conventions;
 pub mod date;
 pub mod files;
@@ -66,17 +67,18 @@ use ipnet::Ipv4Net;
 use crate::diagnostic::{SourceFile, Span};
 use crate::model::network::ZoneSubnets;
 use crate::rule::{RuleId, RuleLevel};
+pub use ci::{BuildkitePipeline, Ci, GithubRepo};
 pub use files::{
-    Arch, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, SecretStore, Seed,
-    Shape, Stage, Template,
+    Arch, CiProvider, Connector, Flow, ObservabilityPlatform, Provider, Role, Runners, SecretStore,
+    Seed, Shape, Stage, Template,
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
 pub use parse::{SCHEMA_RULE, parse as parse_file};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
 use values::{
-    AcmeDirectory, Email, GitUrl, GithubId, GithubRepository, InstanceType, Reason, SecretArn,
-    SecretKey, SeedDigest, SeedVersion, ServiceVersion, TreePath, VersionRange,
+    AcmeDirectory, Email, GitUrl, InstanceType, Reason, SecretArn, SecretKey, SeedDigest,
+    SeedVersion, ServiceVersion, TreePath, VersionRange,
 };
 
 /// Where a resolved value came from.
@@ -156,6 +158,9 @@ pub struct Platform {
     /// `[github]`: the repository whose deploy jobs the clusters trust; `None` until it
     /// is written, and then no trust binding is rendered.
     pub github: Option<GithubRepo>,
+    /// `[buildkite]`: the pipeline whose deploy steps the clusters trust, when the CI
+    /// provider is Buildkite; `None` until it is written.
+    pub buildkite: Option<BuildkitePipeline>,
     /// `[observability]` of platform.toml: telemetry goes to a hosted provider through a
     /// relay in each cluster; `None` when an observability environment takes it.
     pub managed_observability: Option<ManagedObservability>,
@@ -164,14 +169,6 @@ pub struct Platform {
 /// What a repository without staging (the smallest shape) does instead, and how to add
 /// it: the one sentence `parity` and an unknown `staging` both say.
 pub const WITHOUT_STAGING: &str = "main deploys to production after the checks. `cargo xtask new-env staging --stage staging` adds one and turns the promotion flow on";
-
-/// The GitHub repository CI deploys from, and the immutable ids its tokens carry.
-#[derive(Debug)]
-pub struct GithubRepo {
-    pub repository: Sourced<GithubRepository>,
-    pub owner_id: Sourced<GithubId>,
-    pub repository_id: Sourced<GithubId>,
-}
 
 impl Platform {
     /// Every secret in the platform as a problem, located. A value written once in
@@ -259,6 +256,14 @@ impl Platform {
             .into_iter()
             .flat_map(|stage| self.of_stage(stage))
             .filter(|env| env.cluster.is_some())
+    }
+
+    /// The CI/CD service that runs the pipelines: the CI environment's `[ci] provider`,
+    /// GitHub Actions when there is none.
+    pub fn ci_provider(&self) -> CiProvider {
+        self.of_stage(Stage::Ci)
+            .find_map(|env| env.ci.as_ref())
+            .map_or(CiProvider::Github, |ci| ci.provider.value)
     }
 
     /// Environments of one stage, in name order.
@@ -567,13 +572,6 @@ impl Service {
             Origin::Builtin("convention: image = the crate's image, tagged with the version"),
         )
     }
-}
-
-#[derive(Debug)]
-pub struct Ci {
-    pub runners: Sourced<Runners>,
-    /// How merged changes reach production.
-    pub flow: Sourced<Flow>,
 }
 
 #[derive(Debug)]

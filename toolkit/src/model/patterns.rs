@@ -74,13 +74,22 @@ pub const IMAGE_BY_DIGEST: &str = r"^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]{1,5})?(/[a
 /// [`super::values::SecretKey`]: lowercase letters, digits and single hyphens, at most 63.
 pub const SECRET_KEY: &str = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){0,62}$";
 
-/// [`super::values::GithubRepository`]: `owner/name` as GitHub spells them.
+/// [`super::ci::GithubRepository`]: `owner/name` as GitHub spells them.
 pub const GITHUB_REPOSITORY: &str =
     r"^[A-Za-z0-9]([A-Za-z0-9]|-[A-Za-z0-9]){0,38}/[A-Za-z0-9_.-]{1,100}$";
 
-/// [`super::values::GithubId`]: GitHub's numeric id of an owner or a repository, or a
+/// [`super::ci::GithubId`]: GitHub's numeric id of an owner or a repository, or a
 /// placeholder.
 pub const GITHUB_ID: &str = r"^([1-9][0-9]{0,19}|<[a-z0-9-]+>)$";
+
+/// [`super::ci::BuildkiteSlug`]: the slug of a Buildkite organisation or pipeline, or
+/// a placeholder.
+pub const BUILDKITE_SLUG: &str = r"^([a-z0-9]([a-z0-9]|-[a-z0-9]){0,99}|<[a-z0-9-]+>)$";
+
+/// [`super::ci::BuildkiteUuid`]: Buildkite's id of an organisation or a pipeline (a
+/// lowercase UUID), or a placeholder.
+pub const BUILDKITE_UUID: &str =
+    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|<[a-z0-9-]+>)$";
 
 /// [`super::values::Reason`]: anything but blank.
 pub const NOT_BLANK: &str = r"\S";
@@ -101,12 +110,12 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::model::ci::{BuildkiteSlug, BuildkiteUuid, GithubId, GithubRepository};
     use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
     use crate::model::telemetry::{HeaderName, OtlpEndpoint, ProviderName};
     use crate::model::values::{
-        AcmeDirectory, Email, GitUrl, GithubId, GithubRepository, HostPattern, InstanceType,
-        Reason, SecretArn, SecretKey, SeedDigest, SeedVersion, ServiceVersion, TreePath,
-        is_env_var_name,
+        AcmeDirectory, Email, GitUrl, HostPattern, InstanceType, Reason, SecretArn, SecretKey,
+        SeedDigest, SeedVersion, ServiceVersion, TreePath, is_env_var_name,
     };
     use crate::model::{Arch, network, pins};
 
@@ -178,6 +187,12 @@ mod tests {
                 GithubRepository::parse(t).is_ok()
             }),
             ("GITHUB_ID", GITHUB_ID, true, |t| GithubId::parse(t).is_ok()),
+            ("BUILDKITE_SLUG", BUILDKITE_SLUG, true, |t| {
+                BuildkiteSlug::parse(t).is_ok()
+            }),
+            ("BUILDKITE_UUID", BUILDKITE_UUID, true, |t| {
+                BuildkiteUuid::parse(t).is_ok()
+            }),
             ("OTLP_ENDPOINT", OTLP_ENDPOINT, false, |t| {
                 OtlpEndpoint::parse(t).is_ok()
             }),
@@ -233,6 +248,9 @@ mod tests {
             (GITHUB_REPOSITORY, "acme/platform"),
             (GITHUB_ID, "123456"),
             (GITHUB_ID, "<repository-id>"),
+            (BUILDKITE_SLUG, "acme-inc"),
+            (BUILDKITE_UUID, "0184990a-477b-4fa8-9968-496074483cee"),
+            (BUILDKITE_UUID, "<pipeline-id>"),
         ] {
             assert!(matches(pattern, text), "{pattern} refuses {text}");
         }

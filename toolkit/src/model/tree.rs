@@ -81,6 +81,7 @@ str_scalar!(
     super::Seed,
     super::Runners,
     super::Flow,
+    super::CiProvider,
     super::ObservabilityPlatform,
     super::Connector,
     super::Template,
@@ -282,7 +283,8 @@ impl Environment {
                 "ci",
                 Table::default()
                     .leaf("runners", &ci.runners)
-                    .leaf("flow", &ci.flow),
+                    .leaf("flow", &ci.flow)
+                    .leaf("provider", &ci.provider),
             );
         }
         if let Some(o) = &self.observability {

@@ -86,61 +86,6 @@ impl SecretKey {
     }
 }
 
-/// A GitHub repository as `owner/name`: the owner a user or organisation login (letters,
-/// digits and single hyphens, at most 39), the name letters, digits, `_`, `.` and `-`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GithubRepository(String);
-string_newtype!(GithubRepository);
-
-impl GithubRepository {
-    pub fn parse(text: &str) -> Result<GithubRepository, String> {
-        let owner_ok = |owner: &str| {
-            (1..=39).contains(&owner.len())
-                && owner
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !owner.starts_with('-')
-                && !owner.ends_with('-')
-                && !owner.contains("--")
-        };
-        let name_ok = |name: &str| {
-            (1..=100).contains(&name.len())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
-        };
-        match text.split_once('/') {
-            Some((owner, name)) if owner_ok(owner) && name_ok(name) => {
-                Ok(GithubRepository(text.to_owned()))
-            }
-            _ => Err(format!(
-                "`{text}` is not a GitHub repository: write it as `owner/name`, such as \"acme/platform\""
-            )),
-        }
-    }
-}
-
-/// GitHub's numeric id of an owner or a repository (what its OIDC tokens carry as
-/// `repository_owner_id` and `repository_id`), or a placeholder until it is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GithubId(String);
-string_newtype!(GithubId);
-
-impl GithubId {
-    pub fn parse(text: &str) -> Result<GithubId, String> {
-        let number = (1..=20).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_digit())
-            && !text.starts_with('0');
-        if number || is_placeholder(text) {
-            Ok(GithubId(text.to_owned()))
-        } else {
-            Err(format!(
-                "`{text}` is not a GitHub id: write the number `gh api repos/OWNER/NAME` prints, as a string such as \"123456\""
-            ))
-        }
-    }
-}
-
 /// Whether `text` can be written into a generated file as one line of text (a comment, a
 /// Markdown heading or table cell, a YAML or HCL scalar): it holds no line break and no
 /// control character, which could start a line of its own there. The reason when not.

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::trust::Deployer;
 use super::{Sources, markdown_preamble};
 use crate::model::names::is_placeholder;
 use crate::model::{Cluster, Environment, Platform};
@@ -58,8 +59,11 @@ struct IdentityData<'a> {
     hostname: &'a str,
     connector: &'a str,
     clients: String,
-    /// Whether the issuer trusts deploy jobs: `[github]` names the repository.
-    github: bool,
+    /// Whose deploy jobs the issuer trusts, in words; empty until `[github]` or
+    /// `[buildkite]` names them.
+    trusts: String,
+    /// The CI provider, as its table in platform.toml is named.
+    provider: &'static str,
     /// Each trusted deploy job: client (cluster id) and subject.
     trusted: Vec<(&'a str, String)>,
 }
@@ -73,6 +77,7 @@ struct AccessRow<'a> {
 }
 
 pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String> {
+    let deployer = Deployer::of(platform);
     let cluster = env.cluster.as_ref().map(|c| ClusterData {
         id: c.id.value.as_str(),
         zone: c.zone.value.as_str(),
@@ -155,16 +160,23 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            github: platform.github.is_some(),
-            trusted: platform
-                .github
+            trusts: match deployer {
+                Some(Deployer::Github(_)) => "this repository".to_owned(),
+                Some(Deployer::Buildkite(buildkite)) => format!(
+                    "the Buildkite pipeline `{}/{}`",
+                    buildkite.organization.value, buildkite.pipeline.value
+                ),
+                None => String::new(),
+            },
+            provider: platform.ci_provider().as_str(),
+            trusted: deployer
                 .iter()
-                .flat_map(|github| {
+                .flat_map(|deployer| {
                     platform.deployed_by_ci().filter_map(move |e| {
                         let cluster = e.cluster.as_ref()?;
                         Some((
                             cluster.client_id.value.as_str(),
-                            super::trust::subject(github, e.name.as_str()),
+                            deployer.subject(e.name.as_str()),
                         ))
                     })
                 })
@@ -188,14 +200,14 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
             .collect(),
         services: env.cluster.as_ref().map(service_rows).unwrap_or_default(),
         secrets: env.cluster.as_ref().map(secret_commands).unwrap_or_default(),
-        ci_subject: platform.github.as_ref().and_then(|github| {
+        ci_subject: deployer.and_then(|deployer| {
             platform
                 .deployed_by_ci()
                 .any(|e| e.name == env.name)
                 .then(|| {
                     let sentence = format!(
                         "CI's deploy job logs in with Podplane's service login, as `{}` in the group `podplane:{}` (see `ci/README.md`).",
-                        super::trust::subject(github, env.name.as_str()),
+                        deployer.subject(env.name.as_str()),
                         super::trust::CI_ROLE
                     );
                     crate::templates::wrap(&sentence, super::MARKDOWN_WIDTH)

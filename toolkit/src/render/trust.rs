@@ -8,21 +8,20 @@
 //! never to edit its generated `.tf` and to add files instead; a Terraform (and OpenTofu)
 //! override file in the same directory replaces that one argument. So this file holds
 //! `truster_config` whole: the same secrets, connector, clients and group mappings as
-//! `podplane.oidc.jsonc`, plus GitHub as a service-token issuer, one trust policy for the
-//! repository, and on each client of an environment CI deploys exactly one binding.
+//! `podplane.oidc.jsonc`, plus the CI provider (GitHub Actions or Buildkite) as a
+//! service-token issuer, one trust policy for the repository or pipeline, and on each
+//! client of an environment CI deploys exactly one binding.
 
 use serde_json::{Value, json};
 
 use super::oidc::{self, LOGIN_REDIRECT_URI};
 use super::{Sources, preamble};
-use crate::model::{Connector, GithubRepo, Identity, Platform, Role};
+use crate::model::{
+    BuildkitePipeline, CiProvider, Connector, GithubRepo, Identity, Platform, Role,
+};
 
 pub const FILE: &str = "truster_override.tf.json";
 
-/// The name of GitHub Actions among Truster's service-token issuers.
-const GITHUB_ISSUER: &str = "github-actions";
-/// The policy every deploy binding inherits: the repository, main, a push.
-const POLICY: &str = "github-deploy";
 /// The Podplane role CI deploys with: Kubernetes `edit` without a shell in pods, and in
 /// the cluster's registry, pushes under `apps/` that cannot overwrite a tag. Never
 /// `admins`.
@@ -32,13 +31,108 @@ pub const DEPLOY_WORKFLOW: &str = ".github/workflows/main.yml";
 /// The branch every deploy runs from.
 pub const MAIN: &str = "refs/heads/main";
 
-/// The subject a deploy job of `env` gets in its cluster: its Kubernetes user name.
-pub fn subject(github: &GithubRepo, env: &str) -> String {
-    format!("trusted:github:{}:{env}", github.repository.value)
+/// Who deploys: the CI/CD service's deploy jobs, by the ids its tokens carry.
+#[derive(Clone, Copy)]
+pub enum Deployer<'a> {
+    Github(&'a GithubRepo),
+    Buildkite(&'a BuildkitePipeline),
+}
+
+impl<'a> Deployer<'a> {
+    /// The deploy jobs of the platform's CI provider, once its table (`[github]` or
+    /// `[buildkite]`) names them.
+    pub fn of(platform: &'a Platform) -> Option<Deployer<'a>> {
+        match platform.ci_provider() {
+            CiProvider::Github => platform.github.as_ref().map(Deployer::Github),
+            CiProvider::Buildkite => platform.buildkite.as_ref().map(Deployer::Buildkite),
+        }
+    }
+
+    /// The subject a deploy job of `env` gets in its cluster: its Kubernetes user name.
+    pub fn subject(self, env: &str) -> String {
+        match self {
+            Deployer::Github(github) => {
+                format!("trusted:github:{}:{env}", github.repository.value)
+            }
+            Deployer::Buildkite(buildkite) => format!(
+                "trusted:buildkite:{}/{}:{env}",
+                buildkite.organization.value, buildkite.pipeline.value
+            ),
+        }
+    }
+
+    /// Its name among Truster's service-token issuers, and the preset it uses.
+    fn issuer(self) -> (&'static str, &'static str) {
+        match self {
+            Deployer::Github(_) => ("github-actions", "github"),
+            Deployer::Buildkite(_) => ("buildkite", "buildkite"),
+        }
+    }
+
+    /// The policy every deploy binding inherits, by name.
+    fn policy_name(self) -> &'static str {
+        match self {
+            Deployer::Github(_) => "github-deploy",
+            Deployer::Buildkite(_) => "buildkite-deploy",
+        }
+    }
+
+    /// What every deploy token must say, which no binding can loosen. GitHub: this
+    /// repository by its immutable ids, the main branch, a push (a pull request's run
+    /// never matches). Buildkite: this organisation and deploy pipeline by their
+    /// immutable ids (which Podplane's login asks Buildkite to put in the token), and the
+    /// main branch.
+    fn policy(self) -> Value {
+        let required = match self {
+            Deployer::Github(github) => json!({
+                "repository_owner_id": { "const": github.owner_id.value.as_str() },
+                "repository_id": { "const": github.repository_id.value.as_str() },
+                "ref": { "const": MAIN },
+                "event_name": { "const": "push" },
+            }),
+            Deployer::Buildkite(buildkite) => json!({
+                "organization_id": { "const": buildkite.organization_id.value.as_str() },
+                "pipeline_id": { "const": buildkite.pipeline_id.value.as_str() },
+                "build_branch": { "const": MAIN.trim_start_matches("refs/heads/") },
+            }),
+        };
+        json!({ "issuer": self.issuer().0, "required_claims": required })
+    }
+
+    /// The one binding of `env`'s client. GitHub: the deploy job of that environment, in
+    /// its GitHub Environment, of the workflow on main. Buildkite: the step keyed
+    /// `deploy-<env>`. Every binding has the same claims, each a `const`: Terraform gives
+    /// the clients' bindings one type, and `claims` is `any`.
+    fn binding(self, env: &str) -> Value {
+        let claims = match self {
+            Deployer::Github(github) => json!({
+                "environment": { "const": env },
+                "job_workflow_ref": {
+                    "const": format!("{}/{DEPLOY_WORKFLOW}@{MAIN}", github.repository.value)
+                },
+            }),
+            Deployer::Buildkite(_) => json!({
+                "step_key": { "const": deploy_step_key(env) },
+            }),
+        };
+        json!({
+            "id": format!("{}-{env}", self.policy_name()),
+            "trust_policy": self.policy_name(),
+            "subject": self.subject(env),
+            "groups": [format!("podplane:{CI_ROLE}")],
+            "claims": claims,
+        })
+    }
+}
+
+/// The key of the Buildkite step that deploys `env`, which its trust binding names.
+pub fn deploy_step_key(env: &str) -> String {
+    format!("deploy-{env}")
 }
 
 pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<String> {
     let access = oidc::access(platform);
+    let deployer = Deployer::of(platform);
     let deployed: Vec<(&str, &str)> = platform
         .deployed_by_ci()
         .filter_map(|env| {
@@ -49,10 +143,10 @@ pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<Stri
     let mut clients = serde_json::Map::new();
     for (client, env) in &access.clients {
         let mut entry = json!({ "user_group_mapping": env });
-        if let Some(github) = &platform.github
+        if let Some(deployer) = deployer
             && deployed.contains(&(client, env))
         {
-            entry["trust_bindings"] = json!([binding(github, env)]);
+            entry["trust_bindings"] = json!([deployer.binding(env)]);
         }
         clients.insert((*client).to_owned(), entry);
     }
@@ -79,9 +173,10 @@ pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<Stri
             }
         },
     });
-    if let Some(github) = &platform.github {
-        config["service_token_issuers"] = json!({ GITHUB_ISSUER: { "provider": "github" } });
-        static_policy["trust_policies"] = json!({ POLICY: policy(github) });
+    if let Some(deployer) = deployer {
+        let (issuer, preset) = deployer.issuer();
+        config["service_token_issuers"] = json!({ issuer: { "provider": preset } });
+        static_policy["trust_policies"] = json!({ deployer.policy_name(): deployer.policy() });
     }
     config["static_policy"] = static_policy;
     let [made, edit] = preamble(&Sources::All);
@@ -94,38 +189,6 @@ pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<Stri
         "module": { "oidc": { "truster_config": literal(config) } },
     });
     Ok(format!("{}\n", serde_json::to_string_pretty(&file)?))
-}
-
-/// What every deploy token must say, which no binding can loosen: this repository by its
-/// immutable ids, the main branch, a push (a pull request's run never matches).
-fn policy(github: &GithubRepo) -> Value {
-    json!({
-        "issuer": GITHUB_ISSUER,
-        "required_claims": {
-            "repository_owner_id": { "const": github.owner_id.value.as_str() },
-            "repository_id": { "const": github.repository_id.value.as_str() },
-            "ref": { "const": MAIN },
-            "event_name": { "const": "push" },
-        },
-    })
-}
-
-/// The one binding of `env`'s client: the deploy job of that environment, in its GitHub
-/// Environment, of the workflow on main. Every binding has the same claims, each a
-/// `const`: Terraform gives the clients' bindings one type, and `claims` is `any`.
-fn binding(github: &GithubRepo, env: &str) -> Value {
-    json!({
-        "id": format!("github-deploy-{env}"),
-        "trust_policy": POLICY,
-        "subject": subject(github, env),
-        "groups": [format!("podplane:{CI_ROLE}")],
-        "claims": {
-            "environment": { "const": env },
-            "job_workflow_ref": {
-                "const": format!("{}/{DEPLOY_WORKFLOW}@{MAIN}", github.repository.value)
-            },
-        },
-    })
 }
 
 /// `value` as Terraform's JSON syntax reads it literally: there every string, and every

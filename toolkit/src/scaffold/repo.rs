@@ -11,9 +11,10 @@ use super::observability::{
 use super::service::{BaseImages, FIRST_VERSION, Program, ServiceCrate, observability_crate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
+use crate::model::ci::GithubRepository;
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
 use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
-use crate::model::values::{Email, GithubRepository, one_line};
+use crate::model::values::{Email, one_line};
 use crate::model::{Shape, Template};
 
 /// The environments of a new repository of the mature shape, in the order they are

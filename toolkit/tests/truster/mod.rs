@@ -84,7 +84,7 @@ pub fn schema_errors(config: &Value) -> Option<Vec<String>> {
     )
 }
 
-/// What a token exchange for `client` with a GitHub token carrying `claims` yields: the
+/// What a token exchange for `client` with a GitHub or Buildkite token carrying `claims` yields: the
 /// subject and groups of the one binding that matches, or why it is refused.
 pub fn exchange(
     config: &Value,
@@ -104,8 +104,29 @@ pub fn exchange(
         let policy_name = binding["trust_policy"].as_str().unwrap();
         let trust_policy = &policy["trust_policies"][policy_name];
         let issuer = trust_policy["issuer"].as_str().unwrap();
-        if config["service_token_issuers"][issuer]["provider"] != json!("github") {
+        let preset = config["service_token_issuers"][issuer]["provider"].as_str();
+        let Some(accepted) = preset.and_then(preset_claims) else {
             continue;
+        };
+        // The presets pin their issuer, and refuse a claim name they do not know.
+        if preset.and_then(preset_issuer) != claims["iss"].as_str() {
+            continue;
+        }
+        let named = |table: &Value| {
+            table
+                .as_object()
+                .into_iter()
+                .flat_map(|claims| claims.keys().cloned())
+                .collect::<Vec<_>>()
+        };
+        for name in named(&trust_policy["required_claims"])
+            .into_iter()
+            .chain(named(&trust_policy["claims"]))
+            .chain(named(&binding["claims"]))
+        {
+            if !STANDARD_CLAIMS.contains(&name.as_str()) && !accepted.contains(&name.as_str()) {
+                return Err(format!("the {preset:?} preset knows no claim `{name}`"));
+            }
         }
         if binding_matches(trust_policy, binding, claims) {
             let subject = binding
@@ -130,6 +151,90 @@ pub fn exchange(
         [_] => Err("the matching binding has no trusted: subject or no groups".to_owned()),
         [] => Err(format!("no binding of `{client}` matches")),
         many => Err(format!("{} bindings match, so none is used", many.len())),
+    }
+}
+
+/// The claims every preset accepts (`shared/truster/README.md`, fact 10, from Truster's
+/// `internal/config/trust.go` at e077582).
+const STANDARD_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "azp",
+    "nonce",
+    "email",
+    "email_verified",
+];
+
+/// The provider claims a preset accepts, as the same fact lists them; `None` for a
+/// provider that is not a preset.
+fn preset_claims(preset: &str) -> Option<&'static [&'static str]> {
+    match preset {
+        "github" => Some(&[
+            "actor",
+            "actor_id",
+            "base_ref",
+            "check_run_id",
+            "enterprise",
+            "enterprise_id",
+            "environment",
+            "environment_node_id",
+            "event_name",
+            "head_ref",
+            "issuer_scope",
+            "job_workflow_ref",
+            "job_workflow_sha",
+            "ref",
+            "ref_protected",
+            "ref_type",
+            "repository",
+            "repository_id",
+            "repository_owner",
+            "repository_owner_id",
+            "repository_visibility",
+            "run_attempt",
+            "run_id",
+            "run_number",
+            "runner_environment",
+            "sha",
+            "workflow",
+            "workflow_ref",
+            "workflow_sha",
+        ]),
+        "buildkite" => Some(&[
+            "agent_id",
+            "build_branch",
+            "build_commit",
+            "build_id",
+            "build_number",
+            "build_source",
+            "build_tag",
+            "cluster_id",
+            "cluster_name",
+            "job_id",
+            "organization_id",
+            "organization_slug",
+            "pipeline_id",
+            "pipeline_slug",
+            "queue_id",
+            "queue_key",
+            "runner_environment",
+            "step_key",
+        ]),
+        _ => None,
+    }
+}
+
+/// The issuer a preset pins.
+fn preset_issuer(preset: &str) -> Option<&'static str> {
+    match preset {
+        "github" => Some("https://token.actions.githubusercontent.com"),
+        "buildkite" => Some("https://agent.buildkite.com"),
+        _ => None,
     }
 }
 
@@ -193,5 +298,41 @@ impl GithubToken<'_> {
         };
         claims["sub"] = json!(sub);
         claims
+    }
+}
+
+/// The claims Buildkite puts in the token of the step keyed `step_key` of a build of
+/// `branch`, in the pipeline `pipeline` (`slug`, id) of the organisation `organization`
+/// (`slug`, id), with the optional ids Podplane's login asks for, requested for
+/// `audience` (buildkite/docs `pages/agent/v3/cli_oidc.md`).
+pub struct BuildkiteToken<'a> {
+    pub organization: (&'a str, &'a str),
+    pub pipeline: (&'a str, &'a str),
+    pub branch: &'a str,
+    pub step_key: &'a str,
+    pub audience: &'a str,
+}
+
+impl BuildkiteToken<'_> {
+    pub fn claims(&self) -> Value {
+        let commit = "9f3182061f1e2cca4702c368cbc039b7dc9d4485";
+        json!({
+            "iss": "https://agent.buildkite.com",
+            "sub": format!(
+                "organization:{}:pipeline:{}:ref:refs/heads/{}:commit:{commit}:step:{}",
+                self.organization.0, self.pipeline.0, self.branch, self.step_key
+            ),
+            "aud": self.audience,
+            "organization_slug": self.organization.0,
+            "organization_id": self.organization.1,
+            "pipeline_slug": self.pipeline.0,
+            "pipeline_id": self.pipeline.1,
+            "build_number": 42,
+            "build_branch": self.branch,
+            "build_commit": commit,
+            "step_key": self.step_key,
+            "job_id": "0184990a-477b-4fa8-9968-496074483cee",
+            "agent_id": "0184990a-4782-42b5-afc1-16715b10b8ff",
+        })
     }
 }

@@ -13,7 +13,8 @@ use crate::model::files::ENVIRONMENTS_DIR;
 use crate::model::files::{Connector, EnvironmentFile, IdentityFile};
 use crate::model::names::{Account, DnsName, EnvName, Region};
 use crate::model::{
-    Access, Breach, Ci, Environment, Flow, Identity, Observability, Origin, Runners, Sourced, Stage,
+    Access, Breach, Ci, CiProvider, Environment, Flow, Identity, Observability, Origin, Runners,
+    Sourced, Stage,
 };
 
 use super::{ClusterKeys, HasSpan, Shared, validated};
@@ -111,6 +112,15 @@ impl EnvResolver<'_, '_> {
                         )
                     },
                     |flow| Sourced::written(self.file, flow),
+                ),
+                provider: ci.provider.map_or_else(
+                    || {
+                        Sourced::new(
+                            CiProvider::Github,
+                            Origin::Builtin("default: provider = \"github\""),
+                        )
+                    },
+                    |provider| Sourced::written(self.file, provider),
                 ),
             });
         let observability = self

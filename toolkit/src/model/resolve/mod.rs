@@ -29,7 +29,10 @@ pub use across::VPC_NO_OVERLAP_RULE;
 use across::{check_across, suggest_free_vpc};
 use cluster::ClusterKeys;
 use environment::{EnvResolver, parse_environment};
-use platform::{Shared, resolve_checks, resolve_github, resolve_hosts, resolve_parity, shared};
+use platform::{
+    Shared, resolve_buildkite, resolve_checks, resolve_github, resolve_hosts, resolve_parity,
+    shared,
+};
 
 /// Resolves one repository: `platform` as parsed from `platform_file`, and every
 /// environment directory's name and `environment.toml`. Each environment is parsed and
@@ -97,6 +100,11 @@ pub fn resolve(
         })
     });
     let github = resolve_github(shared.github.take(), &shared.platform_file, &mut problems);
+    let buildkite = resolve_buildkite(
+        shared.buildkite.take(),
+        &shared.platform_file,
+        &mut problems,
+    );
     let managed_observability = shared.observability.take();
     let Shared {
         org,
@@ -130,6 +138,7 @@ pub fn resolve(
         pins: None,
         records_toolkit: false,
         github,
+        buildkite,
         managed_observability,
     })
 }

@@ -9,26 +9,25 @@ use crate::model::spanned::Spanned;
 use ipnet::Ipv4Net;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, help_valid};
+use crate::model::ci::{BuildkiteSlug, BuildkiteUuid, GithubId, GithubRepository};
 use crate::model::conventions::{Naming, Variables};
 use crate::model::date::Date;
 use crate::model::files::{
-    AcmeFile, ComponentsFile, GithubFile, HostsFile, ImagesFile, ManagedObservabilityFile,
-    ParityFile, PlatformFile, SecretStore, SecretsFile,
+    AcmeFile, BuildkiteFile, ComponentsFile, GithubFile, HostsFile, ImagesFile,
+    ManagedObservabilityFile, ParityFile, PlatformFile, SecretStore, SecretsFile,
 };
 use crate::model::hosts::HostAllowance;
 use crate::model::names::{Account, DnsName, EnvName, Region, Slug};
 use crate::model::network::{self};
 use crate::model::{
-    Allowance, GithubRepo, ManagedObservability, Origin, Parity, SecretAllowance, Secrets,
-    ServiceDecl, Sourced, Stage,
+    Allowance, BuildkitePipeline, GithubRepo, ManagedObservability, Origin, Parity,
+    SecretAllowance, Secrets, ServiceDecl, Sourced, Stage,
 };
 use crate::rule::{RuleId, RuleLevel};
 
 use super::{HasSpan, origin_location, validated};
 use crate::model::telemetry::{HeaderName, OtlpEndpoint, ProviderName};
-use crate::model::values::{
-    Email, GithubId, GithubRepository, HostPattern, Reason, SecretKey, TreePath, one_line,
-};
+use crate::model::values::{Email, HostPattern, Reason, SecretKey, TreePath, one_line};
 
 /// `[checks]`: each key a rule id, each level one a rule allows.
 pub(super) fn resolve_checks(
@@ -181,6 +180,29 @@ pub(super) fn resolve_github(
         repository: repository?,
         owner_id: owner_id?,
         repository_id: repository_id?,
+    })
+}
+
+/// `[buildkite]`: the organisation and the deploy pipeline, validated.
+pub(super) fn resolve_buildkite(
+    raw: Option<BuildkiteFile>,
+    file: &Arc<SourceFile>,
+    problems: &mut Diagnostics,
+) -> Option<BuildkitePipeline> {
+    let raw = raw?;
+    let organization = validated(problems, file, raw.organization, |s| {
+        BuildkiteSlug::parse(s)
+    });
+    let organization_id = validated(problems, file, raw.organization_id, |s| {
+        BuildkiteUuid::parse(s)
+    });
+    let pipeline = validated(problems, file, raw.pipeline, |s| BuildkiteSlug::parse(s));
+    let pipeline_id = validated(problems, file, raw.pipeline_id, |s| BuildkiteUuid::parse(s));
+    Some(BuildkitePipeline {
+        organization: organization?,
+        organization_id: organization_id?,
+        pipeline: pipeline?,
+        pipeline_id: pipeline_id?,
     })
 }
 
@@ -363,6 +385,7 @@ pub(super) fn shared<'a>(
         hosts: platform.hosts,
         images: platform.images,
         github: platform.github,
+        buildkite: platform.buildkite,
         observability,
         secret_store,
         platform_file: platform_file.clone(),
@@ -390,6 +413,7 @@ pub(super) struct Shared<'a> {
     pub(super) hosts: Option<HostsFile>,
     pub(super) images: Option<ImagesFile>,
     pub(super) github: Option<GithubFile>,
+    pub(super) buildkite: Option<BuildkiteFile>,
     pub(super) observability: Option<ManagedObservability>,
     pub(super) secret_store: Sourced<SecretStore>,
     pub(super) teams: BTreeMap<String, Sourced<Vec<String>>>,

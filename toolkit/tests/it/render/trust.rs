@@ -199,3 +199,93 @@ fn a_new_repository_trusts_no_one_until_its_ids_are_filled_in() {
     let (subject, _) = truster::exchange(&config, "globex-staging", &token).unwrap();
     assert_eq!(subject, "trusted:github:globex/infra:staging");
 }
+
+#[test]
+fn with_buildkite_the_issuer_lets_in_exactly_the_deploy_step_of_each_environment() {
+    const ORG_ID: &str = "0184990a-477b-4fa8-9968-496074483c77";
+    const PIPELINE_ID: &str = "0184990a-4782-42b5-afc1-16715b10b1f0";
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/ci/environment.toml",
+        "runners = \"self-hosted\"\n",
+        "runners = \"self-hosted\"\nprovider = \"buildkite\"\n",
+    );
+    repo.edit(
+        "environments/platform.toml",
+        "[github]\n",
+        &format!(
+            "[buildkite]\norganization = \"initech\"\norganization_id = \"{ORG_ID}\"\n\
+             pipeline = \"platform\"\npipeline_id = \"{PIPELINE_ID}\"\n\n[github]\n"
+        ),
+    );
+    repo.run(&["render"]).success();
+    let config = issuer_config(&repo, "https://auth.initech.test");
+    if let Some(errors) = truster::schema_errors(&config) {
+        assert_eq!(errors, Vec::<String>::new(), "Truster's schema");
+    }
+    let step = |env: &'static str, audience: &'static str| truster::BuildkiteToken {
+        organization: ("initech", ORG_ID),
+        pipeline: ("platform", PIPELINE_ID),
+        branch: "main",
+        step_key: match env {
+            "staging" => "deploy-staging",
+            "observability" => "deploy-observability",
+            _ => "deploy-prod",
+        },
+        audience,
+    };
+    for (env, client) in [
+        ("staging", "initech-staging"),
+        ("observability", "initech-observability"),
+        ("prod", "initech-prod"),
+    ] {
+        let (subject, groups) = truster::exchange(&config, client, &step(env, client).claims())
+            .unwrap_or_else(|why| panic!("{env}'s deploy step is refused: {why}"));
+        assert_eq!(subject, format!("trusted:buildkite:initech/platform:{env}"));
+        assert_eq!(groups, ["podplane:editors"], "least privilege");
+
+        let refused = |token: truster::BuildkiteToken, what: &str| {
+            assert!(
+                truster::exchange(&config, client, &token.claims()).is_err(),
+                "{what} gets into {client}"
+            );
+        };
+        refused(
+            truster::BuildkiteToken {
+                branch: "feature",
+                ..step(env, client)
+            },
+            "a build of another branch",
+        );
+        refused(
+            truster::BuildkiteToken {
+                step_key: "checks",
+                ..step(env, client)
+            },
+            "another step",
+        );
+        refused(
+            truster::BuildkiteToken {
+                pipeline: ("platform", "0184990a-0000-42b5-afc1-16715b10b1f0"),
+                ..step(env, client)
+            },
+            "another pipeline of the same slug (the pull-request pipeline, a re-created one)",
+        );
+        refused(
+            truster::BuildkiteToken {
+                organization: ("initech", "0184990a-0000-4fa8-9968-496074483c77"),
+                ..step(env, client)
+            },
+            "another organisation of the same slug",
+        );
+        let other = if env == "prod" { "staging" } else { "prod" };
+        refused(step(other, client), "another environment's step");
+    }
+    // A GitHub job of the repository no longer gets in: one provider is trusted.
+    let github = deploy_token(
+        ("initech/platform", "1999", "4242"),
+        "staging",
+        "initech-staging",
+    );
+    assert!(truster::exchange(&config, "initech-staging", &github.claims()).is_err());
+}
