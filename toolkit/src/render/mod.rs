@@ -12,6 +12,7 @@
 
 mod cluster;
 mod deploy;
+mod flow;
 mod monitor;
 mod oidc;
 mod overview;

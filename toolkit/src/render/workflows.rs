@@ -10,10 +10,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::flow::{Gate, ReleaseFlow};
 use super::{Generated, Sources, comment_preamble};
 use crate::diagnostic::Diagnostics;
 use crate::model::pins::Pins;
-use crate::model::{Flow, Platform, Runners, Stage};
+use crate::model::{Platform, Runners, Stage};
 use crate::templates;
 
 /// Where GitHub reads workflows.
@@ -162,7 +163,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         Some(label) => label.clone(),
         None => HOSTED.to_owned(),
     };
-    let trunk = ci.is_some_and(|(_, ci)| ci.flow.value == Flow::Trunk);
+    let flow = ReleaseFlow::of(platform);
     let mut registries: Vec<&str> = platform
         .services
         .values()
@@ -170,87 +171,45 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         .collect();
     registries.sort_unstable();
     registries.dedup();
-    let staging: Vec<String> = platform
-        .deployed_by_ci()
-        .filter(|env| env.stage.value == Stage::Staging)
-        .map(|env| env.name.as_str().to_owned())
-        .collect();
-    let base_needs = "checks, plan, images".to_owned();
-    let mut deploys: Vec<Deploy> = staging
+    let deploys = flow
+        .deploys
         .iter()
-        .map(|name| Deploy {
-            name: name.clone(),
-            cluster: cluster_id(platform, name),
-            needs: base_needs.clone(),
-            gate: None,
-            gate_name: "",
-            promoted_from: None,
-            monitor: None,
+        .map(|deploy| {
+            let needs = ["checks", "plan", "images"]
+                .into_iter()
+                .map(str::to_owned)
+                .chain(deploy.after.iter().map(|env| format!("deploy-{env}")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (gate, gate_name) = match &deploy.gate {
+                Gate::None => (None, ""),
+                Gate::Parity => (
+                    Some("cargo xtask parity".to_owned()),
+                    "staging matches production",
+                ),
+                Gate::Promotion { from } => (
+                    Some(format!(
+                        "ci/promotion-gate.sh {from} {} \"$BASE_SHA\"",
+                        deploy.name
+                    )),
+                    "only versions staging ran before this push (the promotion path)",
+                ),
+            };
+            Deploy {
+                name: deploy.name.clone(),
+                cluster: deploy.cluster.clone(),
+                needs,
+                gate,
+                gate_name,
+                promoted_from: deploy.promoted_from.clone(),
+                monitor: deploy
+                    .monitored
+                    .then(|| format!("environments/{}/{}", deploy.name, super::monitor::FILE)),
+            }
         })
         .collect();
-    // The observability platform deploys as staging does, beside it: what it
-    // runs is no candidate for production.
-    deploys.extend(
-        platform
-            .deployed_by_ci()
-            .filter(|env| env.stage.value == Stage::Observability)
-            .map(|env| Deploy {
-                name: env.name.as_str().to_owned(),
-                cluster: cluster_id(platform, env.name.as_str()),
-                needs: base_needs.clone(),
-                gate: None,
-                gate_name: "",
-                promoted_from: None,
-                monitor: super::monitor::watched(env)
-                    .then(|| format!("environments/{}/{}", env.name, super::monitor::FILE)),
-            }),
-    );
-    let after_staging = std::iter::once(base_needs)
-        .chain(staging.iter().map(|name| format!("deploy-{name}")))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // What production is promoted from: its parity candidate in the staging stage.
-    let candidate = platform.parity.as_ref().and_then(|parity| {
-        parity
-            .candidates
-            .iter()
-            .map(|c| c.value.as_str())
-            .find(|name| staging.iter().any(|s| s == name))
-            .map(|name| (name.to_owned(), parity.reference.value.as_str().to_owned()))
-    });
-    for env in platform
-        .deployed_by_ci()
-        .filter(|env| env.stage.value == Stage::Production)
-    {
-        let name = env.name.as_str();
-        // Production, and its disaster-recovery twins: each takes only what staging ran.
-        let twin_of = env.dr_of.as_ref().map(|twin| twin.value.as_str());
-        let promoted_from = candidate
-            .as_ref()
-            .filter(|(_, reference)| reference == name || twin_of == Some(reference.as_str()))
-            .map(|(from, _)| from.clone());
-        let (gate, gate_name) = match (trunk, &promoted_from) {
-            (false, Some(from)) => (
-                Some(format!("ci/promotion-gate.sh {from} {name} \"$BASE_SHA\"")),
-                "only versions staging ran before this push (the promotion path)",
-            ),
-            // Without staging, production deploys after the checks alone.
-            _ if platform.parity.is_none() => (None, ""),
-            _ => (
-                Some("cargo xtask parity".to_owned()),
-                "staging matches production",
-            ),
-        };
-        deploys.push(Deploy {
-            name: name.to_owned(),
-            cluster: cluster_id(platform, name),
-            needs: after_staging.clone(),
-            gate,
-            gate_name,
-            promoted_from,
-            monitor: None,
-        });
-    }
+    let trunk = flow.trunk;
+    let candidate = flow.candidate;
     let (from, to) = candidate.unwrap_or_default();
     Ok(Data {
         preamble: comment_preamble("#", &Sources::Workflows)
@@ -268,7 +227,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         self_hosted: self_hosted.is_some(),
         runner_label,
         trunk,
-        parity: platform.parity.is_some(),
+        parity: flow.parity,
         packages_write: registries.contains(&GITHUB_REGISTRY),
         registry_federation: registries.iter().any(|r| *r != GITHUB_REGISTRY),
         registries: registries
@@ -286,14 +245,4 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         from,
         to,
     })
-}
-
-fn cluster_id(platform: &Platform, env: &str) -> String {
-    platform
-        .environments
-        .values()
-        .find(|e| e.name.as_str() == env)
-        .and_then(|e| e.cluster.as_ref())
-        .map(|cluster| cluster.id.value.as_str().to_owned())
-        .unwrap_or_default()
 }
