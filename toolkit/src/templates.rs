@@ -12,7 +12,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 30] = [
+const TEMPLATES: [(&str, &str); 32] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -95,6 +95,14 @@ const TEMPLATES: [(&str, &str); 30] = [
     (
         "workflow-promote",
         include_str!("../templates/workflows/promote.yml.hbs"),
+    ),
+    (
+        "buildkite-pipeline",
+        include_str!("../templates/buildkite/pipeline.yml.hbs"),
+    ),
+    (
+        "buildkite-pull-request",
+        include_str!("../templates/buildkite/pull-request.yml.hbs"),
     ),
     (
         "runners-containerfile",

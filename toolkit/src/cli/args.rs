@@ -40,6 +40,9 @@ pub enum AffectedFormat {
     Json,
     /// `key=JSON` lines for $GITHUB_OUTPUT: services, environments, deploy
     Github,
+    /// The steps of this change for `buildkite-agent pipeline upload` (JSON): one per
+    /// image to rebuild, then one per environment CI deploys
+    Buildkite,
 }
 
 #[derive(Debug, clap::Args)]

@@ -65,6 +65,27 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
                 serde_json::to_string(&names(true))?,
             ))?;
         }
+        AffectedFormat::Buildkite => {
+            let Some(pipeline) = &platform.buildkite else {
+                anyhow::bail!(
+                    "{}: no [buildkite] names the deploy pipeline whose steps these are: add it (docs/environments-reference.md)",
+                    platform.file.path.display()
+                );
+            };
+            let images: Vec<crate::render::buildkite::Image> = report
+                .services
+                .iter()
+                .map(|service| crate::render::buildkite::Image {
+                    service: &service.name,
+                    tag: &service.tag,
+                    manifest: &service.manifest,
+                    platforms: &service.platforms,
+                })
+                .collect();
+            terminal::print_json(&crate::render::buildkite::steps(
+                &platform, pipeline, &images,
+            ))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@
 //! `runners.Containerfile`, `runners.values.yaml`), `workflows` (`.github/workflows/`) and `schemas` (the
 //! JSON Schemas of the hand-written TOML files).
 
+pub mod buildkite;
 mod cluster;
 mod deploy;
 mod flow;
@@ -306,6 +307,7 @@ pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<G
 fn shared_files(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<Generated>> {
     let mut files = vec![overview::generate(platform)?, rules_page::generate(rules)?];
     files.extend(workflows::generate(platform)?);
+    files.extend(buildkite::generate(platform)?);
     files.extend(updates::generate(platform)?);
     files.extend(schemas::generate(platform, rules)?);
     Ok(files)
@@ -412,14 +414,16 @@ fn not_generated(root: &Path, paths: &[&Path]) -> anyhow::Result<Vec<Change<'sta
     // the flow has no promotion), the pins' schema, then the generated names in every
     // environment directory. Only a file with the marker was written by this tool; a
     // hand-written one stays.
-    let mut candidates: Vec<PathBuf> = match std::fs::read_dir(root.join(workflows::DIR)) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|path| path.is_file())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    // Each CI provider's directory: switching providers leaves the other's files strays.
+    let mut candidates: Vec<PathBuf> = [workflows::DIR, buildkite::DIR]
+        .into_iter()
+        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|path| path.is_file())
+        .collect();
     candidates.sort();
+    candidates.push(root.join(workflows::ACTIONLINT));
     candidates.push(root.join(schemas::PINS));
     candidates.push(root.join(updates::path()));
     candidates.extend(

@@ -14,11 +14,14 @@ use super::flow::{Gate, ReleaseFlow};
 use super::{Generated, Sources, comment_preamble};
 use crate::diagnostic::Diagnostics;
 use crate::model::pins::Pins;
-use crate::model::{Platform, Runners, Stage};
+use crate::model::{CiProvider, Platform, Runners, Stage};
 use crate::templates;
 
 /// Where GitHub reads workflows.
 pub const DIR: &str = ".github/workflows";
+
+/// actionlint's configuration, beside the workflows.
+pub const ACTIONLINT: &str = ".github/actionlint.yaml";
 
 /// The hosted runner image of every job that runs untrusted code, and of every job when
 /// the platform has no self-hosted runners.
@@ -98,6 +101,9 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
     let Some(pins) = &platform.pins else {
         return Ok(Vec::new());
     };
+    if platform.ci_provider() != CiProvider::Github {
+        return Ok(Vec::new());
+    }
     let data = data(platform, pins)?;
     let mut files = vec![
         file(
@@ -107,7 +113,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
         file("main.yml", templates::fill("workflow-main", &data)?),
     ];
     files.push(Generated {
-        path: Path::new(".github").join("actionlint.yaml"),
+        path: Path::new(ACTIONLINT).to_path_buf(),
         contents: actionlint_config(&data),
     });
     if !data.trunk && !data.from.is_empty() {

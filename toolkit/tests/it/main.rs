@@ -29,6 +29,7 @@ mod truster;
 mod affected;
 mod architecture;
 mod bad_input;
+mod buildkite;
 mod check;
 mod cli;
 mod diff;
