@@ -14,6 +14,7 @@
 
 use serde_json::{Value, json};
 
+use super::flow::ReleaseFlow;
 use super::oidc::{self, LOGIN_REDIRECT_URI};
 use super::{Sources, preamble};
 use crate::model::{
@@ -99,6 +100,24 @@ impl<'a> Deployer<'a> {
         json!({ "issuer": self.issuer().0, "required_claims": required })
     }
 
+    /// The binding that lets the step `step_key` read `env`'s cluster, as a viewer:
+    /// Buildkite only, whose records live in the clusters.
+    fn reader_binding(self, env: &str, step_key: &str) -> Option<Value> {
+        let Deployer::Buildkite(buildkite) = self else {
+            return None;
+        };
+        Some(json!({
+            "id": format!("{}-{step_key}-reads-{env}", self.policy_name()),
+            "trust_policy": self.policy_name(),
+            "subject": format!(
+                "trusted:buildkite:{}/{}:{step_key}:reads",
+                buildkite.organization.value, buildkite.pipeline.value
+            ),
+            "groups": [format!("podplane:{READER_ROLE}")],
+            "claims": { "step_key": { "const": step_key } },
+        }))
+    }
+
     /// The one binding of `env`'s client. GitHub: the deploy job of that environment, in
     /// its GitHub Environment, of the workflow on main. Buildkite: the step keyed
     /// `deploy-<env>`. Every binding has the same claims, each a `const`: Terraform gives
@@ -125,6 +144,32 @@ impl<'a> Deployer<'a> {
     }
 }
 
+/// The Podplane role of a step that only reads another environment's cluster.
+pub const READER_ROLE: Role = Role::Viewers;
+
+/// The key of the Buildkite step that plans a change, which reads the record of the
+/// first environment CI deploys for the commit to compare with.
+pub const PLAN_STEP: &str = "plan";
+
+/// Who reads which cluster besides its own deploy step, with Buildkite, where what an
+/// environment runs is recorded in its own cluster: `(environment, step key)`. The plan
+/// reads the first environment CI deploys (the commit it last deployed is the base of a
+/// change); a production-stage deploy step reads the environment it is promoted from
+/// (the digests it ran are the only ones that may follow).
+pub fn readers(flow: &ReleaseFlow) -> Vec<(String, String)> {
+    let mut readers: Vec<(String, String)> = flow
+        .deploys
+        .first()
+        .map(|first| (first.name.clone(), PLAN_STEP.to_owned()))
+        .into_iter()
+        .collect();
+    readers.extend(flow.deploys.iter().filter_map(|deploy| {
+        let from = deploy.promoted_from.as_ref()?;
+        Some((from.clone(), deploy_step_key(&deploy.name)))
+    }));
+    readers
+}
+
 /// The key of the Buildkite step that deploys `env`, which its trust binding names.
 pub fn deploy_step_key(env: &str) -> String {
     format!("deploy-{env}")
@@ -140,13 +185,21 @@ pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<Stri
             Some((cluster.client_id.value.as_str(), env.name.as_str()))
         })
         .collect();
+    let readers = readers(&ReleaseFlow::of(platform));
     let mut clients = serde_json::Map::new();
     for (client, env) in &access.clients {
         let mut entry = json!({ "user_group_mapping": env });
         if let Some(deployer) = deployer
             && deployed.contains(&(client, env))
         {
-            entry["trust_bindings"] = json!([deployer.binding(env)]);
+            let mut bindings = vec![deployer.binding(env)];
+            bindings.extend(
+                readers
+                    .iter()
+                    .filter(|(read, _)| read == env)
+                    .filter_map(|(_, step)| deployer.reader_binding(env, step)),
+            );
+            entry["trust_bindings"] = json!(bindings);
         }
         clients.insert((*client).to_owned(), entry);
     }

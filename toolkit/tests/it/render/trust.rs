@@ -278,8 +278,45 @@ fn with_buildkite_the_issuer_lets_in_exactly_the_deploy_step_of_each_environment
             },
             "another organisation of the same slug",
         );
-        let other = if env == "prod" { "staging" } else { "prod" };
+        // (Production's deploy step reads staging, below: it does not deploy there.)
+        let other = match env {
+            "prod" => "staging",
+            "staging" => "observability",
+            _ => "prod",
+        };
         refused(step(other, client), "another environment's step");
+    }
+    // Reading, as a viewer: the plan reads staging's record (the base of a change), and
+    // production's deploy step reads it (the digests staging ran); nothing else does.
+    for (step_key, client) in [
+        ("plan", "initech-staging"),
+        ("deploy-prod", "initech-staging"),
+    ] {
+        let token = truster::BuildkiteToken {
+            step_key,
+            ..step("staging", client)
+        };
+        let (subject, groups) = truster::exchange(&config, client, &token.claims())
+            .unwrap_or_else(|why| panic!("{step_key} cannot read staging: {why}"));
+        assert_eq!(
+            subject,
+            format!("trusted:buildkite:initech/platform:{step_key}:reads")
+        );
+        assert_eq!(groups, ["podplane:viewers"], "{step_key} only reads");
+    }
+    for (step_key, client) in [
+        ("plan", "initech-prod"),
+        ("deploy-prod", "initech-observability"),
+        ("deploy-observability", "initech-staging"),
+    ] {
+        let token = truster::BuildkiteToken {
+            step_key,
+            ..step("staging", client)
+        };
+        assert!(
+            truster::exchange(&config, client, &token.claims()).is_err(),
+            "{step_key} gets into {client}"
+        );
     }
     // A GitHub job of the repository no longer gets in: one provider is trusted.
     let github = deploy_token(
