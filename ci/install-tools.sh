@@ -7,7 +7,8 @@
 #   - the Podplane CLI, with `go install`, which checks the module against Go's checksum
 #     database.
 #
-#   ci/install-tools.sh PODPLANE KUBECTL HELM
+#   ci/install-tools.sh PODPLANE KUBECTL HELM   (into TOOLS_DIR when it is set: a caller
+#                                              that puts that on its own PATH)
 set -euo pipefail
 podplane="${1:?usage: ci/install-tools.sh PODPLANE KUBECTL HELM}"
 kubectl="${2:?usage: ci/install-tools.sh PODPLANE KUBECTL HELM}"
@@ -24,7 +25,7 @@ if ! command -v go >/dev/null; then
   echo "ci/install-tools.sh: Go is needed to install the Podplane CLI; GitHub's hosted runners have it, a self-hosted runner image must too" >&2
   exit 1
 fi
-bin="${RUNNER_TEMP:-$(mktemp -d)}/tools"
+bin="${TOOLS_DIR:-${RUNNER_TEMP:-$(mktemp -d)}/tools}"
 mkdir -p "$bin"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -72,6 +72,12 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
                     platform.file.path.display()
                 );
             };
+            let Some(pins) = &platform.pins else {
+                anyhow::bail!(
+                    "no {}: the deploy steps install the tools it pins",
+                    crate::model::pins::PINS_FILE
+                );
+            };
             let images: Vec<crate::render::buildkite::Image> = report
                 .services
                 .iter()
@@ -83,7 +89,11 @@ pub fn run(root: &Path, args: &AffectedArgs, today: Date) -> anyhow::Result<Exit
                 })
                 .collect();
             terminal::print_json(&crate::render::buildkite::steps(
-                &platform, pipeline, &images,
+                &platform,
+                pipeline,
+                pins,
+                &revision.commit,
+                &images,
             ))?;
         }
     }

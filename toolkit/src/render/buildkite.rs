@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::flow::{Gate, ReleaseFlow};
 use super::{Generated, Sources, comment_preamble};
+use crate::model::pins::Pins;
 use crate::model::{BuildkitePipeline, CiProvider, Platform, Runners, Stage};
 use crate::templates;
 
@@ -114,9 +115,22 @@ pub struct Image<'a> {
 /// group (in the order the builds were made, so that an older build never deploys over a
 /// newer one), and logs in as its key, which its cluster's trust binding names. With
 /// `flow = "trunk"`, a block step stands before production.
-pub fn steps(platform: &Platform, pipeline: &BuildkitePipeline, images: &[Image]) -> Value {
+pub fn steps(
+    platform: &Platform,
+    pipeline: &BuildkitePipeline,
+    pins: &Pins,
+    base: &str,
+    images: &[Image],
+) -> Value {
     let flow = ReleaseFlow::of(platform);
     let queue = trusted_queue(platform);
+    let mut registries: Vec<&str> = platform
+        .services
+        .values()
+        .map(|service| service.image.value.split('/').next().unwrap_or_default())
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
     let mut steps: Vec<Value> = images
         .iter()
         .map(|image| {
@@ -158,7 +172,15 @@ pub fn steps(platform: &Platform, pipeline: &BuildkitePipeline, images: &[Image]
             }));
             depends_on.push(Value::from(block));
         }
-        let mut env = json!({ "DEPLOY_ENVIRONMENT": deploy.name });
+        let mut env = json!({
+            "DEPLOY_ENVIRONMENT": deploy.name,
+            "BASE": base,
+            "REGISTRIES": registries.join(" "),
+            "RUSTUP_TOOLCHAIN": pins.rust.value.as_str(),
+            "PODPLANE_VERSION": pins.podplane.value.as_str(),
+            "KUBECTL_VERSION": pins.kubectl.value.as_str(),
+            "HELM_VERSION": pins.helm.value.as_str(),
+        });
         if let Some(from) = &deploy.promoted_from {
             env["PROMOTED_FROM"] = json!(from);
         }
@@ -185,7 +207,7 @@ pub fn steps(platform: &Platform, pipeline: &BuildkitePipeline, images: &[Image]
             ),
             "concurrency_method": "ordered",
             "env": env,
-            "command": ".buildkite/deploy.sh",
+            "command": "ci/buildkite-deploy.sh",
         }));
     }
     json!({ "steps": steps })

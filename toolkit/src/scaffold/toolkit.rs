@@ -118,7 +118,7 @@ impl fmt::Display for Source {
 }
 
 /// The pipeline scripts every repository runs, as this toolkit ships them.
-const SCRIPTS: [(&str, &str); 15] = [
+const SCRIPTS: [(&str, &str); 18] = [
     (
         "ci/base-revision.sh",
         include_str!("../../../ci/base-revision.sh"),
@@ -126,6 +126,18 @@ const SCRIPTS: [(&str, &str); 15] = [
     (
         "ci/build-image.sh",
         include_str!("../../../ci/build-image.sh"),
+    ),
+    (
+        "ci/buildkite-deploy.sh",
+        include_str!("../../../ci/buildkite-deploy.sh"),
+    ),
+    (
+        "ci/buildkite-plan.sh",
+        include_str!("../../../ci/buildkite-plan.sh"),
+    ),
+    (
+        "ci/cluster-record.sh",
+        include_str!("../../../ci/cluster-record.sh"),
     ),
     (
         "ci/deploy-plan.sh",

@@ -278,7 +278,11 @@ fn main_builds_images_then_deploys_staging_then_production_through_their_environ
             .filter(|line| !line.trim_start().starts_with('#'))
             .collect::<Vec<_>>()
             .join("\n");
-        assert!(login.contains("podplane login -f \"$config\" --identity-provider github"));
+        assert!(login.contains("podplane login -f \"$config\" --identity-provider \"$provider\""));
+        assert!(
+            login.contains("  provider=github\n"),
+            "GitHub unless Buildkite says so"
+        );
         for forbidden in ["KUBECONFIG", "kubeconfig", "--headless", "audience="] {
             assert!(
                 !commands.contains(forbidden) && !login.contains(forbidden),
