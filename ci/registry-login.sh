@@ -4,7 +4,7 @@
 #   - ghcr.io: in GitHub Actions, the job's GITHUB_TOKEN (`packages: write` to push,
 #     `read` to pull). GitHub gives no other CI a token for it: in Buildkite, the step
 #     reads a GitHub token with the `write:packages` (or `read:packages`) scope from the
-#     Buildkite secret GHCR_TOKEN, for GHCR_USER (ci/README.md).
+#     Buildkite secret GHCR_TOKEN, and its user from GHCR_USER (ci/README.md).
 #   - Amazon ECR: the role IMAGE_PUSH_ROLE_ARN, assumed with the job's OIDC token
 #     (GitHub: `id-token: write`; Buildkite: `buildkite-agent oidc request-token`).
 #
@@ -14,9 +14,9 @@ registry="${1:?usage: ci/registry-login.sh REGISTRY}"
 case "$registry" in
   ghcr.io)
     if [[ ${BUILDKITE:-} == true ]]; then
-      : "${GHCR_USER:?ghcr.io from Buildkite takes a GitHub token: set GHCR_USER to its user and store the token as the Buildkite secret GHCR_TOKEN}"
+      user="$(buildkite-agent secret get GHCR_USER)"
       buildkite-agent secret get GHCR_TOKEN |
-        docker login ghcr.io --username "$GHCR_USER" --password-stdin
+        docker login ghcr.io --username "$user" --password-stdin
     else
       : "${GITHUB_TOKEN:?ghcr.io takes the token of the job: pass GITHUB_TOKEN, with permissions: packages}"
       docker login ghcr.io --username "${GITHUB_ACTOR:-github-actions}" --password-stdin <<<"$GITHUB_TOKEN"

@@ -113,6 +113,17 @@ impl Standins {
         format!("{}:{}", image.display(), self.tools.display())
     }
 
+    /// The PATH of a Buildkite agent's job: [`Standins::path`], with `buildkite-agent`.
+    pub fn buildkite_path(&self) -> String {
+        let agent = self.state.join("buildkite-agent-image");
+        std::fs::create_dir_all(&agent).unwrap();
+        let link = agent.join("buildkite-agent");
+        if !link.exists() {
+            symlink(self.bin.join("buildkite-agent"), link).unwrap();
+        }
+        format!("{}:{}", agent.display(), self.path())
+    }
+
     /// The environment every stand-in reads; `source` is the repository under test, whose
     /// history `gh api` answers from.
     pub fn env(&self, pins: &Pins, source: &Path) -> BTreeMap<String, String> {

@@ -6,6 +6,9 @@
 //! name; production waits for staging, and for a person with `flow = "trunk"`. Switching
 //! providers takes the other's rendered files away and nothing hand-written.
 
+mod agent;
+mod rehearsal;
+
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
