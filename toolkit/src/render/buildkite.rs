@@ -14,18 +14,19 @@ use serde_json::{Value, json};
 use super::flow::{Gate, ReleaseFlow};
 use super::{Generated, Sources, comment_preamble};
 use crate::model::pins::Pins;
-use crate::model::{BuildkitePipeline, CiProvider, Platform, Runners, Stage};
+use crate::model::{BuildkitePipeline, CiProvider, Platform};
 use crate::templates;
 
 /// Where Buildkite reads pipelines.
 pub const DIR: &str = ".buildkite";
 
-/// The queue of untrusted work (pull requests) when the platform runs no agents of its
-/// own: Buildkite's default queue.
+/// The queue of untrusted work (pull requests): Buildkite's default queue.
 const UNTRUSTED_QUEUE: &str = "default";
 
-/// The queue of the steps that deploy, when the platform runs no agents of its own.
-const HOSTED_TRUSTED_QUEUE: &str = "deploy";
+/// The queue of the steps that build images and deploy, whose agents hold no stored
+/// credential and serve no pull request. (The CI cluster does not run Buildkite's agents
+/// yet: `[ci] runners = "self-hosted"` is refused with Buildkite.)
+const DEPLOY_QUEUE: &str = "deploy";
 
 #[derive(Serialize)]
 struct Data<'a> {
@@ -34,7 +35,7 @@ struct Data<'a> {
     podplane: &'a str,
     kubectl: &'a str,
     helm: &'a str,
-    queue: String,
+    queue: &'static str,
     untrusted_queue: &'static str,
     trunk: bool,
     parity: bool,
@@ -61,7 +62,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
         podplane: pins.podplane.value.as_str(),
         kubectl: pins.kubectl.value.as_str(),
         helm: pins.helm.value.as_str(),
-        queue: trusted_queue(platform),
+        queue: DEPLOY_QUEUE,
         untrusted_queue: UNTRUSTED_QUEUE,
         trunk: flow.trunk,
         parity: flow.parity,
@@ -81,23 +82,6 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
             contents: templates::fill("buildkite-pull-request", &data)?,
         },
     ])
-}
-
-/// The queue of the agents that build images and deploy: the CI cluster's own (named
-/// after its id, as its agents are) when its runners are self-hosted.
-fn trusted_queue(platform: &Platform) -> String {
-    platform
-        .of_stage(Stage::Ci)
-        .filter(|env| {
-            env.ci
-                .as_ref()
-                .is_some_and(|ci| ci.runners.value == Runners::SelfHosted)
-        })
-        .find_map(|env| env.cluster.as_ref())
-        .map_or_else(
-            || HOSTED_TRUSTED_QUEUE.to_owned(),
-            |cluster| cluster.id.value.as_str().to_owned(),
-        )
 }
 
 /// A service image one change rebuilds: its tag, its crate's manifest, and the platforms
@@ -123,7 +107,7 @@ pub fn steps(
     images: &[Image],
 ) -> Value {
     let flow = ReleaseFlow::of(platform);
-    let queue = trusted_queue(platform);
+    let queue = DEPLOY_QUEUE;
     let mut registries: Vec<&str> = platform
         .services
         .values()

@@ -34,16 +34,20 @@ fn pipeline(name: &str, text: &str) -> Value {
     value
 }
 
-/// The test organisation, with Buildkite as its CI provider, rendered.
-fn on_buildkite(flow: Option<&str>) -> Repo {
+/// The test organisation, with Buildkite as its CI provider (on hosted agents: the CI
+/// cluster does not run Buildkite's yet), rendered.
+pub fn on_buildkite(flow: Option<&str>) -> Repo {
     let repo = Repo::fixture();
     let flow = flow
         .map(|f| format!("flow = \"{f}\"\n"))
         .unwrap_or_default();
-    repo.edit(
+    repo.write(
         "environments/ci/environment.toml",
-        "runners = \"self-hosted\"\n",
-        &format!("runners = \"self-hosted\"\nprovider = \"buildkite\"\n{flow}"),
+        &format!(
+            "stage = \"ci\"\ndescription = \"Buildkite\"\naccount = \"111122223333\"\n\n\
+             [ci]\nrunners = \"hosted\"\nprovider = \"buildkite\"\n{flow}\n\
+             [access]\nplatform = \"admins\"\n"
+        ),
     );
     repo.edit(
         "environments/platform.toml",
@@ -99,11 +103,32 @@ fn the_pipelines_are_what_buildkite_reads_and_no_github_workflow_is_left() {
         "provider = \"buildkite\"\n",
         "",
     );
+
     repo.run(&["render"]).success();
     assert!(repo.path(".github/workflows/main.yml").exists());
     assert!(!repo.path(".buildkite/pipeline.yml").exists());
     assert!(!repo.path(".buildkite/pipeline.pull-request.yml").exists());
     assert_eq!(repo.read(".buildkite/hooks-notes.txt"), "ours\n");
+}
+
+#[test]
+fn buildkite_in_the_ci_cluster_is_refused_where_it_is_written() {
+    let repo = Repo::fixture();
+    repo.edit(
+        "environments/ci/environment.toml",
+        "runners = \"self-hosted\"\n",
+        "runners = \"self-hosted\"\nprovider = \"buildkite\"\n",
+    );
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code(), 2);
+    common::assert_output(
+        "buildkite/buildkite_in_the_ci_cluster_is_refused_where_it_is_written",
+        &run.stderr(),
+        &[
+            "environments/ci/environment.toml:12:12",
+            "runners = \"hosted\"",
+        ],
+    );
 }
 
 #[test]
@@ -114,7 +139,7 @@ fn the_pull_request_pipeline_holds_nothing_that_deploys() {
         &repo.read(".buildkite/pipeline.pull-request.yml"),
     );
     let text = serde_json::to_string(&pr).unwrap();
-    for never in ["pipeline upload", "podplane", "deploy", "initech-ci"] {
+    for never in ["pipeline upload", "podplane", "deploy"] {
         assert!(!text.contains(never), "{never} in {text}");
     }
     for step in pr["steps"].as_array().unwrap() {
@@ -154,7 +179,7 @@ fn each_deploy_step_runs_alone_after_what_it_needs_with_the_key_its_binding_name
     );
     let image = step(&steps, "image-storefront");
     assert_eq!(image["env"]["TAG"], "ghcr.io/initech/storefront:1.4.0");
-    assert_eq!(image["agents"]["queue"], "initech-ci");
+    assert_eq!(image["agents"]["queue"], "deploy");
     for env in ["staging", "observability", "prod"] {
         let deploy = step(&steps, &format!("deploy-{env}"));
         assert_eq!(deploy["concurrency"], 1);
@@ -163,7 +188,7 @@ fn each_deploy_step_runs_alone_after_what_it_needs_with_the_key_its_binding_name
             format!("initech/platform/deploy-{env}")
         );
         assert_eq!(deploy["concurrency_method"], "ordered");
-        assert_eq!(deploy["agents"]["queue"], "initech-ci");
+        assert_eq!(deploy["agents"]["queue"], "deploy");
         assert_eq!(deploy["env"]["DEPLOY_ENVIRONMENT"], env);
     }
     assert_eq!(

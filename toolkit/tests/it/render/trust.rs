@@ -204,21 +204,7 @@ fn a_new_repository_trusts_no_one_until_its_ids_are_filled_in() {
 fn with_buildkite_the_issuer_lets_in_exactly_the_deploy_step_of_each_environment() {
     const ORG_ID: &str = "0184990a-477b-4fa8-9968-496074483c77";
     const PIPELINE_ID: &str = "0184990a-4782-42b5-afc1-16715b10b1f0";
-    let repo = Repo::fixture();
-    repo.edit(
-        "environments/ci/environment.toml",
-        "runners = \"self-hosted\"\n",
-        "runners = \"self-hosted\"\nprovider = \"buildkite\"\n",
-    );
-    repo.edit(
-        "environments/platform.toml",
-        "[github]\n",
-        &format!(
-            "[buildkite]\norganization = \"initech\"\norganization_id = \"{ORG_ID}\"\n\
-             pipeline = \"platform\"\npipeline_id = \"{PIPELINE_ID}\"\n\n[github]\n"
-        ),
-    );
-    repo.run(&["render"]).success();
+    let repo = crate::buildkite::on_buildkite(None);
     let config = issuer_config(&repo, "https://auth.initech.test");
     if let Some(errors) = truster::schema_errors(&config) {
         assert_eq!(errors, Vec::<String>::new(), "Truster's schema");
