@@ -126,6 +126,7 @@ fn what_belongs(path: &str) -> String {
         "seed_digest" => "put the `sha512:` digest of `seed_version` from Podplane's seeds manifest (the podplane/seeds release of that version)".to_owned(),
         "email" => "put the email address the ACME account registers, for certificate expiry notices; until then the clusters get self-signed certificates, since Podplane refuses an ACME account without an email".to_owned(),
         "owner_id" | "repository_id" => "put the number `gh api repos/OWNER/NAME --jq '.owner.id, .id'` prints for the repository in `[github]`: until then no token of its deploy jobs matches a trust binding, and CI cannot log in to a cluster".to_owned(),
+        "organization_id" | "pipeline_id" => "put the UUID Buildkite's REST API gives as `id` for the organisation (GET /v2/organizations/ORGANIZATION) or the deploy pipeline (GET /v2/organizations/ORGANIZATION/pipelines/PIPELINE) in `[buildkite]`: until then no token of its deploy steps matches a trust binding, and CI cannot log in to a cluster".to_owned(),
         _ if path.starts_with("teams.") => "put the email of a team member, as the OIDC issuer puts it in tokens; a team may list several".to_owned(),
         _ => format!("replace it with the real value of `{path}` (docs/environments-reference.md)"),
     }

@@ -7,7 +7,7 @@ use clap::builder::PossibleValue;
 use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
 use super::completion;
-use crate::model::{Shape, Stage, Template};
+use crate::model::{CiProvider, Shape, Stage, Template};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -250,6 +250,17 @@ pub struct NewRepoArgs {
     #[arg(long, value_name = "OWNER/NAME")]
     pub github: Option<String>,
 
+    /// The CI/CD service whose pipelines `render` writes: `github` (GitHub Actions) or
+    /// `buildkite` (on hosted agents; the mature shape only)
+    #[arg(long, default_value = "github")]
+    pub ci: CiProvider,
+
+    /// With `--ci buildkite`: the organisation and deploy pipeline, ORGANIZATION/PIPELINE
+    /// as in their URL; defaults to ORG/ and the name of DIR. The clusters trust its
+    /// deploy steps
+    #[arg(long, value_name = "ORGANIZATION/PIPELINE", requires = "ci")]
+    pub buildkite: Option<String>,
+
     /// Production's AWS account id (12 digits), shared with no other environment
     #[arg(long, value_name = "ACCOUNT")]
     pub prod_account: Option<String>,
@@ -373,6 +384,16 @@ impl ValueEnum for Template {
 impl ValueEnum for Shape {
     fn value_variants<'a>() -> &'a [Self] {
         Shape::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for CiProvider {
+    fn value_variants<'a>() -> &'a [Self] {
+        CiProvider::ALL
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {

@@ -12,8 +12,8 @@ use crate::checks::{self, Facts};
 use crate::cli::NewRepoArgs;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::edit::NewTree;
-use crate::model::Platform;
 use crate::model::date::Date;
+use crate::model::{CiProvider, Platform};
 use crate::rule::{RuleId, RuleLevel};
 use crate::scaffold::NewFile;
 use crate::scaffold::record::Record;
@@ -59,6 +59,12 @@ pub fn run(start: &Path, args: &NewRepoArgs, today: Date) -> anyhow::Result<Exit
 /// The new repository's answers, from the flags, validated; its GitHub repository is
 /// `ORG/<the directory's name>` unless `--github` names one.
 fn spec(start: &Path, args: &NewRepoArgs) -> anyhow::Result<Spec> {
+    let dir_name = std::path::absolute(start.join(&args.dir))
+        .unwrap_or_default()
+        .components()
+        .next_back()
+        .map(|name| name.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
     let spec = Spec {
         org: args.org.clone(),
         domain: args.domain.clone(),
@@ -66,14 +72,15 @@ fn spec(start: &Path, args: &NewRepoArgs) -> anyhow::Result<Spec> {
         name: args.name.clone(),
         region: args.region.clone(),
         registry: args.registry.clone(),
-        github: args.github.clone().unwrap_or_else(|| {
-            let dir = std::path::absolute(start.join(&args.dir)).unwrap_or_default();
-            let name = dir
-                .components()
-                .next_back()
-                .map(|name| name.as_os_str().to_string_lossy().into_owned())
-                .unwrap_or_default();
-            format!("{}/{name}", args.org)
+        github: args
+            .github
+            .clone()
+            .unwrap_or_else(|| format!("{}/{dir_name}", args.org)),
+        ci: args.ci,
+        buildkite: (args.ci == CiProvider::Buildkite).then(|| {
+            args.buildkite
+                .clone()
+                .unwrap_or_else(|| format!("{}/{dir_name}", args.org))
         }),
         prod_account: args.prod_account.clone(),
         nonprod_account: args.nonprod_account.clone(),
@@ -316,11 +323,19 @@ fn describe(platform: &Platform) -> anyhow::Result<()> {
 fn next_steps(dir: &Path, spec: &Spec, placeholders: usize) -> anyhow::Result<()> {
     let dir = dir.display();
     let order = spec.environments().join(", ");
+    let pipelines = match spec.ci {
+        CiProvider::Github => {
+            "push it to GitHub and set up what .github/workflows/ deploys through: the GitHub Environments, their reviewers, and the OIDC trust of the cloud and the clusters (ci/README.md)"
+        }
+        CiProvider::Buildkite => {
+            "make the two Buildkite pipelines .buildkite/ holds and set up what they deploy through: the queues, the secrets and the OIDC trust of the cloud and the clusters (ci/README.md, \"Buildkite\")"
+        }
+    };
     say(format!(
         "\nnext:\n  \
          1. cd {dir} && cargo xtask check: {placeholders} placeholder(s) to fill in (account ids, team members, the seed digest), each shown with what belongs there\n  \
          2. bring the environments up in this order: {order} (each cluster's README says how)\n  \
-         3. push it to GitHub and set up what .github/workflows/ deploys through: the GitHub Environments, their reviewers, and the OIDC trust of the cloud and the clusters (ci/README.md)"
+         3. {pipelines}"
     ))?;
     Ok(())
 }

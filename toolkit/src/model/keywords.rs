@@ -135,6 +135,10 @@ keyword_enum! {
     }
 }
 
+impl CiProvider {
+    pub const ALL: &[CiProvider] = &[CiProvider::Github, CiProvider::Buildkite];
+}
+
 keyword_enum! {
     /// How a change reaches production (the topology guide's two release flows).
     Flow {

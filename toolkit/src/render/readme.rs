@@ -59,8 +59,8 @@ struct IdentityData<'a> {
     hostname: &'a str,
     connector: &'a str,
     clients: String,
-    /// Whose deploy jobs the issuer trusts, in words; empty until `[github]` or
-    /// `[buildkite]` names them.
+    /// Whose deploy jobs the issuer trusts, as the paragraph says it; empty until
+    /// `[github]` or `[buildkite]` names them.
     trusts: String,
     /// The CI provider, as its table in platform.toml is named.
     provider: &'static str,
@@ -160,14 +160,23 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            trusts: match deployer {
-                Some(Deployer::Github(_)) => "this repository".to_owned(),
-                Some(Deployer::Buildkite(buildkite)) => format!(
-                    "the Buildkite pipeline `{}/{}`",
-                    buildkite.organization.value, buildkite.pipeline.value
-                ),
-                None => String::new(),
-            },
+            trusts: deployer
+                .map(|deployer| {
+                    let whose = match deployer {
+                        Deployer::Github(_) => "deploy jobs of this repository".to_owned(),
+                        Deployer::Buildkite(buildkite) => format!(
+                            "deploy steps of the Buildkite pipeline `{}/{}`",
+                            buildkite.organization.value, buildkite.pipeline.value
+                        ),
+                    };
+                    templates::wrap(
+                        &format!(
+                            "The issuer trusts the {whose} on `main`, each for its own cluster only:"
+                        ),
+                        80,
+                    )
+                })
+                .unwrap_or_default(),
             provider: platform.ci_provider().as_str(),
             trusted: deployer
                 .iter()

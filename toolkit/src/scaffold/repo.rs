@@ -11,11 +11,11 @@ use super::observability::{
 use super::service::{BaseImages, FIRST_VERSION, Program, ServiceCrate, observability_crate};
 use super::toolkit::{self, Source};
 use super::{NewFile, toml};
-use crate::model::ci::GithubRepository;
+use crate::model::ci::{BuildkiteSlug, GithubRepository};
 use crate::model::names::{Account, ClusterId, DnsName, Region, Slug};
 use crate::model::services::{WEB_DEFAULT_PORT, image_repository};
 use crate::model::values::{Email, one_line};
-use crate::model::{Shape, Template};
+use crate::model::{CiProvider, Shape, Template};
 
 /// The environments of a new repository of the mature shape, in the order they are
 /// brought up.
@@ -38,6 +38,14 @@ fn is_mature(shape: &Shape) -> bool {
     *shape == Shape::Mature
 }
 
+fn github_actions() -> CiProvider {
+    CiProvider::Github
+}
+
+fn is_github_actions(ci: &CiProvider) -> bool {
+    *ci == CiProvider::Github
+}
+
 /// The example service every new repository starts with.
 pub const EXAMPLE_SERVICE: &str = "hello";
 
@@ -58,6 +66,12 @@ pub struct Spec {
     pub registry: Option<String>,
     /// The GitHub repository, `owner/name`, whose deploy jobs the clusters trust.
     pub github: String,
+    /// The CI/CD service, GitHub Actions unless recorded otherwise.
+    #[serde(default = "github_actions", skip_serializing_if = "is_github_actions")]
+    pub ci: CiProvider,
+    /// With Buildkite: its organisation and deploy pipeline, `organization/pipeline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buildkite: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prod_account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,9 +160,28 @@ impl Spec {
                 bad("--registry", reason, "where service images are pushed, such as `ghcr.io/initech`, without a tag or trailing `/`")
             })?;
         }
-        GithubRepository::parse(&self.github).map_err(|reason| {
-            bad("--github", reason, "the repository as GitHub names it, OWNER/NAME, such as `initech/platform`; without --github it is the organisation's slug and the directory's name")
-        })?;
+        match self.ci {
+            CiProvider::Github => {
+                GithubRepository::parse(&self.github).map_err(|reason| {
+                    bad("--github", reason, "the repository as GitHub names it, OWNER/NAME, such as `initech/platform`; without --github it is the organisation's slug and the directory's name")
+                })?;
+            }
+            CiProvider::Buildkite => {
+                if self.shape == Shape::Smallest {
+                    return Err(bad(
+                        "--ci",
+                        "the smallest shape has no CI environment, where `[ci] provider` is written".to_owned(),
+                        "use --shape mature with --ci buildkite, or start with GitHub Actions and add the CI environment later (`cargo xtask new-env ci --stage ci`)",
+                    ));
+                }
+                let (organization, pipeline) = self.buildkite_slugs();
+                for slug in [organization, pipeline] {
+                    BuildkiteSlug::parse(slug).map_err(|reason| {
+                        bad("--buildkite", reason, "the organisation and deploy pipeline as their URL names them, ORGANIZATION/PIPELINE, such as `initech/platform`; without --buildkite it is the organisation's slug and the directory's name")
+                    })?;
+                }
+            }
+        }
         let accounts = [
             ("--prod-account", &self.prod_account),
             ("--nonprod-account", &self.nonprod_account),
@@ -195,6 +228,14 @@ impl Spec {
         })
     }
 
+    /// The Buildkite organisation's and deploy pipeline's slugs, `--buildkite`'s two halves.
+    fn buildkite_slugs(&self) -> (&str, &str) {
+        self.buildkite
+            .as_deref()
+            .and_then(|both| both.split_once('/'))
+            .unwrap_or_default()
+    }
+
     /// Where service images are pushed: `--registry`, else `ghcr.io/<org>`.
     pub fn registry(&self) -> String {
         self.registry
@@ -227,6 +268,9 @@ impl Spec {
             ),
             registry: toml(&self.registry()),
             github: toml(&self.github),
+            buildkite: self.ci == CiProvider::Buildkite,
+            buildkite_organization: toml(self.buildkite_slugs().0),
+            buildkite_pipeline: toml(self.buildkite_slugs().1),
             platform_team: array("platform", &admins),
             developers_team: array("developers", &[toml("<developer-email>")]),
             sre_team: array("sre", &[toml("<sre-email>")]),
@@ -378,6 +422,10 @@ struct Data {
     acme_email: String,
     registry: String,
     github: String,
+    /// Buildkite runs the pipelines, not GitHub Actions.
+    buildkite: bool,
+    buildkite_organization: String,
+    buildkite_pipeline: String,
     platform_team: String,
     developers_team: String,
     sre_team: String,

@@ -154,6 +154,9 @@ pub fn answers_of_0_1_0(root: &Path) -> anyhow::Result<Spec> {
         registry: text(&platform, &["images", "registry"]),
         github: text(&platform, &["github", "repository"])
             .unwrap_or_else(|| format!("{org}/platform")),
+        // 0.1.0 wrote GitHub Actions' workflows only.
+        ci: crate::model::CiProvider::Github,
+        buildkite: None,
         prod_account: account("prod"),
         nonprod_account: account("staging"),
         observability_account: account("observability"),

@@ -112,6 +112,77 @@ fn the_pipelines_are_what_buildkite_reads_and_no_github_workflow_is_left() {
 }
 
 #[test]
+fn a_new_repository_on_buildkite_checks_and_its_pipelines_are_buildkites() {
+    let repo = Repo::generated_with(&["--ci", "buildkite", "--buildkite", "globex-inc/infra"]);
+    for name in ["pipeline.yml", "pipeline.pull-request.yml"] {
+        pipeline(name, &repo.read(&format!(".buildkite/{name}")));
+    }
+    assert!(!repo.path(".github/workflows").exists());
+    let platform = repo.read("environments/platform.toml");
+    assert!(!platform.contains("[github]"), "{platform}");
+    let check = repo.run(&["check"]).success().stderr();
+    common::assert_output(
+        "buildkite/a_new_repository_on_buildkite_checks_and_its_pipelines_are_buildkites",
+        &check,
+        &[
+            "`buildkite.organization_id` is still the placeholder",
+            "GET /v2/organizations/ORGANIZATION",
+        ],
+    );
+    repo.run(&["render", "--check"]).success();
+    let readme = repo.read("README.md");
+    assert!(
+        readme.contains("`.buildkite/` is already rendered"),
+        "{readme}"
+    );
+    assert!(!readme.contains("GitHub Environment"), "{readme}");
+    // Its ids filled in, the issuer trusts the pipeline's deploy steps.
+    repo.edit(
+        "environments/platform.toml",
+        "<buildkite-organization-id>",
+        "0184990a-477b-4fa8-9968-496074483c77",
+    );
+    repo.edit(
+        "environments/platform.toml",
+        "<buildkite-pipeline-id>",
+        "0184990a-4782-42b5-afc1-16715b10b1f0",
+    );
+    repo.run(&["render"]).success();
+    let trust = repo.read("environments/identity/truster_override.tf.json");
+    assert!(
+        trust.contains("trusted:buildkite:globex-inc/infra:prod"),
+        "{trust}"
+    );
+}
+
+#[test]
+fn new_repo_names_a_bad_buildkite_pipeline_by_its_flag() {
+    let dir = common::tempdir();
+    for (args, says) in [
+        (
+            vec!["--ci", "buildkite", "--buildkite", "Globex/Infra"],
+            "--buildkite",
+        ),
+        (vec!["--ci", "buildkite", "--shape", "smallest"], "--ci"),
+    ] {
+        let mut all = vec![
+            "new-repo",
+            "repo",
+            "--org",
+            "globex",
+            "--domain",
+            "globex.io",
+            "--no-git",
+        ];
+        all.extend(args);
+        let run = crate::common::Run(common::xtask(dir.path(), &all).output().unwrap());
+        assert_eq!(run.code(), 2, "{}", run.stderr());
+        assert!(run.stderr().contains(says), "{}", run.stderr());
+        assert!(!dir.path().join("repo").exists(), "nothing written");
+    }
+}
+
+#[test]
 fn buildkite_in_the_ci_cluster_is_refused_where_it_is_written() {
     let repo = Repo::fixture();
     repo.edit(

@@ -469,6 +469,11 @@ fn generated_markdown_passes_markdownlint() {
     assert_every_markdown_file_passes(&repo, 18);
     // The smallest shape's, with its relay's README and no staging.
     assert_every_markdown_file_passes(&Repo::generated_with(&["--shape", "smallest"]), 11);
+    // On Buildkite: the same files, with the pipelines' paragraphs of its own.
+    assert_every_markdown_file_passes(
+        &Repo::generated_with(&["--ci", "buildkite", "--buildkite", "globex/platform"]),
+        16,
+    );
 }
 
 /// Every Markdown file of `repo` (`files` of them) passes markdownlint with the
