@@ -87,10 +87,9 @@ mod tests {
 
     #[test]
     fn a_buildkite_platform_needs_its_pipeline_named_not_a_repository() {
-        let buildkite = Org::new().edit(
+        let buildkite = Org::new().with(
             "ci",
-            "runners = \"self-hosted\"\n",
-            "runners = \"self-hosted\"\nprovider = \"buildkite\"\n",
+            "stage = \"ci\"\naccount = \"111122223333\"\n\n[ci]\nrunners = \"hosted\"\nprovider = \"buildkite\"\n",
         );
         assert_eq!(
             findings(&RULE, &buildkite.clone().platform(), &context()),
