@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::flow::{Gate, ReleaseFlow};
+use super::flow::{Gate, ReleaseFlow, build_registries};
 use super::{Generated, Sources, comment_preamble};
 use crate::model::pins::Pins;
 use crate::model::{BuildkitePipeline, CiProvider, Platform};
@@ -108,13 +108,7 @@ pub fn steps(
 ) -> Value {
     let flow = ReleaseFlow::of(platform);
     let queue = DEPLOY_QUEUE;
-    let mut registries: Vec<&str> = platform
-        .services
-        .values()
-        .map(|service| service.image.value.split('/').next().unwrap_or_default())
-        .collect();
-    registries.sort_unstable();
-    registries.dedup();
+    let registries = build_registries(platform);
     let mut steps: Vec<Value> = images
         .iter()
         .map(|image| {

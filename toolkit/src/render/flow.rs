@@ -127,6 +127,19 @@ impl ReleaseFlow {
     }
 }
 
+/// The build registries the services' images are in, which the deploys pull from: each
+/// image's host, once, in order.
+pub fn build_registries(platform: &Platform) -> Vec<&str> {
+    let mut registries: Vec<&str> = platform
+        .services
+        .values()
+        .map(|service| service.image.value.split('/').next().unwrap_or_default())
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
+    registries
+}
+
 fn cluster_id(platform: &Platform, env: &str) -> String {
     platform
         .environments

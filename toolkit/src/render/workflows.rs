@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::flow::{Gate, ReleaseFlow};
+use super::flow::{Gate, ReleaseFlow, build_registries};
 use super::{Generated, Sources, comment_preamble};
 use crate::diagnostic::Diagnostics;
 use crate::model::pins::Pins;
@@ -170,13 +170,7 @@ fn data<'a>(platform: &'a Platform, pins: &'a Pins) -> anyhow::Result<Data<'a>> 
         None => HOSTED.to_owned(),
     };
     let flow = ReleaseFlow::of(platform);
-    let mut registries: Vec<&str> = platform
-        .services
-        .values()
-        .map(|service| service.image.value.split('/').next().unwrap_or_default())
-        .collect();
-    registries.sort_unstable();
-    registries.dedup();
+    let registries = build_registries(platform);
     let deploys = flow
         .deploys
         .iter()

@@ -7,27 +7,15 @@
 
 use pretty_assertions::assert_eq;
 use serde_json::Value;
-use sha2::Digest as _;
 
 use super::agent::{Build, BuildRun, Outcome};
 use crate::common::{self, Repo};
 use crate::standins::{Pins, Standins};
 use crate::truster;
+use crate::workflows::rehearsal::{IMAGES, PROD, STAGING, digest};
 
 const ORG_ID: &str = "0184990a-477b-4fa8-9968-496074483c77";
 const PIPELINE_ID: &str = "0184990a-4782-42b5-afc1-16715b10b1f0";
-const STAGING: &str = "initech-staging";
-const PROD: &str = "initech-prod";
-/// The images the fixture's staging and production run.
-const IMAGES: [&str; 3] = [
-    "ghcr.io/initech/storefront:1.3.0",
-    "ghcr.io/initech/storefront:1.2.0",
-    "ghcr.io/initech/mailer:2.1.0",
-];
-
-fn digest(what: &str) -> String {
-    format!("sha256:{:x}", sha2::Sha256::digest(what.as_bytes()))
-}
 
 /// The test organisation on Buildkite, committed on main, its images built, the pinned
 /// tools served, the trust of its issuer worked out for every step.

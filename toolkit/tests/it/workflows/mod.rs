@@ -8,7 +8,7 @@ mod actions;
 mod first_push;
 mod first_week;
 mod races;
-mod rehearsal;
+pub mod rehearsal;
 mod renovate;
 
 use std::collections::BTreeSet;

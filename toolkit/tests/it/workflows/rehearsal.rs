@@ -15,19 +15,19 @@ use crate::common::{self, Repo, copy};
 use crate::standins::{Pins, Standins};
 use crate::{podplane, truster};
 
-const STAGING: &str = "initech-staging";
-const PROD: &str = "initech-prod";
+pub const STAGING: &str = "initech-staging";
+pub const PROD: &str = "initech-prod";
 /// Initech's repository and ids, as its platform.toml names them.
 const GITHUB: (&str, &str, &str) = ("initech/platform", "1999", "4242");
 /// The images the fixture's staging and production run.
-const IMAGES: [&str; 3] = [
+pub const IMAGES: [&str; 3] = [
     "ghcr.io/initech/storefront:1.3.0",
     "ghcr.io/initech/storefront:1.2.0",
     "ghcr.io/initech/mailer:2.1.0",
 ];
 
 /// The digest the build registry gives `what`.
-fn digest(what: &str) -> String {
+pub fn digest(what: &str) -> String {
     format!("sha256:{:x}", sha2::Sha256::digest(what.as_bytes()))
 }
 
