@@ -305,7 +305,7 @@ fn human(report: &Report) -> String {
                 (false, _) => "",
                 (true, true) => "; deploy.sh changed: CI deploys it",
                 (true, false) => {
-                    "; deploy.sh changed: deployed by hand (CI deploys staging and production only)"
+                    "; deploy.sh changed: deployed by hand (CI deploys the staging, observability and production stages only)"
                 }
             };
             out.push_str(&format!("  {} ({}): {what}{deploy}\n", env.name, env.stage));

@@ -174,6 +174,26 @@ fn a_change_to_one_environment_file_changes_that_environment_only() {
 }
 
 #[test]
+fn the_summary_says_who_deploys_each_changed_environment() {
+    let repo = repo();
+    repo.edit(STAGING, "version = \"2.1.0\"", "version = \"2.2.0\"");
+    repo.edit(
+        "environments/dev/environment.toml",
+        "version = \"2.1.0\"",
+        "version = \"2.2.0\"",
+    );
+    let out = repo.run(&["affected", "--base", "main"]).success().stdout();
+    crate::common::assert_output(
+        "affected/the_summary_says_who_deploys_each_changed_environment",
+        &out,
+        &[
+            "dev (development): 1 configuration change(s), 2 generated file(s); deploy.sh changed: deployed by hand",
+            "staging (staging): 1 configuration change(s), 2 generated file(s); deploy.sh changed: CI deploys it",
+        ],
+    );
+}
+
+#[test]
 fn a_comment_or_a_doc_changes_nothing_deployable() {
     let repo = repo();
     repo.edit(
