@@ -27,9 +27,17 @@ pipelines fails at its login.",
 };
 
 fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
-    let named = match platform.ci_provider() {
-        CiProvider::Github => platform.github.is_some(),
-        CiProvider::Buildkite => platform.buildkite.is_some(),
+    let (named, table, help) = match platform.ci_provider() {
+        CiProvider::Github => (
+            platform.github.is_some(),
+            "github",
+            "add [github] with `repository = \"OWNER/NAME\"`, `owner_id` and `repository_id` (what `gh api repos/OWNER/NAME --jq '.owner.id, .id'` prints), run `cargo xtask render`, and apply the identity environment's issuer again",
+        ),
+        CiProvider::Buildkite => (
+            platform.buildkite.is_some(),
+            "buildkite",
+            "add [buildkite] with `organization` and `pipeline` (the slugs of the deploy pipeline's URL, buildkite.com/ORGANIZATION/PIPELINE) and `organization_id` and `pipeline_id` (the `id` Buildkite's REST API gives for each), run `cargo xtask render`, and apply the identity environment's issuer again",
+        ),
     };
     if platform.pins.is_none() || named {
         return Ok(Vec::new());
@@ -41,16 +49,6 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     if deployed.is_empty() {
         return Ok(Vec::new());
     }
-    let (table, help) = match platform.ci_provider() {
-        CiProvider::Github => (
-            "github",
-            "add [github] with `repository = \"OWNER/NAME\"`, `owner_id` and `repository_id` (what `gh api repos/OWNER/NAME --jq '.owner.id, .id'` prints), run `cargo xtask render`, and apply the identity environment's issuer again",
-        ),
-        CiProvider::Buildkite => (
-            "buildkite",
-            "add [buildkite] with `organization` and `pipeline` (the slugs of the deploy pipeline's URL, buildkite.com/ORGANIZATION/PIPELINE) and `organization_id` and `pipeline_id` (the `id` Buildkite's REST API gives for each), run `cargo xtask render`, and apply the identity environment's issuer again",
-        ),
-    };
     Ok(vec![
         Diagnostic::new(
             format!(

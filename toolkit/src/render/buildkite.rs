@@ -28,6 +28,9 @@ const UNTRUSTED_QUEUE: &str = "default";
 /// yet: `[ci] runners = "self-hosted"` is refused with Buildkite.)
 const DEPLOY_QUEUE: &str = "deploy";
 
+/// The key of the deploy pipeline's checks, which every uploaded step waits for.
+const CHECKS_STEP: &str = "checks";
+
 #[derive(Serialize)]
 struct Data<'a> {
     preamble: String,
@@ -42,6 +45,9 @@ struct Data<'a> {
     /// The environment whose record names the commit a change is compared with: the
     /// first one CI deploys.
     base_environment: String,
+    checks_step: &'static str,
+    /// The plan's key, which a trust binding of the base environment names.
+    plan_step: &'static str,
 }
 
 /// The pipelines of `platform`; none unless its CI provider is Buildkite and it has a
@@ -71,6 +77,8 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
             .first()
             .map(|deploy| deploy.name.clone())
             .unwrap_or_default(),
+        checks_step: CHECKS_STEP,
+        plan_step: super::trust::PLAN_STEP,
     };
     Ok(vec![
         Generated {
@@ -115,7 +123,7 @@ pub fn steps(
             json!({
                 "label": format!(":docker: {}", image.tag),
                 "key": image_key(image.service),
-                "depends_on": "checks",
+                "depends_on": CHECKS_STEP,
                 "agents": { "queue": queue },
                 "timeout_in_minutes": 60,
                 "env": {
@@ -130,7 +138,7 @@ pub fn steps(
     let image_keys: Vec<String> = images.iter().map(|i| image_key(i.service)).collect();
     for deploy in &flow.deploys {
         let key = super::trust::deploy_step_key(&deploy.name);
-        let mut depends_on: Vec<Value> = std::iter::once("checks".to_owned())
+        let mut depends_on: Vec<Value> = std::iter::once(CHECKS_STEP.to_owned())
             .chain(image_keys.iter().cloned())
             .chain(
                 deploy

@@ -109,10 +109,7 @@ impl<'a> Deployer<'a> {
         Some(json!({
             "id": format!("{}-{step_key}-reads-{env}", self.policy_name()),
             "trust_policy": self.policy_name(),
-            "subject": format!(
-                "trusted:buildkite:{}/{}:{step_key}:reads",
-                buildkite.organization.value, buildkite.pipeline.value
-            ),
+            "subject": Deployer::Buildkite(buildkite).subject(&format!("{step_key}:reads")),
             "groups": [format!("podplane:{READER_ROLE}")],
             "claims": { "step_key": { "const": step_key } },
         }))
@@ -145,7 +142,7 @@ impl<'a> Deployer<'a> {
 }
 
 /// The Podplane role of a step that only reads another environment's cluster.
-pub const READER_ROLE: Role = Role::Viewers;
+const READER_ROLE: Role = Role::Viewers;
 
 /// The key of the Buildkite step that plans a change, which reads the record of the
 /// first environment CI deploys for the commit to compare with.
@@ -156,7 +153,7 @@ pub const PLAN_STEP: &str = "plan";
 /// reads the first environment CI deploys (the commit it last deployed is the base of a
 /// change); a production-stage deploy step reads the environment it is promoted from
 /// (the digests it ran are the only ones that may follow).
-pub fn readers(flow: &ReleaseFlow) -> Vec<(String, String)> {
+fn readers(flow: &ReleaseFlow) -> Vec<(String, String)> {
     let mut readers: Vec<(String, String)> = flow
         .deploys
         .first()
