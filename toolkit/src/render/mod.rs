@@ -204,11 +204,14 @@ pub fn update(
         .map(Some)
         .chain([None])
         .collect();
-    let made = crate::parallel::map(groups, |group| {
-        let files = match group {
-            Some(env) => environment_files(platform, env)?,
-            None => shared_files(platform, rules)?,
-        };
+    // Every file is made before any is staged: a file that cannot be made leaves the tree
+    // as it was, without so much as a directory another group's file would have needed.
+    let made = crate::parallel::map(groups, |group| match group {
+        Some(env) => environment_files(platform, env),
+        None => shared_files(platform, rules),
+    });
+    let made = made.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let staged_groups = crate::parallel::map(made, |files| {
         let mut staged = Vec::new();
         for change in compare(root, &files)? {
             let done = Done {
@@ -224,7 +227,7 @@ pub fn update(
     });
     let mut paths = Vec::new();
     let mut staged = Vec::new();
-    for group in made {
+    for group in staged_groups {
         let (group_paths, group_staged) = group?;
         paths.extend(group_paths);
         staged.extend(group_staged);
