@@ -12,7 +12,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 32] = [
+const TEMPLATES: [(&str, &str); 34] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
@@ -111,6 +111,14 @@ const TEMPLATES: [(&str, &str); 32] = [
     (
         "runners-values",
         include_str!("../templates/runners/values.yaml.hbs"),
+    ),
+    (
+        "buildkite-agents-containerfile",
+        include_str!("../templates/runners/buildkite-Containerfile.hbs"),
+    ),
+    (
+        "buildkite-agents-values",
+        include_str!("../templates/runners/buildkite-values.yaml.hbs"),
     ),
     (
         "service-containerfile",

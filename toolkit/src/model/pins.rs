@@ -96,6 +96,10 @@ struct ChartsFile {
     /// Actions Runner Controller: the version of its two charts, `gha-runner-scale-set-controller` and `gha-runner-scale-set` (`0.14.2`), which are released together.
     #[schemars(pattern(patterns::TOOL_VERSION))]
     arc: Spanned<String>,
+    /// Buildkite's Agent Stack for Kubernetes: the version of its chart (`0.47.0`), which runs the CI cluster's agents when Buildkite runs the pipelines. Needed while the CI cluster runs them.
+    #[serde(rename = "agent-stack-k8s")]
+    #[schemars(rename = "agent-stack-k8s", pattern(patterns::TOOL_VERSION))]
+    agent_stack: Option<Spanned<String>>,
 }
 
 /// The pins, validated.
@@ -116,6 +120,8 @@ pub struct Pins {
     pub images: ImagePins,
     /// The version of Actions Runner Controller's charts.
     pub arc: Sourced<String>,
+    /// The version of Buildkite's Agent Stack for Kubernetes chart, when the file pins it.
+    pub agent_stack: Option<Sourced<String>>,
 }
 
 /// `[images]`, each `HOST/PATH:TAG@sha256:DIGEST`.
@@ -230,7 +236,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
             );
         }
     }
-    let arc = parsed.charts.arc;
+    let ChartsFile { arc, agent_stack } = parsed.charts;
     let versions = [
         (&rust, "\"1.95.0\""),
         (&podplane, "\"v1.2.3\" or a full commit"),
@@ -238,10 +244,14 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
         (&helm, "\"v4.0.0\""),
         (&arc, "\"0.14.2\""),
     ];
-    for (version, example) in versions.into_iter().chain(
-        tags.iter()
-            .map(|t| (t, "the release's tag, such as \"v4.3.0\"")),
-    ) {
+    for (version, example) in versions
+        .into_iter()
+        .chain(agent_stack.iter().map(|v| (v, "\"0.47.0\"")))
+        .chain(
+            tags.iter()
+                .map(|t| (t, "the release's tag, such as \"v4.3.0\"")),
+        )
+    {
         if !is_version(version.get_ref()) {
             problems.push(
                 Diagnostic::at(
@@ -268,6 +278,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
             openobserve: openobserve.map(|image| Sourced::written(file, image)),
         },
         arc: Sourced::written(file, arc),
+        agent_stack: agent_stack.map(|version| Sourced::written(file, version)),
     })
 }
 

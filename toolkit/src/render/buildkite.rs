@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::flow::{Gate, ReleaseFlow, build_registries};
 use super::{Generated, Sources, comment_preamble};
 use crate::model::pins::Pins;
-use crate::model::{BuildkitePipeline, CiProvider, Platform};
+use crate::model::{BuildkitePipeline, CiProvider, Platform, Runners, Stage};
 use crate::templates;
 
 /// Where Buildkite reads pipelines.
@@ -24,8 +24,8 @@ pub const DIR: &str = ".buildkite";
 const UNTRUSTED_QUEUE: &str = "default";
 
 /// The queue of the steps that build images and deploy, whose agents hold no stored
-/// credential and serve no pull request. (The CI cluster does not run Buildkite's agents
-/// yet: `[ci] runners = "self-hosted"` is refused with Buildkite.)
+/// credential and serve no pull request, when the CI cluster does not run them
+/// (`runners = "hosted"`).
 const DEPLOY_QUEUE: &str = "deploy";
 
 /// The key of the deploy pipeline's checks, which every uploaded step waits for.
@@ -38,7 +38,7 @@ struct Data<'a> {
     podplane: &'a str,
     kubectl: &'a str,
     helm: &'a str,
-    queue: &'static str,
+    queue: String,
     untrusted_queue: &'static str,
     trunk: bool,
     parity: bool,
@@ -68,7 +68,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Vec<Generated>> {
         podplane: pins.podplane.value.as_str(),
         kubectl: pins.kubectl.value.as_str(),
         helm: pins.helm.value.as_str(),
-        queue: DEPLOY_QUEUE,
+        queue: trusted_queue(platform),
         untrusted_queue: UNTRUSTED_QUEUE,
         trunk: flow.trunk,
         parity: flow.parity,
@@ -115,7 +115,7 @@ pub fn steps(
     images: &[Image],
 ) -> Value {
     let flow = ReleaseFlow::of(platform);
-    let queue = DEPLOY_QUEUE;
+    let queue = trusted_queue(platform);
     let registries = build_registries(platform);
     let mut steps: Vec<Value> = images
         .iter()
@@ -197,6 +197,20 @@ pub fn steps(
         }));
     }
     json!({ "steps": steps })
+}
+
+/// The queue of the steps that build images and deploy: the one the CI cluster's agents
+/// serve when it runs them (`runners = "self-hosted"`), [`DEPLOY_QUEUE`] otherwise.
+fn trusted_queue(platform: &Platform) -> String {
+    platform
+        .of_stage(Stage::Ci)
+        .find_map(|env| {
+            let ci = env.ci.as_ref()?;
+            let cluster = env.cluster.as_ref()?;
+            (ci.runners.value == Runners::SelfHosted)
+                .then(|| super::runners::buildkite_queue(cluster).to_owned())
+        })
+        .unwrap_or_else(|| DEPLOY_QUEUE.to_owned())
 }
 
 fn image_key(service: &str) -> String {

@@ -2,9 +2,10 @@
 //! they live. `ci/pins.toml` is the only place versions are written, and the workflows and
 //! the runner files are rendered from it: Renovate's custom managers read and update the
 //! pins file (actions by tag and commit, the Rust toolchain, the Podplane CLI by commit,
-//! kubectl, Helm, images by tag and digest, Actions Runner Controller's charts), and it
-//! leaves the rendered files alone. A pull request it opens changes the pins only;
-//! `render --check` then asks for `cargo xtask render` on its branch.
+//! kubectl, Helm, images by tag and digest, the charts of Actions Runner Controller and of
+//! Buildkite's Agent Stack for Kubernetes), and it leaves the rendered files alone. A pull
+//! request it opens changes the pins only; `render --check` then asks for
+//! `cargo xtask render` on its branch.
 
 use std::path::{Path, PathBuf};
 
@@ -82,10 +83,17 @@ const MANAGERS: &[Manager] = &[
         ),
         current_value: None,
     },
+    Manager {
+        description: "Buildkite's Agent Stack for Kubernetes chart",
+        pattern: r#"\nagent-stack-k8s = "(?<currentValue>[^"]+)""#,
+        datasource: "docker",
+        dep_name: Some("ghcr.io/buildkite/helm/agent-stack-k8s"),
+        current_value: None,
+    },
 ];
 
 /// The rendered files Renovate must not edit: `render` writes them from the pins.
-const RENDERED: &[&str] = &[".github/workflows/**", "environments/**"];
+const RENDERED: &[&str] = &[".github/workflows/**", ".buildkite/**", "environments/**"];
 
 /// Renovate's configuration, when the repository has its pins.
 pub fn generate(platform: &Platform) -> anyhow::Result<Option<Generated>> {

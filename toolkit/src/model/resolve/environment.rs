@@ -101,20 +101,6 @@ impl EnvResolver<'_, '_> {
             self.validated(twin, |s| EnvName::parse(s))
         });
         let ci = self.stage_table(ci, "ci", Stage::Ci, stage.value);
-        if let Some(provider) = ci.as_ref().and_then(|ci| {
-            ci.provider.as_ref().filter(|p| {
-                *p.get_ref() == CiProvider::Buildkite
-                    && *ci.runners.get_ref() == Runners::SelfHosted
-            })
-        }) {
-            self.problems.push(
-                Diagnostic::at(
-                    self.span(provider),
-                    "Buildkite's agents cannot run in the CI cluster yet: the toolkit renders GitHub's runners there (Actions Runner Controller), not Buildkite's Agent Stack for Kubernetes",
-                )
-                .with_help("with provider = \"buildkite\", write runners = \"hosted\" (and remove vpc, zones and [pools]): the deploy pipeline's steps then run on the agents of the Buildkite queue `deploy`, wherever they run (ci/README.md, \"Buildkite\")"),
-            );
-        }
         let ci = ci.map(|ci| Ci {
             runners: Sourced::written(self.file, ci.runners),
             flow: ci.flow.map_or_else(

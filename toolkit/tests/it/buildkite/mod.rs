@@ -7,6 +7,7 @@
 //! providers takes the other's rendered files away and nothing hand-written.
 
 mod agent;
+mod agents;
 mod rehearsal;
 
 use pretty_assertions::assert_eq;
@@ -34,8 +35,7 @@ fn pipeline(name: &str, text: &str) -> Value {
     value
 }
 
-/// The test organisation, with Buildkite as its CI provider (on hosted agents: the CI
-/// cluster does not run Buildkite's yet), rendered.
+/// The test organisation, with Buildkite as its CI provider on hosted agents, rendered.
 pub fn on_buildkite(flow: Option<&str>) -> Repo {
     let repo = Repo::fixture();
     let flow = flow
@@ -49,6 +49,13 @@ pub fn on_buildkite(flow: Option<&str>) -> Repo {
              [access]\nplatform = \"admins\"\n"
         ),
     );
+    name_the_pipeline(&repo);
+    repo.run(&["render"]).success();
+    repo
+}
+
+/// `[buildkite]` in the platform file of `repo`, with the test organisation's ids.
+fn name_the_pipeline(repo: &Repo) {
     repo.edit(
         "environments/platform.toml",
         "[github]\n",
@@ -56,8 +63,6 @@ pub fn on_buildkite(flow: Option<&str>) -> Repo {
          organization_id = \"0184990a-477b-4fa8-9968-496074483c77\"\n\
          pipeline = \"platform\"\npipeline_id = \"0184990a-4782-42b5-afc1-16715b10b1f0\"\n\n[github]\n",
     );
-    repo.run(&["render"]).success();
-    repo
 }
 
 /// The steps the plan uploads for the change since `base`.
@@ -180,26 +185,6 @@ fn new_repo_names_a_bad_buildkite_pipeline_by_its_flag() {
         assert!(run.stderr().contains(says), "{}", run.stderr());
         assert!(!dir.path().join("repo").exists(), "nothing written");
     }
-}
-
-#[test]
-fn buildkite_in_the_ci_cluster_is_refused_where_it_is_written() {
-    let repo = Repo::fixture();
-    repo.edit(
-        "environments/ci/environment.toml",
-        "runners = \"self-hosted\"\n",
-        "runners = \"self-hosted\"\nprovider = \"buildkite\"\n",
-    );
-    let run = repo.run(&["check"]);
-    assert_eq!(run.code(), 2);
-    common::assert_output(
-        "buildkite/buildkite_in_the_ci_cluster_is_refused_where_it_is_written",
-        &run.stderr(),
-        &[
-            "environments/ci/environment.toml:12:12",
-            "runners = \"hosted\"",
-        ],
-    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::{common, podplane};
 mod deploy;
 mod monitor;
-mod runners;
+pub mod runners;
 mod trust;
 
 use std::process::Command;

@@ -18,7 +18,7 @@ const ENV: &str = "ci";
 const CLUSTER: &str = "initech-ci";
 
 /// Runs `environments/ci/deploy.sh` of `repo` with `standins`, logged in as a person.
-fn deploy(repo: &Repo, standins: &standins::Standins, home: &std::path::Path) -> Output {
+pub fn deploy(repo: &Repo, standins: &standins::Standins, home: &std::path::Path) -> Output {
     let pins = standins::Pins::read(&repo.path("."));
     Command::new("bash")
         .arg(repo.path(&format!("environments/{ENV}/deploy.sh")))
@@ -159,7 +159,7 @@ fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
 }
 
 /// hadolint, which runs shellcheck on each `RUN`, accepts every Containerfile the tool
-/// writes: each service's, and the runners'.
+/// writes: each service's, and the runners' (GitHub's and Buildkite's).
 #[test]
 fn containerfiles_pass_hadolint() {
     if Command::new("hadolint").arg("--version").output().is_err() {
@@ -178,15 +178,29 @@ fn containerfiles_pass_hadolint() {
         "crates/mailer/Containerfile",
         "environments/ci/runners.Containerfile",
     ];
-    for file in files {
+    // And the image of Buildkite's agents, which a repository on Buildkite builds instead.
+    let buildkite = Repo::generated_with(&["--ci", "buildkite", "--buildkite", "globex-inc/infra"]);
+    let agents = buildkite.path("environments/ci/runners.Containerfile");
+    assert!(
+        buildkite
+            .read("environments/ci/runners.Containerfile")
+            .contains("Buildkite"),
+        "the Buildkite agents' image"
+    );
+    for path in files
+        .iter()
+        .map(|file| repo.path(file))
+        .chain(std::iter::once(agents))
+    {
         let out = Command::new("hadolint")
             .arg("--no-color")
-            .arg(repo.path(file))
+            .arg(&path)
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "{file}: {}",
+            "{}: {}",
+            path.display(),
             String::from_utf8_lossy(&out.stdout)
         );
     }

@@ -82,11 +82,21 @@ fn the_custom_managers_find_every_pin_once() {
         let (repository, tag) = name.rsplit_once(':').unwrap();
         expected.insert(repository.to_owned(), format!("{tag}@{digest}"));
     }
-    expected.insert(
-        "ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller"
-            .to_owned(),
-        pins["charts"]["arc"].as_str().unwrap().to_owned(),
-    );
+    // Each chart by the OCI repository Renovate looks its versions up in.
+    let charts = [
+        (
+            "arc",
+            "ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller",
+        ),
+        ("agent-stack-k8s", "ghcr.io/buildkite/helm/agent-stack-k8s"),
+    ];
+    for (chart, version) in pins["charts"].as_table().unwrap() {
+        let (_, name) = charts
+            .iter()
+            .find(|(key, _)| key == chart)
+            .unwrap_or_else(|| panic!("a chart the test does not know: {chart}"));
+        expected.insert((*name).to_owned(), version.as_str().unwrap().to_owned());
+    }
 
     let mut found: BTreeMap<String, String> = BTreeMap::new();
     for manager in config["customManagers"].as_array().unwrap() {
@@ -123,7 +133,7 @@ fn the_custom_managers_find_every_pin_once() {
 
     // The rendered files are not Renovate's to edit.
     let ignored = config["ignorePaths"].as_array().unwrap();
-    for path in [".github/workflows/**", "environments/**"] {
+    for path in [".github/workflows/**", ".buildkite/**", "environments/**"] {
         assert!(ignored.contains(&Value::from(path)), "{path}");
     }
 }
