@@ -22,7 +22,13 @@ use crate::secrets::redact;
 use crate::terminal;
 
 pub fn run(root: &Path, args: &CheckArgs, today: Date) -> anyhow::Result<ExitCode> {
-    let Checked { findings, loaded } = check(root, today, args.base.as_deref())?;
+    let Checked {
+        findings,
+        loaded,
+        platform,
+    } = check(root, today, args.base.as_deref())?;
+    // The process's exit frees it at once: its destructors would only add to the wait.
+    std::mem::forget(platform);
     match args.format {
         CheckFormat::Human => print_human(&findings)?,
         CheckFormat::Json => {
@@ -51,6 +57,9 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// Whether the files loaded; when they did not, the findings say why, and no rule ran.
     pub loaded: bool,
+    /// What the rules ran on, when the files loaded: returned rather than freed, so that a
+    /// command can leave it to its process's exit.
+    pub platform: Option<Platform>,
 }
 
 /// Every finding of every rule on the repository at `root`, at its level, `allow`ed ones
@@ -84,6 +93,7 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
             return Ok(Checked {
                 findings,
                 loaded: false,
+                platform: None,
             });
         }
     };
@@ -138,6 +148,7 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
     Ok(Checked {
         findings: checks::findings(&platform, &context)?,
         loaded: true,
+        platform: Some(platform),
     })
 }
 

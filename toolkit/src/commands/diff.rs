@@ -13,7 +13,7 @@ use crate::repository::revision::Revision;
 /// `diff A B`: A is the candidate, B the reference.
 pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode> {
     let (a, b) = (args.a.as_str(), args.b.as_str());
-    let working = crate::repository::load(root)?;
+    let working = crate::repository::load_until_exit(root)?;
     let at_a = Operand::parse(a);
     let at_b = Operand::parse(b);
     let mut committed = Vec::new();
@@ -37,7 +37,7 @@ pub fn run(root: &Path, args: &DiffArgs, today: Date) -> anyhow::Result<ExitCode
                 .expect("loaded above")
                 .1
         }
-        None => &working,
+        None => working,
     };
     let candidate = find(platform_of(&at_a), &at_a)?;
     let reference = find(platform_of(&at_b), &at_b)?;

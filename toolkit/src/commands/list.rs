@@ -11,9 +11,9 @@ use crate::cli::{ListArgs, ReportFormat};
 use crate::model::{self, Environment};
 
 pub fn run(root: &Path, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let platform = crate::repository::load(root)?;
+    let platform = crate::repository::load_until_exit(root)?;
     match args.format {
-        ReportFormat::Human => crate::terminal::print(&human(&platform))?,
+        ReportFormat::Human => crate::terminal::print(&human(platform))?,
         ReportFormat::Json => {
             let listed: Vec<Listed> = platform.environments.values().map(listed).collect();
             crate::terminal::print_json(&listed)?;

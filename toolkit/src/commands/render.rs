@@ -24,11 +24,11 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let _lock = holds
         .then(|| crate::edit::Lock::repository(root))
         .transpose()?;
-    let platform = crate::repository::load(root)?;
-    render::refuse_secrets(&platform)?;
+    let platform = crate::repository::load_until_exit(root)?;
+    render::refuse_secrets(platform)?;
     let json = args.format == ReportFormat::Json;
     if !args.check {
-        let (done, said) = render::update(root, &platform, &checks::docs())?;
+        let (done, said) = render::update(root, platform, &checks::docs())?;
         if json {
             let changes = done
                 .into_iter()
@@ -44,7 +44,7 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let files = super::generated_files(&platform)?;
+    let files = super::generated_files(platform)?;
     let changes = render::changes(root, &files)?;
     if json {
         let changes = changes

@@ -13,7 +13,7 @@ use crate::model::tree::{Leaf, Node, Scalar};
 use crate::model::{Environment, Origin, Secrets};
 
 pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let platform = crate::repository::load(root)?;
+    let platform = crate::repository::load_until_exit(root)?;
     let env = platform.find(&args.env).map_err(Diagnostic::into_error)?;
     match args.format {
         ShowFormat::Toml => crate::terminal::print(&to_toml(env))?,

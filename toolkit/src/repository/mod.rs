@@ -9,7 +9,7 @@ pub mod services;
 pub mod tree;
 pub mod workspace;
 
-pub use tree::{SourceTree, load};
+pub use tree::{SourceTree, load, load_until_exit};
 
 use std::path::{Path, PathBuf};
 

@@ -137,6 +137,13 @@ pub fn load(root: &Path) -> anyhow::Result<Platform> {
     Ok(tree.load(services)?)
 }
 
+/// [`load`], for a command whose process ends when it does: the platform is never freed.
+/// The process's exit returns its memory at once, where running its destructors took a
+/// fifth of `list`'s time on 1,000 environments.
+pub fn load_until_exit(root: &Path) -> anyhow::Result<&'static Platform> {
+    Ok(Box::leak(Box::new(load(root)?)))
+}
+
 impl SourceTree {
     /// The sources as committed at `revision`, already resolved. Files are named
     /// `REVISION:path`, as git names them.
