@@ -64,11 +64,16 @@ runners_image() {
     --patch "$(jq -cn --arg key "$key" --arg tag "$tag" '{data: {($key): $tag}}')" >/dev/null
 }
 
-runners_needs_tools() {
+# DIR TAG: sets the caller's `containerfile` and `values` to DIR's runner files, once the
+# tools are there and the Containerfile is the one TAG was made from.
+runners_files() {
   local tool
   for tool in helm jq kubectl podplane sha256sum; do
     command -v "$tool" >/dev/null || runners_fail "$tool is needed and not installed"
   done
+  containerfile="$(cd "$1" && pwd)/runners.Containerfile"
+  values="$1/runners.values.yaml"
+  runners_check_tag "$containerfile" "$2"
 }
 
 runners_deploy() {
@@ -76,11 +81,8 @@ runners_deploy() {
   local context="$1" registry="$2" platform="$3" dir="$4" charts="$5" version="$6"
   local controller_namespace="$7" namespace="$8" secret="$9" image="${10}" tag="${11}"
   local scale_set="${12}"
-  runners_needs_tools
   local containerfile values
-  containerfile="$(cd "$dir" && pwd)/runners.Containerfile"
-  values="$dir/runners.values.yaml"
-  runners_check_tag "$containerfile" "$tag"
+  runners_files "$dir" "$tag"
 
   if ! kubectl get secret "$secret" --namespace "$namespace" --context "$context" >/dev/null 2>&1; then
     cat >&2 <<MISSING
@@ -109,11 +111,8 @@ runners_buildkite_deploy() {
   (($# == 12)) || runners_fail "runners_buildkite_deploy takes 12 arguments (ci/runners.sh says which), not $#"
   local context="$1" registry="$2" platform="$3" dir="$4" chart="$5" version="$6"
   local namespace="$7" secret="$8" git_secret="$9" image="${10}" tag="${11}" queue="${12}"
-  runners_needs_tools
   local containerfile values
-  containerfile="$(cd "$dir" && pwd)/runners.Containerfile"
-  values="$dir/runners.values.yaml"
-  runners_check_tag "$containerfile" "$tag"
+  runners_files "$dir" "$tag"
 
   if ! kubectl get secret "$secret" --namespace "$namespace" --context "$context" >/dev/null 2>&1; then
     cat >&2 <<MISSING

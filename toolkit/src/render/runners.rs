@@ -230,12 +230,13 @@ fn actions_runners(
         return Ok(None);
     };
     let cluster_id = cluster.id.value.as_str();
+    let preamble = comment_preamble("#", &Sources::Runners(env))
+        .trim_end()
+        .to_owned();
     let containerfile = templates::fill(
         "runners-containerfile",
         &ContainerfileData {
-            preamble: comment_preamble("#", &Sources::Runners(env))
-                .trim_end()
-                .to_owned(),
+            preamble: preamble.clone(),
             cluster_id,
             image: IMAGE,
             runner: &pins.images.runner.value,
@@ -246,9 +247,7 @@ fn actions_runners(
     let values = templates::fill(
         "runners-values",
         &ValuesData {
-            preamble: comment_preamble("#", &Sources::Runners(env))
-                .trim_end()
-                .to_owned(),
+            preamble,
             cluster_id,
             scale_set: cluster_id,
             chart: &pins.arc.value,

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{name_the_pipeline, pipeline, uploaded};
 use crate::common::{self, Repo};
-use crate::render::runners::deploy;
+use crate::render::runners::{built_once, deploy};
 use crate::{podplane, standins};
 
 /// The CI environment of the test organisation and its cluster, whose id names the queue.
@@ -225,16 +225,7 @@ fn the_ci_cluster_runs_the_agents_the_deploy_pipeline_asks_for() {
         stderr.contains(&format!("no Secret {GIT_SECRET}")),
         "{stderr}"
     );
-    let builds = standins.builds();
-    assert_eq!(builds.len(), 1);
-    let [file, platform, tag] = &builds[0];
-    assert_eq!(
-        std::path::Path::new(file),
-        repo.path("environments/ci/runners.Containerfile")
-            .canonicalize()
-            .unwrap()
-    );
-    assert_eq!(platform, "linux/amd64");
+    let tag = built_once(&repo, &standins);
     let patch = &values["config"]["pod-spec-patch"];
     assert_eq!(patch["nodeSelector"]["kubernetes.io/arch"], "amd64");
     let image = format!("apps/{tag}");

@@ -36,6 +36,22 @@ pub fn deploy(repo: &Repo, standins: &standins::Standins, home: &std::path::Path
         .unwrap()
 }
 
+/// The tag of the one image `deploy.sh` built so far: the CI environment's
+/// `runners.Containerfile`, for `linux/amd64`.
+pub fn built_once(repo: &Repo, standins: &standins::Standins) -> String {
+    let builds = standins.builds();
+    assert_eq!(builds.len(), 1);
+    let [file, platform, tag] = &builds[0];
+    assert_eq!(
+        std::path::Path::new(file),
+        repo.path("environments/ci/runners.Containerfile")
+            .canonicalize()
+            .unwrap()
+    );
+    assert_eq!(platform, "linux/amd64");
+    tag.clone()
+}
+
 fn yaml(text: &str) -> Value {
     serde_yaml_ng::from_str(text).unwrap()
 }
@@ -77,18 +93,9 @@ fn the_ci_cluster_runs_the_runners_the_workflows_ask_for() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let builds = standins.builds();
-    assert_eq!(builds.len(), 1);
-    let [file, platform, tag] = &builds[0];
-    assert_eq!(
-        std::path::Path::new(file),
-        repo.path("environments/ci/runners.Containerfile")
-            .canonicalize()
-            .unwrap()
-    );
     // Built for the nodes the pods are held to (the pools of initech-ci tie, and amd64
     // comes first, as for services).
-    assert_eq!(platform, "linux/amd64");
+    let tag = built_once(&repo, &standins);
     assert_eq!(
         values["template"]["spec"]["nodeSelector"]["kubernetes.io/arch"],
         "amd64"
