@@ -9,8 +9,8 @@
 //! - with Buildkite, its Agent Stack for Kubernetes: `runners.Containerfile` (the jobs'
 //!   image, from the services' pinned build image) and `runners.values.yaml` (the
 //!   controller, which takes the jobs of the queue named as the cluster id, the one the
-//!   deploy pipeline's steps ask for, and the pod each job runs in). Rendered when the
-//!   pins name the chart's version.
+//!   deploy pipeline's steps ask for, and the pod each job runs in), at the chart version
+//!   the pins name (pins without one are an error).
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
