@@ -381,11 +381,19 @@ pub fn changes<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Ch
 /// there are many; only what differs is kept.
 fn compare<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
     let compared = crate::parallel::map(files.iter().collect(), |file| {
-        anyhow::Ok(match read_if_exists(root, &file.path)? {
-            None => Some(Change::Create(file)),
-            Some(old) if old != file.contents => Some(Change::Update { file, old }),
-            Some(_) => None,
-        })
+        let path = root.join(&file.path);
+        let what = || format!("reading {}", file.path.display());
+        anyhow::Ok(
+            match holds(&path, file.contents.as_bytes()).with_context(what)? {
+                None => Some(Change::Create(file)),
+                Some(true) => None,
+                // Read again, as text, only to show how it differs.
+                Some(false) => match read_if_exists(root, &file.path)? {
+                    Some(old) => Some(Change::Update { file, old }),
+                    None => Some(Change::Create(file)),
+                },
+            },
+        )
     });
     let mut changes = Vec::new();
     for change in compared {
@@ -483,6 +491,30 @@ fn leftovers(
     }
     found.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(found)
+}
+
+/// Whether the file at `path` holds exactly `expected`; `None` when there is none. Nearly
+/// every generated file is unchanged, so each is read into a buffer its thread keeps
+/// rather than into a string of its own: checking thousands allocates next to nothing.
+fn holds(path: &Path, expected: &[u8]) -> std::io::Result<Option<bool>> {
+    use std::io::Read as _;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    if file.metadata()?.len() != expected.len() as u64 {
+        return Ok(Some(false));
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        // One byte more than expected shows a file that grew since its size was read.
+        file.take(expected.len() as u64 + 1).read_to_end(buffer)?;
+        Ok(Some(buffer.as_slice() == expected))
+    })
 }
 
 fn read_if_exists(root: &Path, relative: &Path) -> anyhow::Result<Option<String>> {
