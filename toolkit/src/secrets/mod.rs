@@ -100,6 +100,35 @@ const SECRET_NOUNS: &[&str] = &[
     "pepper",
 ];
 
+/// A part of each of [`SECRET_NOUNS`] and of `key`: a key holding none of them cannot end in
+/// one of those words.
+const SECRET_STEMS: &[&str] = &[
+    "key",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "credential",
+    "dsn",
+    "salt",
+    "pepper",
+];
+
+/// Whether ASCII `key` holds one of [`SECRET_STEMS`], in any case: at each byte, only the
+/// stems that start with it are compared.
+fn holds_a_stem(key: &[u8]) -> bool {
+    (0..key.len()).any(|at| {
+        let first = key[at].to_ascii_lowercase();
+        SECRET_STEMS.iter().any(|stem| {
+            let stem = stem.as_bytes();
+            stem[0] == first
+                && key
+                    .get(at..at + stem.len())
+                    .is_some_and(|part| part.eq_ignore_ascii_case(stem))
+        })
+    })
+}
+
 /// Words that make a following `key` a secret's: `API_KEY`, `APP_KEY`, `HMAC_KEY`.
 const KEY_QUALIFIERS: &[&str] = &[
     "api",
@@ -142,12 +171,7 @@ pub fn names_a_secret(key: &str) -> bool {
     let key = option_name(key);
     // Most keys hold none of the words: an ASCII key without one of them as a substring,
     // in any case, cannot end in one, and is not split into words.
-    let holds = |word: &str| {
-        key.as_bytes()
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
-    };
-    if key.is_ascii() && !holds("key") && !SECRET_NOUNS.iter().any(|noun| holds(noun)) {
+    if key.is_ascii() && !holds_a_stem(key.as_bytes()) {
         return false;
     }
     // A number at the end counts one of several: `DB_PASSWORD_2`, `TOKEN2`.

@@ -143,3 +143,13 @@ fn redaction_keeps_text_valid_when_a_secret_has_multibyte_characters() {
     assert!(!redacted.contains("ss"), "{redacted}");
     assert!(redacted.starts_with("PASSWORD = \""), "{redacted}");
 }
+
+#[test]
+fn every_secret_noun_holds_a_stem_the_quick_test_looks_for() {
+    for word in super::SECRET_NOUNS.iter().chain(&["key"]) {
+        assert!(
+            super::SECRET_STEMS.iter().any(|stem| word.contains(stem)),
+            "{word} holds no stem: keys ending in it would be passed over"
+        );
+    }
+}
