@@ -221,15 +221,22 @@ pub const FORMATS: &[Format] = &[
     format("sk-", Word, 20, 200, "an API key"),
 ];
 
-/// The format of `word`: the one with the longest prefix that it matches whole.
+/// The format of `word`: the one with the longest prefix that it matches whole. A prefix
+/// is compared only when its first byte is the word's: most words start like none.
 pub fn of(word: &str) -> Option<&'static Format> {
+    let first = word.as_bytes().first();
     FORMATS
         .iter()
         .filter(|format| {
-            word.strip_prefix(format.prefix).is_some_and(|tail| {
-                (format.min..=format.max).contains(&tail.len())
-                    && tail.chars().all(|c| format.chars.allows(c))
-            })
+            format
+                .prefix
+                .as_bytes()
+                .first()
+                .is_none_or(|b| Some(b) == first)
+                && word.strip_prefix(format.prefix).is_some_and(|tail| {
+                    (format.min..=format.max).contains(&tail.len())
+                        && tail.chars().all(|c| format.chars.allows(c))
+                })
         })
         .max_by_key(|format| format.prefix.len())
 }
