@@ -114,18 +114,30 @@ const SECRET_STEMS: &[&str] = &[
     "pepper",
 ];
 
+/// Whether a stem starts with each byte.
+const STEM_STARTS: [bool; 256] = {
+    let mut starts = [false; 256];
+    let mut i = 0;
+    while i < SECRET_STEMS.len() {
+        starts[SECRET_STEMS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    starts
+};
+
 /// Whether ASCII `key` holds one of [`SECRET_STEMS`], in any case: at each byte, only the
 /// stems that start with it are compared.
 fn holds_a_stem(key: &[u8]) -> bool {
     (0..key.len()).any(|at| {
         let first = key[at].to_ascii_lowercase();
-        SECRET_STEMS.iter().any(|stem| {
-            let stem = stem.as_bytes();
-            stem[0] == first
-                && key
-                    .get(at..at + stem.len())
-                    .is_some_and(|part| part.eq_ignore_ascii_case(stem))
-        })
+        STEM_STARTS[usize::from(first)]
+            && SECRET_STEMS.iter().any(|stem| {
+                let stem = stem.as_bytes();
+                stem[0] == first
+                    && key
+                        .get(at..at + stem.len())
+                        .is_some_and(|part| part.eq_ignore_ascii_case(stem))
+            })
     })
 }
 
