@@ -185,6 +185,10 @@ pub(super) fn user_password_at_host(text: &str) -> Option<Range<usize>> {
 /// The byte range of an `Authorization` header's credential: the word after `Bearer `,
 /// `Basic ` or `Token ` (any case), at least eight characters and not a placeholder.
 pub(super) fn header_credential(text: &str) -> Option<Range<usize>> {
+    // Every scheme ends in a space: text without one holds none.
+    if !text.contains(' ') {
+        return None;
+    }
     let lower = text.to_ascii_lowercase();
     for scheme in ["bearer ", "basic ", "token "] {
         for (at, _) in lower.match_indices(scheme) {
