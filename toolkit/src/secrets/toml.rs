@@ -6,7 +6,8 @@
 
 use std::ops::Range;
 
-use toml_edit::{Document, Item, Table, Value};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::Kind;
 
@@ -21,57 +22,70 @@ pub struct Found {
     pub kind: Kind,
 }
 
-/// Every secret string of `text`; nothing when it is not valid TOML (the parse error is
-/// its own diagnostic, whose excerpt [`super::redact`] still hides secrets in).
+/// Every secret string of `text`, in the file's order; nothing when it is not valid TOML
+/// (the parse error is its own diagnostic, whose excerpt [`super::redact`] still hides
+/// secrets in). Read with the parser that reads the files, which keeps every span.
 pub fn secrets(text: &str) -> Vec<Found> {
-    let Ok(document) = Document::parse(text) else {
+    let Ok(document) = DeTable::parse(text) else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    table(document.as_table(), &mut Vec::new(), &mut found);
+    table(document.get_ref(), &mut Vec::new(), &mut found);
+    found.sort_by_key(|secret| secret.range.start);
     found
 }
 
-fn table<'a>(table: &'a Table, path: &mut Vec<&'a str>, found: &mut Vec<Found>) {
-    for (key, item) in table.iter() {
-        path.push(key);
-        match item {
-            Item::Value(value) => self::value(value, key, path, found),
-            Item::Table(inner) => self::table(inner, path, found),
-            Item::ArrayOfTables(tables) => {
-                for inner in tables.iter() {
-                    self::table(inner, path, found);
-                }
-            }
-            Item::None => {}
-        }
+fn table<'a>(table: &'a DeTable<'a>, path: &mut Vec<&'a str>, found: &mut Vec<Found>) {
+    for (key, item) in table {
+        path.push(key.get_ref());
+        value(item, key.get_ref(), path, found);
         path.pop();
     }
 }
 
-fn value<'a>(value: &'a Value, key: &str, path: &mut Vec<&'a str>, found: &mut Vec<Found>) {
-    match value {
-        Value::String(text) => {
-            if let (Some(kind), Some(range)) = (super::classify(key, text.value()), text.span()) {
+fn value<'a>(
+    value: &'a Spanned<DeValue<'a>>,
+    key: &str,
+    path: &mut Vec<&'a str>,
+    found: &mut Vec<Found>,
+) {
+    match value.get_ref() {
+        DeValue::String(text) => {
+            if let Some(kind) = super::classify(key, text) {
                 found.push(Found {
-                    range,
+                    range: value.span(),
                     path: path.join("."),
                     kind,
                 });
             }
         }
-        Value::Array(items) => {
-            for item in items.iter() {
+        DeValue::Array(items) => {
+            for item in items {
                 self::value(item, key, path, found);
             }
         }
-        Value::InlineTable(inline) => {
-            for (inner_key, item) in inline.iter() {
-                path.push(inner_key);
-                self::value(item, inner_key, path, found);
-                path.pop();
-            }
-        }
+        DeValue::Table(inner) => table(inner, path, found),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_secret_string_is_found_with_its_quotes_and_path_in_the_files_order() {
+        let text = "[b]\npassword = \"hunter2-hunter2\"\nname = \"web\"\n\n[a]\nx = [{ token = 'abc123def456' }]\n\n[[c]]\nsecret = \"\"\"s3cr3t-value-9\"\"\"\n";
+        let found: Vec<(&str, String)> = super::secrets(text)
+            .into_iter()
+            .map(|secret| (&text[secret.range], secret.path))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("\"hunter2-hunter2\"", "b.password".to_owned()),
+                ("'abc123def456'", "a.x.token".to_owned()),
+                ("\"\"\"s3cr3t-value-9\"\"\"", "c.secret".to_owned()),
+            ]
+        );
+        assert!(super::secrets("password = ").is_empty(), "not TOML");
     }
 }
