@@ -221,24 +221,32 @@ pub const FORMATS: &[Format] = &[
     format("sk-", Word, 20, 200, "an API key"),
 ];
 
-/// The format of `word`: the one with the longest prefix that it matches whole. A prefix
-/// is compared only when its first byte is the word's: most words start like none.
+/// The format of `word`: the one with the longest prefix that it matches whole. Only the
+/// formats whose prefix starts with the word's first byte are tried.
 pub fn of(word: &str) -> Option<&'static Format> {
-    let first = word.as_bytes().first();
-    FORMATS
+    let first = *word.as_bytes().first()?;
+    by_first_byte()[usize::from(first)]
         .iter()
+        .copied()
         .filter(|format| {
-            format
-                .prefix
-                .as_bytes()
-                .first()
-                .is_none_or(|b| Some(b) == first)
-                && word.strip_prefix(format.prefix).is_some_and(|tail| {
-                    (format.min..=format.max).contains(&tail.len())
-                        && tail.chars().all(|c| format.chars.allows(c))
-                })
+            word.strip_prefix(format.prefix).is_some_and(|tail| {
+                (format.min..=format.max).contains(&tail.len())
+                    && tail.chars().all(|c| format.chars.allows(c))
+            })
         })
         .max_by_key(|format| format.prefix.len())
+}
+
+/// [`FORMATS`] by the first byte of their prefix, each list in the table's order.
+fn by_first_byte() -> &'static [Vec<&'static Format>; 256] {
+    static TABLE: std::sync::OnceLock<[Vec<&'static Format>; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: [Vec<&'static Format>; 256] = std::array::from_fn(|_| Vec::new());
+        for format in FORMATS {
+            table[usize::from(format.prefix.as_bytes()[0])].push(format);
+        }
+        table
+    })
 }
 
 /// Formats that are not a prefix: a Mailchimp key (32 hex digits, `-us` and a data
@@ -287,3 +295,23 @@ pub const SECRET_URLS: &[(&str, &str)] = &[
         "a Zapier webhook URL",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_format_has_a_prefix_and_its_first_byte_finds_it() {
+        let table = super::by_first_byte();
+        for format in super::FORMATS {
+            let first = format.prefix.as_bytes().first().expect("a prefix");
+            assert!(
+                table[usize::from(*first)]
+                    .iter()
+                    .any(|found| std::ptr::eq(*found, format))
+            );
+        }
+        assert_eq!(
+            table.iter().map(Vec::len).sum::<usize>(),
+            super::FORMATS.len()
+        );
+    }
+}
