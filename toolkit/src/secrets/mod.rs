@@ -73,14 +73,10 @@ pub fn classify(key: &str, value: &str) -> Option<Kind> {
     if let Some(kind) = shape(value) {
         return Some(kind);
     }
-    if is_reference(value) {
-        return None;
-    }
-    // The value's test first: it allocates nothing, and most values are no `user:password`.
-    if names_a_secret(key) || (is_user_password(value) && names_credentials(key)) {
-        return Some(Kind::Named);
-    }
-    None
+    // By its key, a secret unless it refers to one kept elsewhere. The value's own test
+    // first: it allocates nothing, and most values are no `user:password`.
+    let named = names_a_secret(key) || (is_user_password(value) && names_credentials(key));
+    (named && !is_reference(value)).then_some(Kind::Named)
 }
 
 /// The last words of keys that hold a secret: `DB_PASSWORD`, `GITHUB_TOKEN`, `SENTRY_DSN`.
