@@ -26,6 +26,9 @@ pub struct SourceFile {
     /// of a TOML file judged by its key and shape, whatever the key's quotes and however
     /// many lines the value spans.
     secrets: OnceLock<Vec<Range<usize>>>,
+    /// Its secret strings, found when it is parsed (from the same parse) or the first time
+    /// they are asked for.
+    found: OnceLock<Vec<crate::secrets::toml::Found>>,
 }
 
 impl SourceFile {
@@ -35,15 +38,29 @@ impl SourceFile {
             text: text.into(),
             line_starts: OnceLock::new(),
             secrets: OnceLock::new(),
+            found: OnceLock::new(),
         })
+    }
+
+    /// Every secret string of this TOML file (nothing when it is not valid TOML).
+    pub fn secrets_found(&self) -> &[crate::secrets::toml::Found] {
+        self.found
+            .get_or_init(|| crate::secrets::toml::secrets(&self.text))
+    }
+
+    /// Keeps what the parse of this file found, so that its secrets are not parsed for
+    /// again.
+    pub fn keep_secrets_found(&self, found: Vec<crate::secrets::toml::Found>) {
+        // Found already, the same way: either is the file's.
+        let _ = self.found.set(found);
     }
 
     fn secrets(&self) -> &[Range<usize>] {
         self.secrets.get_or_init(|| {
             if self.path.extension().is_some_and(|e| e == "toml") {
-                crate::secrets::toml::secrets(&self.text)
-                    .into_iter()
-                    .map(|found| inside_quotes(&self.text, found.range))
+                self.secrets_found()
+                    .iter()
+                    .map(|found| inside_quotes(&self.text, found.range.clone()))
                     .collect()
             } else {
                 Vec::new()

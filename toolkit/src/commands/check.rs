@@ -67,6 +67,8 @@ pub struct Checked {
 /// could not run. `base` is the revision services are compared with; without one, HEAD
 /// when git knows it.
 pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Checked> {
+    // A rule looks for secrets in every file: they are found as the files are parsed.
+    crate::model::find_secrets_while_parsing();
     let tree = crate::repository::SourceTree::read(root)?;
     let base = match base {
         Some(base) => Some(Revision::resolve(root, base)?),

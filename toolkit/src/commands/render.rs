@@ -24,6 +24,8 @@ pub fn run(root: &Path, args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let _lock = holds
         .then(|| crate::edit::Lock::repository(root))
         .transpose()?;
+    // Rendering refuses secrets in every file: they are found as the files are parsed.
+    crate::model::find_secrets_while_parsing();
     let platform = crate::repository::load_until_exit(root)?;
     render::refuse_secrets(platform)?;
     let json = args.format == ReportFormat::Json;

@@ -74,7 +74,7 @@ pub use files::{
 };
 pub use files::{ENVIRONMENT_FILE, ENVIRONMENTS_DIR, PLATFORM_FILE, TOOLKIT_RECORD_FILE};
 use names::{Account, ClusterId, DnsName, EnvName, Region, Slug};
-pub use parse::{SCHEMA_RULE, parse as parse_file};
+pub use parse::{SCHEMA_RULE, find_secrets_while_parsing, parse as parse_file, parse_with_secrets};
 pub use resolve::{VPC_NO_OVERLAP_RULE, resolve};
 use values::{
     AcmeDirectory, Email, GitUrl, InstanceType, Reason, SecretArn, SecretKey, SeedDigest,
@@ -196,9 +196,7 @@ impl Platform {
         let mut files: Vec<&Arc<SourceFile>> = vec![&self.file];
         files.extend(environments.iter().map(|env| &env.file));
         files.extend(self.pins.as_ref().map(|pins| &pins.file));
-        let scanned = crate::parallel::map(files.clone(), |file| {
-            crate::secrets::toml::secrets(&file.text)
-        });
+        let scanned = crate::parallel::map(files.clone(), |file| file.secrets_found().to_vec());
         for (file, secrets) in files.into_iter().zip(scanned) {
             for secret in secrets {
                 let allowed = allow.as_ref().is_some_and(|secrets| {

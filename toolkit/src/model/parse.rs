@@ -2,6 +2,7 @@
 //! error into a diagnostic with a span, a plain message and a suggestion.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::de::DeserializeOwned;
 
@@ -21,6 +22,30 @@ rules stops everything. Fix the file at the line shown; the message says what wo
 /// Deserializes one file, or explains in a diagnostic why it cannot be.
 pub fn parse<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diagnostic> {
     toml::from_str(&file.text).map_err(|err| toml_diagnostic(file, &err))
+}
+
+/// Whether [`parse_with_secrets`] finds a file's secrets in the same parse. A command that
+/// looks for them in every file (`check`, `render`) asks for it; for the others they are
+/// found, the same, when something asks.
+static SECRETS_WHILE_PARSING: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`parse_with_secrets`] find each file's secrets as it parses it, from then on.
+pub fn find_secrets_while_parsing() {
+    SECRETS_WHILE_PARSING.store(true, Ordering::Relaxed);
+}
+
+/// [`parse`] for a file secrets are looked for in (`platform.toml`, an `environment.toml`,
+/// the pins): when [`find_secrets_while_parsing`] was called, the same parse finds them,
+/// and the file keeps them.
+pub fn parse_with_secrets<T: DeserializeOwned>(file: &Arc<SourceFile>) -> Result<T, Diagnostic> {
+    if !SECRETS_WHILE_PARSING.load(Ordering::Relaxed) {
+        return parse(file);
+    }
+    let document =
+        toml::de::DeTable::parse(&file.text).map_err(|err| toml_diagnostic(file, &err))?;
+    file.keep_secrets_found(crate::secrets::toml::secrets_in(document.get_ref()));
+    T::deserialize(toml::de::Deserializer::from(document))
+        .map_err(|err| toml_diagnostic(file, &err))
 }
 
 /// Turns a TOML parse or serde error into a diagnostic. Serde's messages for unknown keys

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Sourced;
-use super::parse::parse;
+use super::parse::parse_with_secrets;
 use super::patterns;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 
@@ -168,7 +168,7 @@ impl Pins {
 
 /// Parses and validates the pins file.
 pub fn load(file: &Arc<SourceFile>) -> Result<Pins, Diagnostics> {
-    let parsed: PinsFile = parse(file).map_err(|d| Diagnostics(vec![d]))?;
+    let parsed: PinsFile = parse_with_secrets(file).map_err(|d| Diagnostics(vec![d]))?;
     let mut problems = Diagnostics::default();
     let span = |range: std::ops::Range<usize>| Span {
         file: file.clone(),

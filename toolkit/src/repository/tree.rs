@@ -100,7 +100,7 @@ impl SourceTree {
         let platform = crate::model::resolve(
             &self.root,
             &self.platform,
-            crate::model::parse_file::<PlatformFile>(&self.platform),
+            crate::model::parse_with_secrets::<PlatformFile>(&self.platform),
             &self.environments,
             services,
         );

@@ -26,11 +26,13 @@ pub struct Found {
 /// (the parse error is its own diagnostic, whose excerpt [`super::redact`] still hides
 /// secrets in). Read with the parser that reads the files, which keeps every span.
 pub fn secrets(text: &str) -> Vec<Found> {
-    let Ok(document) = DeTable::parse(text) else {
-        return Vec::new();
-    };
+    DeTable::parse(text).map_or_else(|_| Vec::new(), |document| secrets_in(document.get_ref()))
+}
+
+/// Every secret string of a parsed document, in the file's order.
+pub fn secrets_in(document: &DeTable<'_>) -> Vec<Found> {
     let mut found = Vec::new();
-    table(document.get_ref(), &mut Vec::new(), &mut found);
+    table(document, &mut Vec::new(), &mut found);
     found.sort_by_key(|secret| secret.range.start);
     found
 }

@@ -30,7 +30,10 @@ pub(super) fn parse_environment(
             "rename the directory: an environment name is lowercase letters, digits and single hyphens, starting with a letter",
         )
     });
-    match (name, crate::model::parse_file::<EnvironmentFile>(file)) {
+    match (
+        name,
+        crate::model::parse_with_secrets::<EnvironmentFile>(file),
+    ) {
         (Ok(name), Ok(raw)) => Ok((name, raw)),
         (name, raw) => Err(Diagnostics(
             name.err().into_iter().chain(raw.err()).collect(),
