@@ -142,7 +142,8 @@ impl fmt::Display for RuleId {
 }
 
 /// How much a rule's findings matter, as clippy's lint levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
     Allow,

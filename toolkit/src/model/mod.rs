@@ -48,6 +48,7 @@ mod keywords;
 pub mod names;
 pub mod network;
 mod parse;
+#[cfg(test)]
 pub mod patterns;
 pub mod pins;
 mod resolve;

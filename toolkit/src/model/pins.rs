@@ -7,23 +7,24 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::model::spanned::Spanned;
-use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Sourced;
 use super::parse::parse_with_secrets;
-use super::patterns;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
+#[cfg(test)]
+use {super::patterns, schemars::JsonSchema};
 
 /// Where the pins are, relative to the root.
 pub const PINS_FILE: &str = "ci/pins.toml";
 
 /// `ci/pins.toml` as written; also the source of its JSON Schema.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinsFile {
     /// The actions the workflows use, by `owner/repository`.
-    #[schemars(extend("propertyNames" = { "pattern": patterns::ACTION }))]
+    #[cfg_attr(test, schemars(extend("propertyNames" = { "pattern": patterns::ACTION })))]
     actions: BTreeMap<Spanned<String>, ActionFile>,
     /// The tools every job installs, at exact versions.
     tools: ToolsFile,
@@ -34,71 +35,78 @@ pub struct PinsFile {
 }
 
 /// `[actions."OWNER/REPO"]`: an action pinned to a commit.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "action")]
+#[cfg_attr(test, schemars(rename = "action"))]
 struct ActionFile {
     /// The full 40-character commit SHA of a release: a tag or a short SHA can come to name other code.
-    #[schemars(pattern(patterns::COMMIT_SHA))]
+    #[cfg_attr(test, schemars(pattern(patterns::COMMIT_SHA)))]
     commit: Spanned<String>,
     /// The release's tag, written beside the SHA for people and update tools: letters, digits, `.`, `_`, `+` and `-`.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     version: Spanned<String>,
 }
 
 /// `[tools]`: the toolchain and CLI versions the jobs install.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "tools")]
+#[cfg_attr(test, schemars(rename = "tools"))]
 struct ToolsFile {
     /// The Rust toolchain every job installs: an exact version, so that a new release's lints cannot fail a pipeline that passed yesterday.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     rust: Spanned<String>,
     /// The Podplane CLI the deploy jobs install with `go install github.com/podplane/podplane@<version>` (Go's checksum database verifies it): a release tag or a full commit.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     podplane: Spanned<String>,
     /// The kubectl release the deploy jobs install (`v1.37.0`), checked against the checksum Kubernetes publishes beside it.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     kubectl: Spanned<String>,
     /// The Helm release the deploy jobs install (`v4.0.0`), which `podplane deploy` runs, checked against the checksum Helm publishes beside it.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     helm: Spanned<String>,
 }
 
 /// `[images]`: base images, each as `HOST/PATH:TAG@sha256:DIGEST`, the digest of the
 /// multi-platform index the tag named when it was pinned.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "images")]
+#[cfg_attr(test, schemars(rename = "images"))]
 struct ImagesFile {
     /// What a service's Containerfile builds in: a Rust image at the toolchain of `[tools] rust`. `new-service` writes it into the Containerfile.
-    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    #[cfg_attr(test, schemars(pattern(patterns::IMAGE_BY_DIGEST)))]
     build: Spanned<String>,
     /// What a service's image runs on. `new-service` writes it into the Containerfile.
-    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    #[cfg_attr(test, schemars(pattern(patterns::IMAGE_BY_DIGEST)))]
     runtime: Spanned<String>,
     /// The Actions runner image the CI cluster's runner image is built from.
-    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    #[cfg_attr(test, schemars(pattern(patterns::IMAGE_BY_DIGEST)))]
     runner: Spanned<String>,
     /// The Docker engine that runs beside each of the CI cluster's runners (Docker in Docker).
-    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    #[cfg_attr(test, schemars(pattern(patterns::IMAGE_BY_DIGEST)))]
     dind: Spanned<String>,
     /// OpenObserve's image, which the observability environment's OpenObserve service runs on: its Containerfile's last stage. Needed while a crate's Containerfile starts from it.
-    #[schemars(pattern(patterns::IMAGE_BY_DIGEST))]
+    #[cfg_attr(test, schemars(pattern(patterns::IMAGE_BY_DIGEST)))]
     openobserve: Option<Spanned<String>>,
 }
 
 /// `[charts]`: Helm charts, at exact versions.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "charts")]
+#[cfg_attr(test, schemars(rename = "charts"))]
 struct ChartsFile {
     /// Actions Runner Controller: the version of its two charts, `gha-runner-scale-set-controller` and `gha-runner-scale-set` (`0.14.2`), which are released together.
-    #[schemars(pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(test, schemars(pattern(patterns::TOOL_VERSION)))]
     arc: Spanned<String>,
     /// Buildkite's Agent Stack for Kubernetes: the version of its chart (`0.47.0`), which runs the CI cluster's agents when Buildkite runs the pipelines. Needed while the CI cluster runs them.
     #[serde(rename = "agent-stack-k8s")]
-    #[schemars(rename = "agent-stack-k8s", pattern(patterns::TOOL_VERSION))]
+    #[cfg_attr(
+        test,
+        schemars(rename = "agent-stack-k8s", pattern(patterns::TOOL_VERSION))
+    )]
     agent_stack: Option<Spanned<String>>,
 }
 

@@ -1,10 +1,11 @@
 //! A value of a hand-written file with the byte range it was read from.
 //!
 //! A newtype of `serde_spanned::Spanned`, read the same way, so that the types of `files`
-//! can also describe themselves as a JSON Schema: the schema of a `Spanned<T>` is `T`'s,
-//! as the span is where a value was written, not part of it.
+//! can also describe themselves as a JSON Schema (in the unit test that derives the
+//! committed schemas): the schema of a `Spanned<T>` is `T`'s, as the span is where a value
+//! was written, not part of it.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -45,16 +46,17 @@ impl Borrow<str> for Spanned<String> {
     }
 }
 
+#[cfg(test)]
 impl<T: schemars::JsonSchema> schemars::JsonSchema for Spanned<T> {
     fn inline_schema() -> bool {
         T::inline_schema()
     }
 
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         T::schema_name()
     }
 
-    fn schema_id() -> Cow<'static, str> {
+    fn schema_id() -> std::borrow::Cow<'static, str> {
         T::schema_id()
     }
 

@@ -541,6 +541,7 @@ fn preamble(sources: &Sources) -> [String; 2] {
             "{ENVIRONMENTS_DIR}/{PLATFORM_FILE} and every {ENVIRONMENTS_DIR}/*/{ENVIRONMENT_FILE}"
         ),
         Sources::Rules => "the rules of toolkit/src/checks/ and toolkit/src/model/".to_owned(),
+        #[cfg(test)]
         Sources::Schemas => {
             "the types toolkit/src/model/ reads the hand-written files with".to_owned()
         }
@@ -567,6 +568,7 @@ enum Sources<'a> {
     EnvironmentAndCrates(&'a Environment),
     All,
     Rules,
+    #[cfg(test)]
     Schemas,
     Workflows,
     /// The CI environment's runners: its files and the pins.
