@@ -310,9 +310,10 @@ fn to_observability(platform: &Platform) -> Vec<Diagnostic> {
             );
             continue;
         };
+        let host = hosts::url_host(&endpoint.value);
         if let Some((prod, _)) = production
             .iter()
-            .find(|(_, zone)| host_in_zone(&endpoint.value, zone))
+            .find(|(_, zone)| hosts::in_zone(host, zone))
         {
             found.push(
                 Diagnostic::new(
@@ -323,7 +324,7 @@ fn to_observability(platform: &Platform) -> Vec<Diagnostic> {
             );
         } else if !observability
             .iter()
-            .any(|(_, zone)| host_in_zone(&endpoint.value, zone))
+            .any(|(_, zone)| hosts::in_zone(host, zone))
         {
             found.push(
                 Diagnostic::new(
@@ -340,10 +341,6 @@ fn to_observability(platform: &Platform) -> Vec<Diagnostic> {
         }
     }
     found
-}
-
-fn host_in_zone(url: &str, zone: &str) -> bool {
-    hosts::in_zone(hosts::url_host(url), zone)
 }
 
 #[cfg(test)]

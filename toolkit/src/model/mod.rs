@@ -165,6 +165,8 @@ pub struct Platform {
     /// `[observability]` of platform.toml: telemetry goes to a hosted provider through a
     /// relay in each cluster; `None` when an observability environment takes it.
     pub managed_observability: Option<ManagedObservability>,
+    /// What [`Platform::ci_provider`] says, found once: each environment's files ask.
+    ci_provider: CiProvider,
 }
 
 /// What a repository without staging (the smallest shape) does instead, and how to add
@@ -260,9 +262,7 @@ impl Platform {
     /// The CI/CD service that runs the pipelines: the CI environment's `[ci] provider`,
     /// GitHub Actions when there is none.
     pub fn ci_provider(&self) -> CiProvider {
-        self.of_stage(Stage::Ci)
-            .find_map(|env| env.ci.as_ref())
-            .map_or(CiProvider::Github, |ci| ci.provider.value)
+        self.ci_provider
     }
 
     /// Environments of one stage, in name order.
@@ -323,10 +323,10 @@ impl Secrets {
         path: impl FnOnce() -> String,
     ) -> Option<crate::secrets::Kind> {
         let kind = match value {
-            tree::Scalar::String(text) => crate::secrets::classify(key, text),
+            tree::Scalar::String(text) => crate::secrets::classify_once(key, text),
             tree::Scalar::List(items) => items
                 .iter()
-                .find_map(|item| crate::secrets::classify(key, item)),
+                .find_map(|item| crate::secrets::classify_once(key, item)),
             tree::Scalar::Integer(_) => None,
         }?;
         let path = path();

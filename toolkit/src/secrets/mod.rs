@@ -25,6 +25,8 @@ use shape::{
     credential_url, header_credential, is_jwt, is_random, public_material, user_password_at_host,
 };
 
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
 
@@ -77,6 +79,27 @@ pub fn classify(key: &str, value: &str) -> Option<Kind> {
     // first: it allocates nothing, and most values are no `user:password`.
     let named = names_a_secret(key) || (is_user_password(value) && names_credentials(key));
     (named && !is_reference(value)).then_some(Kind::Named)
+}
+
+/// [`classify`], remembered on each thread. The environments of a platform hold many of
+/// the same keys and values (what platform.toml gives them all, what the crates declare):
+/// each pair is judged once per thread, not once per environment that holds it.
+pub fn classify_once(key: &str, value: &str) -> Option<Kind> {
+    thread_local! {
+        static JUDGED: RefCell<FxHashMap<String, FxHashMap<String, Option<Kind>>>> =
+            RefCell::default();
+    }
+    JUDGED.with_borrow_mut(|judged| {
+        if let Some(kind) = judged.get(key).and_then(|values| values.get(value)) {
+            return *kind;
+        }
+        let kind = classify(key, value);
+        judged
+            .entry(key.to_owned())
+            .or_default()
+            .insert(value.to_owned(), kind);
+        kind
+    })
 }
 
 /// The last words of keys that hold a secret: `DB_PASSWORD`, `GITHUB_TOKEN`, `SENTRY_DSN`.

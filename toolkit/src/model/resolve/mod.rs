@@ -23,7 +23,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::files::PlatformFile;
 use crate::model::hosts::{self};
 use crate::model::names::EnvName;
-use crate::model::{Environment, Origin, Platform, ServiceDecl, Sourced};
+use crate::model::{CiProvider, Environment, Origin, Platform, ServiceDecl, Sourced, Stage};
 
 pub use across::VPC_NO_OVERLAP_RULE;
 use across::{check_across, suggest_free_vpc};
@@ -121,6 +121,11 @@ pub fn resolve(
     let parity =
         parity.and_then(|p| resolve_parity(p, &platform_file, &directories, &mut problems));
     problems.dedup();
+    let ci_provider = resolved
+        .values()
+        .filter(|env| env.stage.value == Stage::Ci)
+        .find_map(|env| env.ci.as_ref())
+        .map_or(CiProvider::Github, |ci| ci.provider.value);
     problems.into_result(Platform {
         root: root.to_path_buf(),
         file: platform_file,
@@ -140,6 +145,7 @@ pub fn resolve(
         github,
         buildkite,
         managed_observability,
+        ci_provider,
     })
 }
 
