@@ -65,6 +65,20 @@ fn names_references_hashes_and_settings_are_not_secrets() {
 }
 
 #[test]
+fn a_remembered_judgement_is_the_judgement_of_its_key_and_value() {
+    // Each value under a key that names no secret, then under one that does, then again,
+    // and each plain key with values it has not held: the same answers as `classify`.
+    for (key, value) in PLAIN_VALUES {
+        for key in [*key, "DB_PASSWORD", *key] {
+            assert_eq!(classify_once(key, value), classify(key, value), "{key} = {value}");
+        }
+        for value in SECRET_VALUES {
+            assert_eq!(classify_once(key, value), classify(key, value), "{key} = {value}");
+        }
+    }
+}
+
+#[test]
 fn no_credential_is_shorter_than_the_shortest_judged() {
     for format in formats::FORMATS {
         assert!(
