@@ -215,18 +215,17 @@ fn recorded(root: &Path, record: &Path, root_manifest: &str) -> Option<Workspace
         return None;
     }
     let manifests = read_manifests(root, &record.packages).ok()?;
-    let declared_as_written = record
-        .packages
-        .iter()
-        .zip(&manifests)
-        .all(|(package, text)| match &package.declared {
+    let declared_as_written = crate::parallel::map(
+        record.packages.iter().zip(&manifests).collect(),
+        |(package, text)| match &package.declared {
             Some(declared) => {
                 crate::model::services::recorded(&package.name, &package.manifest, text).as_ref()
                     == Some(declared)
             }
             None => true,
-        });
-    if !declared_as_written {
+        },
+    );
+    if !declared_as_written.into_iter().all(|held| held) {
         return None;
     }
     let workspace = Workspace {
@@ -322,6 +321,11 @@ fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Optio
         add(package.manifest.as_bytes());
         add(text.as_bytes());
     }
+    let manifests: std::collections::HashSet<&str> = workspace
+        .packages
+        .iter()
+        .map(|package| package.manifest.as_str())
+        .collect();
     for dir in globbed_dirs(root_manifest)? {
         add(dir.as_bytes());
         match std::fs::read_dir(root.join(&dir)) {
@@ -329,21 +333,35 @@ fn fingerprint(root: &Path, root_manifest: &str, workspace: &Workspace) -> Optio
                 // Each entry by name and by what cargo would find there: a file that
                 // becomes a crate, or a dangling link that comes to point at one, changes
                 // the answer as much as a new name does.
+                // The listing gives each entry's type, and a manifest read above is a
+                // file: only links and other directories cost a call to the file system.
                 let mut found: Vec<_> = entries
                     .filter_map(|entry| {
-                        let path = entry.ok()?.path();
-                        let kind = match std::fs::metadata(&path) {
-                            Ok(meta) if meta.is_dir() => {
-                                if path.join("Cargo.toml").is_file() {
+                        let entry = entry.ok()?;
+                        let path = entry.path();
+                        let is_dir = match entry.file_type() {
+                            Ok(kind) if kind.is_symlink() => {
+                                std::fs::metadata(&path).map(|meta| meta.is_dir())
+                            }
+                            Ok(kind) => Ok(kind.is_dir()),
+                            Err(error) => Err(error),
+                        };
+                        let name = path.file_name()?.to_owned();
+                        let kind = match is_dir {
+                            Ok(true) => {
+                                let read = name.to_str().is_some_and(|name| {
+                                    manifests.contains(format!("{dir}/{name}/Cargo.toml").as_str())
+                                });
+                                if read || path.join("Cargo.toml").is_file() {
                                     b'c'
                                 } else {
                                     b'd'
                                 }
                             }
-                            Ok(_) => b'f',
+                            Ok(false) => b'f',
                             Err(_) => b'x',
                         };
-                        Some((path.file_name()?.to_owned(), kind))
+                        Some((name, kind))
                     })
                     .collect();
                 found.sort();

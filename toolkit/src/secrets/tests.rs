@@ -70,10 +70,18 @@ fn a_remembered_judgement_is_the_judgement_of_its_key_and_value() {
     // and each plain key with values it has not held: the same answers as `classify`.
     for (key, value) in PLAIN_VALUES {
         for key in [*key, "DB_PASSWORD", *key] {
-            assert_eq!(classify_once(key, value), classify(key, value), "{key} = {value}");
+            assert_eq!(
+                classify_once(key, value),
+                classify(key, value),
+                "{key} = {value}"
+            );
         }
         for value in SECRET_VALUES {
-            assert_eq!(classify_once(key, value), classify(key, value), "{key} = {value}");
+            assert_eq!(
+                classify_once(key, value),
+                classify(key, value),
+                "{key} = {value}"
+            );
         }
     }
 }
