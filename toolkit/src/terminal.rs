@@ -15,9 +15,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Writes `text` to stdout.
+/// Writes `text` to stdout: through `anstream`, which strips what a terminal would take
+/// for a colour or a command where none may be written, unless `text` has nothing it would
+/// strip (a large `show` or `list` has none, and scanning it in `anstream` costs more than
+/// making it did).
 pub fn print(text: &str) -> io::Result<()> {
-    write(&mut anstream::stdout().lock(), text, &STDOUT_CLOSED)
+    if nothing_to_strip(text) {
+        write(&mut io::stdout().lock(), text, &STDOUT_CLOSED)
+    } else {
+        write(&mut anstream::stdout().lock(), text, &STDOUT_CLOSED)
+    }
+}
+
+/// Whether `text` holds no control character but the ASCII whitespace `anstream` keeps:
+/// no escape sequence (ESC, or C1's CSI), and nothing else it would drop. Byte by byte,
+/// without stopping early, which the compiler turns into vector instructions; 0xC2 leads
+/// every C1 control in UTF-8 (and a few printable characters, which then take anstream's
+/// way as well).
+fn nothing_to_strip(text: &str) -> bool {
+    let strippable = |b: u8| (b < 0x20 && !b.is_ascii_whitespace()) | (b == 0x7f) | (b == 0xc2);
+    !text.bytes().fold(false, |found, b| found | strippable(b))
 }
 
 /// Writes `value` to stdout as pretty JSON and a newline: a report for a script. JSON has
@@ -52,5 +69,35 @@ fn write(stream: &mut impl Write, text: &str, closed: &AtomicBool) -> io::Result
             Ok(())
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nothing_to_strip;
+
+    #[test]
+    fn text_is_written_as_it_is_only_when_anstream_would_strip_nothing() {
+        let plain = [
+            "env  stage\nprod production\n",
+            "tabs\tand\r\nfeeds\x0c, a dash — and a times ×\n",
+        ];
+        assert!(plain.into_iter().all(nothing_to_strip));
+        let samples = [
+            "\x1b[1mbold\x1b[0m",
+            "\u{9b}31mred",
+            "a bell\x07",
+            "a delete\x7f",
+            "a C1 \u{85} next line",
+            "a null\0",
+        ];
+        for text in samples {
+            // Some of these anstream keeps as they are; all of them take its way.
+            assert!(!nothing_to_strip(text), "{text:?}");
+        }
+        for text in plain.into_iter().chain(samples) {
+            let stripped = anstream::adapter::strip_str(text).to_string();
+            assert!(!nothing_to_strip(text) || stripped == text, "{text:?}");
+        }
     }
 }

@@ -23,12 +23,12 @@ pub fn run(root: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Where a value came from, in words: a `file:line:column`, or the rule that made it.
-pub fn describe(origin: &Origin) -> String {
-    match origin {
-        Origin::File(span) => span.to_string(),
-        Origin::Convention(rule) => rule.to_string(),
-        Origin::Builtin(rule) => (*rule).to_owned(),
-    }
+fn describe(out: &mut String, origin: &Origin) {
+    let _ = match origin {
+        Origin::File(span) => write!(out, "{span}"),
+        Origin::Convention(rule) => write!(out, "{rule}"),
+        Origin::Builtin(rule) => out.write_str(rule),
+    };
 }
 
 /// The environment as TOML, each value followed by a comment naming its origin. Written
@@ -95,12 +95,13 @@ fn write_table(
         .unwrap_or(0);
     for line in &lines {
         let (key, value, leaf) = line;
-        let _ = writeln!(
-            out,
-            "{key} = {value}{}  # {}",
-            " ".repeat(width.saturating_sub(length(line))),
-            describe(leaf.origin.as_ref())
-        );
+        out.push_str(key);
+        out.push_str(" = ");
+        out.push_str(value);
+        out.extend(std::iter::repeat_n(' ', width.saturating_sub(length(line))));
+        out.push_str("  # ");
+        describe(out, leaf.origin.as_ref());
+        out.push('\n');
     }
     // The tables in it, on all cores when there are many (the services of a large
     // environment), each written apart and joined in order.
