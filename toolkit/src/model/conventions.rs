@@ -128,7 +128,70 @@ impl Pattern {
 /// The compiled patterns, and for each a description of the rule for provenance.
 pub struct Naming {
     handlebars: Handlebars<'static>,
+    /// Each pattern as its text and the variables it names, when it is no more than that
+    /// (`{{org}}-{{env}}`, as every default is): such a pattern is filled without the
+    /// template engine, which costs several times more per name (and a platform makes one
+    /// per service per environment). Every other pattern, and one whose variable is
+    /// missing, is the engine's to fill or refuse.
+    substitutions: Vec<Option<Vec<Piece>>>,
     rules: Vec<Arc<str>>,
+}
+
+/// A part of a pattern that only substitutes variables.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Variable(String),
+}
+
+/// `pattern` as text and variables, if that is all it is: every `{{` opens a plain
+/// lowercase name that `}}` closes, and the text between holds no brace or backslash
+/// (which could escape, open or close something in handlebars).
+fn substitution(pattern: &str) -> Option<Vec<Piece>> {
+    let plain_text = |text: &str| !text.contains(['{', '}', '\\']);
+    let plain_name = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !matches!(name, "else" | "this")
+    };
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find("{{") {
+        let (text, name_and_rest) = (&rest[..open], &rest[open + 2..]);
+        let (name, after) = name_and_rest.split_once("}}")?;
+        if !plain_text(text) || !plain_name(name) {
+            return None;
+        }
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text.to_owned()));
+        }
+        pieces.push(Piece::Variable(name.to_owned()));
+        rest = after;
+    }
+    if !plain_text(rest) {
+        return None;
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Some(pieces)
+}
+
+/// `pieces` filled from `variables`; `None` when one of its variables is not there.
+fn substitute(pieces: &[Piece], variables: &Variables) -> Option<String> {
+    let Value::Object(values) = variables.0.data() else {
+        return None;
+    };
+    let mut name = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => name.push_str(text),
+            Piece::Variable(variable) => name.push_str(values.get(variable)?.as_str()?),
+        }
+    }
+    Some(name)
 }
 
 impl Naming {
@@ -139,10 +202,12 @@ impl Naming {
     ) -> Result<Naming, Diagnostics> {
         let mut handlebars = crate::templates::engine();
         let mut rules = Vec::new();
+        let mut substitutions = Vec::new();
         let mut problems = Diagnostics::default();
         for pattern in Pattern::ALL {
             let written = pattern.written_in(naming);
             let text = written.map_or(pattern.default_pattern(), |w| w.get_ref().as_str());
+            substitutions.push(substitution(text));
             let rule = match written {
                 None => format!("convention {} = \"{text}\"", pattern.key()),
                 Some(w) => format!(
@@ -195,7 +260,11 @@ impl Naming {
                 );
             }
         }
-        problems.into_result(Naming { handlebars, rules })
+        problems.into_result(Naming {
+            handlebars,
+            substitutions,
+            rules,
+        })
     }
 
     /// Makes the name `pattern` gives for `variables`. The result carries the rule as its origin.
@@ -204,6 +273,13 @@ impl Naming {
             .iter()
             .position(|p| *p == pattern)
             .expect("every pattern is in Pattern::ALL");
+        let origin = || Origin::Convention(self.rules[index].clone());
+        if let Some(value) = self.substitutions[index]
+            .as_deref()
+            .and_then(|pieces| substitute(pieces, variables))
+        {
+            return Ok(Sourced::new(value, origin()));
+        }
         let mut value = self
             .handlebars
             .render_with_context(pattern.key(), &variables.0)
@@ -221,10 +297,7 @@ impl Naming {
             })?;
         // A name of a few bytes, kept for the whole command, in handlebars' 8 KiB buffer.
         value.shrink_to_fit();
-        Ok(Sourced::new(
-            value,
-            Origin::Convention(self.rules[index].clone()),
-        ))
+        Ok(Sourced::new(value, origin()))
     }
 }
 
@@ -351,6 +424,56 @@ mod tests {
         );
         assert!(text.contains("platform.toml:1:14"), "{text}");
         assert!(text.contains("{{env}}"), "{text}");
+    }
+
+    /// Patterns the engine fills with and without the fast way, and what it makes of
+    /// each: the same names, and the same refusals.
+    #[test]
+    fn a_pattern_of_text_and_variables_is_filled_as_the_engine_fills_it() {
+        let mut vars = prod();
+        vars.set("zone", "prod.example.com");
+        let simple = [
+            "{{org}}-{{env}}",
+            "{{org}}{{env}}",
+            "k8s.{{zone}}",
+            "{{name}} & <{{stage_title}}>",
+            "fixed",
+            "",
+            "{{stage_title}}",
+        ];
+        let other = [
+            "{{ org }}",
+            "{{#if org}}a{{/if}}",
+            "\\{{org}}",
+            "{{{org}}}",
+            "a}}b{{org}}",
+            "{{org.x}}",
+            "{{~org}}",
+            "{{!org}}",
+            "{{lowercase org}}",
+            "{{org",
+            "{{this}}",
+        ];
+        for pattern in simple.into_iter().chain(other) {
+            let fast = substitution(pattern);
+            assert_eq!(fast.is_some(), simple.contains(&pattern), "{pattern}");
+            let mut engine = crate::templates::engine();
+            let filled = engine
+                .register_template_string("p", pattern)
+                .ok()
+                .and_then(|()| engine.render_with_context("p", &vars.0).ok());
+            if let Some(pieces) = fast {
+                assert_eq!(substitute(&pieces, &vars), filled, "{pattern}");
+            }
+        }
+        // A variable the environment does not have is left to the engine, which says so.
+        let pieces = substitution("{{service}}.{{zone}}").unwrap();
+        assert_eq!(substitute(&pieces, &vars), None);
+        let naming = naming("").unwrap();
+        assert!(matches!(
+            naming.make(Pattern::ServiceHost, &vars),
+            Err(Unmade::Input)
+        ));
     }
 
     #[test]
