@@ -70,14 +70,13 @@ pub fn generate(
 /// `image[SERVICE]="$(publish SERVICE VERSION IMAGE)"` for each service: every image is
 /// resolved, gated and in the cluster's registry before anything deploys.
 fn publishes(cluster: &Cluster) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(cluster.services.len() * 96);
     for (name, service) in &cluster.services {
-        let _ = writeln!(
-            out,
-            "image[{name}]=\"$(publish {name} {} {})\"",
-            shell_word(service.version.value.as_str()),
-            shell_word(&service.image().value),
-        );
+        push_all(&mut out, &["image[", name, "]=\"$(publish ", name, " "]);
+        push_word(&mut out, service.version.value.as_str());
+        out.push(' ');
+        push_word(&mut out, &service.image().value);
+        out.push_str(")\"\n");
     }
     out
 }
@@ -101,16 +100,20 @@ fn secret_checks(cluster: &Cluster) -> String {
 /// The command of each service, one option per line, every value already quoted for the
 /// shell, under a comment saying what it deploys. Written here rather than in the
 /// template: an environment has hundreds of services, and the template engine costs far
-/// more per value than writing it out.
+/// more per value than writing it out; written piece by piece into one buffer, as the
+/// formatting machinery costs more than the text it makes.
 fn commands(cluster: &Cluster, cluster_id: &str) -> String {
-    let mut out = String::new();
-    for (name, service) in &cluster.services {
-        let name = shell_word(name);
-        let _ = write!(out, "\n# {name} {}, ", service.version.value);
+    let mut out = String::with_capacity(cluster.services.len() * 320);
+    let mut name = String::new();
+    for (service_name, service) in &cluster.services {
+        name.clear();
+        push_word(&mut name, service_name);
+        push_all(
+            &mut out,
+            &["\n# ", &name, " ", &service.version.value, ", "],
+        );
         match &service.workload {
-            Workload::Web { host } => {
-                let _ = write!(out, "served at https://{}", host.value);
-            }
+            Workload::Web { host } => push_all(&mut out, &["served at https://", &host.value]),
             Workload::Worker { replicas } => {
                 let unit = if replicas.value == 1 {
                     "replica"
@@ -120,13 +123,21 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
                 let _ = write!(out, "a worker with {} {unit} and no route", replicas.value);
             }
         }
-        let _ = write!(
-            out,
-            "\npodplane deploy {} \\\n  --name {name} \\\n  --image \"${{image[{name}]}}\"",
-            service.declaration.template.value.as_str(),
+        push_all(
+            &mut out,
+            &[
+                "\npodplane deploy ",
+                service.declaration.template.value.as_str(),
+                " \\\n  --name ",
+                &name,
+                " \\\n  --image \"${image[",
+                &name,
+                "]}\"",
+            ],
         );
         if let Some(host) = service.host() {
-            let _ = write!(out, " \\\n  --hostname {}", shell_word(host.value.as_str()));
+            out.push_str(" \\\n  --hostname ");
+            push_word(&mut out, host.value.as_str());
         }
         // A web service's `app.port`, a worker's `app.replicas`.
         match &service.workload {
@@ -140,42 +151,52 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
             }
         }
         for key in &service.secrets {
-            let _ = write!(out, " \\\n  --secret {}", key.value);
+            push_all(&mut out, &[" \\\n  --secret ", &key.value]);
         }
-        let _ = write!(out, " \\\n  --context {cluster_id}");
+        push_all(&mut out, &[" \\\n  --context ", cluster_id]);
         for (key, value) in &service.env {
-            let _ = write!(
-                out,
-                " \\\n  -e {}",
-                shell_word(&format!("{key}={}", value.value))
-            );
+            out.push_str(" \\\n  -e ");
+            push_word(&mut out, &format!("{key}={}", value.value));
         }
         out.push('\n');
     }
     out
 }
 
+/// `parts`, one after the other.
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
 /// `value` as one shell word: as it is when it holds only characters the shell takes
 /// literally, else in double quotes with `\`, `"`, `$` and `` ` `` escaped. (Single quotes
 /// would do as well, but shellcheck takes a `$` inside them for a mistake.)
 fn shell_word(value: &str) -> String {
+    let mut word = String::with_capacity(value.len() + 2);
+    push_word(&mut word, value);
+    word
+}
+
+/// [`shell_word`] of `value`, written at the end of `out`.
+fn push_word(out: &mut String, value: &str) {
     let plain = !value.is_empty()
         && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/=@%+".contains(c));
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=@%+".contains(&b));
     if plain {
-        return value.to_owned();
+        out.push_str(value);
+        return;
     }
-    let mut word = String::with_capacity(value.len() + 2);
-    word.push('"');
+    out.push('"');
     for c in value.chars() {
         if matches!(c, '\\' | '"' | '$' | '`') {
-            word.push('\\');
+            out.push('\\');
         }
-        word.push(c);
+        out.push(c);
     }
-    word.push('"');
-    word
+    out.push('"');
 }
 
 #[cfg(test)]
