@@ -43,7 +43,7 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
 fn in_file(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
     // A placeholder starts with `<`, written as it is or as an escape: a file with neither
     // has none, and is not parsed again.
-    if !file.text.contains(['<', '\\']) {
+    if memchr::memchr2(b'<', b'\\', file.text.as_bytes()).is_none() {
         return Vec::new();
     }
     // The loader parsed every file already; one that no longer parses has nothing
