@@ -311,11 +311,21 @@ pub fn stage(
         .parent()
         .context("a file needs a parent directory")?;
     let what = || format!("writing {}", relative.display());
-    std::fs::create_dir_all(parent).with_context(what)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
-        .tempfile_in(parent)
-        .with_context(what)?;
+    let temporary = || {
+        tempfile::Builder::new()
+            .prefix(TEMPORARY_PREFIX)
+            .tempfile_in(parent)
+    };
+    // The directory is made only when it is missing: nearly always it is there, and
+    // asking costs two calls to the file system per file.
+    let mut temp = match temporary() {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(parent).with_context(what)?;
+            temporary()
+        }
+        made => made,
+    }
+    .with_context(what)?;
     temp.write_all(contents.as_bytes()).with_context(what)?;
     let permissions = match mode {
         FileMode::Generated { executable } => generated_permissions(executable),
@@ -344,11 +354,6 @@ pub fn stage(
 }
 
 impl Staged {
-    /// Where the file is written until it is renamed into place.
-    pub fn temporary(&self) -> &Path {
-        self.temp.path()
-    }
-
     /// Renames the staged file into place.
     pub fn commit(self) -> anyhow::Result<()> {
         let destination = self.destination;

@@ -13,6 +13,8 @@
 pub mod buildkite;
 mod cluster;
 mod deploy;
+mod disk;
+pub use disk::changes;
 mod flow;
 mod monitor;
 mod oidc;
@@ -26,10 +28,7 @@ mod trust;
 mod updates;
 mod workflows;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-
-use anyhow::Context as _;
 
 use crate::diagnostic::Diagnostics;
 use crate::edit;
@@ -211,9 +210,17 @@ pub fn update(
         None => shared_files(platform, rules),
     });
     let made = made.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let all: Vec<PathBuf> = made
+        .iter()
+        .flatten()
+        .map(|file| file.path.clone())
+        .collect();
+    let paths: Vec<&Path> = all.iter().map(PathBuf::as_path).collect();
+    // Listed before anything is staged: what it holds is what was there before this run.
+    let listing = disk::Listing::of(root, &paths)?;
     let staged_groups = crate::parallel::map(made, |files| {
         let mut staged = Vec::new();
-        for change in compare(root, &files)? {
+        for change in disk::compare(root, &files, &listing)? {
             let done = Done {
                 path: change.path().to_path_buf(),
                 kind: change.kind(),
@@ -222,26 +229,13 @@ pub fn update(
                 staged.push((file, done));
             }
         }
-        let paths: Vec<PathBuf> = files.into_iter().map(|file| file.path).collect();
-        anyhow::Ok((paths, staged))
+        anyhow::Ok(staged)
     });
-    let mut paths = Vec::new();
     let mut staged = Vec::new();
     for group in staged_groups {
-        let (group_paths, group_staged) = group?;
-        paths.extend(group_paths);
-        staged.extend(group_staged);
+        staged.extend(group?);
     }
-    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-    // The files staged above look like a killed run's leftovers; they are this run's.
-    let ours: HashSet<PathBuf> = staged
-        .iter()
-        .map(|(file, _)| crate::diagnostic::display_path(root, file.temporary()))
-        .collect();
-    let removals: Vec<Change> = not_generated(root, &paths)?
-        .into_iter()
-        .filter(|removal| !ours.contains(removal.path()))
-        .collect();
+    let removals = disk::not_generated(root, &paths, &listing)?;
     let mut done = Vec::with_capacity(staged.len() + removals.len());
     for (file, what) in staged {
         file.commit()?;
@@ -365,164 +359,6 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
         });
     }
     Ok(files)
-}
-
-/// Compares the generated files with the tree under `root`: what to create, update, and
-/// remove. A file in an environment's directory with a generated file's name counts as
-/// stray when it carries the generated-file marker and no environment produces it.
-pub fn changes<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
-    let mut changes = compare(root, files)?;
-    let paths: Vec<&Path> = files.iter().map(|file| file.path.as_path()).collect();
-    changes.extend(not_generated(root, &paths)?);
-    Ok(changes)
-}
-
-/// Each of `files` that is missing or differs on disk. Read and compared on all cores when
-/// there are many; only what differs is kept.
-fn compare<'f>(root: &Path, files: &'f [Generated]) -> anyhow::Result<Vec<Change<'f>>> {
-    let compared = crate::parallel::map(files.iter().collect(), |file| {
-        let path = root.join(&file.path);
-        let what = || format!("reading {}", file.path.display());
-        anyhow::Ok(
-            match holds(&path, file.contents.as_bytes()).with_context(what)? {
-                None => Some(Change::Create(file)),
-                Some(true) => None,
-                // Read again, as text, only to show how it differs.
-                Some(false) => match read_if_exists(root, &file.path)? {
-                    Some(old) => Some(Change::Update { file, old }),
-                    None => Some(Change::Create(file)),
-                },
-            },
-        )
-    });
-    let mut changes = Vec::new();
-    for change in compared {
-        changes.extend(change?);
-    }
-    Ok(changes)
-}
-
-/// What is under `root` that rendering, which makes the files at `paths`, would remove:
-/// temporary files a killed run left, and generated files nothing makes any more.
-fn not_generated(root: &Path, paths: &[&Path]) -> anyhow::Result<Vec<Change<'static>>> {
-    let environments = root.join(ENVIRONMENTS_DIR);
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&environments)
-        .with_context(|| format!("reading {}", environments.display()))?
-        .filter_map(Result::ok)
-        // Directories only, never a link to one: nothing outside the repository is removed.
-        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
-        .map(|entry| entry.path())
-        .filter(|path| {
-            !path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    dirs.sort();
-    let mut changes = leftovers(root, paths, &dirs)?;
-    let expected: HashSet<&Path> = paths.iter().copied().collect();
-    // What may be a stray: every file of the workflows directory (the pins file is gone, or
-    // the flow has no promotion), the pins' schema, then the generated names in every
-    // environment directory. Only a file with the marker was written by this tool; a
-    // hand-written one stays.
-    // Each CI provider's directory: switching providers leaves the other's files strays.
-    let mut candidates: Vec<PathBuf> = [workflows::DIR, buildkite::DIR]
-        .into_iter()
-        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
-        .collect();
-    candidates.sort();
-    candidates.push(root.join(workflows::ACTIONLINT));
-    candidates.push(root.join(schemas::PINS));
-    candidates.push(root.join(updates::path()));
-    candidates.extend(
-        dirs.iter()
-            .flat_map(|dir| ENVIRONMENT_FILES.iter().map(move |name| dir.join(name))),
-    );
-    for path in candidates {
-        let relative = crate::diagnostic::display_path(root, &path);
-        if expected.contains(relative.as_path()) {
-            continue;
-        }
-        if let Some(old) = read_if_exists(root, &relative)?
-            && old.contains(MARKER)
-        {
-            changes.push(Change::Remove {
-                path: relative,
-                old,
-            });
-        }
-    }
-    Ok(changes)
-}
-
-/// Temporary files that a killed run left beside the generated files: to be removed, and
-/// reported by `render --check`.
-fn leftovers(
-    root: &Path,
-    paths: &[&Path],
-    dirs: &[PathBuf],
-) -> anyhow::Result<Vec<Change<'static>>> {
-    let mut places: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|path| path.parent().map(|p| root.join(p)))
-        .chain(dirs.iter().cloned())
-        .collect();
-    places.sort();
-    places.dedup();
-    let mut found = Vec::new();
-    for dir in places {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with(edit::TEMPORARY_PREFIX)
-                && entry.file_type().is_ok_and(|t| t.is_file())
-            {
-                found.push(Change::Remove {
-                    path: crate::diagnostic::display_path(root, &entry.path()),
-                    old: String::new(),
-                });
-            }
-        }
-    }
-    found.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(found)
-}
-
-/// Whether the file at `path` holds exactly `expected`; `None` when there is none. Nearly
-/// every generated file is unchanged, so each is read into a buffer its thread keeps
-/// rather than into a string of its own: checking thousands allocates next to nothing.
-fn holds(path: &Path, expected: &[u8]) -> std::io::Result<Option<bool>> {
-    use std::io::Read as _;
-    thread_local! {
-        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err),
-    };
-    if file.metadata()?.len() != expected.len() as u64 {
-        return Ok(Some(false));
-    }
-    BUFFER.with_borrow_mut(|buffer| {
-        buffer.clear();
-        // One byte more than expected shows a file that grew since its size was read.
-        file.take(expected.len() as u64 + 1).read_to_end(buffer)?;
-        Ok(Some(buffer.as_slice() == expected))
-    })
-}
-
-fn read_if_exists(root: &Path, relative: &Path) -> anyhow::Result<Option<String>> {
-    match std::fs::read_to_string(root.join(relative)) {
-        Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err).with_context(|| format!("reading {}", relative.display())),
-    }
 }
 
 /// The preamble lines every generated file starts with (without comment syntax): what made
