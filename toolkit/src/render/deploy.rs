@@ -156,7 +156,7 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
         push_all(&mut out, &[" \\\n  --context ", cluster_id]);
         for (key, value) in &service.env {
             out.push_str(" \\\n  -e ");
-            push_word(&mut out, &format!("{key}={}", value.value));
+            push_words(&mut out, &[key, "=", &value.value]);
         }
         out.push('\n');
     }
@@ -181,16 +181,23 @@ fn shell_word(value: &str) -> String {
 
 /// [`shell_word`] of `value`, written at the end of `out`.
 fn push_word(out: &mut String, value: &str) {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=@%+".contains(&b));
+    push_words(out, &[value]);
+}
+
+/// [`shell_word`] of `parts` joined, written at the end of `out` without joining them
+/// first.
+fn push_words(out: &mut String, parts: &[&str]) {
+    let plain = parts.iter().any(|part| !part.is_empty())
+        && parts.iter().all(|part| {
+            part.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=@%+".contains(&b))
+        });
     if plain {
-        out.push_str(value);
+        parts.iter().for_each(|part| out.push_str(part));
         return;
     }
     out.push('"');
-    for c in value.chars() {
+    for c in parts.iter().flat_map(|part| part.chars()) {
         if matches!(c, '\\' | '"' | '$' | '`') {
             out.push('\\');
         }
@@ -201,7 +208,7 @@ fn push_word(out: &mut String, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::shell_word;
+    use super::{push_words, shell_word};
 
     #[test]
     fn words_are_quoted_only_when_the_shell_would_read_them_differently() {
@@ -217,5 +224,28 @@ mod tests {
         assert_eq!(shell_word("A=it's $HOME"), r#""A=it's \$HOME""#);
         assert_eq!(shell_word(r#"B="`x`\""#), r#""B=\"\`x\`\\\"""#);
         assert_eq!(shell_word(""), "\"\"");
+    }
+
+    #[test]
+    fn a_word_written_in_parts_is_the_word_of_the_parts_joined() {
+        for (key, value) in [
+            ("LOG_LEVEL", "info"),
+            ("GREETING", "hello world"),
+            ("A", "it's $HOME"),
+            ("B", r#""`x`\"#),
+            ("", ""),
+            ("EMPTY", ""),
+        ] {
+            let mut written = String::new();
+            push_words(&mut written, &[key, "=", value]);
+            assert_eq!(
+                written,
+                shell_word(&format!("{key}={value}")),
+                "{key}={value}"
+            );
+            let mut alone = String::new();
+            push_words(&mut alone, &[value]);
+            assert_eq!(alone, shell_word(value), "{value}");
+        }
     }
 }
