@@ -36,14 +36,41 @@ pub struct HostAllowance {
 /// One host name and what it names.
 pub struct Claim<'a> {
     pub host: &'a str,
-    /// What the name is for, as a phrase: "the API host of `prod`".
-    pub what: String,
+    /// What the name is for, said only when it clashes or strays.
+    pub what: What<'a>,
     pub origin: &'a Origin,
     /// The file of the environment the name belongs to, for names made by a convention.
     pub file: &'a Path,
     /// The environment whose service's host it is, when it is one: an environment and its
     /// disaster-recovery twin may serve the same public names.
     pub service_of: Option<&'a EnvName>,
+}
+
+/// What a host name is for, as a phrase: "the API host of `prod`". Put in words only
+/// for a problem: a platform claims a name for every service of every environment.
+#[derive(Debug, Clone, Copy)]
+pub enum What<'a> {
+    ApiHost(&'a EnvName),
+    RegistryHost(&'a EnvName),
+    ServiceHost { service: &'a str, env: &'a EnvName },
+    Zone(&'a EnvName),
+    Issuer(&'a EnvName),
+    OtlpEndpoint,
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::ApiHost(env) => write!(f, "the API host of `{env}`"),
+            What::RegistryHost(env) => write!(f, "the registry host of `{env}`"),
+            What::ServiceHost { service, env } => {
+                write!(f, "the host of service `{service}` in `{env}`")
+            }
+            What::Zone(env) => write!(f, "the zone of `{env}`"),
+            What::Issuer(env) => write!(f, "the OIDC issuer's host, served by `{env}`"),
+            What::OtlpEndpoint => f.write_str("the OTLP endpoint's host"),
+        }
+    }
 }
 
 impl Claim<'_> {
@@ -66,14 +93,14 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
     let mut claims = vec![
         Claim {
             host: cluster.api_host.value.as_str(),
-            what: format!("the API host of `{name}`"),
+            what: What::ApiHost(name),
             origin: &cluster.api_host.origin,
             file,
             service_of: None,
         },
         Claim {
             host: cluster.registry_host.value.as_str(),
-            what: format!("the registry host of `{name}`"),
+            what: What::RegistryHost(name),
             origin: &cluster.registry_host.origin,
             file,
             service_of: None,
@@ -83,7 +110,7 @@ pub fn cluster_hosts(env: &Environment) -> Vec<Claim<'_>> {
         if let Some(host) = declared.host() {
             claims.push(Claim {
                 host: host.value.as_str(),
-                what: format!("the host of service `{service}` in `{name}`"),
+                what: What::ServiceHost { service, env: name },
                 origin: &host.origin,
                 file,
                 service_of: Some(name),
@@ -103,7 +130,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
         if let Some(cluster) = &env.cluster {
             claims.push(Claim {
                 host: cluster.zone.value.as_str(),
-                what: format!("the zone of `{}`", env.name),
+                what: What::Zone(&env.name),
                 origin: &cluster.zone.origin,
                 file: &env.file.path,
                 service_of: None,
@@ -116,7 +143,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
         {
             claims.push(Claim {
                 host: identity.hostname.value.as_str(),
-                what: format!("the OIDC issuer's host, served by `{}`", env.name),
+                what: What::Issuer(&env.name),
                 origin: &identity.hostname.origin,
                 file: &env.file.path,
                 service_of: None,
@@ -148,7 +175,7 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
             if !served && otlp.insert(host) {
                 claims.push(Claim {
                     host,
-                    what: "the OTLP endpoint's host".to_owned(),
+                    what: What::OtlpEndpoint,
                     origin: &endpoint.origin,
                     file: &env.file.path,
                     service_of: None,
@@ -188,7 +215,7 @@ pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mu
         .with_rule(RuleId::HostUnique)
         .with_help("every host name names one thing on the whole platform: write another one here, or change the naming pattern that makes both");
         if let Origin::File(span) = earlier.origin {
-            diagnostic = diagnostic.with_related(span.clone(), earlier.what.clone());
+            diagnostic = diagnostic.with_related(span.clone(), earlier.what.to_string());
         }
         problems.push(diagnostic);
     }

@@ -1,12 +1,13 @@
 //! `docs/environments.md`: every environment in one table, and the topology as a Mermaid
 //! diagram.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::{Generated, Sources, markdown_preamble};
-use crate::model::{Environment, Platform, Stage};
+use crate::model::{Environment, Platform, Service, Stage};
 use crate::templates;
 
 #[derive(Serialize)]
@@ -43,13 +44,7 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
                 cluster_id: cluster.map_or("-".to_owned(), |c| format!("`{}`", c.id.value)),
                 zone: cluster.map_or("-".to_owned(), |c| format!("`{}`", c.zone.value)),
                 services: cluster
-                    .map(|c| {
-                        c.services
-                            .iter()
-                            .map(|(name, s)| format!("{name} {}", s.version.value))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
+                    .map(|c| service_list(&c.services))
                     .filter(|s| !s.is_empty())
                     .unwrap_or_else(|| "-".to_owned()),
             }
@@ -76,6 +71,21 @@ pub fn generate(platform: &Platform) -> anyhow::Result<Generated> {
 /// edge runs through a box it does not connect and the picture stays readable as
 /// environments are added. Rendered with Mermaid's own layout: the issuer on the left,
 /// the clusters in the middle, the hosted monitor on the right.
+/// `name version` of each service, comma-separated; joined in one buffer, as a platform
+/// lists every service of every environment here.
+fn service_list(services: &BTreeMap<String, Service>) -> String {
+    let mut list = String::new();
+    for (name, service) in services {
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(name);
+        list.push(' ');
+        list.push_str(&service.version.value);
+    }
+    list
+}
+
 fn topology(platform: &Platform) -> Vec<String> {
     let id = |env: &Environment| format!("env_{}", env.name.as_str().replace('-', "_"));
     let node = |env: &Environment| {
