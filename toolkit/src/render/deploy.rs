@@ -179,6 +179,22 @@ fn shell_word(value: &str) -> String {
     word
 }
 
+/// The bytes the shell takes literally in a word: letters, digits and `-_.,:/=@%+`.
+const LITERAL: [bool; 256] = {
+    let mut literal = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        literal[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < b"-_.,:/=@%+".len() {
+        literal[b"-_.,:/=@%+"[i] as usize] = true;
+        i += 1;
+    }
+    literal
+};
+
 /// [`shell_word`] of `value`, written at the end of `out`.
 fn push_word(out: &mut String, value: &str) {
     push_words(out, &[value]);
@@ -188,10 +204,9 @@ fn push_word(out: &mut String, value: &str) {
 /// first.
 fn push_words(out: &mut String, parts: &[&str]) {
     let plain = parts.iter().any(|part| !part.is_empty())
-        && parts.iter().all(|part| {
-            part.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=@%+".contains(&b))
-        });
+        && parts
+            .iter()
+            .all(|part| part.bytes().all(|b| LITERAL[usize::from(b)]));
     if plain {
         parts.iter().for_each(|part| out.push_str(part));
         return;
