@@ -138,7 +138,7 @@ pub struct Naming {
 }
 
 /// A part of a pattern that only substitutes variables.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum Piece {
     Text(String),
     Variable(String),
