@@ -49,31 +49,33 @@ pub fn resolve(
         .map_err(|d| problems.push(d))
         .ok()
         .and_then(|platform| shared(platform_file, platform, &services, &mut problems));
-    let outcomes = crate::parallel::map(environments.iter().collect(), |(dir, file)| {
-        let mut own_problems = Diagnostics::default();
-        let mut vpc_problem = None;
-        let environment = match (parse_environment(dir, file), &shared) {
-            (Ok((name, raw)), Some((shared, _))) => {
-                let mut resolver = EnvResolver {
-                    shared,
-                    name: &name,
-                    file,
-                    problems: &mut own_problems,
-                    breaches: Vec::new(),
-                    vpc_problem: None,
-                };
-                let environment = resolver.resolve(raw);
-                vpc_problem = resolver.vpc_problem;
-                environment.map(|env| (name, env))
-            }
-            (Ok(_), None) => None,
-            (Err(parse_problems), _) => {
-                own_problems = parse_problems;
-                None
-            }
-        };
-        (environment, own_problems, vpc_problem)
-    });
+    let bytes = environments.iter().map(|(_, file)| file.text.len()).sum();
+    let outcomes =
+        crate::parallel::map_text(environments.iter().collect(), bytes, |(dir, file)| {
+            let mut own_problems = Diagnostics::default();
+            let mut vpc_problem = None;
+            let environment = match (parse_environment(dir, file), &shared) {
+                (Ok((name, raw)), Some((shared, _))) => {
+                    let mut resolver = EnvResolver {
+                        shared,
+                        name: &name,
+                        file,
+                        problems: &mut own_problems,
+                        breaches: Vec::new(),
+                        vpc_problem: None,
+                    };
+                    let environment = resolver.resolve(raw);
+                    vpc_problem = resolver.vpc_problem;
+                    environment.map(|env| (name, env))
+                }
+                (Ok(_), None) => None,
+                (Err(parse_problems), _) => {
+                    own_problems = parse_problems;
+                    None
+                }
+            };
+            (environment, own_problems, vpc_problem)
+        });
     let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
     let mut vpc_problems = Vec::new();
     for (environment, own_problems, vpc_problem) in outcomes {
