@@ -369,16 +369,16 @@ fn shape(value: &str) -> Option<Kind> {
     if value.len() < SHORTEST_HEADER && !value.contains(['@', '=', ':']) {
         return None;
     }
-    if value.contains("PRIVATE KEY") && value.contains("-----BEGIN") {
+    if holds(value, "PRIVATE KEY") && holds(value, "-----BEGIN") {
         return Some(Kind::PrivateKey);
     }
     if let Some((_, name)) = formats::SECRET_URLS
         .iter()
-        .find(|(prefix, _)| value.contains(prefix))
+        .find(|(prefix, _)| holds(value, prefix))
     {
         return Some(Kind::Token(name));
     }
-    if value.contains(".webhook.office.com/webhookb2/") {
+    if holds(value, ".webhook.office.com/webhookb2/") {
         return Some(Kind::Token("a Microsoft Teams webhook URL"));
     }
     if credential_url(value).is_some() || user_password_at_host(value).is_some() {
@@ -395,6 +395,24 @@ fn shape(value: &str) -> Option<Kind> {
         return Some(Kind::Header);
     }
     (!named_values(value).is_empty()).then_some(Kind::Embedded)
+}
+
+/// Where `needle` first starts in `text`, as `str::find` answers. Each value is searched
+/// for a dozen markers, most of them short; `str::find` prepares its search for each call
+/// at a cost greater than that of most such searches.
+pub(super) fn find(text: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes())
+}
+
+/// Whether `needle` is in `text`, as [`find`] finds it.
+pub(super) fn holds(text: &str, needle: &str) -> bool {
+    find(text, needle).is_some()
+}
+
+/// Where each of the non-overlapping `needle`s in `text` starts, as `str::match_indices`
+/// finds them.
+pub(super) fn starts<'a>(text: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
 }
 
 /// The words of `text` with their byte ranges, split where [`is_word_break`] says.

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::shape::{credential_url, header_credential, public_material, user_password_at_host};
-use super::{formats, is_reference, names_a_secret, word_shape, words_of};
+use super::{find, formats, holds, is_reference, names_a_secret, starts, word_shape, words_of};
 
 /// `text` with every secret in it replaced by `*`, byte for byte, so that offsets into it
 /// (a diagnostic's span) stay where they were. Found by shape, and by key for `KEY = "value"`,
@@ -19,16 +19,11 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
     hidden.extend(user_password_at_host(text));
     hidden.extend(header_credential(text));
-    if let Some(begin) = text.find("-----BEGIN")
-        && text[begin..].contains("PRIVATE KEY")
+    if let Some(begin) = find(text, "-----BEGIN")
+        && holds(&text[begin..], "PRIVATE KEY")
     {
-        let end = text[begin..]
-            .find("-----END")
-            .and_then(|e| {
-                text[begin + e..]
-                    .find("KEY-----")
-                    .map(|k| begin + e + k + 8)
-            })
+        let end = find(&text[begin..], "-----END")
+            .and_then(|e| find(&text[begin + e..], "KEY-----").map(|k| begin + e + k + 8))
             .unwrap_or(text.len());
         hidden.push(begin..end);
     }
@@ -41,7 +36,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         }
     }
     for (prefix, _) in formats::SECRET_URLS {
-        for (at, _) in text.match_indices(prefix) {
+        for at in starts(text, prefix) {
             let start = at + prefix.len();
             let end = text[start..]
                 .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')

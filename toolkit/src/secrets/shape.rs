@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{is_word_break, placeholders_only};
+use super::{find, holds, is_word_break, placeholders_only, starts};
 
 /// Public key material, which is meant to be shared: PEM blocks that hold a certificate or
 /// a public key, and the key of an SSH public key line (`ssh-ed25519 AAAA… comment`).
@@ -17,20 +17,17 @@ pub(super) fn public_material(text: &str) -> Vec<Range<usize>> {
         return found;
     }
     let mut from = 0;
-    while let Some(at) = text[from..].find("-----BEGIN ") {
+    while let Some(at) = find(&text[from..], "-----BEGIN ") {
         let begin = from + at;
-        let header_end = text[begin + 11..]
-            .find("-----")
-            .map_or(text.len(), |e| begin + 11 + e);
+        let header_end = find(&text[begin + 11..], "-----").map_or(text.len(), |e| begin + 11 + e);
         let label = &text[begin + 11..header_end];
-        let end = text[header_end..]
-            .find("-----END ")
+        let end = find(&text[header_end..], "-----END ")
             .and_then(|e| {
                 let after = header_end + e + 9;
-                text[after..].find("-----").map(|f| after + f + 5)
+                find(&text[after..], "-----").map(|f| after + f + 5)
             })
             .unwrap_or(text.len());
-        if label.contains("CERTIFICATE") || label.contains("PUBLIC KEY") {
+        if holds(label, "CERTIFICATE") || holds(label, "PUBLIC KEY") {
             found.push(begin..end);
         }
         from = end.max(begin + 1);
@@ -46,7 +43,7 @@ pub(super) fn public_material(text: &str) -> Vec<Range<usize>> {
         "sk-ecdsa-sha2-nistp256@openssh.com ",
     ];
     for kind in SSH_KEYS {
-        for (at, _) in text.match_indices(kind) {
+        for at in starts(text, kind) {
             let start = at + kind.len();
             if text[start..].starts_with("AAAA") {
                 let end = text[start..]
@@ -129,7 +126,7 @@ fn varied(word: &str) -> bool {
 /// The byte range of the password in the first URL of `text` that has one.
 pub(super) fn credential_url(text: &str) -> Option<Range<usize>> {
     let mut from = 0;
-    while let Some(found) = text[from..].find("://") {
+    while let Some(found) = find(&text[from..], "://") {
         let start = from + found + 3;
         let authority_end = text[start..]
             .find(|c: char| {
@@ -191,7 +188,7 @@ pub(super) fn header_credential(text: &str) -> Option<Range<usize>> {
     }
     let lower = text.to_ascii_lowercase();
     for scheme in ["bearer ", "basic ", "token "] {
-        for (at, _) in lower.match_indices(scheme) {
+        for at in starts(&lower, scheme) {
             if at > 0 && text.as_bytes()[at - 1].is_ascii_alphanumeric() {
                 continue;
             }
