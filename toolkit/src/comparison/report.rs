@@ -2,6 +2,7 @@
 //! as JSON (every difference with both values, files and lines), or as Markdown (a table
 //! for a pull-request comment).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
@@ -335,11 +336,21 @@ impl Serialize for Json<'_, '_> {
         map.serialize_entry(first, &comparison.candidate)?;
         map.serialize_entry(second, &comparison.reference)?;
         map.serialize_entry("violations", &comparison.violations())?;
+        // Thousands of differences may share one allowance: its reason is redacted once.
+        let mut reasons: Vec<(&Allowance, Cow<str>)> = Vec::new();
+        for d in &comparison.differences {
+            if let Verdict::Allowed(a) | Verdict::Expired(a) = d.verdict
+                && !reasons.iter().any(|(seen, _)| std::ptr::eq(*seen, a))
+            {
+                reasons.push((a, crate::secrets::redact(&a.reason.value)));
+            }
+        }
         map.serialize_entry(
             "differences",
             &Each(comparison.differences.iter().map(|d| JsonDifference {
                 purpose: comparison.purpose,
                 d,
+                reasons: &reasons,
             })),
         )?;
         map.end()
@@ -359,6 +370,8 @@ impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Each<I> {
 struct JsonDifference<'d, 'a> {
     purpose: Purpose,
     d: &'d Difference<'a>,
+    /// Each allowance of the comparison with its reason as shown.
+    reasons: &'d [(&'a Allowance, Cow<'a, str>)],
 }
 
 impl Serialize for JsonDifference<'_, '_> {
@@ -366,7 +379,11 @@ impl Serialize for JsonDifference<'_, '_> {
         let d = self.d;
         let (first, second) = sides(self.purpose);
         let allowance = match &d.verdict {
-            Verdict::Allowed(a) | Verdict::Expired(a) => Some(JsonAllowance(a)),
+            Verdict::Allowed(a) | Verdict::Expired(a) => self
+                .reasons
+                .iter()
+                .find(|(seen, _)| std::ptr::eq(*seen, *a))
+                .map(|(a, reason)| JsonAllowance(a, reason)),
             _ => None,
         };
         let mut map = serializer.serialize_map(Some(7))?;
@@ -413,14 +430,15 @@ impl Serialize for JsonSide<'_, '_> {
     }
 }
 
-struct JsonAllowance<'a>(&'a Allowance);
+/// An allowance, and its reason as shown.
+struct JsonAllowance<'a>(&'a Allowance, &'a str);
 
 impl Serialize for JsonAllowance<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let a = self.0;
+        let JsonAllowance(a, reason) = *self;
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("path", a.path.value.as_str())?;
-        map.serialize_entry("reason", &crate::secrets::redact(&a.reason.value))?;
+        map.serialize_entry("reason", reason)?;
         map.serialize_entry("until", &a.until.as_ref().map(|u| u.value.to_string()))?;
         map.end()
     }

@@ -175,3 +175,41 @@ fn every_secret_noun_holds_a_stem_the_quick_test_looks_for() {
         );
     }
 }
+
+#[test]
+fn markers_are_found_where_the_standard_library_finds_them() {
+    let texts = [
+        "",
+        "a",
+        "aaaaaaa",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+        "https://hooks.slack.com/services/T0/B0/x https://hooks.slack.com/services/T1",
+        "ünïcödé -----BEGIN ünï ://",
+        "x://y://z",
+        "--------BEGIN",
+    ];
+    let needles = [
+        "a",
+        "aa",
+        "aaa",
+        "-----BEGIN",
+        "-----",
+        "://",
+        "https://hooks.slack.com/services/",
+        "ï",
+        "KEY-----",
+    ];
+    for text in texts {
+        for needle in needles {
+            let ours: Vec<usize> = starts(text, needle).collect();
+            let std: Vec<usize> = text.match_indices(needle).map(|(at, _)| at).collect();
+            assert_eq!(ours, std, "{needle:?} in {text:?}");
+            assert_eq!(
+                find(text, needle),
+                text.find(needle),
+                "{needle:?} in {text:?}"
+            );
+            assert_eq!(holds(text, needle), text.contains(needle));
+        }
+    }
+}

@@ -419,7 +419,12 @@ fn every_field_and_every_spelling_is_scanned_and_never_shown() {
     let before = repo.snapshot();
     for needle in ["R4nd0mT0k3n", "Zq3mT8vXp1LrN6yHs0Wc"] {
         assert!(!out.contains(needle), "check showed `{needle}`");
-        for args in [&["parity"][..], &["diff", "staging", "prod"], &["render"]] {
+        for args in [
+            &["parity"][..],
+            &["diff", "staging", "prod"],
+            &["diff", "staging", "prod", "--format", "json"],
+            &["render"],
+        ] {
             let run = repo.run(args);
             let printed = format!("{}{}", run.stdout(), run.stderr());
             assert!(!printed.contains(needle), "{args:?} showed `{needle}`");
