@@ -142,12 +142,14 @@ impl Org {
         ]);
         let parsed = parse_file(&platform);
         let root = Path::new("/initech");
-        let resolved =
-            resolve(root, &platform, parsed, &environments, services).and_then(|mut platform| {
-                let pins = SourceFile::new("ci/pins.toml", PINS.to_owned());
-                platform.pins = Some(crate::model::pins::load(&pins)?);
-                Ok(platform)
-            });
+        let Ok(resolved) = resolve(root, &platform, parsed, &environments, || {
+            Ok::<_, std::convert::Infallible>(services)
+        });
+        let resolved = resolved.and_then(|mut platform| {
+            let pins = SourceFile::new("ci/pins.toml", PINS.to_owned());
+            platform.pins = Some(crate::model::pins::load(&pins)?);
+            Ok(platform)
+        });
         match resolved {
             Ok(platform) => platform,
             Err(problems) => panic!("the organisation does not resolve: {}", problems.render()),

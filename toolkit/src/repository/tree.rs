@@ -97,15 +97,27 @@ impl SourceTree {
         &self,
         services: std::collections::BTreeMap<String, Arc<crate::model::ServiceDecl>>,
     ) -> Result<Platform, Diagnostics> {
+        let Ok(platform) = self.load_finding(|| Ok::<_, std::convert::Infallible>(services));
+        platform
+    }
+
+    /// [`SourceTree::load`], the services found by `services` while the sources are parsed.
+    pub fn load_finding<E: Send>(
+        &self,
+        services: impl FnOnce() -> Result<
+            std::collections::BTreeMap<String, Arc<crate::model::ServiceDecl>>,
+            E,
+        > + Send,
+    ) -> Result<Result<Platform, Diagnostics>, E> {
         let platform = crate::model::resolve(
             &self.root,
             &self.platform,
             crate::model::parse_with_secrets::<PlatformFile>(&self.platform),
             &self.environments,
             services,
-        );
+        )?;
         let pins = self.pins.as_ref().map(crate::model::pins::load).transpose();
-        match (platform, pins) {
+        Ok(match (platform, pins) {
             (Ok(mut platform), Ok(pins)) => {
                 platform.pins = pins;
                 platform.records_toolkit = self.records_toolkit;
@@ -116,7 +128,7 @@ impl SourceTree {
                 problems.0.extend(more.0);
                 Err(problems)
             }
-        }
+        })
     }
 }
 
@@ -129,12 +141,11 @@ fn read_source(root: &Path, path: &Path) -> anyhow::Result<Arc<SourceFile>> {
     ))
 }
 
-/// Finds the repository, reads it, asks cargo which services the crates declare, and
-/// resolves everything.
+/// Finds the repository, reads it, asks cargo which services the crates declare (while
+/// the files are parsed), and resolves everything.
 pub fn load(root: &Path) -> anyhow::Result<Platform> {
     let tree = SourceTree::read(root)?;
-    let services = super::services::declared(root)?;
-    Ok(tree.load(services)?)
+    Ok(tree.load_finding(|| super::services::declared(root))??)
 }
 
 /// [`load`], for a command whose process ends when it does: the platform is never freed.

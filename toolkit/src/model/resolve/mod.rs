@@ -15,9 +15,10 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::model::spanned::Spanned;
+use ipnet::Ipv4Net;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::files::PlatformFile;
@@ -34,48 +35,71 @@ use platform::{
     shared,
 };
 
-/// Resolves one repository: `platform` as parsed from `platform_file`, and every
-/// environment directory's name and `environment.toml`. Each environment is parsed and
-/// resolved in one pass, the environments spread over the cores.
-pub fn resolve(
+/// Resolves one repository: `platform` as parsed from `platform_file`, every environment
+/// directory's name and `environment.toml`, and the services the workspace declares.
+///
+/// The services are found by `services` on a thread of their own while the environments
+/// are parsed (finding them reads every crate's manifest): each environment is parsed, then
+/// resolved once they are known, the environments spread over the cores. An error finding
+/// them is returned as it is, the files' problems left unreported.
+pub fn resolve<E: Send>(
     root: &Path,
     platform_file: &Arc<SourceFile>,
     platform: Result<PlatformFile, Diagnostic>,
     environments: &[(String, Arc<SourceFile>)],
-    services: BTreeMap<String, Arc<ServiceDecl>>,
-) -> Result<Platform, Diagnostics> {
-    let mut problems = Diagnostics::default();
-    let shared = platform
-        .map_err(|d| problems.push(d))
-        .ok()
-        .and_then(|platform| shared(platform_file, platform, &services, &mut problems));
+    services: impl FnOnce() -> Result<BTreeMap<String, Arc<ServiceDecl>>, E> + Send,
+) -> Result<Result<Platform, Diagnostics>, E> {
+    let found: OnceLock<BTreeMap<String, Arc<ServiceDecl>>> = OnceLock::new();
+    // What every environment draws on, once the services are known; `None` when the
+    // platform's file, or finding the services, failed.
+    let ready: OnceLock<Option<(Shared, Sourced<Ipv4Net>)>> = OnceLock::new();
     let bytes = environments.iter().map(|(_, file)| file.text.len()).sum();
-    let outcomes =
-        crate::parallel::map_text(environments.iter().collect(), bytes, |(dir, file)| {
-            let mut own_problems = Diagnostics::default();
-            let mut vpc_problem = None;
-            let environment = match (parse_environment(dir, file), &shared) {
-                (Ok((name, raw)), Some((shared, _))) => {
-                    let mut resolver = EnvResolver {
-                        shared,
-                        name: &name,
-                        file,
-                        problems: &mut own_problems,
-                        breaches: Vec::new(),
-                        vpc_problem: None,
-                    };
-                    let environment = resolver.resolve(raw);
-                    vpc_problem = resolver.vpc_problem;
-                    environment.map(|env| (name, env))
-                }
-                (Ok(_), None) => None,
-                (Err(parse_problems), _) => {
-                    own_problems = parse_problems;
-                    None
-                }
-            };
-            (environment, own_problems, vpc_problem)
+    let (outcomes, finding) = std::thread::scope(|scope| {
+        let finder = scope.spawn(|| {
+            // Released however this thread ends, so that no environment waits forever.
+            let unblock = Unblock(&ready);
+            let mut problems = Diagnostics::default();
+            let services = services()?;
+            let services = found.get_or_init(|| services);
+            let shared = platform
+                .map_err(|d| problems.push(d))
+                .ok()
+                .and_then(|platform| shared(platform_file, platform, services, &mut problems));
+            let _ = unblock.0.set(shared);
+            Ok(problems)
         });
+        let outcomes =
+            crate::parallel::map_text(environments.iter().collect(), bytes, |(dir, file)| {
+                let mut own_problems = Diagnostics::default();
+                let mut vpc_problem = None;
+                let environment = match parse_environment(dir, file) {
+                    Ok((name, raw)) => ready.wait().as_ref().and_then(|(shared, _)| {
+                        let mut resolver = EnvResolver {
+                            shared,
+                            name: &name,
+                            file,
+                            problems: &mut own_problems,
+                            breaches: Vec::new(),
+                            vpc_problem: None,
+                        };
+                        let environment = resolver.resolve(raw);
+                        vpc_problem = resolver.vpc_problem;
+                        environment.map(|env| (name, env))
+                    }),
+                    Err(parse_problems) => {
+                        own_problems = parse_problems;
+                        None
+                    }
+                };
+                (environment, own_problems, vpc_problem)
+            });
+        let finding = finder
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (outcomes, finding)
+    });
+    let mut problems = finding?;
+    let shared = ready.into_inner().flatten();
     let mut resolved: BTreeMap<EnvName, Environment> = BTreeMap::new();
     let mut vpc_problems = Vec::new();
     for (environment, own_problems, vpc_problem) in outcomes {
@@ -87,7 +111,7 @@ pub fn resolve(
     }
     let Some((mut shared, vpc_range)) = shared else {
         problems.dedup();
-        return Err(problems);
+        return Ok(Err(problems));
     };
     suggest_free_vpc(&resolved, vpc_range.value, &vpc_problems, &mut problems);
     check_across(&mut resolved, &shared, vpc_range.value, &mut problems);
@@ -128,7 +152,7 @@ pub fn resolve(
         .filter(|env| env.stage.value == Stage::Ci)
         .find_map(|env| env.ci.as_ref())
         .map_or(CiProvider::Github, |ci| ci.provider.value);
-    problems.into_result(Platform {
+    Ok(problems.into_result(Platform {
         root: root.to_path_buf(),
         file: platform_file,
         org,
@@ -136,7 +160,6 @@ pub fn resolve(
         domain,
         vpc_range,
         teams,
-        services,
         environments: resolved,
         parity,
         checks,
@@ -148,7 +171,18 @@ pub fn resolve(
         buildkite,
         managed_observability,
         ci_provider,
-    })
+        services: found.into_inner().unwrap_or_default(),
+    }))
+}
+
+/// Leaves no environment waiting for what the services' thread makes, whatever happens
+/// to that thread: dropped before anything was made, it makes nothing.
+struct Unblock<'a, T>(&'a OnceLock<Option<T>>);
+
+impl<T> Drop for Unblock<'_, T> {
+    fn drop(&mut self) {
+        let _ = self.0.set(None);
+    }
 }
 
 fn origin_location(origin: &Origin) -> Location {

@@ -91,13 +91,14 @@ fn resolved(platform: &str, environments: &[(&str, &str)]) -> Result<Platform, D
             ((*name).to_owned(), source(&path, text))
         })
         .collect();
-    resolve(
+    let Ok(resolved) = resolve(
         Path::new("/repo"),
         &platform_file,
         parse_file(&platform_file),
         &environments,
-        services(),
-    )
+        || Ok::<_, std::convert::Infallible>(services()),
+    );
+    resolved
 }
 
 fn problems(platform: &str, environments: &[(&str, &str)]) -> Vec<String> {
@@ -407,5 +408,70 @@ fn a_misspelt_key_is_refused_with_the_key_it_means() {
     assert_eq!(
         problems(PLATFORM, &[("staging", &staging)]),
         ["environments/staging/environment.toml:3:1: unknown key `vcp`"]
+    );
+}
+
+/// Environments enough to be parsed on every core, each waiting for the services.
+fn many_environments() -> Vec<(String, Arc<SourceFile>)> {
+    (0..70)
+        .map(|i| {
+            let name = format!("e{i}");
+            let text = cluster("development", &format!("10.{i}.0.0/20"), "");
+            let path = format!("environments/{name}/environment.toml");
+            (name, source(&path, &text))
+        })
+        .collect()
+}
+
+#[test]
+fn environments_are_resolved_with_the_services_found_while_they_were_parsed() {
+    let platform_file = source("environments/platform.toml", PLATFORM);
+    let environments = many_environments();
+    let found = std::sync::atomic::AtomicBool::new(false);
+    let Ok(resolved) = resolve(
+        Path::new("/repo"),
+        &platform_file,
+        parse_file(&platform_file),
+        &environments,
+        || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            found.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, std::convert::Infallible>(services())
+        },
+    );
+    let platform = resolved.unwrap_or_else(|problems| panic!("{}", problems.render()));
+    assert!(found.into_inner());
+    assert_eq!(platform.environments.len(), 70);
+    assert_eq!(
+        platform.services.keys().collect::<Vec<_>>(),
+        services().keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_error_finding_the_services_is_returned_as_it_is() {
+    let platform_file = source("environments/platform.toml", PLATFORM);
+    let outcome = resolve(
+        Path::new("/repo"),
+        &platform_file,
+        parse_file(&platform_file),
+        &many_environments(),
+        || Err("cargo metadata failed"),
+    );
+    assert!(matches!(outcome, Err("cargo metadata failed")));
+}
+
+#[test]
+#[should_panic(expected = "the services' thread failed")]
+fn a_panic_finding_the_services_leaves_no_environment_waiting() {
+    let platform_file = source("environments/platform.toml", PLATFORM);
+    let _ = resolve(
+        Path::new("/repo"),
+        &platform_file,
+        parse_file(&platform_file),
+        &many_environments(),
+        || -> Result<BTreeMap<String, Arc<ServiceDecl>>, ()> {
+            panic!("the services' thread failed")
+        },
     );
 }
