@@ -69,17 +69,28 @@ pub struct Checked {
 pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Checked> {
     // A rule looks for secrets in every file: they are found as the files are parsed.
     crate::model::find_secrets_while_parsing();
-    let tree = crate::repository::SourceTree::read(root)?;
-    let base = match base {
-        Some(base) => Some(Revision::resolve(root, base)?),
-        None => Revision::resolve(root, "HEAD").ok(),
+    // The revision services are compared with is git's answer, from a process of its own:
+    // asked while the files load, as it takes as long as loading a few hundred of them.
+    let base = {
+        let (root, base) = (root.to_path_buf(), base.map(str::to_owned));
+        std::thread::spawn(move || match base {
+            Some(base) => Revision::resolve(&root, &base).map(Some),
+            None => Ok(Revision::head(&root)),
+        })
     };
+    let base = move || {
+        base.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    };
+    let tree = crate::repository::SourceTree::read(root)?;
     let workspace = Workspace::load(root)?;
     let loaded = crate::repository::services::declared_in(&workspace)
         .and_then(|services| tree.load(services));
     let platform = match loaded {
         Ok(platform) => platform,
         Err(diagnostics) => {
+            // An unknown `--base` is an error before any finding, as it was asked first.
+            base()?;
             // Problems in the files are findings of the rule that found them.
             let findings = diagnostics
                 .0
@@ -112,6 +123,7 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
                 .collect(),
         )
     };
+    let base = base()?;
     let unbumped = match &base {
         Some(base) => Some(unbumped(root, base, &workspace, &platform)?),
         None => None,

@@ -45,6 +45,12 @@ pub fn versions_in_history(root: &Path, manifest: &str) -> anyhow::Result<BTreeS
 /// the first commit, in which nothing exists, and `ci/base-revision.sh` names it for a
 /// repository's first push. An error for anything else.
 fn empty_tree(sh: &Shell, revision: &str) -> anyhow::Result<String> {
+    // An object id is 40 hex digits (SHA-1) or 64 (SHA-256): anything else is not the
+    // empty tree, and git need not be asked.
+    anyhow::ensure!(
+        matches!(revision.len(), 40 | 64) && revision.bytes().all(|b| b.is_ascii_hexdigit()),
+        "not an object id"
+    );
     let empty = cmd!(sh, "git hash-object -t tree /dev/null")
         .quiet()
         .ignore_stderr()
@@ -65,6 +71,25 @@ pub struct Revision {
 }
 
 impl Revision {
+    /// The commit HEAD names in the repository at `root`; `None` outside git and before
+    /// the first commit. One git process, where [`Revision::resolve`] would ask git more to
+    /// explain an error.
+    pub fn head(root: &Path) -> Option<Revision> {
+        let sh = Shell::new().ok()?;
+        sh.change_dir(root);
+        let spec = "HEAD^{commit}";
+        let commit = cmd!(sh, "git rev-parse --verify --quiet {spec}")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()?;
+        Some(Revision {
+            name: "HEAD".to_owned(),
+            commit,
+            listing: OnceLock::new(),
+        })
+    }
+
     /// The commit `revision` (any revision git understands) names in the repository at
     /// `root`; a diagnostic that says what to do when git does not know it.
     pub fn resolve(root: &Path, revision: &str) -> anyhow::Result<Revision> {
