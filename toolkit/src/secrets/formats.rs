@@ -253,8 +253,10 @@ fn by_first_byte() -> &'static [Vec<&'static Format>; 256] {
 /// centre) and an Azure AD client secret (three characters, a digit, `Q~`, and 31 to 34
 /// more).
 pub fn unprefixed(word: &str) -> Option<&'static str> {
-    if let Some((key, centre)) = word.split_once("-us")
-        && key.len() == 32
+    // `<32 hex digits>-us<1 or 2 digits>`; hex holds no `-us`, so this is where a search
+    // for the first `-us` would stop.
+    if let (Some(key), Some("-us"), Some(centre)) =
+        (word.get(..32), word.get(32..35), word.get(35..))
         && key.chars().all(|c| c.is_ascii_hexdigit())
         && (1..=2).contains(&centre.len())
         && centre.chars().all(|c| c.is_ascii_digit())

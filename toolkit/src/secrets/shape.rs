@@ -82,19 +82,26 @@ pub(super) fn is_random(word: &str) -> bool {
     if word.len() < RANDOM_FROM || word.starts_with('/') {
         return false;
     }
-    let base64 = word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "+/-_".contains(c));
-    let upper = word.chars().filter(char::is_ascii_uppercase).count();
-    let lower = word.chars().filter(char::is_ascii_lowercase).count();
+    // One pass over the bytes: most words judged are names, which stop at the first byte
+    // that is not base64.
+    let (mut upper, mut lower, mut hex) = (0, 0, true);
+    for b in word.bytes() {
+        match b {
+            b'A'..=b'Z' => upper += 1,
+            b'a'..=b'z' => lower += 1,
+            b'0'..=b'9' => {}
+            b'+' | b'/' | b'-' | b'_' => hex = false,
+            _ => return false,
+        }
+        hex &= b.is_ascii_hexdigit();
+    }
     let other = word.len() - upper - lower;
-    let hex = word.chars().all(|c| c.is_ascii_hexdigit());
-    base64 && !hex && upper > 0 && lower > 0 && other > 0 && varied(word)
+    !hex && upper > 0 && lower > 0 && other > 0 && varied(word)
 }
 
 /// Whether the word's characters are spread like a random string's: entropy near the
 /// most its length allows, and case changing often (not `CamelCaseWords2024`).
-fn varied(word: &str) -> bool {
+pub(super) fn varied(word: &str) -> bool {
     let mut counts = [0u32; 128];
     for b in word.bytes() {
         counts[usize::from(b & 0x7f)] += 1;

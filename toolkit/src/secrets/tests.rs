@@ -213,3 +213,92 @@ fn markers_are_found_where_the_standard_library_finds_them() {
         }
     }
 }
+
+/// Words of every shape the checks tell apart: random ones over an alphabet of each class
+/// of character, and hand-picked ones at the edges.
+fn words_to_judge() -> Vec<String> {
+    // Half the words in base64's characters, half with others mixed in.
+    let base64: Vec<char> = "abcxyzABCXYZ0189+/-_".chars().collect();
+    let mixed: Vec<char> = "aZ9fF+/-_.:é~".chars().collect();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut words: Vec<String> = (0..4000)
+        .map(|i| {
+            let alphabet = if i % 2 == 0 { &base64 } else { &mixed };
+            let len = 18 + (next() % 24) as usize;
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect()
+        })
+        .collect();
+    words.extend(
+        [
+            "0123456789abcdef0123456789abcdef-us12",
+            "0123456789abcdef0123456789abcdef-us1",
+            "0123456789abcdef0123456789abcdef-us123",
+            "0123456789abcdef0123456789abcdeg-us12",
+            "0123456789abcdef0123456789abcde-us12",
+            "0123456789abcdef0123456789abcdef-usx",
+            "0123456789abcdef0123456789abcdef-us",
+            "Zq3mT8vXp1LrN6yHs0WcK9dFb2GjA5eRu7QoIaEw",
+            "/Zq3mT8vXp1LrN6yHs0WcK9dFb2GjA5eRu7QoIaEw",
+            "0123456789ABCDEF0123456789abcdef",
+        ]
+        .map(str::to_owned),
+    );
+    words
+}
+
+#[test]
+fn a_word_is_random_as_its_characters_say() {
+    // The rule as first written, one property per pass.
+    let reference = |word: &str| {
+        if word.len() < shape::RANDOM_FROM || word.starts_with('/') {
+            return false;
+        }
+        let base64 = word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/-_".contains(c));
+        let upper = word.chars().filter(char::is_ascii_uppercase).count();
+        let lower = word.chars().filter(char::is_ascii_lowercase).count();
+        let other = word.len() - upper - lower;
+        let hex = word.chars().all(|c| c.is_ascii_hexdigit());
+        base64 && !hex && upper > 0 && lower > 0 && other > 0 && shape::varied(word)
+    };
+    let words = words_to_judge();
+    let random = words.iter().filter(|w| reference(w)).count();
+    assert!(random > 100, "the corpus holds random words ({random})");
+    for word in &words {
+        assert_eq!(shape::is_random(word), reference(word), "{word:?}");
+    }
+}
+
+#[test]
+fn a_mailchimp_key_is_32_hex_digits_then_a_data_centre() {
+    let reference = |word: &str| {
+        word.split_once("-us").is_some_and(|(key, centre)| {
+            key.len() == 32
+                && key.chars().all(|c| c.is_ascii_hexdigit())
+                && (1..=2).contains(&centre.len())
+                && centre.chars().all(|c| c.is_ascii_digit())
+        })
+    };
+    let words = words_to_judge();
+    assert_eq!(
+        words.iter().filter(|w| reference(w)).count(),
+        2,
+        "the corpus holds two keys"
+    );
+    for word in &words {
+        assert_eq!(
+            formats::unprefixed(word) == Some("a Mailchimp key"),
+            reference(word),
+            "{word:?}"
+        );
+    }
+}
