@@ -430,21 +430,68 @@ pub(super) fn starts<'a>(text: &'a str, needle: &'a str) -> impl Iterator<Item =
 
 /// The words of `text` with their byte ranges, split where [`is_word_break`] says.
 pub(super) fn words_of(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
-    let mut start = None;
-    text.char_indices()
-        .chain([(text.len(), ' ')])
-        .filter_map(move |(i, c)| match (start, is_word_break(c)) {
-            (None, false) => {
-                start = Some(i);
-                None
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at + text[at..].find(|c: char| !is_word_break(c))?;
+        // An ASCII byte is a whole character: looked up in a table rather than decoded,
+        // as most text is ASCII and every value judged is split.
+        let bytes = text.as_bytes();
+        let mut end = start;
+        while let Some(&b) = bytes.get(end) {
+            if b.is_ascii() {
+                if ASCII_BREAKS[usize::from(b)] {
+                    break;
+                }
+                end += 1;
+            } else {
+                let c = text[end..].chars().next()?;
+                if is_word_break(c) {
+                    break;
+                }
+                end += c.len_utf8();
             }
-            (Some(s), true) => {
-                start = None;
-                Some((s..i, &text[s..i]))
-            }
-            _ => None,
-        })
+        }
+        at = end;
+        Some((start..end, &text[start..end]))
+    })
 }
+
+/// [`is_word_break`] of each ASCII character.
+const ASCII_BREAKS: [bool; 128] = {
+    let mut breaks = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        breaks[b] = matches!(
+            b as u8,
+            b'\t'
+                | b'\n'
+                | 0x0b
+                | 0x0c
+                | b'\r'
+                | b' '
+                | b'"'
+                | b'\''
+                | b'`'
+                | b','
+                | b';'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'<'
+                | b'>'
+                | b'='
+                | b':'
+                | b'@'
+                | b'\\'
+                | b'|'
+        );
+        b += 1;
+    }
+    breaks
+};
 
 /// Characters that end a word when looking for tokens in text.
 pub(super) fn is_word_break(c: char) -> bool {

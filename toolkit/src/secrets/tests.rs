@@ -302,3 +302,54 @@ fn a_mailchimp_key_is_32_hex_digits_then_a_data_centre() {
         );
     }
 }
+
+#[test]
+fn the_table_of_ascii_breaks_is_is_word_break() {
+    for b in 0..128u8 {
+        assert_eq!(
+            ASCII_BREAKS[usize::from(b)],
+            is_word_break(char::from(b)),
+            "{b:#x}"
+        );
+    }
+}
+
+#[test]
+fn text_is_split_into_the_words_a_character_by_character_split_finds() {
+    // The split as first written: a word ends at each break character.
+    let reference = |text: &str| -> Vec<(Range<usize>, String)> {
+        let mut words = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+            match (start, is_word_break(c)) {
+                (None, false) => start = Some(i),
+                (Some(s), true) => {
+                    words.push((s..i, text[s..i].to_owned()));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        words
+    };
+    let mut texts: Vec<String> = words_to_judge();
+    texts.extend(
+        [
+            "",
+            " ",
+            "a",
+            "key=value; other:thing",
+            "naïve café\u{a0}über\u{2003}x\u{85}y",
+            "日本語 テキスト=値",
+            "  trailing  ",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig@host:5432",
+        ]
+        .map(str::to_owned),
+    );
+    for text in &texts {
+        let ours: Vec<(Range<usize>, String)> = words_of(text)
+            .map(|(range, word)| (range, word.to_owned()))
+            .collect();
+        assert_eq!(ours, reference(text), "{text:?}");
+    }
+}
