@@ -82,8 +82,9 @@ pub fn classify(key: &str, value: &str) -> Option<Kind> {
 }
 
 /// [`classify`], remembered on each thread. The environments of a platform hold many of
-/// the same keys and values (what platform.toml gives them all, what the crates declare):
-/// each pair is judged once per thread, not once per environment that holds it.
+/// the same keys and values (what platform.toml gives them all, what the crates declare),
+/// in their files and in their resolved trees: each pair is judged once per thread, not
+/// once per file or environment that holds it.
 pub fn classify_once(key: &str, value: &str) -> Option<Kind> {
     thread_local! {
         static JUDGED: RefCell<FxHashMap<String, FxHashMap<String, Option<Kind>>>> =

@@ -53,7 +53,7 @@ fn value<'a>(
 ) {
     match value.get_ref() {
         DeValue::String(text) => {
-            if let Some(kind) = super::classify(key, text) {
+            if let Some(kind) = super::classify_once(key, text) {
                 found.push(Found {
                     range: value.span(),
                     path: path.join("."),
