@@ -1,8 +1,10 @@
 //! Host names: each belongs to one thing across the whole platform, and a cluster's host
 //! names lie inside its zone unless `[[hosts.allow]]` says why one does not.
 
+use std::collections::HashSet;
 use std::collections::btree_map::BTreeMap;
-use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use super::names::EnvName;
@@ -192,7 +194,10 @@ fn all_claims(environments: &BTreeMap<EnvName, Environment>) -> Vec<Claim<'_>> {
 /// Reports every host name that two things claim, at the second; the rule `host-unique`.
 pub fn check_unique(environments: &BTreeMap<EnvName, Environment>, problems: &mut Diagnostics) {
     let claims = all_claims(environments);
-    let mut first: HashMap<&str, &Claim> = HashMap::new();
+    // Tens of thousands of names on a large platform: hashed the fast way, the table sized
+    // once.
+    let mut first: FxHashMap<&str, &Claim> =
+        FxHashMap::with_capacity_and_hasher(claims.len(), Default::default());
     for claim in &claims {
         let Some(earlier) = first.get(claim.host) else {
             first.insert(claim.host, claim);

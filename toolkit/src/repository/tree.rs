@@ -32,6 +32,7 @@ impl SourceTree {
     pub fn read(root: &Path) -> anyhow::Result<SourceTree> {
         let dir = root.join(ENVIRONMENTS_DIR);
         let platform = read_source(root, &dir.join(PLATFORM_FILE))?;
+        let mut directories = Vec::new();
         let mut environments = Vec::new();
         let mut missing = Diagnostics::default();
         for entry in
@@ -55,14 +56,20 @@ impl SourceTree {
                 );
                 continue;
             }
-            if !kind.is_dir() {
-                continue;
+            if kind.is_dir() {
+                directories.push(name);
             }
-            let path = entry.path().join(ENVIRONMENT_FILE);
-            if path.is_file() {
-                environments.push((name, read_source(root, &path)?));
-            } else {
-                missing.push(
+        }
+        // Read on every core: a file costs a few system calls, and there may be thousands.
+        let read = crate::parallel::map(directories, |name| {
+            let path = dir.join(&name).join(ENVIRONMENT_FILE);
+            let file = path.is_file().then(|| read_source(root, &path)).transpose();
+            (name, file)
+        });
+        for (name, file) in read {
+            match file? {
+                Some(file) => environments.push((name, file)),
+                None => missing.push(
                     Diagnostic::new(
                         format!("directory `{name}` has no {ENVIRONMENT_FILE}"),
                         Location::Path(Path::new(ENVIRONMENTS_DIR).join(&name)),
@@ -70,7 +77,7 @@ impl SourceTree {
                     .with_help(format!(
                         "every directory under {ENVIRONMENTS_DIR}/ is an environment: write its {ENVIRONMENT_FILE}, or remove the directory (then `cargo xtask new-env {name} --stage STAGE` can make it)"
                     )),
-                );
+                ),
             }
         }
         if !missing.is_empty() {
