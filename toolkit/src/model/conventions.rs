@@ -345,9 +345,19 @@ impl Variables {
         Variables(Context::from(Value::Object(map)))
     }
 
+    /// Sets `key` to `value`: in place when it is set already, as `service` is for each
+    /// service of an environment in turn.
     pub fn set(&mut self, key: &str, value: &str) {
         if let Value::Object(map) = self.0.data_mut() {
-            map.insert(key.to_owned(), Value::from(value));
+            match map.get_mut(key) {
+                Some(Value::String(old)) => {
+                    old.clear();
+                    old.push_str(value);
+                }
+                _ => {
+                    map.insert(key.to_owned(), Value::from(value));
+                }
+            }
         }
     }
 }
@@ -401,6 +411,25 @@ mod tests {
         assert_eq!(
             naming.make(Pattern::Issuer, &vars).unwrap().value,
             "https://auth.example.com"
+        );
+        // Set again, for the next service: the new value replaces the old one, in the
+        // substituted pattern and in the engine's.
+        vars.set("service", "a-longer-name");
+        assert_eq!(
+            naming.make(Pattern::ServiceHost, &vars).unwrap().value,
+            "a-longer-name.prod.example.com"
+        );
+        vars.set("service", "web");
+        assert_eq!(
+            naming.make(Pattern::ServiceHost, &vars).unwrap().value,
+            "web.prod.example.com"
+        );
+        let engine =
+            self::naming("service_host = \"{{#if service}}{{service}}.{{zone}}{{/if}}\"\n")
+                .unwrap();
+        assert_eq!(
+            engine.make(Pattern::ServiceHost, &vars).unwrap().value,
+            "web.prod.example.com"
         );
     }
 
