@@ -139,7 +139,11 @@ impl DnsName {
                 value.len()
             ));
         }
-        if value.parse::<std::net::IpAddr>().is_ok() {
+        // An IPv4 address is digits and dots, an IPv6 one holds a colon: a name with
+        // anything else is none, and is not parsed as one.
+        let maybe_address =
+            value.bytes().all(|b| b.is_ascii_digit() || b == b'.') || value.contains(':');
+        if maybe_address && value.parse::<std::net::IpAddr>().is_ok() {
             return Err(format!("`{value}` is an IP address, not a DNS name"));
         }
         for label in value.split('.') {
@@ -262,7 +266,16 @@ mod tests {
         assert!(DnsName::parse("prod.example.com.").is_err());
         assert!(DnsName::parse("Prod.example.com").is_err());
         assert!(DnsName::parse("a..b").is_err());
-        assert!(DnsName::parse("10.0.0.1").is_err());
+        for address in ["10.0.0.1", "::1", "fe80::1", "::ffff:10.0.0.1"] {
+            assert!(
+                DnsName::parse(address)
+                    .unwrap_err()
+                    .contains("is an IP address"),
+                "{address}"
+            );
+        }
+        // Digits in every label, more than an address has: a name.
+        assert!(DnsName::parse("1.2.3.4.5").is_ok());
         assert!(DnsName::parse(&format!("{}.dev", "a".repeat(64))).is_err());
         let long = vec!["abcdefgh"; 30].join(".");
         assert!(DnsName::parse(&long).unwrap_err().contains("at most 253"));
