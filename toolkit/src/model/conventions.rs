@@ -184,7 +184,15 @@ fn substitute(pieces: &[Piece], variables: &Variables) -> Option<String> {
     let Value::Object(values) = variables.0.data() else {
         return None;
     };
-    let mut name = String::new();
+    // Room for the text and a name of 24 bytes for each variable: most names fit at once.
+    let room = pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.len(),
+            Piece::Variable(_) => 24,
+        })
+        .sum();
+    let mut name = String::with_capacity(room);
     for piece in pieces {
         match piece {
             Piece::Text(text) => name.push_str(text),

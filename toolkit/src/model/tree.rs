@@ -155,9 +155,10 @@ impl<'a> Table<'a> {
         if map.is_empty() {
             return self;
         }
-        let inner = map.iter().fold(Table::default(), |t, (name, v)| {
-            t.table(name.as_str(), each(v))
-        });
+        let inner = Table(Vec::with_capacity(map.len()));
+        let inner = map
+            .iter()
+            .fold(inner, |t, (name, v)| t.table(name.as_str(), each(v)));
         self.table(key, inner)
     }
 }
