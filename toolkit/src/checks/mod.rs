@@ -221,6 +221,29 @@ pub fn findings(platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Find
     )
 }
 
+/// The findings of the toolkit's rules but `generated-fresh`, made while a render beside
+/// them finds what that rule needs; [`Unfinished::finish`] adds its findings and the
+/// organisation's rules', which may read every fact.
+pub struct Unfinished(Vec<Finding>);
+
+impl Unfinished {
+    /// The toolkit's rules on `context`, whose `out_of_date` is not known yet.
+    pub fn new(platform: &Platform, context: &Facts) -> anyhow::Result<Unfinished> {
+        let rules = CHECKED
+            .into_iter()
+            .filter(|rule| rule.doc.id != RuleId::GeneratedFresh);
+        Ok(Unfinished(findings_of(rules, platform, context)?))
+    }
+
+    /// Every finding, as [`findings`] makes them on `context`, in the rules' order.
+    pub fn finish(self, platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Finding>> {
+        let Unfinished(mut all) = self;
+        let rest = std::iter::once(&generated_fresh::RULE).chain(org_rules().iter().copied());
+        all.extend(findings_of(rest, platform, context)?);
+        Ok(all)
+    }
+}
+
 /// [`findings`] of the toolkit's own rules only.
 pub fn toolkit_findings(platform: &Platform, context: &Facts) -> anyhow::Result<Vec<Finding>> {
     findings_of(CHECKED, platform, context)

@@ -1,7 +1,7 @@
 //! `cargo xtask check`: every rule on the repository, each finding at its rule's level,
 //! printed for people (like rustc), as JSON lines, or as GitHub Actions annotations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,16 +31,9 @@ pub fn run(root: &Path, args: &CheckArgs, today: Date) -> anyhow::Result<ExitCod
     std::mem::forget(platform);
     match args.format {
         CheckFormat::Human => print_human(&findings)?,
-        CheckFormat::Json => {
-            for finding in &findings {
-                terminal::print(&format!("{}\n", json_finding(finding)))?;
-            }
-        }
-        CheckFormat::Github => {
-            for finding in &findings {
-                terminal::print(&format!("{}\n", github_finding(finding)))?;
-            }
-        }
+        // Written at once: a finding per write costs a system call each, for thousands.
+        CheckFormat::Json => terminal::print(&lines(&findings, json_finding))?,
+        CheckFormat::Github => terminal::print(&lines(&findings, github_finding))?,
     }
     // Files that cannot be loaded are bad input, as for every other command; a finding
     // at deny on files that load is a failed check.
@@ -111,21 +104,55 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
         }
     };
     // Rendering is the costly part of `check`; a platform that allows `generated-fresh`
-    // does not pay for it.
-    let out_of_date = if checks::level(&platform, RuleId::GeneratedFresh) == RuleLevel::Allow {
-        None
-    } else {
-        let files = super::generated_files(&platform)?;
-        Some(
-            render::out_of_date(&platform.root, &files)?
-                .into_iter()
-                .map(|(path, kind)| OutOfDate { path, kind })
-                .collect(),
-        )
-    };
-    let base = base()?;
+    // does not pay for it. It runs beside what the other rules need (git's answers about
+    // the base, the lock file, the Containerfiles) and those rules.
+    let fresh_checked = checks::level(&platform, RuleId::GeneratedFresh) != RuleLevel::Allow;
+    let (mut context, unfinished, out_of_date) = std::thread::scope(|scope| {
+        let rendering = scope.spawn(|| -> anyhow::Result<Option<Vec<OutOfDate>>> {
+            if !fresh_checked {
+                return Ok(None);
+            }
+            let files = super::generated_files(&platform)?;
+            Ok(Some(
+                render::out_of_date(&platform.root, &files)?
+                    .into_iter()
+                    .map(|(path, kind)| OutOfDate { path, kind })
+                    .collect(),
+            ))
+        });
+        let beside = || -> anyhow::Result<(Facts, checks::Unfinished)> {
+            let context = facts(root, today, base()?, &workspace, &platform)?;
+            let unfinished = checks::Unfinished::new(&platform, &context)?;
+            Ok((context, unfinished))
+        };
+        let beside = beside();
+        // A failed render is the error, as when it ran first.
+        let out_of_date = rendering
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let (context, unfinished) = beside?;
+        anyhow::Ok((context, unfinished, out_of_date))
+    })?;
+    context.out_of_date = out_of_date;
+    Ok(Checked {
+        findings: unfinished.finish(&platform, &context)?,
+        loaded: true,
+        platform: Some(platform),
+    })
+}
+
+/// What the rules but `generated-fresh` need beyond the platform: the services changed
+/// since `base` without a new version, the lock file's stale entries, the versions no crate
+/// had, and the Containerfiles. The generated files' state is left to the render.
+fn facts(
+    root: &Path,
+    today: Date,
+    base: Option<Revision>,
+    workspace: &Workspace,
+    platform: &Platform,
+) -> anyhow::Result<Facts> {
     let unbumped = match &base {
-        Some(base) => Some(unbumped(root, base, &workspace, &platform)?),
+        Some(base) => Some(unbumped(root, base, workspace, platform)?),
         None => None,
     };
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
@@ -147,22 +174,17 @@ pub fn check(root: &Path, today: Date, base: Option<&str>) -> anyhow::Result<Che
             }
         })
         .collect();
-    let context = Facts {
+    Ok(Facts {
         today,
-        out_of_date,
+        out_of_date: None,
         unbumped,
         stale_lock: Some(stale_lock),
         // Outside git there is no history to know earlier versions by.
         unknown_versions: match &base {
-            Some(_) => Some(unknown_versions(root, &workspace, &platform)?),
+            Some(_) => Some(unknown_versions(root, workspace, platform)?),
             None => None,
         },
-        containerfiles: Some(containerfiles(root, &workspace, &platform)?),
-    };
-    Ok(Checked {
-        findings: checks::findings(&platform, &context)?,
-        loaded: true,
-        platform: Some(platform),
+        containerfiles: Some(containerfiles(root, workspace, platform)?),
     })
 }
 
@@ -246,7 +268,21 @@ fn unknown_versions(
     workspace: &Workspace,
     platform: &Platform,
 ) -> anyhow::Result<Vec<UnknownVersion>> {
-    let mut history: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    // The history of every crate an environment runs at another version than its own, read
+    // at once.
+    let mut manifests: Vec<&str> = platform
+        .environments
+        .values()
+        .filter_map(|env| env.cluster.as_ref())
+        .flat_map(|cluster| &cluster.services)
+        .filter_map(|(name, service)| {
+            let package = workspace.package(name)?;
+            (service.version.value.as_str() != package.version).then_some(package.manifest.as_str())
+        })
+        .collect();
+    manifests.sort_unstable();
+    manifests.dedup();
+    let history = revision::versions_in_history(root, &manifests)?;
     let mut found = Vec::new();
     for env in platform.environments.values() {
         let Some(cluster) = &env.cluster else {
@@ -260,11 +296,10 @@ fn unknown_versions(
             if version == package.version {
                 continue;
             }
-            if !history.contains_key(name.as_str()) {
-                let versions = revision::versions_in_history(root, &package.manifest)?;
-                history.insert(name, versions);
-            }
-            if history[name.as_str()].contains(version) {
+            if history
+                .get(package.manifest.as_str())
+                .is_some_and(|versions| versions.contains(version))
+            {
                 continue;
             }
             found.push(UnknownVersion {
@@ -340,6 +375,16 @@ fn print_human(findings: &[Finding]) -> std::io::Result<()> {
             ""
         }
     ))
+}
+
+/// Each finding as `line` writes it, one per line.
+fn lines<T: std::fmt::Display>(findings: &[Finding], line: impl Fn(&Finding) -> T) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "{}", line(finding));
+    }
+    out
 }
 
 /// File, line and column of a finding, when it has them.

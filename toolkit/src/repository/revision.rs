@@ -10,34 +10,83 @@ use xshell::{Shell, cmd};
 
 use crate::diagnostic::{Diagnostic, Location};
 
-/// Every version the manifest at `manifest` (relative to `root`) has had in the history of
-/// HEAD: each `version = "..."` line its commits added or removed. Run only in a git
+/// Every version each manifest of `manifests` (relative to `root`) has had in the history
+/// of HEAD: each `version = "..."` line its commits added or removed. Run only in a git
 /// repository; a history git cannot read (a partial clone whose remote is gone) is an
 /// error, never an empty one.
-pub fn versions_in_history(root: &Path, manifest: &str) -> anyhow::Result<BTreeSet<String>> {
+///
+/// One `git log` reads the history of every manifest whose path git writes as it is
+/// (letters, digits, `/`, `-`, `_` and `.`), each diff told apart by its header; any other
+/// path is read on its own.
+pub fn versions_in_history(
+    root: &Path,
+    manifests: &[&str],
+) -> anyhow::Result<BTreeMap<String, BTreeSet<String>>> {
+    let plain = |path: &&str| {
+        path.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
+    };
+    let (together, alone): (Vec<&str>, Vec<&str>) = manifests.iter().copied().partition(plain);
+    let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    if !together.is_empty() {
+        let headers: BTreeMap<String, &str> = together
+            .iter()
+            .map(|path| (format!("diff --git a/{path} b/{path}"), *path))
+            .collect();
+        let log = history(root, &together)?;
+        let mut current = None;
+        for line in log.lines() {
+            if line.starts_with("diff --git ") {
+                current = headers.get(line).copied();
+                continue;
+            }
+            if let (Some(path), Some(version)) = (current, version_line(line)) {
+                versions
+                    .entry(path.to_owned())
+                    .or_default()
+                    .insert(version.to_owned());
+            }
+        }
+    }
+    for path in alone {
+        let log = history(root, &[path])?;
+        versions
+            .entry(path.to_owned())
+            .or_default()
+            .extend(log.lines().filter_map(version_line).map(str::to_owned));
+    }
+    for path in manifests {
+        versions.entry((*path).to_owned()).or_default();
+    }
+    Ok(versions)
+}
+
+/// The patches of every commit of HEAD's history that touched one of `paths`, each file
+/// diffed apart (no renames paired), its paths relative to `root` as `paths` are (a
+/// platform may be a directory of a larger repository).
+fn history(root: &Path, paths: &[&str]) -> anyhow::Result<String> {
     let sh = Shell::new()?;
     sh.change_dir(root);
-    let log = cmd!(sh, "git log -p --format= --no-ext-diff -- {manifest}")
+    cmd!(sh, "git log -p --format= --no-ext-diff --no-renames --relative -- {paths...}")
         .quiet()
         .ignore_stderr()
         .read()
         .map_err(|_| {
             Diagnostic::new(
-                format!("cannot read the history of {manifest}"),
+                format!("cannot read the history of {}", paths.join(", ")),
                 Location::Nowhere,
             )
             .with_help("fetch the repository's history (`git fetch --unshallow`, or a full clone instead of a partial one), then run the command again")
             .into_error()
-        })?;
-    Ok(log
-        .lines()
-        .filter_map(|line| {
-            let line = line.strip_prefix(['+', '-', ' '])?;
-            let value = line.trim().strip_prefix("version")?.trim_start();
-            let value = value.strip_prefix('=')?.trim();
-            Some(value.strip_prefix('"')?.split('"').next()?.to_owned())
         })
-        .collect())
+}
+
+/// The version a line of a patch adds, removes or keeps: `version = "1.2.3"`.
+fn version_line(line: &str) -> Option<&str> {
+    let line = line.strip_prefix(['+', '-', ' '])?;
+    let value = line.trim().strip_prefix("version")?.trim_start();
+    let value = value.strip_prefix('=')?.trim();
+    value.strip_prefix('"')?.split('"').next()
 }
 
 /// `revision` itself when it is git's empty tree (what `git hash-object -t tree /dev/null`

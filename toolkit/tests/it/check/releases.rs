@@ -58,6 +58,21 @@ fn version_known() {
     repo.run(&["render"]).success();
     let (_, found) = findings(&repo);
     assert!(!rules(&found).contains(&"version-known"), "{found:#?}");
+    // Each crate's own history: 1.2.0 was storefront's, never mailer's, though the two
+    // histories are read together.
+    repo.edit(STAGING, "version = \"2.1.0\"", "version = \"1.2.0\"");
+    repo.run(&["render"]).success();
+    let (_, found) = findings(&repo);
+    let unknown: Vec<&str> = found
+        .iter()
+        .filter(|finding| finding["rule"] == "version-known")
+        .map(|finding| finding["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["`staging` runs mailer 1.2.0, a version its crate never had (it is 2.1.0)"],
+        "{found:#?}"
+    );
 }
 
 #[test]
