@@ -9,16 +9,12 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use super::runners::Deploy;
 use super::{Sources, comment_preamble};
 use crate::model::{Cluster, Environment, Workload};
-use crate::templates;
 
 pub const FILE: &str = "deploy.sh";
 
-#[derive(Serialize)]
 struct Data<'a> {
     preamble: String,
     env: &'a str,
@@ -64,8 +60,163 @@ pub fn generate(
         cluster_id,
         runners,
     };
-    templates::fill("deploy", &data)
+    Ok(script(&data))
 }
+
+/// The script, written out rather than through the template engine, which cost more than
+/// everything else `render` does for the file: a few fixed lines around the services'
+/// commands.
+fn script(d: &Data) -> String {
+    let mut out = String::with_capacity(
+        2048 + d.preamble.len() + d.secrets.len() + d.publishes.len() + d.services.len(),
+    );
+    let (env, id) = (d.env, d.cluster_id.as_str());
+    push_all(&mut out, &["#!/usr/bin/env bash\n", &d.preamble, "\n#\n"]);
+    push_all(
+        &mut out,
+        &[
+            "# Deploys every service of `",
+            env,
+            "` to the cluster ",
+            id,
+            ": each image is the one CI\n",
+            "# built for its version, by the digest of that build, from the cluster's own registry\n",
+            "# (ci/release.sh). Log in first:\n",
+            "#   podplane login -f environments/",
+            env,
+            "/podplane.cluster.jsonc\n",
+        ],
+    );
+    out.push_str(HEAD);
+    if d.services.is_empty() {
+        push_all(
+            &mut out,
+            &["\necho \"no services are deployed to ", env, "\"\n"],
+        );
+    } else {
+        out.push('\n');
+        if let Some(note) = &d.platform_note {
+            push_all(&mut out, &["# ", note, "\n"]);
+        }
+        push_all(
+            &mut out,
+            &[
+                "release_context ",
+                id,
+                " ",
+                &d.registry,
+                " ",
+                &d.platform,
+                "\n",
+            ],
+        );
+        if !d.secrets.is_empty() {
+            push_all(
+                &mut out,
+                &[
+                    "\n# Every secret a service reads exists before anything deploys.\n",
+                    &d.secrets,
+                ],
+            );
+        }
+        push_all(&mut out, &[PUBLISH_HEAD, &d.publishes, &d.services]);
+    }
+    if let Some(runners) = d.runners {
+        runners_lines(&mut out, d, runners);
+    }
+    out
+}
+
+/// What every script says before its services: its shell, and the one rule of questions.
+const HEAD: &str = "set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../../ci/release.sh
+source \"$(dirname \"${BASH_SOURCE[0]}\")/../../ci/release.sh\"
+
+# `podplane deploy` asks before it installs a missing add-on component. This script never
+# installs one on its own: it passes no -y, and where standard input is not a terminal
+# (in CI) it reads /dev/null instead, so that the question fails the deploy.
+[[ -t 0 ]] || exec </dev/null
+";
+
+/// Above the `publish` lines.
+const PUBLISH_HEAD: &str = "
+# Every image is in the cluster's registry, by the digest CI built (and, where RELEASE_GATE
+# says so, the one staging ran), before anything deploys.
+declare -A image
+";
+
+/// The CI cluster's self-hosted runners, installed by `ci/runners.sh`.
+fn runners_lines(out: &mut String, d: &Data, r: &Deploy) {
+    let (id, registry, platform) = (d.cluster_id.as_str(), &d.registry, &d.platform);
+    if r.buildkite {
+        push_all(
+            out,
+            &[
+                "\n# The Buildkite agents the deploy pipeline's steps run on (the queue ",
+                &r.label,
+                "):\n# Buildkite's Agent Stack for Kubernetes ",
+                &r.chart_version,
+                ", whose jobs run the\n",
+                "# image built from runners.Containerfile (ci/runners.sh says what each argument is).\n",
+                RUNNERS_SOURCE,
+                "runners_buildkite_deploy ",
+            ],
+        );
+    } else {
+        push_all(
+            out,
+            &[
+                "\n# The self-hosted runners the workflows' trusted jobs run on (`runs-on: ",
+                &r.label,
+                "`):\n# Actions Runner Controller ",
+                &r.chart_version,
+                " and its runner scale set, with the runner\n",
+                "# image built from runners.Containerfile (ci/runners.sh says what each argument is).\n",
+                RUNNERS_SOURCE,
+                "runners_deploy ",
+            ],
+        );
+    }
+    push_all(
+        out,
+        &[
+            id,
+            " ",
+            registry,
+            " ",
+            platform,
+            " \"$(dirname \"${BASH_SOURCE[0]}\")\" \\\n  ",
+            r.charts,
+            " ",
+            &r.chart_version,
+            " \\\n  ",
+        ],
+    );
+    if r.buildkite {
+        push_all(
+            out,
+            &[r.namespace, " ", r.secret, " ", r.git_secret, " \\\n  "],
+        );
+    } else {
+        push_all(
+            out,
+            &[
+                r.controller_namespace,
+                " ",
+                r.namespace,
+                " ",
+                r.secret,
+                " \\\n  ",
+            ],
+        );
+    }
+    push_all(out, &[&r.image, " ", &r.tag, " ", &r.label, "\n"]);
+}
+
+/// How a script reaches `ci/runners.sh`.
+const RUNNERS_SOURCE: &str = "# shellcheck source-path=SCRIPTDIR source=../../ci/runners.sh
+source \"$(dirname \"${BASH_SOURCE[0]}\")/../../ci/runners.sh\"
+";
 
 /// `image[SERVICE]="$(publish SERVICE VERSION IMAGE)"` for each service: every image is
 /// resolved, gated and in the cluster's registry before anything deploys.
@@ -98,10 +249,8 @@ fn secret_checks(cluster: &Cluster) -> String {
 }
 
 /// The command of each service, one option per line, every value already quoted for the
-/// shell, under a comment saying what it deploys. Written here rather than in the
-/// template: an environment has hundreds of services, and the template engine costs far
-/// more per value than writing it out; written piece by piece into one buffer, as the
-/// formatting machinery costs more than the text it makes.
+/// shell, under a comment saying what it deploys: written piece by piece into one buffer,
+/// as the formatting machinery costs more than the text it makes.
 fn commands(cluster: &Cluster, cluster_id: &str) -> String {
     let mut out = String::with_capacity(cluster.services.len() * 320);
     let mut name = String::new();

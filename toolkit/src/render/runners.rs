@@ -57,7 +57,6 @@ pub struct Runners {
 }
 
 /// What `deploy.sh` passes to `ci/runners.sh`.
-#[derive(Serialize)]
 pub struct Deploy {
     /// Buildkite's Agent Stack rather than ARC.
     pub buildkite: bool,
