@@ -12,12 +12,11 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The toolkit's templates, by name.
-const TEMPLATES: [(&str, &str); 33] = [
+const TEMPLATES: [(&str, &str); 32] = [
     (
         "tfvars",
         include_str!("../templates/platform.auto.tfvars.hbs"),
     ),
-    ("readme", include_str!("../templates/README.md.hbs")),
     ("overview", include_str!("../templates/environments.md.hbs")),
     ("rules", include_str!("../templates/checks.md.hbs")),
     (

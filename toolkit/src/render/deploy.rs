@@ -313,7 +313,7 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
 }
 
 /// `parts`, one after the other.
-fn push_all(out: &mut String, parts: &[&str]) {
+pub(super) fn push_all(out: &mut String, parts: &[&str]) {
     for part in parts {
         out.push_str(part);
     }

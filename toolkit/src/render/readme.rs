@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
+use super::deploy::push_all;
 use super::trust::Deployer;
 use super::{Sources, markdown_preamble};
 use crate::model::names::is_placeholder;
@@ -12,7 +11,6 @@ use crate::templates;
 
 pub const FILE: &str = "README.md";
 
-#[derive(Serialize)]
 struct Data<'a> {
     preamble: String,
     title: String,
@@ -40,7 +38,6 @@ struct Data<'a> {
     ci_subject: Option<String>,
 }
 
-#[derive(Serialize)]
 struct ClusterData<'a> {
     id: &'a str,
     zone: &'a str,
@@ -54,7 +51,6 @@ struct ClusterData<'a> {
     certificates: String,
 }
 
-#[derive(Serialize)]
 struct IdentityData<'a> {
     hostname: &'a str,
     connector: &'a str,
@@ -68,7 +64,6 @@ struct IdentityData<'a> {
     trusted: Vec<(&'a str, String)>,
 }
 
-#[derive(Serialize)]
 struct AccessRow<'a> {
     team: &'a str,
     role: &'a str,
@@ -223,8 +218,196 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
                 })
         }),
     };
-    templates::fill("readme", &data)
+    Ok(page(&data))
 }
+
+/// The page, written out rather than through the template engine, which cost more than
+/// everything else `render` does for it.
+fn page(d: &Data) -> String {
+    let mut out = String::with_capacity(4096 + d.services.len() + d.secrets.len());
+    let env = d.env;
+    push_all(
+        &mut out,
+        &[&d.preamble, "\n\n# ", &d.title, " (`", env, "`)\n\n"],
+    );
+    if let Some(description) = &d.description {
+        push_all(&mut out, &[description, "\n\n"]);
+    }
+    push_all(
+        &mut out,
+        &[
+            "| | |\n| --- | --- |\n| stage | ",
+            d.stage,
+            " |\n| cloud account | ",
+            d.provider,
+            " `",
+            d.account,
+            "` |\n| region | `",
+            d.region,
+            "` |\n",
+        ],
+    );
+    match &d.cluster {
+        Some(c) => push_all(
+            &mut out,
+            &[
+                "| cluster id | `",
+                c.id,
+                "` |\n| DNS zone | `",
+                c.zone,
+                "` |\n| Kubernetes API | `https://",
+                c.api_host,
+                ":6443` |\n| registry | `",
+                c.registry_host,
+                "` |\n| VPC | `",
+                &c.vpc,
+                "` in ",
+                &c.availability_zones,
+                " |\n| OIDC issuer | `",
+                c.issuer,
+                "`, client `",
+                c.client_id,
+                "` |\n| telemetry | ",
+                &c.telemetry,
+                " |\n| certificates | ",
+                &c.certificates,
+                " |\n",
+            ],
+        ),
+        None => push_all(&mut out, &["| cluster | none: ", d.no_cluster, " |\n"]),
+    }
+    if let Some(ci) = &d.ci {
+        push_all(&mut out, &["| CI runners | ", ci, " |\n"]);
+    }
+    if let Some(observability) = &d.observability {
+        push_all(&mut out, &["| observability | ", observability, " |\n"]);
+    }
+    if let Some(i) = &d.identity {
+        push_all(
+            &mut out,
+            &[
+                "| OIDC issuer | `https://",
+                i.hostname,
+                "`, signing in with ",
+                i.connector,
+                " |\n| OIDC clients | ",
+                &i.clients,
+                " |\n",
+            ],
+        );
+    }
+    out.push_str("\n## Access\n\n");
+    if d.access.is_empty() {
+        out.push_str("No team has access.\n");
+    } else {
+        out.push_str(
+            "| team | Podplane role | group in tokens | members |\n| --- | --- | --- | --- |\n",
+        );
+        for row in &d.access {
+            push_all(
+                &mut out,
+                &[
+                    "| ",
+                    row.team,
+                    " | ",
+                    row.role,
+                    " | `",
+                    row.group,
+                    "` | ",
+                    &row.members,
+                    " |\n",
+                ],
+            );
+        }
+    }
+    if let Some(c) = &d.cluster {
+        out.push_str("\n## Services\n\n");
+        if d.services.is_empty() {
+            out.push_str("No services are deployed here.\n");
+        } else {
+            push_all(
+                &mut out,
+                &[
+                    "| service | template | version | replicas | URL | image |\n",
+                    "| --- | --- | --- | --- | --- | --- |\n",
+                    &d.services,
+                    "\n\nDeploy them all once logged in (below); it needs Docker, jq and kubectl, and a\n",
+                    "login to the build registry. Each image is the one CI built for its version, by\n",
+                    "digest, copied into this cluster's registry:\n\n```sh\nbash environments/",
+                    env,
+                    "/deploy.sh\n```\n",
+                ],
+            );
+            if !d.secrets.is_empty() {
+                push_all(
+                    &mut out,
+                    &[
+                        "\nThe services read these secrets, which must exist before they deploy; create\n",
+                        "each once, its value on standard input:\n\n```sh\n",
+                        &d.secrets,
+                        "\n```\n",
+                    ],
+                );
+            }
+        }
+        push_all(
+            &mut out,
+            &[
+                "\n## Log in\n\n```sh\npodplane login -f environments/",
+                env,
+                "/podplane.cluster.jsonc\nkubectl --context ",
+                c.id,
+                " get nodes\n```\n\n",
+                "The issuer signs you in and puts your teams' groups in the token; the cluster\n",
+                "accepts tokens for its own client id only.\n",
+            ],
+        );
+        if let Some(subject) = &d.ci_subject {
+            push_all(&mut out, &["\n", subject, "\n"]);
+        }
+    }
+    if let Some(i) = &d.identity {
+        push_all(
+            &mut out,
+            &[
+                "\n## Deploy the issuer\n\n```sh\npodplane oidc create -f environments/",
+                env,
+                ISSUER,
+            ],
+        );
+        if i.trusts.is_empty() {
+            push_all(
+                &mut out,
+                &[
+                    "\nNo deploy job is trusted: `[",
+                    i.provider,
+                    "]` in `environments/platform.toml`\nnames none.\n",
+                ],
+            );
+        } else {
+            push_all(
+                &mut out,
+                &["\n", &i.trusts, "\n\n| client | subject |\n| --- | --- |\n"],
+            );
+            for (client, subject) in &i.trusted {
+                push_all(&mut out, &["| `", client, "` | `", subject, "` |\n"]);
+            }
+        }
+    }
+    out
+}
+
+/// What the identity environment's page says of `podplane oidc create`, after its command.
+const ISSUER: &str = "/podplane.oidc.jsonc
+```
+
+`podplane oidc create` writes its Terraform beside `podplane.oidc.jsonc` and
+applies it. `truster_override.tf.json`, generated beside it, is a Terraform
+override file: it gives the issuer's module its whole configuration, the same
+clients and people as `podplane.oidc.jsonc` and the trust that lets CI's deploy
+jobs log in, which `podplane.oidc.jsonc` cannot express. Run the command again
+after every change to either file.
+";
 
 /// `text` as a cell of a Markdown table: a pipe would end the cell, so it is escaped (as
 /// GitHub reads it, inside a code span too).
@@ -248,9 +431,7 @@ fn secret_commands(cluster: &Cluster) -> String {
     lines
 }
 
-/// The rows of the services' table, written here rather than in the template: an
-/// environment has hundreds of services, and the template engine costs far more per value
-/// than writing it out.
+/// The rows of the services' table, one a line.
 fn service_rows(cluster: &Cluster) -> String {
     let mut rows = String::new();
     for (name, s) in &cluster.services {
