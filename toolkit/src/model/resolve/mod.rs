@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use crate::model::spanned::Spanned;
 use ipnet::Ipv4Net;
+
+use crate::model::spanned::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span};
 use crate::model::files::PlatformFile;
