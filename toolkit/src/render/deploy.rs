@@ -269,7 +269,16 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
                 } else {
                     "replicas"
                 };
-                let _ = write!(out, "a worker with {} {unit} and no route", replicas.value);
+                push_all(
+                    &mut out,
+                    &[
+                        "a worker with ",
+                        itoa::Buffer::new().format(replicas.value),
+                        " ",
+                        unit,
+                        " and no route",
+                    ],
+                );
             }
         }
         push_all(
@@ -292,11 +301,23 @@ fn commands(cluster: &Cluster, cluster_id: &str) -> String {
         match &service.workload {
             Workload::Web { .. } => {
                 if let Some(port) = &service.declaration.port {
-                    let _ = write!(out, " \\\n  --set app.port={}", port.value);
+                    push_all(
+                        &mut out,
+                        &[
+                            " \\\n  --set app.port=",
+                            itoa::Buffer::new().format(port.value),
+                        ],
+                    );
                 }
             }
             Workload::Worker { replicas } => {
-                let _ = write!(out, " \\\n  --set app.replicas={}", replicas.value);
+                push_all(
+                    &mut out,
+                    &[
+                        " \\\n  --set app.replicas=",
+                        itoa::Buffer::new().format(replicas.value),
+                    ],
+                );
             }
         }
         for key in &service.secrets {

@@ -433,26 +433,32 @@ fn secret_commands(cluster: &Cluster) -> String {
 
 /// The rows of the services' table, one a line.
 fn service_rows(cluster: &Cluster) -> String {
-    let mut rows = String::new();
+    let mut rows = String::with_capacity(cluster.services.len() * 160);
+    let mut number = itoa::Buffer::new();
     for (name, s) in &cluster.services {
-        let _ = write!(
-            rows,
-            "| {name} | {} | {} | {} | ",
-            s.declaration.template.value.as_str(),
-            s.version.value,
-            // A web service always runs one, as its template fixes.
-            s.replicas().map_or(1, |r| r.value),
+        push_all(
+            &mut rows,
+            &[
+                "| ",
+                name,
+                " | ",
+                s.declaration.template.value.as_str(),
+                " | ",
+                s.version.value.as_str(),
+                " | ",
+                // A web service always runs one, as its template fixes.
+                number.format(s.replicas().map_or(1, |r| r.value)),
+                " | ",
+            ],
         );
         // `https://<host>` of a web service (an autolink), `-` for a worker.
         match s.host() {
-            Some(host) => {
-                let _ = write!(rows, "<https://{}>", host.value);
-            }
+            Some(host) => push_all(&mut rows, &["<https://", host.value.as_str(), ">"]),
             None => rows.push('-'),
         }
-        let _ = writeln!(rows, " | `{}` |", s.image().value);
+        push_all(&mut rows, &[" | `", &s.image().value, "` |\n"]);
     }
-    // The template ends the last row's line.
+    // The page ends the last row's line.
     rows.pop();
     rows
 }
