@@ -108,6 +108,15 @@ fn empty_tree(sh: &Shell, revision: &str) -> anyhow::Result<String> {
     Ok(empty)
 }
 
+/// The commit `revision` names, as git says it.
+fn commit_of(sh: &Shell, revision: &str) -> xshell::Result<String> {
+    let spec = format!("{revision}^{{commit}}");
+    cmd!(sh, "git rev-parse --verify --quiet {spec}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+}
+
 /// A git revision as the user named it, and the commit it names. Its files are listed
 /// once, on first use, and read in batches: a load at a revision is a few git processes,
 /// whatever the number of files it reads.
@@ -126,17 +135,7 @@ impl Revision {
     pub fn head(root: &Path) -> Option<Revision> {
         let sh = Shell::new().ok()?;
         sh.change_dir(root);
-        let spec = "HEAD^{commit}";
-        let commit = cmd!(sh, "git rev-parse --verify --quiet {spec}")
-            .quiet()
-            .ignore_stderr()
-            .read()
-            .ok()?;
-        Some(Revision {
-            name: "HEAD".to_owned(),
-            commit,
-            listing: OnceLock::new(),
-        })
+        Some(Revision::named("HEAD", commit_of(&sh, "HEAD").ok()?))
     }
 
     /// The commit `revision` (any revision git understands) names in the repository at
@@ -144,22 +143,22 @@ impl Revision {
     pub fn resolve(root: &Path, revision: &str) -> anyhow::Result<Revision> {
         let sh = Shell::new()?;
         sh.change_dir(root);
-        let spec = format!("{revision}^{{commit}}");
-        let commit = cmd!(sh, "git rev-parse --verify --quiet {spec}")
-            .quiet()
-            .ignore_stderr()
-            .read()
+        let commit = commit_of(&sh, revision)
             .or_else(|_| empty_tree(&sh, revision))
             .map_err(|_| {
                 Diagnostic::new(format!("unknown revision `{revision}`"), Location::Nowhere)
                     .with_help(unknown_revision_help(&sh, revision))
                     .into_error()
             })?;
-        Ok(Revision {
-            name: revision.to_owned(),
+        Ok(Revision::named(revision, commit))
+    }
+
+    fn named(name: &str, commit: String) -> Revision {
+        Revision {
+            name: name.to_owned(),
             commit,
             listing: OnceLock::new(),
-        })
+        }
     }
 
     /// The text of `path` (relative to the root) as committed at this revision; `None`
