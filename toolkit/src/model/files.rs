@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::spanned::Spanned;
+use crate::model::spanned::{Entries, Spanned};
 use serde::Deserialize;
 
 use crate::rule::RuleLevel;
@@ -326,17 +326,17 @@ pub struct EnvironmentFile {
     /// The cluster's node pools by name; `control-plane` and `ingress` are required.
     #[serde(default)]
     #[cfg_attr(test, schemars(extend("propertyNames" = { "pattern": patterns::LABEL })))]
-    pub pools: BTreeMap<Spanned<String>, PoolFile>,
+    pub pools: Entries<PoolFile>,
     /// The Podplane platform components; each key falls back to `[defaults.components]`.
     pub components: Option<Spanned<ComponentsFile>>,
     /// Team = role; the team must be in `[teams]` of platform.toml, and the role becomes the group `podplane:<role>`.
     #[serde(default)]
     #[cfg_attr(test, schemars(extend("propertyNames" = { "pattern": patterns::LABEL })))]
-    pub access: BTreeMap<Spanned<String>, Spanned<Role>>,
+    pub access: Entries<Spanned<Role>>,
     /// The services deployed here, by crate name; each must be a crate that declares itself a service.
     #[serde(default)]
     #[cfg_attr(test, schemars(extend("propertyNames" = { "pattern": patterns::LABEL })))]
-    pub services: BTreeMap<Spanned<String>, ServiceFile>,
+    pub services: Entries<ServiceFile>,
     /// Where CI jobs run, and how a change reaches production (the `ci` environment only).
     pub ci: Option<Spanned<CiFile>>,
     /// The observability platform (the `observability` environment only).
@@ -440,7 +440,7 @@ pub struct ServiceFile {
     /// Non-secret environment variables. A secret is refused by `render`: write a reference such as an ARN, `${VAR}` or a `*_FILE` path.
     #[serde(default)]
     #[cfg_attr(test, schemars(extend("propertyNames" = { "pattern": patterns::ENV_VAR })))]
-    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub env: Entries<Spanned<String>>,
     /// A web service's host name, replacing the convention; it must lie in the environment's zone unless `[[hosts.allow]]` names it.
     #[cfg_attr(test, schemars(pattern(patterns::DNS_NAME), length(max = 253)))]
     pub hostname: Option<Spanned<String>>,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::model::spanned::Spanned;
+use crate::model::spanned::{Entries, Spanned};
 use ipnet::Ipv4Net;
 
 use crate::diagnostic::{Diagnostic, Location, Span, help_valid};
@@ -36,9 +36,9 @@ pub(super) struct ClusterKeys {
     pub(super) vpc: Option<Spanned<String>>,
     pub(super) zones: Option<Spanned<u8>>,
     pub(super) names: Option<Spanned<NamesFile>>,
-    pub(super) pools: BTreeMap<Spanned<String>, PoolFile>,
+    pub(super) pools: Entries<PoolFile>,
     pub(super) components: Option<Spanned<ComponentsFile>>,
-    pub(super) services: BTreeMap<Spanned<String>, ServiceFile>,
+    pub(super) services: Entries<ServiceFile>,
 }
 
 impl EnvResolver<'_, '_> {
@@ -154,10 +154,7 @@ impl EnvResolver<'_, '_> {
         })
     }
 
-    pub(super) fn pools(
-        &mut self,
-        raw: BTreeMap<Spanned<String>, PoolFile>,
-    ) -> Option<BTreeMap<String, Pool>> {
+    pub(super) fn pools(&mut self, raw: Entries<PoolFile>) -> Option<BTreeMap<String, Pool>> {
         let before = self.problems.0.len();
         for required in REQUIRED_POOLS {
             if !raw.keys().any(|k| k.get_ref() == required) {
@@ -391,11 +388,12 @@ impl EnvResolver<'_, '_> {
 
     pub(super) fn services(
         &mut self,
-        raw: BTreeMap<Spanned<String>, ServiceFile>,
+        raw: Entries<ServiceFile>,
         variables: &mut Variables,
     ) -> Option<BTreeMap<String, Service>> {
         let before = self.problems.0.len();
-        let mut services = BTreeMap::new();
+        // Built in key order, then gathered into the map at once.
+        let mut services = Vec::with_capacity(raw.len());
         for (name, service) in raw {
             let Some(decl) = self.shared.services.get(name.get_ref()) else {
                 let declared: Vec<&str> = self.shared.services.keys().map(String::as_str).collect();
@@ -431,7 +429,7 @@ impl EnvResolver<'_, '_> {
                 env.push((key.into_inner(), Sourced::written(self.file, value)));
             }
             if let (Some(workload), Some(version), Some(secrets)) = (workload, version, secrets) {
-                services.insert(
+                services.push((
                     name.into_inner(),
                     Service {
                         version,
@@ -440,10 +438,10 @@ impl EnvResolver<'_, '_> {
                         secrets,
                         declaration: decl.clone(),
                     },
-                );
+                ));
             }
         }
-        (self.problems.0.len() == before).then_some(services)
+        (self.problems.0.len() == before).then(|| services.into_iter().collect())
     }
 
     /// The secrets a service reads, validated, in name order; each named once.

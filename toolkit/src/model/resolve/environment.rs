@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::spanned::Spanned;
+use crate::model::spanned::{Entries, Spanned};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, Span, help_valid};
 use crate::model::conventions::{Pattern, Unmade, Variables};
@@ -222,7 +222,7 @@ impl EnvResolver<'_, '_> {
 
     pub(super) fn access(
         &mut self,
-        raw: BTreeMap<Spanned<String>, Spanned<crate::model::Role>>,
+        raw: Entries<Spanned<crate::model::Role>>,
     ) -> BTreeMap<String, Access> {
         let mut access = BTreeMap::new();
         for (team, role) in raw {
