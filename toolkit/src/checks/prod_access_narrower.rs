@@ -21,8 +21,9 @@ Narrow the team's role in production, or widen it in staging if the work belongs
 
 fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
+    let stagings: Vec<_> = platform.of_stage(Stage::Staging).collect();
     for production in platform.of_stage(Stage::Production) {
-        for staging in platform.of_stage(Stage::Staging) {
+        for &staging in &stagings {
             for (team, access) in &production.access {
                 let in_staging = staging.access.get(team).map(|a| a.role.value);
                 let wider = in_staging.is_none_or(|role| access.role.value.rank() > role.rank());

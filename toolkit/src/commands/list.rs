@@ -96,7 +96,7 @@ fn listed(env: &Environment) -> Listed<'_> {
             zone: cluster.zone.value.as_str(),
             api_host: cluster.api_host.value.as_str(),
             registry_host: cluster.registry_host.value.as_str(),
-            vpc: cluster.vpc.value.to_string(),
+            vpc: crate::model::network::cidr_text(cluster.vpc.value),
         }),
         services: cluster
             .map(|cluster| {

@@ -188,6 +188,23 @@ pub fn plan_subnets(
         .collect())
 }
 
+/// `net` as written in a generated file, `10.0.16.0/24`: what its `Display` writes, with
+/// itoa. A cluster config holds one per subnet, and formatting an address through
+/// `Display` took more than writing the rest of its line.
+pub fn cidr_text(net: Ipv4Net) -> String {
+    let mut text = String::with_capacity(18);
+    let mut digits = itoa::Buffer::new();
+    for (i, octet) in net.addr().octets().into_iter().enumerate() {
+        if i > 0 {
+            text.push('.');
+        }
+        text.push_str(digits.format(octet));
+    }
+    text.push('/');
+    text.push_str(digits.format(net.prefix_len()));
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +325,27 @@ mod tests {
         let mut pairs = overlapping_pairs(&nets);
         pairs.sort();
         assert_eq!(pairs, vec![(0, 2), (1, 3)]);
+    }
+
+    #[test]
+    fn a_cidr_is_written_as_its_display_writes_it() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..5_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let addr = std::net::Ipv4Addr::from((seed >> 16) as u32);
+            let net = Ipv4Net::new(addr, (seed % 33) as u8).unwrap();
+            assert_eq!(cidr_text(net), net.to_string());
+        }
+        for text in [
+            "0.0.0.0/0",
+            "10.0.0.0/20",
+            "255.255.255.255/32",
+            "10.100.7.0/24",
+        ] {
+            let net: Ipv4Net = text.parse().unwrap();
+            assert_eq!(cidr_text(net), text);
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Sources, comment_preamble};
 use crate::model::names::is_placeholder;
-use crate::model::network::SubnetRole;
+use crate::model::network::{SubnetRole, cidr_text};
 use crate::model::{Cluster, Environment};
 
 pub const FILE: &str = "podplane.cluster.jsonc";
@@ -244,7 +244,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
                     .map(|(k, v)| (k.as_str(), v.value.as_str()))
                     .collect(),
                 vpc: Vpc {
-                    v4cidr: cluster.vpc.value.to_string(),
+                    v4cidr: cidr_text(cluster.vpc.value),
                 },
                 zones: cluster
                     .subnets
@@ -261,7 +261,7 @@ pub fn generate(env: &Environment, cluster: &Cluster) -> anyhow::Result<String> 
                                     SubnetRole::Nstance => (None, Some(&["nstance"][..]), false),
                                 };
                                 Subnet {
-                                    v4cidr: subnet.cidr.to_string(),
+                                    v4cidr: cidr_text(subnet.cidr),
                                     pool,
                                     services,
                                     public,

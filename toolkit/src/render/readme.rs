@@ -78,7 +78,7 @@ pub fn generate(platform: &Platform, env: &Environment) -> anyhow::Result<String
         zone: c.zone.value.as_str(),
         api_host: c.api_host.value.as_str(),
         registry_host: c.registry_host.value.as_str(),
-        vpc: c.vpc.value.to_string(),
+        vpc: crate::model::network::cidr_text(c.vpc.value),
         availability_zones: c
             .subnets
             .value
