@@ -90,7 +90,7 @@ str_scalar!(
 
 impl ToScalar for ipnet::Ipv4Net {
     fn to_scalar(&self) -> Scalar<'_> {
-        Scalar::String(Cow::Owned(self.to_string()))
+        Scalar::String(Cow::Owned(super::network::cidr_text(*self)))
     }
 }
 
@@ -117,6 +117,12 @@ impl ToScalar for Vec<String> {
 struct Table<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
 
 impl<'a> Table<'a> {
+    /// An empty table with room for `entries`: a service's tables are built thousands of
+    /// times, and growing each entry by entry cost more than filling it.
+    fn sized(entries: usize) -> Table<'a> {
+        Table(Vec::with_capacity(entries))
+    }
+
     fn leaf<T: ToScalar>(self, key: impl Into<Cow<'a, str>>, value: &'a Sourced<T>) -> Table<'a> {
         self.owned_leaf(key, value.value.to_scalar(), Cow::Borrowed(&value.origin))
     }
@@ -155,7 +161,7 @@ impl<'a> Table<'a> {
         if map.is_empty() {
             return self;
         }
-        let inner = Table(Vec::with_capacity(map.len()));
+        let inner = Table::sized(map.len());
         let inner = map
             .iter()
             .fold(inner, |t, (name, v)| t.table(name.as_str(), each(v)));
@@ -245,8 +251,11 @@ impl Environment {
                 let env = service
                     .env
                     .iter()
-                    .fold(Table::default(), |t, (k, v)| t.leaf(k.as_str(), v));
-                let table = Table::default()
+                    .fold(Table::sized(service.env.len()), |t, (k, v)| {
+                        t.leaf(k.as_str(), v)
+                    });
+                // Version, replicas or host, image, template, port, env and secrets.
+                let table = Table::sized(7)
                     .leaf("version", &service.version)
                     .maybe("replicas", service.replicas())
                     .maybe("host", service.host())
@@ -260,13 +269,17 @@ impl Environment {
                 // Each secret by name, with the file it becomes in the containers: a
                 // secret the reference binds and the candidate does not is a violation,
                 // one only the candidate binds is pending promotion.
-                let secrets = service.secrets.iter().fold(Table::default(), |t, key| {
-                    t.owned_leaf(
-                        key.value.as_str(),
-                        Scalar::String(Cow::Owned(key.value.mount_path())),
-                        Cow::Borrowed(&key.origin),
-                    )
-                });
+                let secrets =
+                    service
+                        .secrets
+                        .iter()
+                        .fold(Table::sized(service.secrets.len()), |t, key| {
+                            t.owned_leaf(
+                                key.value.as_str(),
+                                Scalar::String(Cow::Owned(key.value.mount_path())),
+                                Cow::Borrowed(&key.origin),
+                            )
+                        });
                 let table = if env.0.is_empty() {
                     table
                 } else {
