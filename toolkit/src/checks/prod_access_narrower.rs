@@ -1,5 +1,7 @@
 //! `prod-access-narrower`: no team has a wider Podplane role in production than in staging.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Diagnostic;
 use crate::model::{Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
@@ -22,7 +24,28 @@ Narrow the team's role in production, or widen it in staging if the work belongs
 fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
     let stagings: Vec<_> = platform.of_stage(Stage::Staging).collect();
+    // Each team's narrowest role in staging, and in how many staging environments it has
+    // one: a production environment within them all needs no pair compared.
+    let mut narrowest: HashMap<&str, (usize, usize)> = HashMap::new();
+    for staging in &stagings {
+        for (team, access) in &staging.access {
+            let rank = access.role.value.rank();
+            let (least, holding) = narrowest.entry(team).or_insert((rank, 0));
+            *least = (*least).min(rank);
+            *holding += 1;
+        }
+    }
     for production in platform.of_stage(Stage::Production) {
+        let within = production.access.iter().all(|(team, access)| {
+            narrowest
+                .get(team.as_str())
+                .is_some_and(|&(least, holding)| {
+                    holding == stagings.len() && access.role.value.rank() <= least
+                })
+        });
+        if within {
+            continue;
+        }
         for &staging in &stagings {
             for (team, access) in &production.access {
                 let in_staging = staging.access.get(team).map(|a| a.role.value);
@@ -55,6 +78,72 @@ fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
 mod tests {
     use super::RULE;
     use crate::checks::testing::{Org, context, findings};
+
+    /// A second staging environment, in a VPC of its own, with `access` for its table.
+    fn staging_b(access: &str) -> String {
+        let staging = Org::staging().replace("10.20.0.0/16", "10.60.0.0/16");
+        let start = staging.find("[access]\n").unwrap();
+        let end = start + staging[start..].find("\n\n").unwrap();
+        format!("{}[access]\n{access}{}", &staging[..start], &staging[end..])
+    }
+
+    #[test]
+    fn each_staging_environment_is_compared_and_only_the_wider_pairs_are_found() {
+        let within = Org::new()
+            .with(
+                "staging-b",
+                &staging_b("platform = \"admins\"\ndevelopers = \"editors\"\nsre = \"operators\""),
+            )
+            .platform();
+        assert_eq!(findings(&RULE, &within, &context()), Vec::<String>::new());
+        // Within staging's role, wider than staging-b's.
+        let between = Org::new()
+            .edit(
+                "prod",
+                "developers = \"viewers\"",
+                "developers = \"editors\"",
+            )
+            .with(
+                "staging-b",
+                &staging_b("platform = \"admins\"\ndevelopers = \"viewers\"\nsre = \"operators\""),
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &between, &context()),
+            [
+                "environments/prod/environment.toml:28:14: team `developers` is `editors` in `prod` but has `viewers` in `staging-b`"
+            ]
+        );
+        // A team staging-b leaves out is wider in production than no access.
+        let missing = Org::new()
+            .with(
+                "staging-b",
+                &staging_b("platform = \"admins\"\nsre = \"operators\""),
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &missing, &context()),
+            [
+                "environments/prod/environment.toml:28:14: team `developers` is `viewers` in `prod` but has no access in `staging-b`"
+            ]
+        );
+        // A team staging-b leaves out, and a team narrower there than in staging.
+        let platform = Org::new()
+            .edit("prod", "sre = \"operators\"", "sre = \"managers\"")
+            .with(
+                "staging-b",
+                &staging_b("platform = \"admins\"\nsre = \"editors\""),
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/prod/environment.toml:29:7: team `sre` is `managers` in `prod` but has `operators` in `staging`",
+                "environments/prod/environment.toml:28:14: team `developers` is `viewers` in `prod` but has no access in `staging-b`",
+                "environments/prod/environment.toml:29:7: team `sre` is `managers` in `prod` but has `editors` in `staging-b`",
+            ]
+        );
+    }
 
     #[test]
     fn a_team_with_more_rights_in_production_is_found() {

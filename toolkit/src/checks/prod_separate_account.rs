@@ -1,7 +1,9 @@
 //! `prod-separate-account`: no other environment shares production's cloud account.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Diagnostic;
-use crate::model::{Platform, Stage};
+use crate::model::{Environment, Platform, Stage};
 use crate::rule::{RuleDoc, RuleId, RuleLevel};
 
 use super::{Facts, Rule, at};
@@ -24,25 +26,33 @@ account with each other.",
 
 fn check(platform: &Platform, _: &Facts) -> anyhow::Result<Vec<Diagnostic>> {
     let mut found = Vec::new();
+    // The other environments by account, each list in name order.
+    let mut by_account: HashMap<&str, Vec<&Environment>> = HashMap::new();
+    for env in platform.environments.values() {
+        if env.stage.value != Stage::Production {
+            by_account
+                .entry(env.account.value.as_str())
+                .or_default()
+                .push(env);
+        }
+    }
     for production in platform.of_stage(Stage::Production) {
-        for env in platform.environments.values() {
-            if env.stage.value != Stage::Production && env.account.value == production.account.value
-            {
-                found.push(
-                    Diagnostic::new(
-                        format!(
-                            "`{}` shares production's account {} with `{}`",
-                            env.name, env.account.value, production.name
-                        ),
-                        at(&env.account, env),
-                    )
-                    .with_label("production's account")
-                    .with_help(format!(
-                        "move `{}` to an account of its own, or to the non-production account",
-                        env.name
-                    )),
-                );
-            }
+        let sharing = by_account.get(production.account.value.as_str());
+        for env in sharing.into_iter().flatten() {
+            found.push(
+                Diagnostic::new(
+                    format!(
+                        "`{}` shares production's account {} with `{}`",
+                        env.name, env.account.value, production.name
+                    ),
+                    at(&env.account, env),
+                )
+                .with_label("production's account")
+                .with_help(format!(
+                    "move `{}` to an account of its own, or to the non-production account",
+                    env.name
+                )),
+            );
         }
     }
     Ok(found)
@@ -66,6 +76,39 @@ mod tests {
             findings(&RULE, &platform, &context()),
             [
                 "environments/staging/environment.toml:6:11: `staging` shares production's account 444455556666 with `prod`"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_production_environment_finds_the_others_in_its_own_account() {
+        let prod_b = Org::prod()
+            .replace("444455556666", "555566667777")
+            .replace("10.30.0.0/16", "10.70.0.0/16");
+        let platform = Org::new()
+            .with("prod-b", &prod_b)
+            .edit(
+                "dev",
+                "account = \"111122223333\"",
+                "account = \"444455556666\"",
+            )
+            .edit(
+                "staging",
+                "account = \"111122223333\"",
+                "account = \"555566667777\"",
+            )
+            .edit(
+                "ci",
+                "account = \"111122223333\"",
+                "account = \"555566667777\"",
+            )
+            .platform();
+        assert_eq!(
+            findings(&RULE, &platform, &context()),
+            [
+                "environments/dev/environment.toml:6:11: `dev` shares production's account 444455556666 with `prod`",
+                "environments/ci/environment.toml:6:11: `ci` shares production's account 555566667777 with `prod-b`",
+                "environments/staging/environment.toml:6:11: `staging` shares production's account 555566667777 with `prod-b`",
             ]
         );
     }

@@ -81,11 +81,20 @@ impl Org {
 
     /// Production's file, as the test organisation has it.
     pub fn prod() -> &'static str {
+        Org::file("prod")
+    }
+
+    /// Staging's file, as the test organisation has it.
+    pub fn staging() -> &'static str {
+        Org::file("staging")
+    }
+
+    fn file(name: &str) -> &'static str {
         FILES
             .iter()
-            .find(|(name, _)| *name == "prod")
+            .find(|(file, _)| *file == name)
             .map(|(_, text)| *text)
-            .expect("the organisation has prod")
+            .expect("a file of the organisation")
     }
 
     /// Leaves out an environment.
