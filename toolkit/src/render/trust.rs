@@ -245,13 +245,20 @@ pub fn generate(platform: &Platform, identity: &Identity) -> anyhow::Result<Stri
 /// key of an object in an argument, is a template, in which `${` and `%{` start an
 /// interpolation or a directive; doubled, they stand for themselves.
 fn literal(value: Value) -> Value {
-    let escape = |text: &str| text.replace("${", "$${").replace("%{", "%%{");
+    // Nearly every string has no brace, and is kept as it is rather than copied twice.
+    let escape = |text: String| {
+        if text.contains('{') {
+            text.replace("${", "$${").replace("%{", "%%{")
+        } else {
+            text
+        }
+    };
     match value {
-        Value::String(text) => Value::String(escape(&text)),
+        Value::String(text) => Value::String(escape(text)),
         Value::Array(items) => Value::Array(items.into_iter().map(literal).collect()),
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .map(|(key, value)| (escape(&key), literal(value)))
+                .map(|(key, value)| (escape(key), literal(value)))
                 .collect(),
         ),
         other => other,
@@ -267,8 +274,8 @@ mod tests {
     #[test]
     fn interpolations_and_directives_stay_literal() {
         assert_eq!(
-            literal(json!({ "a${x}": ["%{if}", "$5", "^main$"] })),
-            json!({ "a$${x}": ["%%{if}", "$5", "^main$"] })
+            literal(json!({ "a${x}": ["%{if}", "$5", "^main$", "{}", "${a}%{b}${"], "b": "c" })),
+            json!({ "a$${x}": ["%%{if}", "$5", "^main$", "{}", "$${a}%%{b}$${"], "b": "c" })
         );
     }
 }
