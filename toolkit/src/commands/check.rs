@@ -348,17 +348,17 @@ fn version_at(root: &Path, revision: &Revision, manifest: &str) -> anyhow::Resul
         }))
 }
 
+/// Every finding, then the count, said at once.
 fn print_human(findings: &[Finding]) -> std::io::Result<()> {
     let renderer = Renderer::styled();
+    let mut text = String::new();
     for finding in findings {
         let level = match finding.level {
             RuleLevel::Deny => annotate_snippets::Level::ERROR,
             _ => annotate_snippets::Level::WARNING,
         };
-        terminal::say(format!(
-            "{}\n",
-            finding.diagnostic.render_as(&renderer, level)
-        ))?;
+        text.push_str(&finding.diagnostic.render_as(&renderer, level));
+        text.push_str("\n\n");
     }
     let errors = findings
         .iter()
@@ -366,7 +366,7 @@ fn print_human(findings: &[Finding]) -> std::io::Result<()> {
         .count();
     let warnings = findings.len() - errors;
     terminal::say(format!(
-        "check: {errors} error{}, {warnings} warning{}{}",
+        "{text}check: {errors} error{}, {warnings} warning{}{}",
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
         if errors == 0 {
