@@ -288,14 +288,25 @@ fn is_executable(path: &Path) -> bool {
 /// Every generated file of the platform, in path order; `rules` are documented in
 /// `docs/checks.md`.
 pub fn generate(platform: &Platform, rules: &[&RuleDoc]) -> anyhow::Result<Vec<Generated>> {
-    let per_environment = crate::parallel::map(platform.environments.values().collect(), |env| {
-        environment_files(platform, env)
+    // The shared files (the overview lists every environment) are made on this thread
+    // while the environments' are made on the others, not after them.
+    let (per_environment, shared) = std::thread::scope(|scope| {
+        let per_environment = scope.spawn(|| {
+            crate::parallel::map(platform.environments.values().collect(), |env| {
+                environment_files(platform, env)
+            })
+        });
+        let shared = shared_files(platform, rules);
+        match per_environment.join() {
+            Ok(per_environment) => (per_environment, shared),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     });
     let mut files = Vec::new();
     for env_files in per_environment {
         files.extend(env_files?);
     }
-    files.extend(shared_files(platform, rules)?);
+    files.extend(shared?);
     files.sort_by(|a, b| path_order(&a.path, &b.path));
     Ok(files)
 }
