@@ -3,25 +3,26 @@
 //! a name the listing does not hold is neither read nor looked for again, so that a first
 //! render of thousands of files asks the file system about each only to write it.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Change, ENVIRONMENT_FILES, Generated, MARKER, buildkite, schemas, updates, workflows};
 use crate::edit;
 use crate::model::ENVIRONMENTS_DIR;
 
-/// What the directories of the generated files held when they were listed.
+/// What the directories of the generated files held when they were listed. Every path is
+/// relative to the root, as the generated files' are, so that asking about a file joins
+/// nothing and looks its directory up as it is.
 pub struct Listing {
-    root: PathBuf,
-    /// The names in each directory, by its path under the root as joined to it; `None`
-    /// for one that could not be listed, whose files are looked for one by one.
-    names: HashMap<PathBuf, Option<HashSet<OsString>>>,
+    /// The names in each directory, by its path under the root; `None` for one that could
+    /// not be listed, whose files are looked for one by one.
+    names: FxHashMap<PathBuf, Option<FxHashSet<OsString>>>,
     /// The environments' directories, in name order: where stray generated files may be.
     environments: Vec<PathBuf>,
-    /// Temporary files that a killed run left in those directories, under the root.
+    /// Temporary files that a killed run left in those directories.
     leftovers: Vec<PathBuf>,
 }
 
@@ -36,24 +37,20 @@ impl Listing {
             // Directories only, never a link to one: nothing outside the repository is
             // removed.
             .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
-            .map(|entry| entry.path())
-            .filter(|path| {
-                !path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
+            .map(|entry| entry.file_name())
+            .filter(|name| !name.to_string_lossy().starts_with('.'))
+            .map(|name| Path::new(ENVIRONMENTS_DIR).join(name))
             .collect();
         environments.sort();
-        let mut places: Vec<PathBuf> = paths
+        // Each directory once; the order does not matter, the leftovers are sorted.
+        let places: FxHashSet<&Path> = paths
             .iter()
-            .filter_map(|path| root.join(path).parent().map(Path::to_path_buf))
-            .chain(environments.iter().cloned())
+            .filter_map(|path| path.parent())
+            .chain(environments.iter().map(PathBuf::as_path))
             .collect();
-        places.sort();
-        places.dedup();
-        let listed = crate::parallel::map(places, |dir| {
+        let listed = crate::parallel::map(places.into_iter().collect(), |dir| {
             let mut leftovers = Vec::new();
-            let names = match std::fs::read_dir(&dir) {
+            let names = match std::fs::read_dir(root.join(dir)) {
                 Ok(entries) => Some(
                     entries
                         .filter_map(Result::ok)
@@ -62,30 +59,27 @@ impl Listing {
                             if name.to_string_lossy().starts_with(edit::TEMPORARY_PREFIX)
                                 && entry.file_type().is_ok_and(|t| t.is_file())
                             {
-                                leftovers.push(entry.path());
+                                leftovers.push(dir.join(&name));
                             }
                             name
                         })
                         .collect(),
                 ),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    Some(FxHashSet::default())
+                }
                 Err(_) => None,
             };
-            (dir, names, leftovers)
+            (dir.to_path_buf(), names, leftovers)
         });
-        let mut names = HashMap::new();
+        let mut names = FxHashMap::default();
         let mut leftovers = Vec::new();
         for (dir, listed, found) in listed {
             names.insert(dir, listed);
-            leftovers.extend(
-                found
-                    .iter()
-                    .map(|path| crate::diagnostic::display_path(root, path)),
-            );
+            leftovers.extend(found);
         }
         leftovers.sort();
         Ok(Listing {
-            root: root.to_path_buf(),
             names,
             environments,
             leftovers,
@@ -95,12 +89,11 @@ impl Listing {
     /// Whether there may be a file at `relative`: not when its directory was listed
     /// without it.
     fn may_hold(&self, relative: &Path) -> bool {
-        let path = self.root.join(relative);
-        let listed = path
+        let listed = relative
             .parent()
             .and_then(|dir| self.names.get(dir))
             .and_then(Option::as_ref);
-        match (listed, path.file_name()) {
+        match (listed, relative.file_name()) {
             (Some(names), Some(name)) => names.contains(name),
             _ => true,
         }
@@ -165,7 +158,7 @@ pub fn not_generated(
             old: String::new(),
         })
         .collect();
-    let expected: HashSet<&Path> = paths.iter().copied().collect();
+    let expected: FxHashSet<&Path> = paths.iter().copied().collect();
     // What may be a stray: every file of the workflows directory (the pins file is gone, or
     // the flow has no promotion), the pins' schema, then the generated names in every
     // environment directory. Only a file with the marker was written by this tool; a
@@ -173,15 +166,22 @@ pub fn not_generated(
     // Each CI provider's directory: switching providers leaves the other's files strays.
     let mut candidates: Vec<PathBuf> = [workflows::DIR, buildkite::DIR]
         .into_iter()
-        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
+        .filter_map(|dir| {
+            let entries = std::fs::read_dir(root.join(dir)).ok()?;
+            Some(entries.filter_map(move |entry| {
+                let entry = entry.ok()?;
+                entry
+                    .path()
+                    .is_file()
+                    .then(|| Path::new(dir).join(entry.file_name()))
+            }))
+        })
         .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
         .collect();
     candidates.sort();
-    candidates.push(root.join(workflows::ACTIONLINT));
-    candidates.push(root.join(schemas::PINS));
-    candidates.push(root.join(updates::path()));
+    candidates.push(PathBuf::from(workflows::ACTIONLINT));
+    candidates.push(PathBuf::from(schemas::PINS));
+    candidates.push(updates::path().to_path_buf());
     candidates.extend(
         listing
             .environments
@@ -189,17 +189,13 @@ pub fn not_generated(
             .flat_map(|dir| ENVIRONMENT_FILES.iter().map(move |name| dir.join(name))),
     );
     for path in candidates {
-        let relative = crate::diagnostic::display_path(root, &path);
-        if expected.contains(relative.as_path()) || !listing.may_hold(&relative) {
+        if expected.contains(path.as_path()) || !listing.may_hold(&path) {
             continue;
         }
-        if let Some(old) = read_if_exists(root, &relative)?
+        if let Some(old) = read_if_exists(root, &path)?
             && old.contains(MARKER)
         {
-            changes.push(Change::Remove {
-                path: relative,
-                old,
-            });
+            changes.push(Change::Remove { path, old });
         }
     }
     Ok(changes)
