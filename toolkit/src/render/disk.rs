@@ -31,7 +31,7 @@ impl Listing {
     /// environment.
     pub fn of(root: &Path, paths: &[&Path]) -> anyhow::Result<Listing> {
         let environments_dir = root.join(ENVIRONMENTS_DIR);
-        let mut environments: Vec<PathBuf> = std::fs::read_dir(&environments_dir)
+        let mut environments = std::fs::read_dir(&environments_dir)
             .with_context(|| format!("reading {}", environments_dir.display()))?
             .filter_map(Result::ok)
             // Directories only, never a link to one: nothing outside the repository is
@@ -39,9 +39,13 @@ impl Listing {
             .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
             .map(|entry| entry.file_name())
             .filter(|name| !name.to_string_lossy().starts_with('.'))
+            .collect::<Vec<OsString>>();
+        // By name: one component each, in the order of their paths.
+        environments.sort();
+        let environments: Vec<PathBuf> = environments
+            .into_iter()
             .map(|name| Path::new(ENVIRONMENTS_DIR).join(name))
             .collect();
-        environments.sort();
         // Each directory once; the order does not matter, the leftovers are sorted.
         let places: FxHashSet<&Path> = paths
             .iter()

@@ -387,6 +387,10 @@ fn environment_files(platform: &Platform, env: &Environment) -> anyhow::Result<V
             contents: trust::generate(platform, identity)?,
         });
     }
+    // In path order, so that the environments' files, one environment after another in
+    // name order, are in path order together, and sorting them with the shared files
+    // merges a few runs.
+    files.sort_by(|a, b| path_order(&a.path, &b.path));
     Ok(files)
 }
 
