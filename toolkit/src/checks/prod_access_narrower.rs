@@ -79,64 +79,48 @@ mod tests {
     use super::RULE;
     use crate::checks::testing::{Org, context, findings};
 
-    /// A second staging environment, in a VPC of its own, with `access` for its table.
-    fn staging_b(access: &str) -> String {
+    /// The findings with a second staging environment, in a VPC of its own, whose access
+    /// table is `access`, and with production's `from` replaced by `to`.
+    fn with_staging_b(access: &str, (from, to): (&str, &str)) -> Vec<String> {
         let staging = Org::staging().replace("10.20.0.0/16", "10.60.0.0/16");
         let start = staging.find("[access]\n").unwrap();
         let end = start + staging[start..].find("\n\n").unwrap();
-        format!("{}[access]\n{access}{}", &staging[..start], &staging[end..])
+        let staging_b = format!("{}[access]\n{access}{}", &staging[..start], &staging[end..]);
+        let platform = Org::new()
+            .edit("prod", from, to)
+            .with("staging-b", &staging_b)
+            .platform();
+        findings(&RULE, &platform, &context())
     }
 
     #[test]
     fn each_staging_environment_is_compared_and_only_the_wider_pairs_are_found() {
-        let within = Org::new()
-            .with(
-                "staging-b",
-                &staging_b("platform = \"admins\"\ndevelopers = \"editors\"\nsre = \"operators\""),
-            )
-            .platform();
-        assert_eq!(findings(&RULE, &within, &context()), Vec::<String>::new());
+        let prod_as_is = ("sre = \"operators\"", "sre = \"operators\"");
+        let within = "platform = \"admins\"\ndevelopers = \"editors\"\nsre = \"operators\"";
+        assert_eq!(with_staging_b(within, prod_as_is), Vec::<String>::new());
         // Within staging's role, wider than staging-b's.
-        let between = Org::new()
-            .edit(
-                "prod",
-                "developers = \"viewers\"",
-                "developers = \"editors\"",
-            )
-            .with(
-                "staging-b",
-                &staging_b("platform = \"admins\"\ndevelopers = \"viewers\"\nsre = \"operators\""),
-            )
-            .platform();
         assert_eq!(
-            findings(&RULE, &between, &context()),
+            with_staging_b(
+                "platform = \"admins\"\ndevelopers = \"viewers\"\nsre = \"operators\"",
+                ("developers = \"viewers\"", "developers = \"editors\""),
+            ),
             [
                 "environments/prod/environment.toml:28:14: team `developers` is `editors` in `prod` but has `viewers` in `staging-b`"
             ]
         );
         // A team staging-b leaves out is wider in production than no access.
-        let missing = Org::new()
-            .with(
-                "staging-b",
-                &staging_b("platform = \"admins\"\nsre = \"operators\""),
-            )
-            .platform();
         assert_eq!(
-            findings(&RULE, &missing, &context()),
+            with_staging_b("platform = \"admins\"\nsre = \"operators\"", prod_as_is),
             [
                 "environments/prod/environment.toml:28:14: team `developers` is `viewers` in `prod` but has no access in `staging-b`"
             ]
         );
         // A team staging-b leaves out, and a team narrower there than in staging.
-        let platform = Org::new()
-            .edit("prod", "sre = \"operators\"", "sre = \"managers\"")
-            .with(
-                "staging-b",
-                &staging_b("platform = \"admins\"\nsre = \"editors\""),
-            )
-            .platform();
         assert_eq!(
-            findings(&RULE, &platform, &context()),
+            with_staging_b(
+                "platform = \"admins\"\nsre = \"editors\"",
+                ("sre = \"operators\"", "sre = \"managers\""),
+            ),
             [
                 "environments/prod/environment.toml:29:7: team `sre` is `managers` in `prod` but has `operators` in `staging`",
                 "environments/prod/environment.toml:28:14: team `developers` is `viewers` in `prod` but has no access in `staging-b`",
