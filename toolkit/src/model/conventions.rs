@@ -181,9 +181,6 @@ fn substitution(pattern: &str) -> Option<Vec<Piece>> {
 
 /// `pieces` filled from `variables`; `None` when one of its variables is not there.
 fn substitute(pieces: &[Piece], variables: &Variables) -> Option<String> {
-    let Value::Object(values) = variables.0.data() else {
-        return None;
-    };
     // Room for the text and a name of 24 bytes for each variable: most names fit at once.
     let room = pieces
         .iter()
@@ -196,7 +193,7 @@ fn substitute(pieces: &[Piece], variables: &Variables) -> Option<String> {
     for piece in pieces {
         match piece {
             Piece::Text(text) => name.push_str(text),
-            Piece::Variable(variable) => name.push_str(values.get(variable)?.as_str()?),
+            Piece::Variable(variable) => name.push_str(variables.get(variable)?),
         }
     }
     Some(name)
@@ -290,7 +287,7 @@ impl Naming {
         }
         let mut value = self
             .handlebars
-            .render_with_context(pattern.key(), &variables.0)
+            .render_with_context(pattern.key(), variables.context())
             .map_err(|err| match err.reason() {
                 RenderErrorReason::MissingVariable(Some(name))
                     if pattern.extra_variables().contains(&name.as_str()) =>
@@ -341,32 +338,56 @@ fn render_error(err: &RenderError) -> String {
     }
 }
 
-/// The variables of one environment, grown as its names are made.
-pub struct Variables(Context);
+/// The variables of one environment, grown as its names are made: a short list, which a
+/// pattern of text and variables reads directly; the template engine's context is made
+/// from it only for a pattern that needs the engine, and made again after a change.
+pub struct Variables {
+    pairs: Vec<(String, String)>,
+    context: std::cell::OnceCell<Context>,
+}
 
 impl Variables {
     pub fn new(pairs: &[(&str, &str)]) -> Variables {
-        let map: Map<String, Value> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
-            .collect();
-        Variables(Context::from(Value::Object(map)))
+        Variables {
+            pairs: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            context: std::cell::OnceCell::new(),
+        }
     }
 
     /// Sets `key` to `value`: in place when it is set already, as `service` is for each
     /// service of an environment in turn.
     pub fn set(&mut self, key: &str, value: &str) {
-        if let Value::Object(map) = self.0.data_mut() {
-            match map.get_mut(key) {
-                Some(Value::String(old)) => {
-                    old.clear();
-                    old.push_str(value);
-                }
-                _ => {
-                    map.insert(key.to_owned(), Value::from(value));
-                }
+        match self.pairs.iter_mut().find(|(k, _)| k == key) {
+            Some((_, old)) => {
+                old.clear();
+                old.push_str(value);
             }
+            None => self.pairs.push((key.to_owned(), value.to_owned())),
         }
+        self.context.take();
+    }
+
+    /// The value of `key`, if it is set.
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The variables as the template engine reads them.
+    fn context(&self) -> &Context {
+        self.context.get_or_init(|| {
+            let map: Map<String, Value> = self
+                .pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect();
+            Context::from(Value::Object(map))
+        })
     }
 }
 
@@ -439,6 +460,12 @@ mod tests {
             engine.make(Pattern::ServiceHost, &vars).unwrap().value,
             "web.prod.example.com"
         );
+        // The engine's context is made again after a change, not kept from before it.
+        vars.set("service", "api");
+        assert_eq!(
+            engine.make(Pattern::ServiceHost, &vars).unwrap().value,
+            "api.prod.example.com"
+        );
     }
 
     #[test]
@@ -498,7 +525,7 @@ mod tests {
             let filled = engine
                 .register_template_string("p", pattern)
                 .ok()
-                .and_then(|()| engine.render_with_context("p", &vars.0).ok());
+                .and_then(|()| engine.render_with_context("p", vars.context()).ok());
             if let Some(pieces) = fast {
                 assert_eq!(substitute(&pieces, &vars), filled, "{pattern}");
             }
